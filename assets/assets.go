@@ -1,0 +1,32 @@
+// Package assets embeds small real models, their labels and sample photos,
+// so that percept's demo runs with no download.
+//
+// The models are TensorFlow's own releases (Apache 2.0, see
+// LICENSE-models.txt); their labels travel inside the model files as TFLite
+// metadata.
+package assets
+
+import _ "embed"
+
+// DetectorModel is SSD-MobileNet v1 (COCO, uint8 quantized, 300×300 input)
+// with TFLite metadata and its 90-class label map.
+//
+//go:embed ssd_mobilenet_v1_coco_quant.tflite
+var DetectorModel []byte
+
+// ClassifierModel is MobileNet v1 0.25 (ImageNet, uint8 quantized, 224×224
+// input) with TFLite metadata and its 1001 labels.
+//
+//go:embed mobilenet_v1_0.25_224_quant.tflite
+var ClassifierModel []byte
+
+// DogsJPEG is a sample photo for the detector (640×427).
+//
+//go:embed dogs.jpg
+var DogsJPEG []byte
+
+// BurgerJPEG is a sample photo for the classifier (480×325), the TFLite
+// Task Library's own test image.
+//
+//go:embed burger.jpg
+var BurgerJPEG []byte

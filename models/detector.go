@@ -1,0 +1,194 @@
+package models
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"math"
+	"slices"
+
+	"github.com/percept-robotics/percept/nn"
+	"github.com/percept-robotics/percept/tflite"
+)
+
+// Box is an axis-aligned rectangle in pixels of the original image.
+type Box struct {
+	X      int `json:"x"`
+	Y      int `json:"y"`
+	Width  int `json:"width"`
+	Height int `json:"height"`
+}
+
+// Detection is one object found in an image.
+type Detection struct {
+	Class int     `json:"class"` // class index as the model numbers it
+	Label string  `json:"label"` // the class's name, "" when unknown
+	Score float32 `json:"score"` // confidence in [0, 1]
+	Box   Box     `json:"box"`
+}
+
+// Options configure a Detector or a Classifier. The zero value is ready to
+// use.
+type Options struct {
+	// Labels overrides the labels packed in the model.
+	Labels Labels
+	// Threads is passed to the interpreter (0: every core the process may
+	// use).
+	Threads int
+	// MinScore drops results scoring below it.
+	MinScore float32
+	// MaxResults keeps at most that many results (0: all).
+	MaxResults int
+}
+
+// Detector finds objects with an SSD-style model that ends in TFLite's
+// TFLite_Detection_PostProcess operator (outputs: boxes, classes, scores,
+// count). A Detector is used by one goroutine at a time.
+type Detector struct {
+	it     *nn.Interpreter
+	loader imageLoader
+	labels Labels
+	opts   Options
+	boxes, classes, scores, count *nn.Tensor
+}
+
+// NewDetector prepares a detector for m.
+func NewDetector(m *tflite.Model, opts *Options) (*Detector, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	it, spec, labels, err := open(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detector{it: it, loader: imageLoader{spec: spec}, labels: labels, opts: *opts}
+	outs := it.Outputs()
+	if len(outs) != 4 {
+		return nil, fmt.Errorf("detector: model has %d outputs, want 4 (boxes, classes, scores, count)", len(outs))
+	}
+	d.boxes, d.classes, d.scores, d.count = outs[0], outs[1], outs[2], outs[3]
+	n := d.scores.NumElements()
+	for _, c := range []struct {
+		t    *nn.Tensor
+		size int
+	}{{d.boxes, 4 * n}, {d.classes, n}, {d.count, 1}} {
+		if c.t.NumElements() != c.size {
+			return nil, fmt.Errorf("detector: output %v does not fit %d detections", c.t, n)
+		}
+	}
+	for _, t := range outs {
+		if t.Type != tflite.TypeFloat32 {
+			return nil, fmt.Errorf("detector: output %v is not FLOAT32", t)
+		}
+	}
+	return d, nil
+}
+
+// Detect finds objects in img, sorted by score, highest first.
+func (d *Detector) Detect(img image.Image) ([]Detection, error) {
+	return d.DetectInto(nil, img)
+}
+
+// DetectInto is Detect that appends to dst[:0], so that a caller reusing
+// dst allocates nothing in steady state.
+func (d *Detector) DetectInto(dst []Detection, img image.Image) ([]Detection, error) {
+	dst = dst[:0]
+	if err := d.loader.load(d.it.Input(0), img); err != nil {
+		return dst, fmt.Errorf("detector: %w", err)
+	}
+	if err := d.it.Invoke(); err != nil {
+		return dst, fmt.Errorf("detector: %w", err)
+	}
+	bounds := img.Bounds()
+	w, h := float64(bounds.Dx()), float64(bounds.Dy())
+	boxes, classes, scores := d.boxes.Float32s(), d.classes.Float32s(), d.scores.Float32s()
+	n := min(int(d.count.Float32s()[0]), len(scores))
+	for i := range max(n, 0) {
+		if scores[i] < d.opts.MinScore {
+			continue
+		}
+		class := int(classes[i])
+		// Boxes are normalised (ymin, xmin, ymax, xmax), clamped to the image.
+		y0, x0 := clamp01(boxes[4*i]), clamp01(boxes[4*i+1])
+		y1, x1 := clamp01(boxes[4*i+2]), clamp01(boxes[4*i+3])
+		left, top := int(math.Round(float64(x0)*w)), int(math.Round(float64(y0)*h))
+		right, bottom := int(math.Round(float64(x1)*w)), int(math.Round(float64(y1)*h))
+		dst = append(dst, Detection{
+			Class: class,
+			Label: d.labels[class],
+			Score: scores[i],
+			Box:   Box{X: left + bounds.Min.X, Y: top + bounds.Min.Y, Width: max(right-left, 0), Height: max(bottom-top, 0)},
+		})
+	}
+	slices.SortStableFunc(dst, func(a, b Detection) int { return cmp.Compare(b.Score, a.Score) })
+	if d.opts.MaxResults > 0 && len(dst) > d.opts.MaxResults {
+		dst = dst[:d.opts.MaxResults]
+	}
+	return dst, nil
+}
+
+// Input describes how images are prepared for the model.
+func (d *Detector) Input() InputSpec { return d.loader.spec }
+
+// Labels returns the class names the detector reports.
+func (d *Detector) Labels() Labels { return d.labels }
+
+// Interpreter gives access to the underlying interpreter, for raw tensors
+// and profiling.
+func (d *Detector) Interpreter() *nn.Interpreter { return d.it }
+
+func clamp01(v float32) float32 { return min(max(v, 0), 1) }
+
+// open builds the interpreter for a single-image model and reads its
+// preprocessing and labels.
+func open(m *tflite.Model, opts *Options) (*nn.Interpreter, InputSpec, Labels, error) {
+	md, err := m.ReadMetadata()
+	if err != nil {
+		return nil, InputSpec{}, nil, err
+	}
+	it, err := nn.New(m, &nn.Options{Threads: opts.Threads})
+	if err != nil {
+		return nil, InputSpec{}, nil, err
+	}
+	if len(it.Inputs()) != 1 {
+		return nil, InputSpec{}, nil, fmt.Errorf("model has %d inputs, want one image", len(it.Inputs()))
+	}
+	spec, err := inputSpec(it.Input(0), md)
+	if err != nil {
+		return nil, InputSpec{}, nil, err
+	}
+	labels := opts.Labels
+	if labels == nil {
+		if labels, err = modelLabels(m, md); err != nil {
+			return nil, InputSpec{}, nil, err
+		}
+	}
+	return it, spec, labels, nil
+}
+
+// modelLabels reads the label file packed in the model: the one the output
+// metadata names, else the only text file of the archive. A model without
+// labels yields nil.
+func modelLabels(m *tflite.Model, md *tflite.ModelMetadata) (Labels, error) {
+	files, err := m.AssociatedFiles()
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	if md != nil {
+		for _, sg := range md.SubgraphMetadata {
+			for _, tm := range sg.OutputTensorMetadata {
+				for _, f := range tm.AssociatedFiles {
+					if data, ok := files[f.Name]; ok && (f.Type == tflite.AssociatedFileTensorAxisLabels || f.Type == tflite.AssociatedFileTensorValueLabels) {
+						return ParseLabels(data)
+					}
+				}
+			}
+		}
+	}
+	if len(files) == 1 {
+		for _, data := range files {
+			return ParseLabels(data)
+		}
+	}
+	return nil, nil
+}

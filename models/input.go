@@ -1,0 +1,114 @@
+package models
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/percept-robotics/percept/nn"
+	"github.com/percept-robotics/percept/tflite"
+)
+
+// InputSpec is how an image becomes the model's input tensor, read from the
+// model: its size, its channels, and for float inputs the normalization
+// (value − Mean[c]) / Std[c] applied to each 0..255 channel value. Quantized
+// inputs take the resized pixel bytes as they are (uint8), or shifted by
+// −128 (int8), as TFLite's Task Library feeds them.
+type InputSpec struct {
+	Width, Height int
+	Channels      int // 3 for RGB, 1 for grayscale
+	Type          tflite.TensorType
+	Mean, Std     []float32 // one per channel; float inputs only
+}
+
+// inputSpec derives the preprocessing of input tensor t, taking
+// normalization from the model's metadata when it has some. A float input
+// without metadata is normalised to [−1, 1], the convention of the
+// MobileNet family.
+func inputSpec(t *nn.Tensor, md *tflite.ModelMetadata) (InputSpec, error) {
+	if len(t.Shape) != 4 || t.Shape[0] != 1 {
+		return InputSpec{}, fmt.Errorf("input %v is not a single NHWC image", t)
+	}
+	s := InputSpec{Height: t.Shape[1], Width: t.Shape[2], Channels: t.Shape[3], Type: t.Type}
+	if s.Channels != 1 && s.Channels != 3 {
+		return InputSpec{}, fmt.Errorf("input %v has %d channels, want 1 or 3", t, s.Channels)
+	}
+	switch t.Type {
+	case tflite.TypeUint8, tflite.TypeInt8:
+		return s, nil
+	case tflite.TypeFloat32:
+	default:
+		return InputSpec{}, fmt.Errorf("input %v has type %s, want UINT8, INT8 or FLOAT32", t, t.Type)
+	}
+	mean, std := []float32{127.5}, []float32{127.5}
+	if norm := inputNormalization(md); norm != nil {
+		mean, std = norm.Mean, norm.Std
+	}
+	if (len(mean) != 1 && len(mean) != s.Channels) || len(std) != len(mean) {
+		return InputSpec{}, fmt.Errorf("input %v: normalization has %d means and %d stds for %d channels", t, len(mean), len(std), s.Channels)
+	}
+	for c := range s.Channels {
+		m, d := mean[min(c, len(mean)-1)], std[min(c, len(std)-1)]
+		if d == 0 {
+			return InputSpec{}, fmt.Errorf("input %v: normalization std is 0", t)
+		}
+		s.Mean, s.Std = append(s.Mean, m), append(s.Std, d)
+	}
+	return s, nil
+}
+
+// inputNormalization finds the first input's NormalizationOptions in the
+// metadata, if any.
+func inputNormalization(md *tflite.ModelMetadata) *tflite.NormalizationOptions {
+	if md == nil || len(md.SubgraphMetadata) == 0 || len(md.SubgraphMetadata[0].InputTensorMetadata) == 0 {
+		return nil
+	}
+	for _, pu := range md.SubgraphMetadata[0].InputTensorMetadata[0].ProcessUnits {
+		if pu.Normalization != nil {
+			return pu.Normalization
+		}
+	}
+	return nil
+}
+
+// imageLoader turns images into input tensors, reusing its buffers.
+type imageLoader struct {
+	spec    InputSpec
+	packed  []byte // the whole image, packed
+	resized []byte // the image at the input size, packed
+}
+
+// load writes img, resized to the input size, into t.
+func (l *imageLoader) load(t *nn.Tensor, img image.Image) error {
+	b := img.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return fmt.Errorf("empty image %v", b)
+	}
+	s := &l.spec
+	l.packed = ToPacked(l.packed, img, s.Channels)
+	px := l.packed
+	if b.Dx() != s.Width || b.Dy() != s.Height {
+		n := s.Width * s.Height * s.Channels
+		if cap(l.resized) < n {
+			l.resized = make([]byte, n)
+		}
+		l.resized = l.resized[:n]
+		ResizeBilinear(l.resized, s.Width, s.Height, px, b.Dx(), b.Dy(), s.Channels)
+		px = l.resized
+	}
+	switch s.Type {
+	case tflite.TypeUint8:
+		copy(t.Uint8s(), px)
+	case tflite.TypeInt8:
+		dst := t.Int8s()
+		for i, v := range px {
+			dst[i] = int8(int(v) - 128)
+		}
+	case tflite.TypeFloat32:
+		dst := t.Float32s()
+		for i, v := range px {
+			c := i % s.Channels
+			dst[i] = (float32(v) - s.Mean[c]) / s.Std[c]
+		}
+	}
+	return nil
+}

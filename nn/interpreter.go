@@ -1,0 +1,242 @@
+package nn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"github.com/percept-robotics/percept/tflite"
+)
+
+// Options configure an Interpreter. The zero value is ready to use.
+type Options struct {
+	// Threads is the number of goroutines that split convolution, depthwise
+	// and fully connected work. 0 means runtime.GOMAXPROCS(0).
+	Threads int
+	// Subgraph selects the subgraph to run; 0 is the model's main graph.
+	Subgraph int
+}
+
+// Interpreter runs one subgraph of a model. Build it once with New, then
+// fill its inputs and call Invoke as often as needed. It is not safe for
+// concurrent use: give each goroutine its own Interpreter (they share the
+// model's weights).
+type Interpreter struct {
+	model   *tflite.Model
+	tensors []Tensor
+	inputs  []*Tensor
+	outputs []*Tensor
+	ops     []*op
+	arena   []byte
+	plan    MemoryPlan
+	pool    *workerPool
+	threads int
+}
+
+// op is one prepared operator of the execution plan.
+type op struct {
+	index int    // position in the subgraph's operator list
+	name  string // builtin name or custom code
+	// run executes the whole operator. Operators that split their work
+	// across threads set rows and runRows instead: runRows computes rows
+	// [lo, hi) as worker number worker.
+	run     func()
+	rows    int
+	runRows func(worker, lo, hi int)
+	macs    int64 // multiply-accumulates per invocation, for reports
+}
+
+// New validates the model's operators, plans memory and prepares every
+// operator. Unsupported operators or types, inconsistent shapes and
+// malformed constant data are reported as errors that name the operator
+// and tensor at fault.
+func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	if opts.Subgraph < 0 || opts.Subgraph >= len(m.Subgraphs) {
+		return nil, fmt.Errorf("nn: subgraph %d out of range (model has %d)", opts.Subgraph, len(m.Subgraphs))
+	}
+	sg := &m.Subgraphs[opts.Subgraph]
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	it := &Interpreter{model: m, tensors: make([]Tensor, len(sg.Tensors)), threads: threads}
+	for i := range sg.Tensors {
+		if err := it.initTensor(i, &sg.Tensors[i]); err != nil {
+			return nil, err
+		}
+	}
+	for _, idx := range sg.Inputs {
+		it.inputs = append(it.inputs, &it.tensors[idx])
+	}
+	for _, idx := range sg.Outputs {
+		it.outputs = append(it.outputs, &it.tensors[idx])
+	}
+	g := newGraph(it, sg)
+	for i := range sg.Operators {
+		o, err := g.build(i)
+		if err != nil {
+			return nil, err
+		}
+		if o != nil {
+			it.ops = append(it.ops, o)
+		}
+	}
+	plan, err := g.planMemory()
+	if err != nil {
+		return nil, err
+	}
+	it.plan = plan
+	it.arena = alignedBytes(plan.ArenaBytes)
+	for i := range it.tensors {
+		t := &it.tensors[i]
+		if off, ok := plan.offsets[i]; ok {
+			t.data = it.arena[off : off+g.byteSize(t) : off+g.byteSize(t)]
+		}
+	}
+	it.pool = newWorkerPool(threads)
+	runtime.AddCleanup(it, (*workerPool).close, it.pool)
+	return it, nil
+}
+
+// Close stops the interpreter's worker goroutines. An Interpreter that is
+// garbage collected is closed automatically; Close is safe to call twice.
+func (it *Interpreter) Close() error {
+	it.pool.close()
+	return nil
+}
+
+// Invoke runs every operator once on the current inputs.
+func (it *Interpreter) Invoke() error {
+	return it.InvokeContext(context.Background())
+}
+
+// InvokeContext is Invoke that stops between operators when ctx is done,
+// returning ctx.Err().
+func (it *Interpreter) InvokeContext(ctx context.Context) error {
+	done := ctx.Done()
+	for _, o := range it.ops {
+		if done != nil {
+			select {
+			case <-done:
+				return ctx.Err()
+			default:
+			}
+		}
+		if o.runRows != nil {
+			it.pool.parallel(o.rows, o.runRows)
+		} else {
+			o.run()
+		}
+	}
+	return nil
+}
+
+// Inputs returns the subgraph's input tensors in model order.
+func (it *Interpreter) Inputs() []*Tensor { return it.inputs }
+
+// Outputs returns the subgraph's output tensors in model order.
+func (it *Interpreter) Outputs() []*Tensor { return it.outputs }
+
+// Input returns input i, or nil when out of range.
+func (it *Interpreter) Input(i int) *Tensor { return at(it.inputs, i) }
+
+// Output returns output i, or nil when out of range.
+func (it *Interpreter) Output(i int) *Tensor { return at(it.outputs, i) }
+
+// InputByName returns the input tensor with that name, or nil.
+func (it *Interpreter) InputByName(name string) *Tensor { return byName(it.inputs, name) }
+
+// OutputByName returns the output tensor with that name, or nil.
+func (it *Interpreter) OutputByName(name string) *Tensor { return byName(it.outputs, name) }
+
+// Tensor returns tensor i of the subgraph (for inspection), or nil.
+func (it *Interpreter) Tensor(i int) *Tensor {
+	if i < 0 || i >= len(it.tensors) {
+		return nil
+	}
+	return &it.tensors[i]
+}
+
+// Memory returns the arena plan: its size and how it compares with the
+// tensors it holds.
+func (it *Interpreter) Memory() MemoryPlan { return it.plan }
+
+// Model returns the model the interpreter runs.
+func (it *Interpreter) Model() *tflite.Model { return it.model }
+
+func at(ts []*Tensor, i int) *Tensor {
+	if i < 0 || i >= len(ts) {
+		return nil
+	}
+	return ts[i]
+}
+
+func byName(ts []*Tensor, name string) *Tensor {
+	for _, t := range ts {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// initTensor fills the interpreter's view of tensor i from the model and
+// checks constant data against the declared shape and type.
+func (it *Interpreter) initTensor(i int, mt *tflite.Tensor) error {
+	t := &it.tensors[i]
+	t.Index, t.Name, t.Type, t.Quantization = i, mt.Name, mt.Type, mt.Quantization
+	t.Shape = make([]int, len(mt.Shape))
+	n := int64(1)
+	for k, d := range mt.Shape {
+		t.Shape[k] = int(d)
+		n *= int64(d)
+		if n > 1<<31 {
+			return fmt.Errorf("nn: %v: too many elements", t)
+		}
+	}
+	size := int64(mt.Type.Size())
+	buf := it.model.Buffers[mt.Buffer].Data
+	if len(buf) == 0 {
+		if size == 0 && mt.Type != tflite.TypeString {
+			return fmt.Errorf("nn: %v: unsupported element type %s", t, mt.Type)
+		}
+		return nil
+	}
+	if mt.Type == tflite.TypeString {
+		t.data, t.constant = buf, true
+		return nil
+	}
+	if size == 0 {
+		return fmt.Errorf("nn: %v: unsupported element type %s", t, mt.Type)
+	}
+	if int64(len(buf)) != n*size {
+		return fmt.Errorf("nn: %v: constant buffer %d holds %d bytes, want %d", t, mt.Buffer, len(buf), n*size)
+	}
+	if uintptr(unsafe.Pointer(unsafe.SliceData(buf)))%uintptr(size) != 0 {
+		// A misaligned buffer (legal in a flatbuffer, rare in practice) is
+		// copied once so that typed views stay aligned.
+		aligned := alignedBytes(len(buf))
+		copy(aligned, buf)
+		buf = aligned
+	}
+	t.data, t.constant = buf, true
+	return nil
+}
+
+// errUnsupported marks build errors for operators or types percept does
+// not implement.
+var errUnsupported = errors.New("unsupported")
+
+// alignedBytes returns a zeroed slice of n bytes whose start is aligned to
+// 64 bytes, the widest SIMD load percept issues.
+func alignedBytes(n int) []byte {
+	const align = 64
+	raw := make([]byte, n+align)
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(raw))) & (align - 1))
+	return raw[off : off+n : off+n]
+}
