@@ -46,6 +46,9 @@ type op struct {
 	rows    int
 	runRows func(worker, lo, hi int)
 	macs    int64 // multiply-accumulates per invocation, for reports
+	// bind, when set, runs once after the arena is laid out, to capture
+	// data slices that the operator keeps (so Invoke allocates nothing).
+	bind func()
 }
 
 // New validates the model's operators, plans memory and prepares every
@@ -96,6 +99,11 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 		t := &it.tensors[i]
 		if off, ok := plan.offsets[i]; ok {
 			t.data = it.arena[off : off+g.byteSize(t) : off+g.byteSize(t)]
+		}
+	}
+	for _, o := range it.ops {
+		if o.bind != nil {
+			o.bind()
 		}
 	}
 	it.pool = newWorkerPool(threads)

@@ -1,0 +1,247 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/tflite"
+)
+
+var quantizedTypes = []tflite.TensorType{tflite.TypeFloat32, tflite.TypeUint8, tflite.TypeInt8}
+
+func buildRelu(b *builder) (*op, error) {
+	return b.buildReluRange(0, float32(math.Inf(1)), kernels.ReluFloat)
+}
+
+func buildRelu6(b *builder) (*op, error) { return b.buildReluRange(0, 6, kernels.Relu6Float) }
+
+func buildReluN1To1(b *builder) (*op, error) { return b.buildReluRange(-1, 1, kernels.ReluN1To1Float) }
+
+// buildReluRange prepares a clamp of the input to [lower, upper].
+func (b *builder) buildReluRange(lower, upper float32, float func(src, dst []float32)) (*op, error) {
+	in, out, err := b.unary(quantizedTypes...)
+	if err != nil {
+		return nil, err
+	}
+	switch in.Type {
+	case tflite.TypeFloat32:
+		return &op{run: func() { float(in.Float32s(), out.Float32s()) }}, nil
+	case tflite.TypeUint8:
+		return reluQuantized[uint8](b, in, out, lower, upper)
+	}
+	return reluQuantized[int8](b, in, out, lower, upper)
+}
+
+func reluQuantized[T int8 | uint8](b *builder, in, out *Tensor, lower, upper float32) (*op, error) {
+	qi, qo, err := b.affinePair(in, out)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kernels.NewReluParams[T](qi, qo, lower, upper)
+	if err != nil {
+		return nil, b.errorf("%v", err)
+	}
+	return &op{run: func() { kernels.Relu(p, viewAs[T](in), viewAs[T](out)) }}, nil
+}
+
+func buildLeakyRelu(b *builder) (*op, error) {
+	o, ok := b.op.Options.(*tflite.LeakyReluOptions)
+	if !ok {
+		return nil, b.errorf("missing LeakyReluOptions")
+	}
+	in, out, err := b.unary(quantizedTypes...)
+	if err != nil {
+		return nil, err
+	}
+	switch in.Type {
+	case tflite.TypeFloat32:
+		return &op{run: func() { kernels.LeakyReluFloat(in.Float32s(), out.Float32s(), o.Alpha) }}, nil
+	case tflite.TypeUint8:
+		return leakyReluQuantized[uint8](b, in, out, o.Alpha)
+	}
+	return leakyReluQuantized[int8](b, in, out, o.Alpha)
+}
+
+func leakyReluQuantized[T int8 | uint8](b *builder, in, out *Tensor, alpha float32) (*op, error) {
+	qi, qo, err := b.affinePair(in, out)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kernels.NewLeakyReluParams(qi, qo, alpha)
+	if err != nil {
+		return nil, b.errorf("%v", err)
+	}
+	return &op{run: func() { kernels.LeakyRelu(p, viewAs[T](in), viewAs[T](out)) }}, nil
+}
+
+func buildPrelu(b *builder) (*op, error) {
+	in, err := b.input(0)
+	if err != nil {
+		return nil, err
+	}
+	alpha, err := b.input(1)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.output(0)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range []*Tensor{alpha, out} {
+		if err := b.expectType(t, in.Type); err != nil {
+			return nil, err
+		}
+	}
+	si, err := b.padded4(in)
+	if err != nil {
+		return nil, err
+	}
+	sa, err := b.padded4(alpha)
+	if err != nil {
+		return nil, err
+	}
+	if so, err := kernels.BroadcastShape(si, sa); err != nil || so != si {
+		return nil, b.unsupportedf("alpha %v does not broadcast onto %v", alpha, in)
+	}
+	if err := b.setShape(out, in.Shape); err != nil {
+		return nil, err
+	}
+	switch in.Type {
+	case tflite.TypeFloat32:
+		return &op{run: func() { kernels.PreluFloat(si, in.Float32s(), sa, alpha.Float32s(), out.Float32s()) }}, nil
+	case tflite.TypeUint8:
+		return preluQuantized[uint8](b, in, alpha, out, si, sa)
+	case tflite.TypeInt8:
+		return preluQuantized[int8](b, in, alpha, out, si, sa)
+	}
+	return nil, b.unsupportedf("%v has type %s", in, in.Type)
+}
+
+func preluQuantized[T int8 | uint8](b *builder, in, alpha, out *Tensor, si, sa kernels.Shape4) (*op, error) {
+	qi, qo, err := b.affinePair(in, out)
+	if err != nil {
+		return nil, err
+	}
+	qa, err := b.affine(alpha)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kernels.NewPreluParams(qi, qa, qo)
+	if err != nil {
+		return nil, b.errorf("%v", err)
+	}
+	return &op{run: func() { kernels.Prelu(p, si, viewAs[T](in), sa, viewAs[T](alpha), viewAs[T](out)) }}, nil
+}
+
+func buildHardSwish(b *builder) (*op, error) {
+	in, out, err := b.unary(quantizedTypes...)
+	if err != nil {
+		return nil, err
+	}
+	switch in.Type {
+	case tflite.TypeFloat32:
+		return &op{run: func() { kernels.HardSwishFloat(in.Float32s(), out.Float32s()) }}, nil
+	case tflite.TypeUint8:
+		return hardSwishQuantized[uint8](b, in, out)
+	}
+	return hardSwishQuantized[int8](b, in, out)
+}
+
+func hardSwishQuantized[T int8 | uint8](b *builder, in, out *Tensor) (*op, error) {
+	qi, qo, err := b.affinePair(in, out)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kernels.NewHardSwishParams(qi, qo)
+	if err != nil {
+		return nil, b.errorf("%v", err)
+	}
+	return &op{run: func() { kernels.HardSwish(p, viewAs[T](in), viewAs[T](out)) }}, nil
+}
+
+func buildLogistic(b *builder) (*op, error) {
+	return b.buildSigmoidTanh(kernels.LogisticFloat, kernels.NewLogisticParams[uint8], kernels.NewLogisticParams[int8],
+		kernels.Logistic[uint8], kernels.Logistic[int8])
+}
+
+func buildTanh(b *builder) (*op, error) {
+	return b.buildSigmoidTanh(kernels.TanhFloat, kernels.NewTanhParams[uint8], kernels.NewTanhParams[int8],
+		kernels.Tanh[uint8], kernels.Tanh[int8])
+}
+
+// buildSigmoidTanh prepares LOGISTIC or TANH, which share their quantized
+// parameters.
+func (b *builder) buildSigmoidTanh(float func(src, dst []float32),
+	newU8, newI8 func(in, out kernels.Affine) (*kernels.SigmoidTanhParams, error),
+	u8 func(*kernels.SigmoidTanhParams, []uint8, []uint8), i8 func(*kernels.SigmoidTanhParams, []int8, []int8)) (*op, error) {
+	in, out, err := b.unary(quantizedTypes...)
+	if err != nil {
+		return nil, err
+	}
+	if in.Type == tflite.TypeFloat32 {
+		return &op{run: func() { float(in.Float32s(), out.Float32s()) }}, nil
+	}
+	qi, qo, err := b.affinePair(in, out)
+	if err != nil {
+		return nil, err
+	}
+	newParams := newU8
+	if in.Type == tflite.TypeInt8 {
+		newParams = newI8
+	}
+	p, err := newParams(qi, qo)
+	if err != nil {
+		return nil, b.errorf("%v", err)
+	}
+	if in.Type == tflite.TypeInt8 {
+		return &op{run: func() { i8(p, in.Int8s(), out.Int8s()) }}, nil
+	}
+	return &op{run: func() { u8(p, in.Uint8s(), out.Uint8s()) }}, nil
+}
+
+func buildSoftmax(b *builder) (*op, error) {
+	o, ok := b.op.Options.(*tflite.SoftmaxOptions)
+	if !ok {
+		return nil, b.errorf("missing SoftmaxOptions")
+	}
+	in, out, err := b.unary(quantizedTypes...)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Shape) == 0 {
+		return nil, b.errorf("%v has no dimensions", in)
+	}
+	depth := in.Shape[len(in.Shape)-1]
+	outer := 0
+	if depth > 0 {
+		outer = in.NumElements() / depth
+	}
+	switch in.Type {
+	case tflite.TypeFloat32:
+		return &op{run: func() { kernels.SoftmaxFloat(outer, depth, in.Float32s(), out.Float32s(), o.Beta) }}, nil
+	case tflite.TypeUint8:
+		return softmaxQuantized[uint8](b, in, out, o.Beta, outer, depth)
+	}
+	return softmaxQuantized[int8](b, in, out, o.Beta, outer, depth)
+}
+
+func softmaxQuantized[T int8 | uint8](b *builder, in, out *Tensor, beta float32, outer, depth int) (*op, error) {
+	qi, qo, err := b.affinePair(in, out)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kernels.NewSoftmaxParams[T](qi, qo, beta)
+	if err != nil {
+		return nil, b.errorf("%v", err)
+	}
+	return &op{run: func() { kernels.Softmax(p, outer, depth, viewAs[T](in), viewAs[T](out)) }}, nil
+}
+
+// affinePair is the quantization of an operator's input and output.
+func (b *builder) affinePair(in, out *Tensor) (qi, qo kernels.Affine, err error) {
+	if qi, err = b.affine(in); err != nil {
+		return qi, qo, err
+	}
+	qo, err = b.affine(out)
+	return qi, qo, err
+}

@@ -1,0 +1,156 @@
+package nn
+
+import (
+	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/tflite"
+)
+
+// buildDetectionPostProcess prepares the custom operator
+// TFLite_Detection_PostProcess: decode SSD box encodings against the
+// model's anchors, then non-maximum suppression. Quantized inputs are
+// dequantized into float scratch buffers as TFLite does; the anchors,
+// being constant, once at build time.
+func buildDetectionPostProcess(b *builder) (*op, error) {
+	flex, err := tflite.ParseFlexMap(b.op.CustomOptions)
+	if err != nil {
+		return nil, b.errorf("custom options: %v", err)
+	}
+	intOpt := func(key string, def int64) int {
+		if v, ok := flex.Int(key); ok {
+			return int(v)
+		}
+		return int(def)
+	}
+	floatOpt := func(key string) float32 {
+		v, _ := flex.Float(key)
+		return float32(v)
+	}
+	regular, _ := flex.Bool("use_regular_nms")
+	p := kernels.DetectionParams{
+		MaxDetections:          intOpt("max_detections", 0),
+		MaxClassesPerDetection: intOpt("max_classes_per_detection", 1),
+		DetectionsPerClass:     intOpt("detections_per_class", 100),
+		NumClasses:             intOpt("num_classes", 0),
+		ScoreThreshold:         floatOpt("nms_score_threshold"),
+		IoUThreshold:           floatOpt("nms_iou_threshold"),
+		YScale:                 floatOpt("y_scale"),
+		XScale:                 floatOpt("x_scale"),
+		HScale:                 floatOpt("h_scale"),
+		WScale:                 floatOpt("w_scale"),
+		UseRegularNMS:          regular,
+	}
+	if p.MaxDetections <= 0 || p.NumClasses <= 0 || p.MaxClassesPerDetection <= 0 || p.DetectionsPerClass <= 0 ||
+		p.MaxDetections > 1<<16 || p.MaxClassesPerDetection > p.NumClasses {
+		return nil, b.errorf("invalid options: %+v", p)
+	}
+	if p.YScale == 0 || p.XScale == 0 || p.HScale == 0 || p.WScale == 0 {
+		return nil, b.errorf("box scales must be non-zero: %+v", p)
+	}
+	boxes, err := b.input(0)
+	if err != nil {
+		return nil, err
+	}
+	scores, err := b.input(1)
+	if err != nil {
+		return nil, err
+	}
+	anchorsT, err := b.input(2)
+	if err != nil {
+		return nil, err
+	}
+	if len(boxes.Shape) != 3 || boxes.Shape[0] != 1 || boxes.Shape[2] < 4 {
+		return nil, b.errorf("box encodings %v must have shape [1, anchors, ≥4]", boxes)
+	}
+	anchors := boxes.Shape[1]
+	if len(scores.Shape) != 3 || scores.Shape[0] != 1 || scores.Shape[1] != anchors {
+		return nil, b.errorf("class predictions %v must have shape [1, %d, classes]", scores, anchors)
+	}
+	columns := scores.Shape[2]
+	if columns < p.NumClasses || columns > p.NumClasses+1 {
+		return nil, b.errorf("class predictions %v have %d columns for %d classes", scores, columns, p.NumClasses)
+	}
+	if !equalShapes(anchorsT.Shape, []int{anchors, 4}) || !anchorsT.constant {
+		return nil, b.unsupportedf("anchors %v must be a constant [%d, 4] tensor", anchorsT, anchors)
+	}
+	anchorData, err := b.dequantizedConstant(anchorsT)
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]*Tensor, 4)
+	n := p.MaxDetections * p.MaxClassesPerDetection
+	shapes := [][]int{{1, n, 4}, {1, n}, {1, n}, {1}}
+	for i := range outs {
+		if outs[i], err = b.output(i); err != nil {
+			return nil, err
+		}
+		if err := b.expectType(outs[i], tflite.TypeFloat32); err != nil {
+			return nil, err
+		}
+		if err := b.setShape(outs[i], shapes[i]); err != nil {
+			return nil, err
+		}
+	}
+	width := boxes.Shape[2]
+	boxF := make([]float32, anchors*width)
+	scoreF := make([]float32, anchors*columns)
+	readBoxes, err := b.floatReader(boxes, boxF)
+	if err != nil {
+		return nil, err
+	}
+	readScores, err := b.floatReader(scores, scoreF)
+	if err != nil {
+		return nil, err
+	}
+	// Only the first four values of each box encoding are used (TFLite
+	// allows extra keypoint columns).
+	enc := boxF
+	if width != 4 {
+		enc = make([]float32, anchors*4)
+	}
+	scratch := kernels.NewDetectionScratch(&p, anchors, columns)
+	return &op{run: func() {
+		readBoxes()
+		readScores()
+		if width != 4 {
+			for a := range anchors {
+				copy(enc[4*a:4*a+4], boxF[width*a:])
+			}
+		}
+		clear(outs[0].Float32s())
+		clear(outs[1].Float32s())
+		clear(outs[2].Float32s())
+		count := kernels.DetectionPostProcess(&p, scratch, enc, scoreF, anchorData, anchors, columns,
+			outs[0].Float32s(), outs[1].Float32s(), outs[2].Float32s())
+		outs[3].Float32s()[0] = float32(count)
+	}}, nil
+}
+
+// floatReader returns a function that copies t's current data into dst as
+// float32, dequantizing uint8 or int8 data as TFLite does.
+func (b *builder) floatReader(t *Tensor, dst []float32) (func(), error) {
+	switch t.Type {
+	case tflite.TypeFloat32:
+		return func() { copy(dst, t.Float32s()) }, nil
+	case tflite.TypeUint8, tflite.TypeInt8:
+		q, err := b.affine(t)
+		if err != nil {
+			return nil, err
+		}
+		if t.Type == tflite.TypeUint8 {
+			return func() { kernels.Dequantize(t.Uint8s(), dst, q) }, nil
+		}
+		return func() { kernels.Dequantize(t.Int8s(), dst, q) }, nil
+	}
+	return nil, b.unsupportedf("%v has type %s", t, t.Type)
+}
+
+// dequantizedConstant returns a constant tensor's values as float32.
+func (b *builder) dequantizedConstant(t *Tensor) ([]float32, error) {
+	dst := make([]float32, t.NumElements())
+	read, err := b.floatReader(t, dst)
+	if err != nil {
+		return nil, err
+	}
+	read()
+	return dst, nil
+}
