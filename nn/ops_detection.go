@@ -39,7 +39,7 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 		WScale:                 floatOpt("w_scale"),
 		UseRegularNMS:          regular,
 	}
-	if p.MaxDetections <= 0 || p.NumClasses <= 0 || p.MaxClassesPerDetection <= 0 || p.DetectionsPerClass <= 0 ||
+	if p.MaxDetections <= 0 || p.NumClasses <= 0 || p.MaxClassesPerDetection <= 0 || (p.UseRegularNMS && p.DetectionsPerClass <= 0) ||
 		p.MaxDetections > 1<<16 || p.MaxClassesPerDetection > p.NumClasses {
 		return nil, b.errorf("invalid options: %+v", p)
 	}

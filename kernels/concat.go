@@ -1,0 +1,77 @@
+package kernels
+
+import "fmt"
+
+// Concat is CONCATENATION by plain copying, for float tensors and for
+// quantized tensors that all share the output's quantization (pass raw
+// bytes as T = byte with sizes in bytes to move any element type). The
+// tensors are viewed as outer slices along the axis: input k contributes
+// inner[k] contiguous elements (its extent along the axis times the size of
+// the dimensions after it) to each of the outer slices of dst.
+func Concat[T any](outer int, inputs [][]T, inner []int, dst []T) {
+	o := 0
+	for s := range outer {
+		for k, in := range inputs {
+			n := inner[k]
+			o += copy(dst[o:o+n], in[s*n:(s+1)*n])
+		}
+	}
+}
+
+// ConcatParams holds, for each input of a quantized CONCATENATION, whether
+// it can be copied (same quantization as the output) or the float scale and
+// bias that requantize it (TFLite's ConcatenationWithScaling).
+type ConcatParams struct {
+	copyAsIs []bool
+	scale    []float32
+	bias     []float32
+	outZero  int32
+}
+
+// NewConcatParams prepares a quantized CONCATENATION of inputs quantized as
+// ins into a tensor quantized as out.
+func NewConcatParams(ins []Affine, out Affine) (*ConcatParams, error) {
+	if !validScale(out.Scale) {
+		return nil, fmt.Errorf("kernels: concatenation: output scale %g must be positive and finite", out.Scale)
+	}
+	p := &ConcatParams{
+		copyAsIs: make([]bool, len(ins)),
+		scale:    make([]float32, len(ins)),
+		bias:     make([]float32, len(ins)),
+		outZero:  out.ZeroPoint,
+	}
+	inverseOutScale := 1 / out.Scale
+	for k, in := range ins {
+		if !validScale(in.Scale) {
+			return nil, fmt.Errorf("kernels: concatenation: input %d scale %g must be positive and finite", k, in.Scale)
+		}
+		p.copyAsIs[k] = in == out
+		p.scale[k] = in.Scale * inverseOutScale
+		p.bias[k] = float32(-in.ZeroPoint) * p.scale[k]
+	}
+	return p, nil
+}
+
+// ConcatRequant is TFLite's ConcatenationWithScaling: inputs laid out as for
+// Concat; an input quantized differently from the output is mapped by
+// round(q·scale + bias) + out zero point, rounding half away from zero, and
+// clamped to T's range.
+func ConcatRequant[T int8 | uint8](p *ConcatParams, outer int, inputs [][]T, inner []int, dst []T) {
+	lo, hi := typeRange[T]()
+	o := 0
+	for s := range outer {
+		for k, in := range inputs {
+			n := inner[k]
+			part := in[s*n : (s+1)*n]
+			if p.copyAsIs[k] {
+				o += copy(dst[o:o+n], part)
+				continue
+			}
+			for _, v := range part {
+				r := int64(roundToInt32(float32(float32(v)*p.scale[k])+p.bias[k])) + int64(p.outZero)
+				dst[o] = T(min(max(r, int64(lo)), int64(hi)))
+				o++
+			}
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/percept-robotics/percept/quant"
+)
+
+// Affine is the per-tensor quantization of a tensor:
+// real = Scale × (q − ZeroPoint).
+type Affine struct {
+	Scale     float32
+	ZeroPoint int32
+}
+
+// validScale reports whether s is usable as a quantization scale.
+func validScale(s float32) bool {
+	return s > 0 && !math.IsInf(float64(s), 1)
+}
+
+// typeRange returns the smallest and largest value of T.
+func typeRange[T int8 | uint8]() (lo, hi int32) {
+	var zero T
+	if _, signed := any(zero).(int8); signed {
+		return math.MinInt8, math.MaxInt8
+	}
+	return 0, math.MaxUint8
+}
+
+// BroadcastShape returns the shape of an elementwise result of operands of
+// shapes a and b under NumPy broadcasting (each dimension equal, or 1 in
+// one of them), or an error naming the first incompatible dimension.
+func BroadcastShape(a, b Shape4) (Shape4, error) {
+	da := [4]int{a.N, a.H, a.W, a.C}
+	db := [4]int{b.N, b.H, b.W, b.C}
+	var out [4]int
+	for i := range da {
+		switch {
+		case da[i] == db[i] || db[i] == 1:
+			out[i] = da[i]
+		case da[i] == 1:
+			out[i] = db[i]
+		default:
+			return Shape4{}, fmt.Errorf("kernels: cannot broadcast dimension %d: %d against %d", i, da[i], db[i])
+		}
+	}
+	return Shape4{out[0], out[1], out[2], out[3]}, nil
+}
+
+// broadcastStrides returns the element strides of s for walking a tensor of
+// shape out, with stride 0 along the dimensions s broadcasts.
+func broadcastStrides(s, out Shape4) (n, h, w, c int) {
+	c, w, h, n = 1, s.C, s.C*s.W, s.C*s.W*s.H
+	if s.C == 1 && out.C != 1 {
+		c = 0
+	}
+	if s.W == 1 && out.W != 1 {
+		w = 0
+	}
+	if s.H == 1 && out.H != 1 {
+		h = 0
+	}
+	if s.N == 1 && out.N != 1 {
+		n = 0
+	}
+	return n, h, w, c
+}
+
+// binary applies f elementwise to a (shape sa) and b (shape sb), writing
+// the broadcast result to dst. It walks the output in NHWC order, as
+// TFLite's 4-D broadcasting kernels do.
+func binary[A, B, O any](sa Shape4, a []A, sb Shape4, b []B, dst []O, f func(A, B) O) {
+	if sa == sb {
+		for i := range dst[:sa.Size()] {
+			dst[i] = f(a[i], b[i])
+		}
+		return
+	}
+	out := Shape4{max(sa.N, sb.N), max(sa.H, sb.H), max(sa.W, sb.W), max(sa.C, sb.C)}
+	an, ah, aw, ac := broadcastStrides(sa, out)
+	bn, bh, bw, bc := broadcastStrides(sb, out)
+	i := 0
+	for n := range out.N {
+		for y := range out.H {
+			for x := range out.W {
+				ai := n*an + y*ah + x*aw
+				bi := n*bn + y*bh + x*bw
+				for c := range out.C {
+					dst[i] = f(a[ai+c*ac], b[bi+c*bc])
+					i++
+				}
+			}
+		}
+	}
+}
+
+// clampFloat applies a fused activation range the way TFLite's
+// ActivationFunctionWithMinMax does (std::min of std::max), so that NaN and
+// signed zeros come out as they do there.
+func clampFloat(v float32, r FloatRange) float32 {
+	return stdMin(stdMax(v, r.Min), r.Max)
+}
+
+// stdMax is C++'s std::max(a, b): b only if a < b. Unlike Go's max it keeps
+// a when b is NaN and does not order −0 below +0.
+func stdMax(a, b float32) float32 {
+	if a < b {
+		return b
+	}
+	return a
+}
+
+// stdMin is C++'s std::min(a, b): b only if b < a.
+func stdMin(a, b float32) float32 {
+	if b < a {
+		return b
+	}
+	return a
+}
+
+// AddParams holds the integer parameters of a quantized ADD or SUB, computed
+// as TFLite's Prepare does: both inputs are shifted left by 20 bits and
+// rescaled to twice the larger input scale, summed, then rescaled to the
+// output.
+type AddParams struct {
+	in1Offset, in2Offset int32 // minus the input zero points
+	outOffset            int32 // the output zero point
+	leftShift            int
+	in1Mult, in2Mult     int32
+	in1Shift, in2Shift   int // ≤ 0
+	outMult              int32
+	outShift             int // ≤ 0
+	actMin, actMax       int32
+}
+
+// NewAddParams prepares a quantized ADD or SUB of tensors quantized as in1
+// and in2 into out, clamping the result to [actMin, actMax] in the output's
+// quantized domain.
+func NewAddParams(in1, in2, out Affine, actMin, actMax int32) (*AddParams, error) {
+	if !validScale(in1.Scale) || !validScale(in2.Scale) || !validScale(out.Scale) {
+		return nil, fmt.Errorf("kernels: add: scales %g, %g → %g must be positive and finite", in1.Scale, in2.Scale, out.Scale)
+	}
+	const leftShift = 20
+	twiceMaxInputScale := float64(2 * max(in1.Scale, in2.Scale))
+	p := &AddParams{
+		in1Offset: -in1.ZeroPoint,
+		in2Offset: -in2.ZeroPoint,
+		outOffset: out.ZeroPoint,
+		leftShift: leftShift,
+		actMin:    actMin,
+		actMax:    actMax,
+	}
+	var err error
+	if p.in1Mult, p.in1Shift, err = quant.QuantizeMultiplierSmallerThanOneExp(float64(in1.Scale) / twiceMaxInputScale); err != nil {
+		return nil, fmt.Errorf("kernels: add: input 1 multiplier: %w", err)
+	}
+	if p.in2Mult, p.in2Shift, err = quant.QuantizeMultiplierSmallerThanOneExp(float64(in2.Scale) / twiceMaxInputScale); err != nil {
+		return nil, fmt.Errorf("kernels: add: input 2 multiplier: %w", err)
+	}
+	realOut := twiceMaxInputScale / float64(float32(1<<leftShift)*out.Scale)
+	if p.outMult, p.outShift, err = quant.QuantizeMultiplierSmallerThanOneExp(realOut); err != nil {
+		return nil, fmt.Errorf("kernels: add: output multiplier: %w", err)
+	}
+	return p, nil
+}
+
+// addSub computes one quantized ADD (sign 1) or SUB (sign −1) element.
+func (p *AddParams) addSub(a, b int32, subtract bool) int32 {
+	sa := quant.MultiplyByQuantizedMultiplierSmallerThanOneExp((a+p.in1Offset)<<p.leftShift, p.in1Mult, p.in1Shift)
+	sb := quant.MultiplyByQuantizedMultiplierSmallerThanOneExp((b+p.in2Offset)<<p.leftShift, p.in2Mult, p.in2Shift)
+	raw := sa + sb
+	if subtract {
+		raw = sa - sb
+	}
+	out := quant.MultiplyByQuantizedMultiplierSmallerThanOneExp(raw, p.outMult, p.outShift) + p.outOffset
+	return quant.Clamp(out, p.actMin, p.actMax)
+}
+
+// Add is TFLite's quantized ADD: dst = a + b with NHWC broadcasting of the
+// operand shapes sa and sb; dst has their broadcast shape.
+func Add[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+	binary(sa, a, sb, b, dst, func(x, y T) T { return T(p.addSub(int32(x), int32(y), false)) })
+}
+
+// Sub is TFLite's quantized SUB: dst = a − b with NHWC broadcasting, using
+// the parameters NewAddParams prepares (TFLite's SUB Prepare is the same).
+func Sub[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+	binary(sa, a, sb, b, dst, func(x, y T) T { return T(p.addSub(int32(x), int32(y), true)) })
+}
+
+// AddFloat is float ADD with broadcasting and a fused activation range.
+func AddFloat(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
+	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x+y, act) })
+}
+
+// SubFloat is float SUB with broadcasting and a fused activation range.
+func SubFloat(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
+	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x-y, act) })
+}
+
+// MulParams holds the integer parameters of a quantized MUL: the product of
+// the offset inputs is rescaled by in1·in2/out.
+type MulParams struct {
+	in1Offset, in2Offset int32
+	outOffset            int32
+	mult                 int32
+	shift                int
+	actMin, actMax       int32
+}
+
+// NewMulParams prepares a quantized MUL of tensors quantized as in1 and in2
+// into out, clamping to [actMin, actMax].
+func NewMulParams(in1, in2, out Affine, actMin, actMax int32) (*MulParams, error) {
+	if !validScale(in1.Scale) || !validScale(in2.Scale) || !validScale(out.Scale) {
+		return nil, fmt.Errorf("kernels: mul: scales %g, %g → %g must be positive and finite", in1.Scale, in2.Scale, out.Scale)
+	}
+	multiplier := float64(in1.Scale) * float64(in2.Scale) / float64(out.Scale)
+	mult, shift := quant.QuantizeMultiplier(multiplier)
+	return &MulParams{
+		in1Offset: -in1.ZeroPoint, in2Offset: -in2.ZeroPoint, outOffset: out.ZeroPoint,
+		mult: mult, shift: shift, actMin: actMin, actMax: actMax,
+	}, nil
+}
+
+// Mul is TFLite's quantized MUL with NHWC broadcasting.
+func Mul[T int8 | uint8](p *MulParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+	binary(sa, a, sb, b, dst, func(x, y T) T {
+		prod := (int32(x) + p.in1Offset) * (int32(y) + p.in2Offset)
+		out := quant.MultiplyByQuantizedMultiplier(prod, p.mult, p.shift) + p.outOffset
+		return T(quant.Clamp(out, p.actMin, p.actMax))
+	})
+}
+
+// MulFloat is float MUL with broadcasting and a fused activation range.
+func MulFloat(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
+	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x*y, act) })
+}

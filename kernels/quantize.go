@@ -1,0 +1,67 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/percept-robotics/percept/quant"
+)
+
+// Quantize is QUANTIZE from float: each value becomes round(x/scale) + zero
+// point, rounding half away from zero with the division in float32, clamped
+// to T's range (TFLite's AffineQuantize). NaN maps to the zero point.
+func Quantize[T int8 | uint8](src []float32, dst []T, q Affine) {
+	lo, hi := typeRange[T]()
+	for i, v := range src {
+		r := math.Round(float64(v / q.Scale))
+		switch {
+		case r != r:
+			dst[i] = T(quant.Clamp(q.ZeroPoint, lo, hi))
+		case r+float64(q.ZeroPoint) <= float64(lo):
+			dst[i] = T(lo)
+		case r+float64(q.ZeroPoint) >= float64(hi):
+			dst[i] = T(hi)
+		default:
+			dst[i] = T(int32(r) + q.ZeroPoint)
+		}
+	}
+}
+
+// RequantizeParams holds the effective multiplier in/out of a QUANTIZE
+// between two quantized types.
+type RequantizeParams struct {
+	inZero, outZero int32
+	mult            int32
+	shift           int
+}
+
+// NewRequantizeParams prepares a QUANTIZE from a tensor quantized as in to
+// one quantized as out, as TFLite's quantize.cc Prepare does.
+func NewRequantizeParams(in, out Affine) (*RequantizeParams, error) {
+	if !validScale(in.Scale) || !validScale(out.Scale) {
+		return nil, fmt.Errorf("kernels: requantize: scales %g → %g must be positive and finite", in.Scale, out.Scale)
+	}
+	mult, shift := quant.QuantizeMultiplier(float64(in.Scale) / float64(out.Scale))
+	return &RequantizeParams{inZero: in.ZeroPoint, outZero: out.ZeroPoint, mult: mult, shift: shift}, nil
+}
+
+// Requantize is TFLite's Requantize: (q − in zero point) scaled by the
+// effective multiplier, plus the out zero point, clamped to O's range. It
+// covers uint8↔int8 and same-type rescaling.
+func Requantize[I, O int8 | uint8](p *RequantizeParams, src []I, dst []O) {
+	lo, hi := typeRange[O]()
+	for i, v := range src {
+		out := quant.MultiplyByQuantizedMultiplier(int32(v)-p.inZero, p.mult, p.shift) + p.outZero
+		dst[i] = O(quant.Clamp(out, lo, hi))
+	}
+}
+
+// Dequantize is DEQUANTIZE: (q − zero point)·scale, computed as TFLite does
+// (a double product rounded once to float32). FLOAT16 inputs widen with
+// WidenHalves instead.
+func Dequantize[T int8 | uint8 | int16](src []T, dst []float32, q Affine) {
+	scale := float64(q.Scale)
+	for i, v := range src {
+		dst[i] = float32(scale * float64(int32(v)-q.ZeroPoint))
+	}
+}

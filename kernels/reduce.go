@@ -1,0 +1,219 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/percept-robotics/percept/quant"
+)
+
+// ReduceAxes marks the NHWC dimensions a reduction collapses.
+type ReduceAxes [4]bool
+
+// NewReduceAxes resolves TFLite axis values for a tensor of the given rank
+// (at most 4, its shape padded at the front to NHWC). Negative axes count
+// from the last dimension; repeated axes are allowed.
+func NewReduceAxes(rank int, axes []int32) (ReduceAxes, error) {
+	var r ReduceAxes
+	if rank < 0 || rank > 4 {
+		return r, fmt.Errorf("kernels: reduce: rank %d is not in [0, 4]", rank)
+	}
+	for _, a := range axes {
+		d := int(a)
+		if d < 0 {
+			d += rank
+		}
+		if d < 0 || d >= rank {
+			return r, fmt.Errorf("kernels: reduce: axis %d out of range for rank %d", a, rank)
+		}
+		r[d+4-rank] = true
+	}
+	return r, nil
+}
+
+// Shape returns the shape of the reduction of in: the reduced dimensions
+// become 1. Dropping them (keep_dims false) leaves the data order unchanged.
+func (a ReduceAxes) Shape(in Shape4) Shape4 {
+	d := [4]int{in.N, in.H, in.W, in.C}
+	for i, reduced := range a {
+		if reduced {
+			d[i] = 1
+		}
+	}
+	return Shape4{d[0], d[1], d[2], d[3]}
+}
+
+// count returns how many input elements each output of the reduction of in
+// aggregates.
+func (a ReduceAxes) count(in Shape4) int {
+	return in.Size() / a.Shape(in).Size()
+}
+
+// reduceSums calls emit with each output index of the reduction of in and
+// the sum, in A, of the elements it aggregates. The elements are added in
+// row-major input order, the order of TFLite's reference reductions.
+func reduceSums[A int32 | float32, T int8 | uint8 | float32](in Shape4, src []T, axes ReduceAxes, emit func(i int, sum A)) {
+	out := axes.Shape(in)
+	strides := [4]int{in.H * in.W * in.C, in.W * in.C, in.C, 1}
+	dims := [4]int{in.N, in.H, in.W, in.C}
+	var extent [4]int // reduced extents
+	for d := range dims {
+		extent[d] = 1
+		if axes[d] {
+			extent[d] = dims[d]
+		}
+	}
+	i := 0
+	for n := range out.N {
+		for y := range out.H {
+			for x := range out.W {
+				for c := range out.C {
+					base := n*strides[0] + y*strides[1] + x*strides[2] + c
+					var sum A
+					for rn := range extent[0] {
+						for ry := range extent[1] {
+							for rx := range extent[2] {
+								for rc := range extent[3] {
+									sum += A(src[base+rn*strides[0]+ry*strides[1]+rx*strides[2]+rc])
+								}
+							}
+						}
+					}
+					emit(i, sum)
+					i++
+				}
+			}
+		}
+	}
+}
+
+// MeanFloat is MEAN on floats over the given axes; dst has axes.Shape(in).
+func MeanFloat(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
+	count := float32(axes.count(in))
+	reduceSums(in, src, axes, func(i int, sum float32) { dst[i] = sum / count })
+}
+
+// SumFloat is SUM on floats over the given axes; dst has axes.Shape(in).
+func SumFloat(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
+	reduceSums(in, src, axes, func(i int, sum float32) { dst[i] = sum })
+}
+
+// meanMethod is the arithmetic TFLite's reference MEAN picks for a
+// quantized tensor.
+type meanMethod int
+
+const (
+	// meanSpatialUint8: uint8, 4-D, keep_dims, axes {1, 2}: the raw sum
+	// times a float-derived multiplier plus a float-derived bias.
+	meanSpatialUint8 meanMethod = iota
+	// meanSpatialInt: int8, 4-D, keep_dims, axes {1, 2}: the offset sum
+	// rescaled by in/out, then divided by the count with rounding.
+	meanSpatialInt
+	// meanSameQuant: equal input and output quantization: the raw sum
+	// divided by the count, truncating.
+	meanSameQuant
+	// meanRequant: TFLite's QuantizedMeanOrSum, in float.
+	meanRequant
+)
+
+// MeanParams holds a quantized MEAN prepared for one input shape.
+type MeanParams struct {
+	Axes    ReduceAxes // the reduced NHWC dimensions
+	method  meanMethod
+	count   int32
+	inZero  int32
+	outZero int32
+	mult    int32
+	shift   int
+	bias    int32   // meanSpatialUint8
+	scale   float32 // meanRequant: in/out
+	biasF   float32 // meanRequant
+}
+
+// NewMeanParams prepares a quantized MEAN of a tensor of shape in (its
+// original rank given, at most 4) over the TFLite axis values axes, choosing
+// the arithmetic TFLite's reference kernel chooses (reduce.cc's
+// EvalMeanReferenceOps).
+func NewMeanParams[T int8 | uint8](in Shape4, rank int, axes []int32, keepDims bool, inQ, outQ Affine) (*MeanParams, error) {
+	if !validScale(inQ.Scale) || !validScale(outQ.Scale) {
+		return nil, fmt.Errorf("kernels: mean: scales %g → %g must be positive and finite", inQ.Scale, outQ.Scale)
+	}
+	mask, err := NewReduceAxes(rank, axes)
+	if err != nil {
+		return nil, err
+	}
+	p := &MeanParams{
+		Axes: mask, count: int32(mask.count(in)),
+		inZero: inQ.ZeroPoint, outZero: outQ.ZeroPoint,
+	}
+	_, signed := any(T(0)).(int8)
+	spatial := keepDims && rank == 4 && len(axes) == 2 &&
+		(axes[0] == 1 && axes[1] == 2 || axes[0] == 2 && axes[1] == 1)
+	switch {
+	case spatial && !signed:
+		p.method = meanSpatialUint8
+		// reference_ops::Mean for uint8, in float32 as there.
+		num := float32(in.H * in.W)
+		p.bias = outQ.ZeroPoint - truncToInt32(float32(inQ.ZeroPoint)*inQ.Scale/outQ.Scale)
+		p.mult, p.shift = quant.QuantizeMultiplier(float64(inQ.Scale / (num * outQ.Scale)))
+	case spatial:
+		p.method = meanSpatialInt
+		p.mult, p.shift = quant.QuantizeMultiplier(float64(inQ.Scale) / float64(outQ.Scale))
+	case inQ == outQ:
+		p.method = meanSameQuant
+	default:
+		p.method = meanRequant
+		p.scale = inQ.Scale / outQ.Scale
+		p.biasF = float32(float32(-inQ.ZeroPoint)*p.scale) + 0.5
+	}
+	return p, nil
+}
+
+// truncToInt32 converts v to int32 truncating toward zero, saturating
+// instead of overflowing and mapping NaN to 0.
+func truncToInt32(v float32) int32 {
+	switch {
+	case v != v:
+		return 0
+	case v >= math.MaxInt32:
+		return math.MaxInt32
+	case v <= math.MinInt32:
+		return math.MinInt32
+	}
+	return int32(v)
+}
+
+// Mean is TFLite's reference quantized MEAN; in is the shape p was prepared
+// for and dst has p.Axes.Shape(in).
+func Mean[T int8 | uint8](p *MeanParams, in Shape4, src []T, dst []T) {
+	lo, hi := typeRange[T]()
+	if p.count == 0 {
+		clear(dst[:p.Axes.Shape(in).Size()])
+		return
+	}
+	reduceSums(in, src, p.Axes, func(i int, sum int32) {
+		var v int32
+		switch p.method {
+		case meanSpatialUint8:
+			v = quant.Clamp(quant.MultiplyByQuantizedMultiplier(sum, p.mult, p.shift)+p.bias, lo, hi)
+		case meanSpatialInt:
+			acc := quant.MultiplyByQuantizedMultiplier(sum-p.count*p.inZero, p.mult, p.shift)
+			if acc > 0 {
+				acc = (acc + p.count/2) / p.count
+			} else {
+				acc = (acc - p.count/2) / p.count
+			}
+			v = quant.Clamp(acc+p.outZero, lo, hi)
+		case meanSameQuant:
+			v = sum / p.count
+		case meanRequant:
+			// TFLite adds 0.5 in its bias and then rounds as well, so
+			// its results lean half a step upward; reproduced here.
+			mean := float32(sum) / float32(p.count)
+			r := float32(math.Round(float64(float32(mean*p.scale)+p.biasF))) + float32(p.outZero)
+			r = max(min(r, float32(hi)), float32(lo))
+			v = int32(r)
+		}
+		dst[i] = T(v)
+	})
+}

@@ -1,0 +1,81 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSoftmaxFloat(t *testing.T) {
+	src := []float32{1, 2, 3, 0, 0, 0}
+	dst := make([]float32, 6)
+	SoftmaxFloat(2, 3, src, dst, 1)
+	e := []float64{math.Exp(-2), math.Exp(-1), 1}
+	s := e[0] + e[1] + e[2]
+	assert.InDeltaSlice(t, []float64{e[0] / s, e[1] / s, e[2] / s, 1.0 / 3, 1.0 / 3, 1.0 / 3}, toF64(dst), 1e-7)
+}
+
+func TestSoftmaxQuantizedByHand(t *testing.T) {
+	// Two equal entries: each exp is one (MaxInt32), rescaled to Q12.19 is
+	// 2^19; the sum 2^20 has 11 leading zeros, so one bit over unit and the
+	// reciprocal mantissa ≈ 1; exponent 1 + 31 − 8 = 24, and
+	// 2^31·2^31/2^31 >> 24 = 128 steps of 1/256 — one half.
+	p, err := NewSoftmaxParams[int8](Affine{0.1, 0}, Affine{1.0 / 256, -128}, 1)
+	require.NoError(t, err)
+	dst := make([]int8, 2)
+	Softmax(p, 1, 2, []int8{5, 5}, dst)
+	assert.Equal(t, []int8{0, 0}, dst) // 128 − 128
+
+	// An entry far below the maximum (difference beyond diff_min) is
+	// exactly the output minimum; a lone maximum takes everything: 256
+	// steps saturates at 255.
+	pu, err := NewSoftmaxParams[uint8](Affine{1, 0}, Affine{1.0 / 256, 0}, 1)
+	require.NoError(t, err)
+	du := make([]uint8, 2)
+	Softmax(pu, 1, 2, []uint8{255, 0}, du)
+	assert.Equal(t, []uint8{255, 0}, du)
+
+	_, err = NewSoftmaxParams[uint8](Affine{1, 0}, Affine{1.0 / 256, -128}, 1)
+	assert.Error(t, err, "uint8 output zero point must be 0")
+	_, err = NewSoftmaxParams[int8](Affine{1e-9, 0}, Affine{1.0 / 256, -128}, 1)
+	assert.Error(t, err, "beta·scale too small")
+}
+
+func testSoftmaxRandom[T int8 | uint8](t *testing.T, seed uint64) {
+	lo, hi := typeRange[T]()
+	rng := rand.New(rand.NewPCG(seed, 5))
+	for range 30 {
+		qi := randAffine[T](rng)
+		qi.Scale *= 2
+		beta := float32(0.5 + rng.Float64())
+		p, err := NewSoftmaxParams[T](qi, Affine{1.0 / 256, lo}, beta)
+		require.NoError(t, err)
+		const outer, depth = 3, 10
+		src := randValues[T](rng, outer*depth)
+		want := make([]int32, len(src))
+		for r := range outer {
+			row := src[r*depth : (r+1)*depth]
+			var sum float64
+			for _, v := range row {
+				sum += math.Exp(float64(beta) * refReal(int32(v), qi))
+			}
+			for c, v := range row {
+				prob := math.Exp(float64(beta)*refReal(int32(v), qi)) / sum
+				want[r*depth+c] = refQuantize(prob, Affine{1.0 / 256, lo}, lo, hi)
+			}
+		}
+		dst := make([]T, len(src))
+		Softmax(p, outer, depth, src, dst)
+		// The fixed-point exp and reciprocal are accurate to ~1e−6, far
+		// below a 1/256 step: one step covers rounding ties.
+		requireWithin(t, want, dst, 1)
+	}
+}
+
+func TestSoftmaxRandom(t *testing.T) {
+	testSoftmaxRandom[uint8](t, 1)
+	testSoftmaxRandom[int8](t, 2)
+}

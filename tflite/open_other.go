@@ -1,0 +1,23 @@
+//go:build !unix
+
+package tflite
+
+import (
+	"fmt"
+	"os"
+)
+
+// Open reads the model file at path into memory and parses it (this
+// platform has no memory maps through golang.org/x/sys/unix). Close does
+// nothing for such models.
+func Open(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("tflite: %w", err)
+	}
+	m, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, path)
+	}
+	return m, nil
+}
