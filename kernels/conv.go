@@ -104,28 +104,28 @@ func windowDotQ[T int8 | uint8](in, f []T, w *window, c int, inOff, fOff int32) 
 	return acc
 }
 
-// dotF32 returns Σ x[i]·w[i], accumulated in order in float32. w must be
-// at least as long as x.
-func dotF32(x, w []float32) float32 {
+// dotF32 adds x[i]·w[i] to acc one term at a time, in order, in float32.
+// w must be at least as long as x.
+func dotF32(acc float32, x, w []float32) float32 {
 	w = w[:len(x)]
-	var acc float32
 	for i, v := range x {
 		acc += v * w[i]
 	}
 	return acc
 }
 
-// windowDotF32 is windowDotQ for float data: Σ in·f over ky, kx, ic in that
-// order, accumulated in float32 as TFLite's reference does.
+// windowDotF32 is windowDotQ for float data: Σ in·f over ky, kx, ic, one
+// term at a time in that order in a single float32 accumulator, as TFLite's
+// reference does, so that the rounding matches it.
 func windowDotF32(in, f []float32, w *window, c int) float32 {
 	var acc float32
 	i, j := w.in, w.filter
 	for range w.rows {
 		if w.inCol == c {
-			acc += dotF32(in[i:i+w.span], f[j:j+w.span])
+			acc = dotF32(acc, in[i:i+w.span], f[j:j+w.span])
 		} else {
 			for x, y := i, j; y < j+w.span; x, y = x+w.inCol, y+c {
-				acc += dotF32(in[x:x+c], f[y:y+c])
+				acc = dotF32(acc, in[x:x+c], f[y:y+c])
 			}
 		}
 		i += w.inRow

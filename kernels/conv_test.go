@@ -155,21 +155,21 @@ func (l *convLayer) filterScale(oc int) float64 {
 
 // dequantizeInput returns the real values of quantized input data.
 func (l *convLayer) dequantizeInput(q []int32) []float64 {
-	real := make([]float64, len(q))
+	values := make([]float64, len(q))
 	for i, v := range q {
-		real[i] = float64(l.inScale) * float64(v-l.inZero)
+		values[i] = float64(l.inScale) * float64(v-l.inZero)
 	}
-	return real
+	return values
 }
 
 // dequantizeFilter returns the real values of quantized filter data whose
 // output channel index of element i is channelOf(i).
 func (l *convLayer) dequantizeFilter(q []int32, channelOf func(i int) int) []float64 {
-	real := make([]float64, len(q))
+	values := make([]float64, len(q))
 	for i, v := range q {
-		real[i] = l.filterScale(channelOf(i)) * float64(v-l.fZero)
+		values[i] = l.filterScale(channelOf(i)) * float64(v-l.fZero)
 	}
-	return real
+	return values
 }
 
 // realBias returns the real bias: bias[oc]·inScale·filterScale[oc], or nil.
@@ -177,18 +177,18 @@ func (l *convLayer) realBias(outC int) []float64 {
 	if l.bias == nil {
 		return nil
 	}
-	real := make([]float64, outC)
-	for oc := range real {
-		real[oc] = float64(l.bias[oc]) * float64(l.inScale) * l.filterScale(oc)
+	values := make([]float64, outC)
+	for oc := range values {
+		values[oc] = float64(l.bias[oc]) * float64(l.inScale) * l.filterScale(oc)
 	}
-	return real
+	return values
 }
 
 // quantizeOutput requantizes real outputs with the real (not fixed-point)
 // multiplier: round(real/outScale) + outZero, clamped to the activation.
-func (l *convLayer) quantizeOutput(real []float64) []int32 {
-	q := make([]int32, len(real))
-	for i, v := range real {
+func (l *convLayer) quantizeOutput(values []float64) []int32 {
+	q := make([]int32, len(values))
+	for i, v := range values {
 		r := math.Round(v/float64(l.outScale)) + float64(l.outZero)
 		q[i] = int32(math.Max(float64(l.r.ActMin), math.Min(float64(l.r.ActMax), r)))
 	}

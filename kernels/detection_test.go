@@ -49,12 +49,12 @@ func (c *detectionCase) run(t *testing.T) detectionResult {
 	return r
 }
 
-// box returns the anchor whose zero-encoded box is (ymin, xmin, ymax, xmax).
-func box(ymin, xmin, ymax, xmax float32) []float32 {
+// cornerAnchor returns the anchor whose zero-encoded box is (ymin, xmin, ymax, xmax).
+func cornerAnchor(ymin, xmin, ymax, xmax float32) []float32 {
 	return []float32{(ymin + ymax) / 2, (xmin + xmax) / 2, ymax - ymin, xmax - xmin}
 }
 
-func anchorsOf(boxes ...[]float32) []float32 {
+func joinAnchors(boxes ...[]float32) []float32 {
 	var a []float32
 	for _, b := range boxes {
 		a = append(a, b...)
@@ -62,7 +62,7 @@ func anchorsOf(boxes ...[]float32) []float32 {
 	return a
 }
 
-func ssdParams() DetectionParams {
+func ssdTestParams() DetectionParams {
 	return DetectionParams{
 		MaxDetections: 10, MaxClassesPerDetection: 1, DetectionsPerClass: 100, NumClasses: 1,
 		ScoreThreshold: 0.3, IoUThreshold: 0.5,
@@ -71,7 +71,7 @@ func ssdParams() DetectionParams {
 }
 
 func TestDetectionDecodeByHand(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	// anchor center (0.5, 0.25), size 0.5 × 0.25; ty = 2, tx = −4 move the
 	// center by 2/10·0.5 = 0.1 and −4/10·0.25 = −0.1; th = tw = 0 keep the
 	// anchor's size: half sizes 0.25 and 0.125.
@@ -90,7 +90,7 @@ func TestDetectionDecodeByHand(t *testing.T) {
 }
 
 func TestDetectionDecodeMatchesFloatModel(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	p.MaxDetections = 4
 	p.IoUThreshold = 1 // keep everything apart from identical boxes
 	anchors := []float32{0.1, 0.2, 0.3, 0.4, 0.7, 0.6, 0.2, 0.1, 0.5, 0.5, 1, 1, 0.9, 0.1, 0.05, 0.3}
@@ -112,10 +112,10 @@ func TestDetectionDecodeMatchesFloatModel(t *testing.T) {
 }
 
 func TestDetectionSuppressesOverlapsOfOneClass(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	// A and B overlap with IoU 0.9/1.1; C is apart.
 	c := detectionCase{p: p, columns: 1,
-		anchors: anchorsOf(box(0, 0, 1, 1), box(0, 0.1, 1, 1.1), box(0, 2, 1, 3)),
+		anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 0.1, 1, 1.1), cornerAnchor(0, 2, 1, 3)),
 		scores:  []float32{0.9, 0.85, 0.8},
 	}
 	for _, regular := range []bool{false, true} {
@@ -131,10 +131,10 @@ func TestDetectionSuppressesOverlapsOfOneClass(t *testing.T) {
 }
 
 func TestDetectionIoUThresholdIsStrict(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	// B is the left half of A: IoU exactly 0.5.
 	c := detectionCase{p: p, columns: 1,
-		anchors: anchorsOf(box(0, 0, 1, 1), box(0, 0, 1, 0.5)),
+		anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 0, 1, 0.5)),
 		scores:  []float32{0.9, 0.8},
 	}
 	assert.Equal(t, 2, c.run(t).count, "IoU equal to the threshold is kept")
@@ -143,10 +143,10 @@ func TestDetectionIoUThresholdIsStrict(t *testing.T) {
 }
 
 func TestDetectionScoreThresholdIsInclusive(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	p.ScoreThreshold = 0.5
 	c := detectionCase{p: p, columns: 1,
-		anchors: anchorsOf(box(0, 0, 1, 1), box(0, 2, 1, 3)),
+		anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 2, 1, 3)),
 		scores:  []float32{math.Nextafter32(0.5, 0), 0.5},
 	}
 	for _, regular := range []bool{false, true} {
@@ -159,10 +159,10 @@ func TestDetectionScoreThresholdIsInclusive(t *testing.T) {
 }
 
 func TestDetectionAllBelowThreshold(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	p.NumClasses = 2
 	c := detectionCase{p: p, columns: 3,
-		anchors: anchorsOf(box(0, 0, 1, 1), box(0, 2, 1, 3)),
+		anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 2, 1, 3)),
 		// The background column scores high but is not a class.
 		scores: []float32{0.99, 0.1, 0.2, 0.98, 0.29, 0},
 	}
@@ -177,12 +177,12 @@ func TestDetectionAllBelowThreshold(t *testing.T) {
 }
 
 func TestDetectionFastAndRegularDifferAcrossClasses(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	p.NumClasses = 2
 	// A and B overlap (IoU 0.9/1.1). A is class 0, B is class 1; with the
 	// background column first.
 	c := detectionCase{p: p, columns: 3,
-		anchors: anchorsOf(box(0, 0, 1, 1), box(0, 0.1, 1, 1.1)),
+		anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 0.1, 1, 1.1)),
 		scores:  []float32{0.5, 0.9, 0.2, 0.5, 0.1, 0.8},
 	}
 	r := c.run(t)
@@ -198,12 +198,12 @@ func TestDetectionFastAndRegularDifferAcrossClasses(t *testing.T) {
 }
 
 func TestDetectionMoreCandidatesThanSlots(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	p.MaxDetections = 3
 	p.NumClasses = 2
 	var anchors []float32
 	for i := range 5 {
-		anchors = append(anchors, box(0, float32(2*i), 1, float32(2*i+1))...)
+		anchors = append(anchors, cornerAnchor(0, float32(2*i), 1, float32(2*i+1))...)
 	}
 	// Best class per anchor: 0.4 (c1), 0.9 (c0), 0.6 (c1), 0.8 (c0), 0.7 (c1).
 	scores := []float32{0.1, 0.4, 0.9, 0.2, 0.3, 0.6, 0.8, 0.1, 0.2, 0.7}
@@ -227,9 +227,9 @@ func TestDetectionMoreCandidatesThanSlots(t *testing.T) {
 
 func TestDetectionEqualScoresKeepAnchorOrder(t *testing.T) {
 	// Single-class NMS sorts stably: equal scores stay in anchor order.
-	p := ssdParams()
+	p := ssdTestParams()
 	c := detectionCase{p: p, columns: 1,
-		anchors: anchorsOf(box(0, 4, 1, 5), box(0, 0, 1, 1), box(0, 2, 1, 3)),
+		anchors: joinAnchors(cornerAnchor(0, 4, 1, 5), cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 2, 1, 3)),
 		scores:  []float32{0.6, 0.7, 0.6},
 	}
 	r := c.run(t)
@@ -238,13 +238,13 @@ func TestDetectionEqualScoresKeepAnchorOrder(t *testing.T) {
 }
 
 func TestDetectionRegularMergeTiesFollowPartialSort(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	p.UseRegularNMS = true
 	p.NumClasses = 2
 	p.MaxDetections = 4
 	var anchors []float32
 	for i := range 5 {
-		anchors = append(anchors, box(0, float32(2*i), 1, float32(2*i+1))...)
+		anchors = append(anchors, cornerAnchor(0, float32(2*i), 1, float32(2*i+1))...)
 	}
 	// Class 0 picks anchors 0, 1, 2 and class 1 anchors 3, 4, all at 0.9.
 	scores := []float32{0.9, 0, 0.9, 0, 0.9, 0, 0, 0.9, 0, 0.9}
@@ -281,7 +281,7 @@ func TestPartialArgSortDescMatchesLibstdcxx(t *testing.T) {
 }
 
 func TestDetectionSeveralClassesPerAnchor(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	p.NumClasses = 9
 	p.MaxClassesPerDetection = 4
 	p.MaxDetections = 2
@@ -291,7 +291,7 @@ func TestDetectionSeveralClassesPerAnchor(t *testing.T) {
 		0.3, 0.3, 0.2, 0.2, 0.3, 0, 0, 0.3, 0.1,
 		0, 0, 0, 0, 0, 0, 0.5, 0.4, 0,
 	}
-	c := detectionCase{p: p, columns: 9, anchors: anchorsOf(box(0, 0, 1, 1), box(0, 2, 1, 3)), scores: scores}
+	c := detectionCase{p: p, columns: 9, anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 2, 1, 3)), scores: scores}
 	r := c.run(t)
 	require.Equal(t, 2, r.count, "the count is of anchors, not of slots")
 	// Anchor 1's zero scores tie too: partial_sort gives 6, 7, 1, 3.
@@ -308,7 +308,7 @@ func TestDetectionSeveralClassesPerAnchor(t *testing.T) {
 	// More classes per detection than classes: the extra slots stay zero.
 	p.NumClasses = 2
 	p.MaxClassesPerDetection = 3
-	c = detectionCase{p: p, columns: 3, anchors: anchorsOf(box(0, 0, 1, 1), box(0, 2, 1, 3)),
+	c = detectionCase{p: p, columns: 3, anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), cornerAnchor(0, 2, 1, 3)),
 		scores: []float32{0, 0.4, 0.6, 0, 0.9, 0.35}}
 	r = c.run(t)
 	require.Equal(t, 2, r.count)
@@ -318,16 +318,16 @@ func TestDetectionSeveralClassesPerAnchor(t *testing.T) {
 }
 
 func TestDetectionZeroAreaBoxesDoNotSuppress(t *testing.T) {
-	p := ssdParams()
+	p := ssdTestParams()
 	c := detectionCase{p: p, columns: 1,
-		anchors: anchorsOf(box(0, 0, 1, 1), []float32{0.5, 0.5, 0, 1}),
+		anchors: joinAnchors(cornerAnchor(0, 0, 1, 1), []float32{0.5, 0.5, 0, 1}),
 		scores:  []float32{0.9, 0.8},
 	}
 	assert.Equal(t, 2, c.run(t).count)
 }
 
 func TestDetectionValidate(t *testing.T) {
-	anchors := anchorsOf(box(0, 0, 1, 1))
+	anchors := joinAnchors(cornerAnchor(0, 0, 1, 1))
 	bad := map[string]func(p *DetectionParams){
 		"no classes":         func(p *DetectionParams) { p.NumClasses = 0 },
 		"negative max":       func(p *DetectionParams) { p.MaxDetections = -1 },
@@ -343,14 +343,14 @@ func TestDetectionValidate(t *testing.T) {
 		"anchor count wrong": func(p *DetectionParams) { anchors = anchors[:3] },
 	}
 	for name, mutate := range bad {
-		anchors = anchorsOf(box(0, 0, 1, 1))
-		p := ssdParams()
+		anchors = joinAnchors(cornerAnchor(0, 0, 1, 1))
+		p := ssdTestParams()
 		p.NumClasses = 2
 		mutate(&p)
 		assert.Error(t, p.Validate(1, 3, anchors), name)
 	}
-	p := ssdParams()
-	assert.NoError(t, p.Validate(1, 2, anchorsOf(box(0, 0, 1, 1))))
+	p := ssdTestParams()
+	assert.NoError(t, p.Validate(1, 2, joinAnchors(cornerAnchor(0, 0, 1, 1))))
 	assert.NoError(t, p.Validate(0, 1, nil))
 }
 
@@ -358,14 +358,14 @@ func TestDetectionAllocatesNothing(t *testing.T) {
 	const n = 64
 	var anchors, scores, enc []float32
 	for i := range n {
-		anchors = append(anchors, box(float32(i%8)/8, float32(i/8)/8, float32(i%8)/8+0.3, float32(i/8)/8+0.3)...)
+		anchors = append(anchors, cornerAnchor(float32(i%8)/8, float32(i/8)/8, float32(i%8)/8+0.3, float32(i/8)/8+0.3)...)
 		enc = append(enc, float32(i%3)-1, float32(i%5)-2, float32(i%7)/7, -float32(i%4)/4)
 		for c := range 4 {
 			scores = append(scores, float32((i*7+c*13)%16)/16)
 		}
 	}
 	for _, regular := range []bool{false, true} {
-		p := ssdParams()
+		p := ssdTestParams()
 		p.NumClasses, p.MaxClassesPerDetection, p.UseRegularNMS = 3, 2, regular
 		require.NoError(t, p.Validate(n, 4, anchors))
 		s := NewDetectionScratch(&p, n, 4)

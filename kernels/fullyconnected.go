@@ -33,7 +33,7 @@ func FullyConnectedF32[W float32 | Half](act FloatRange, batches, inDepth, outDe
 			w = WidenHalves(scratch, halves[u*inDepth:(u+1)*inDepth])
 		}
 		for b := range batches {
-			out[b*outDepth+u] = activateF32(dotF32(in[b*inDepth:(b+1)*inDepth], w), u, bias, act)
+			out[b*outDepth+u] = activateF32(dotF32(0, in[b*inDepth:(b+1)*inDepth], w), u, bias, act)
 		}
 	}
 }

@@ -45,10 +45,10 @@ type Options struct {
 // TFLite_Detection_PostProcess operator (outputs: boxes, classes, scores,
 // count). A Detector is used by one goroutine at a time.
 type Detector struct {
-	it     *nn.Interpreter
-	loader imageLoader
-	labels Labels
-	opts   Options
+	it                            *nn.Interpreter
+	loader                        imageLoader
+	labels                        Labels
+	opts                          Options
 	boxes, classes, scores, count *nn.Tensor
 }
 
@@ -100,7 +100,6 @@ func (d *Detector) DetectInto(dst []Detection, img image.Image) ([]Detection, er
 		return dst, fmt.Errorf("detector: %w", err)
 	}
 	bounds := img.Bounds()
-	w, h := float64(bounds.Dx()), float64(bounds.Dy())
 	boxes, classes, scores := d.boxes.Float32s(), d.classes.Float32s(), d.scores.Float32s()
 	n := min(int(d.count.Float32s()[0]), len(scores))
 	for i := range max(n, 0) {
@@ -108,17 +107,8 @@ func (d *Detector) DetectInto(dst []Detection, img image.Image) ([]Detection, er
 			continue
 		}
 		class := int(classes[i])
-		// Boxes are normalised (ymin, xmin, ymax, xmax), clamped to the image.
-		y0, x0 := clamp01(boxes[4*i]), clamp01(boxes[4*i+1])
-		y1, x1 := clamp01(boxes[4*i+2]), clamp01(boxes[4*i+3])
-		left, top := int(math.Round(float64(x0)*w)), int(math.Round(float64(y0)*h))
-		right, bottom := int(math.Round(float64(x1)*w)), int(math.Round(float64(y1)*h))
-		dst = append(dst, Detection{
-			Class: class,
-			Label: d.labels[class],
-			Score: scores[i],
-			Box:   Box{X: left + bounds.Min.X, Y: top + bounds.Min.Y, Width: max(right-left, 0), Height: max(bottom-top, 0)},
-		})
+		dst = append(dst, Detection{Class: class, Label: d.labels[class], Score: scores[i],
+			Box: pixelBox(boxes[4*i:4*i+4], bounds)})
 	}
 	slices.SortStableFunc(dst, func(a, b Detection) int { return cmp.Compare(b.Score, a.Score) })
 	if d.opts.MaxResults > 0 && len(dst) > d.opts.MaxResults {
@@ -137,7 +127,19 @@ func (d *Detector) Labels() Labels { return d.labels }
 // and profiling.
 func (d *Detector) Interpreter() *nn.Interpreter { return d.it }
 
-func clamp01(v float32) float32 { return min(max(v, 0), 1) }
+// pixelBox converts a normalised (ymin, xmin, ymax, xmax) box to pixels of
+// the image with TFLite Task Library's arithmetic (origin truncated, size
+// rounded), then clips it to the image.
+func pixelBox(b []float32, bounds image.Rectangle) Box {
+	w, h := float32(bounds.Dx()), float32(bounds.Dy())
+	top, left, bottom, right := b[0], b[1], b[2], b[3]
+	x, y := int(left*w), int(top*h)
+	x1 := x + int(math.Round(float64((right-left)*w)))
+	y1 := y + int(math.Round(float64((bottom-top)*h)))
+	x, y = min(max(x, 0), bounds.Dx()), min(max(y, 0), bounds.Dy())
+	x1, y1 = min(max(x1, x), bounds.Dx()), min(max(y1, y), bounds.Dy())
+	return Box{X: x + bounds.Min.X, Y: y + bounds.Min.Y, Width: x1 - x, Height: y1 - y}
+}
 
 // open builds the interpreter for a single-image model and reads its
 // preprocessing and labels.
