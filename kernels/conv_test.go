@@ -345,6 +345,40 @@ func naiveConvF64(g convGeometry, in, filter, bias []float64) (out, mag []float6
 	return out, mag
 }
 
+// naiveConvF32 follows TFLite's float reference loop literally: one float32
+// accumulator per output summing in·filter over ky, kx, ic, then the bias
+// (zero when absent), then the clamp. The kernel must match it bit for bit.
+func naiveConvF32(g convGeometry, act FloatRange, in, filter, bias []float32) []float32 {
+	out := make([]float32, g.out.Size())
+	for b := 0; b < g.out.N; b++ {
+		for oy := 0; oy < g.out.H; oy++ {
+			for ox := 0; ox < g.out.W; ox++ {
+				for oc := 0; oc < g.out.C; oc++ {
+					var total float32
+					for ky := 0; ky < g.filter.H; ky++ {
+						for kx := 0; kx < g.filter.W; kx++ {
+							iy := oy*g.p.StrideH - g.p.PadTop + ky*g.p.DilationH
+							ix := ox*g.p.StrideW - g.p.PadLeft + kx*g.p.DilationW
+							if iy < 0 || iy >= g.in.H || ix < 0 || ix >= g.in.W {
+								continue
+							}
+							for ic := 0; ic < g.in.C; ic++ {
+								total += in[((b*g.in.H+iy)*g.in.W+ix)*g.in.C+ic] * filter[((oc*g.filter.H+ky)*g.filter.W+kx)*g.filter.C+ic]
+							}
+						}
+					}
+					var biasValue float32
+					if bias != nil {
+						biasValue = bias[oc]
+					}
+					out[((b*g.out.H+oy)*g.out.W+ox)*g.out.C+oc] = min(max(total+biasValue, act.Min), act.Max)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // --- Hand-checked cases ---
 
 func TestConvQUint8ByHand(t *testing.T) {
@@ -506,6 +540,7 @@ func TestConvF32Random(t *testing.T) {
 		msg := []any{"iteration %d: %+v", iter, g}
 		want, mag := naiveConvF64(g, convF64s(in), convF64s(filter), convF64s(bias))
 		requireConvClose(t, convClamp(want, act), mag, got, msg...)
+		require.Equal(t, naiveConvF32(g, act, in, filter, bias), got, msg...)
 
 		pieces := make([]float32, len(got))
 		for _, s := range convSplits(rng, rows) {

@@ -39,12 +39,8 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 		WScale:                 floatOpt("w_scale"),
 		UseRegularNMS:          regular,
 	}
-	if p.MaxDetections <= 0 || p.NumClasses <= 0 || p.MaxClassesPerDetection <= 0 || (p.UseRegularNMS && p.DetectionsPerClass <= 0) ||
-		p.MaxDetections > 1<<16 || p.MaxClassesPerDetection > p.NumClasses {
+	if p.MaxDetections > 1<<16 || p.MaxClassesPerDetection > 1<<16 {
 		return nil, b.errorf("invalid options: %+v", p)
-	}
-	if p.YScale == 0 || p.XScale == 0 || p.HScale == 0 || p.WScale == 0 {
-		return nil, b.errorf("box scales must be non-zero: %+v", p)
 	}
 	boxes, err := b.input(0)
 	if err != nil {
@@ -66,9 +62,6 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 		return nil, b.errorf("class predictions %v must have shape [1, %d, classes]", scores, anchors)
 	}
 	columns := scores.Shape[2]
-	if columns < p.NumClasses || columns > p.NumClasses+1 {
-		return nil, b.errorf("class predictions %v have %d columns for %d classes", scores, columns, p.NumClasses)
-	}
 	if !equalShapes(anchorsT.Shape, []int{anchors, 4}) || !anchorsT.constant {
 		return nil, b.unsupportedf("anchors %v must be a constant [%d, 4] tensor", anchorsT, anchors)
 	}
@@ -76,8 +69,11 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.Validate(anchors, columns, anchorData); err != nil {
+		return nil, b.errorf("%v", err)
+	}
 	outs := make([]*Tensor, 4)
-	n := p.MaxDetections * p.MaxClassesPerDetection
+	n := p.OutputSlots()
 	shapes := [][]int{{1, n, 4}, {1, n}, {1, n}, {1}}
 	for i := range outs {
 		if outs[i], err = b.output(i); err != nil {
@@ -116,9 +112,6 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 				copy(enc[4*a:4*a+4], boxF[width*a:])
 			}
 		}
-		clear(outs[0].Float32s())
-		clear(outs[1].Float32s())
-		clear(outs[2].Float32s())
 		count := kernels.DetectionPostProcess(&p, scratch, enc, scoreF, anchorData, anchors, columns,
 			outs[0].Float32s(), outs[1].Float32s(), outs[2].Float32s())
 		outs[3].Float32s()[0] = float32(count)

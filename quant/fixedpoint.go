@@ -27,9 +27,9 @@ func QuantizeMultiplier(real float64) (mult int32, shift int) {
 }
 
 // SaturatingRoundingDoublingHighMul returns the high 32 bits of 2·a·b,
-// rounded to nearest (ties away from zero), saturating the single overflow
-// case a = b = MinInt32. It is gemmlowp's and TFLite's primitive of the same
-// name.
+// rounded to nearest with ties toward +∞ (gemmlowp's nudge-then-truncate),
+// saturating the single overflow case a = b = MinInt32. It is gemmlowp's
+// and TFLite's primitive of the same name.
 func SaturatingRoundingDoublingHighMul(a, b int32) int32 {
 	if a == b && a == math.MinInt32 {
 		return math.MaxInt32
