@@ -140,7 +140,7 @@ func (l *convLayer) calibrate(rng *rand.Rand, outC int, realOut []float64) {
 		scale := spread / float64(l.qmax-l.qmin) * math.Exp2(2*rng.Float64()-0.5)
 		l.outScale = float32(max(scale, unit/4))
 	}
-	mult, shift := quant.ConvMultipliers(l.inScale, l.filterScales, l.outScale, outC)
+	mult, shift := quant.ConvMultipliers(l.inScale, l.filterScales, l.outScale, outC, rng.IntN(2) == 0)
 	actMin, actMax := quant.ActivationRange(quant.FusedActivation(rng.IntN(4)), l.outScale, l.outZero, l.qmin, l.qmax)
 	l.r = Requant{
 		InputOffset: -l.inZero, FilterOffset: -l.fZero, OutputOffset: l.outZero,

@@ -165,7 +165,7 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 	if depthwise {
 		channelDim = 3
 	}
-	r, err := b.requant(in, filter, bias, out, act, os.C, channelDim)
+	r, err := b.requant(in, filter, bias, out, act, os.C, channelDim, in.Type == tflite.TypeUint8)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func buildFullyConnected(b *builder) (*op, error) {
 
 func fullyConnectedQuantized[T int8 | uint8](b *builder, act tflite.Activation, in, filter, bias, out *Tensor,
 	batches, inDepth, outDepth int, macs int64) (*op, error) {
-	r, err := b.requant(in, filter, bias, out, act, outDepth, 0)
+	r, err := b.requant(in, filter, bias, out, act, outDepth, 0, true)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +282,10 @@ func fullyConnectedQuantized[T int8 | uint8](b *builder, act tflite.Activation, 
 // requant computes the integer parameters of a quantized convolution or
 // fully connected layer whose filter is quantized per tensor or per channel
 // along channelDim, exactly as TFLite's Prepare does.
-func (b *builder) requant(in, filter, bias, out *Tensor, act tflite.Activation, channels, channelDim int) (*kernels.Requant, error) {
+//
+// legacyMultiplier selects TFLite's float32 product of per-tensor scales
+// (uint8 convolutions and fully connected layers) over its float64 one.
+func (b *builder) requant(in, filter, bias, out *Tensor, act tflite.Activation, channels, channelDim int, legacyMultiplier bool) (*kernels.Requant, error) {
 	for _, t := range []*Tensor{filter, out} {
 		if err := b.expectType(t, in.Type); err != nil {
 			return nil, err
@@ -334,7 +337,7 @@ func (b *builder) requant(in, filter, bias, out *Tensor, act tflite.Activation, 
 	if err != nil {
 		return nil, err
 	}
-	mult, shift := quant.ConvMultipliers(inScale, fq.Scale, outScale, channels)
+	mult, shift := quant.ConvMultipliers(inScale, fq.Scale, outScale, channels, legacyMultiplier)
 	lo, hi := quant.ActivationRange(kind, outScale, outZero, qmin, qmax)
 	return &kernels.Requant{
 		InputOffset: -inZero, FilterOffset: -filterZero, OutputOffset: outZero,

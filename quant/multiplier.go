@@ -22,18 +22,19 @@ const (
 //
 // filterScales holds either one scale (per-tensor quantization), which is
 // repeated for all n channels, or n scales (per-channel quantization); callers
-// check that. A per-channel scale is multiplied in float64, as TFLite's
-// per-channel path does. A per-tensor scale is multiplied in float32 and only
-// then widened, as TFLite's legacy per-tensor path does for uint8 convolutions
-// and for every fully connected layer.
-func ConvMultipliers(inputScale float32, filterScales []float32, outputScale float32, n int) (mult []int32, shift []int) {
+// check that. Scales are multiplied in float64, as TFLite's
+// PopulateConvolutionQuantizationParams does, except that with legacy set a
+// single per-tensor scale is multiplied in float32 and only then widened, as
+// TFLite's GetQuantizedConvolutionMultipler does for uint8 convolutions and
+// for fully connected layers.
+func ConvMultipliers(inputScale float32, filterScales []float32, outputScale float32, n int, legacy bool) (mult []int32, shift []int) {
 	mult, shift = make([]int32, n), make([]int, n)
 	for c := range n {
 		var effective float64
-		if len(filterScales) == 1 {
+		if len(filterScales) == 1 && legacy {
 			effective = float64(inputScale*filterScales[0]) / float64(outputScale)
 		} else {
-			effective = float64(inputScale) * float64(filterScales[c]) / float64(outputScale)
+			effective = float64(inputScale) * float64(filterScales[min(c, len(filterScales)-1)]) / float64(outputScale)
 		}
 		mult[c], shift[c] = QuantizeMultiplier(effective)
 	}

@@ -9,14 +9,14 @@ import (
 
 func TestConvMultipliersPerTensor(t *testing.T) {
 	// 0.5·0.25/0.125 = 1 = 0.5·2^1.
-	mult, shift := ConvMultipliers(0.5, []float32{0.25}, 0.125, 3)
+	mult, shift := ConvMultipliers(0.5, []float32{0.25}, 0.125, 3, true)
 	assert.Equal(t, []int32{1 << 30, 1 << 30, 1 << 30}, mult)
 	assert.Equal(t, []int{1, 1, 1}, shift)
 }
 
 func TestConvMultipliersPerChannel(t *testing.T) {
 	// 0.5·{0.25, 0.0625, 3}/1 = {0.125, 0.03125, 1.5} = {0.5·2^−2, 0.5·2^−4, 0.75·2^1}.
-	mult, shift := ConvMultipliers(0.5, []float32{0.25, 0.0625, 3}, 1, 3)
+	mult, shift := ConvMultipliers(0.5, []float32{0.25, 0.0625, 3}, 1, 3, false)
 	assert.Equal(t, []int32{1 << 30, 1 << 30, 3 << 29}, mult)
 	assert.Equal(t, []int{-2, -4, 1}, shift)
 }
@@ -26,10 +26,12 @@ func TestConvMultipliersProductPrecision(t *testing.T) {
 	// drops the 2^−24 (a tie, to even), float64 keeps it. The mantissa of
 	// 0.5·(1 + 2^−11 [+ 2^−24])·2^1 is 2^30 + 2^19 [+ 2^6].
 	const s = 1 + 0x1p-12
-	mult, shift := ConvMultipliers(s, []float32{s}, 1, 1)
-	assert.Equal(t, []int32{1<<30 + 1<<19}, mult, "per-tensor multiplies in float32")
+	mult, shift := ConvMultipliers(s, []float32{s}, 1, 1, true)
+	assert.Equal(t, []int32{1<<30 + 1<<19}, mult, "legacy per-tensor multiplies in float32")
 	assert.Equal(t, []int{1}, shift)
-	mult, shift = ConvMultipliers(s, []float32{s, s}, 1, 2)
+	mult, shift = ConvMultipliers(s, []float32{s}, 1, 1, false)
+	assert.Equal(t, []int32{1<<30 + 1<<19 + 1<<6}, mult, "per-tensor int8 convolution multiplies in float64")
+	mult, shift = ConvMultipliers(s, []float32{s, s}, 1, 2, true)
 	assert.Equal(t, []int32{1<<30 + 1<<19 + 1<<6, 1<<30 + 1<<19 + 1<<6}, mult, "per-channel multiplies in float64")
 	assert.Equal(t, []int{1, 1}, shift)
 }
