@@ -47,8 +47,11 @@ func (g *graph) planMemory() (MemoryPlan, error) {
 		iv.first = min(iv.first, step)
 		iv.last = max(iv.last, step)
 	}
+	// Inputs stay valid for the whole invocation, so that a caller may
+	// invoke again on the same input; outputs stay valid after it.
 	for _, t := range g.sg.Inputs {
 		touch(int(t), 0)
+		touch(int(t), max(steps-1, 0))
 	}
 	for step, used := range g.used {
 		for _, t := range used {

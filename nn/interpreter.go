@@ -17,6 +17,11 @@ type Options struct {
 	Threads int
 	// Subgraph selects the subgraph to run; 0 is the model's main graph.
 	Subgraph int
+	// Profile times every operator of every invocation (see
+	// Interpreter.Profile) and labels the goroutines that run an operator
+	// with its type, so that `go tool pprof -tagfocus` and `-tags` group
+	// CPU time by operator.
+	Profile bool
 }
 
 // Interpreter runs one subgraph of a model. Build it once with New, then
@@ -24,15 +29,17 @@ type Options struct {
 // concurrent use: give each goroutine its own Interpreter (they share the
 // model's weights).
 type Interpreter struct {
-	model   *tflite.Model
-	tensors []Tensor
-	inputs  []*Tensor
-	outputs []*Tensor
-	ops     []*op
-	arena   []byte
-	plan    MemoryPlan
-	pool    *workerPool
-	threads int
+	model    *tflite.Model
+	subgraph int
+	tensors  []Tensor
+	inputs   []*Tensor
+	outputs  []*Tensor
+	ops      []*op
+	arena    []byte
+	plan     MemoryPlan
+	pool     *workerPool
+	threads  int
+	prof     *profiler // nil unless Options.Profile
 }
 
 // op is one prepared operator of the execution plan.
@@ -67,7 +74,7 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	it := &Interpreter{model: m, tensors: make([]Tensor, len(sg.Tensors)), threads: threads}
+	it := &Interpreter{model: m, subgraph: opts.Subgraph, tensors: make([]Tensor, len(sg.Tensors)), threads: threads}
 	for i := range sg.Tensors {
 		if err := it.initTensor(i, &sg.Tensors[i]); err != nil {
 			return nil, err
@@ -107,6 +114,9 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 		}
 	}
 	it.pool = newWorkerPool(threads)
+	if opts.Profile {
+		it.prof = newProfiler(it.ops)
+	}
 	runtime.AddCleanup(it, (*workerPool).close, it.pool)
 	return it, nil
 }
@@ -126,22 +136,28 @@ func (it *Interpreter) Invoke() error {
 // InvokeContext is Invoke that stops between operators when ctx is done,
 // returning ctx.Err().
 func (it *Interpreter) InvokeContext(ctx context.Context) error {
-	done := ctx.Done()
+	if it.prof != nil {
+		return it.prof.invoke(ctx, it)
+	}
+	cancellable := ctx.Done() != nil
 	for _, o := range it.ops {
-		if done != nil {
-			select {
-			case <-done:
-				return ctx.Err()
-			default:
+		if cancellable {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 		}
-		if o.runRows != nil {
-			it.pool.parallel(o.rows, o.runRows)
-		} else {
-			o.run()
-		}
+		it.runOp(o)
 	}
 	return nil
+}
+
+// runOp executes one operator, across the worker pool when it splits.
+func (it *Interpreter) runOp(o *op) {
+	if o.runRows != nil {
+		it.pool.parallel(o.rows, o.runRows)
+	} else {
+		o.run()
+	}
 }
 
 // Inputs returns the subgraph's input tensors in model order.
@@ -173,6 +189,16 @@ func (it *Interpreter) Tensor(i int) *Tensor {
 // Memory returns the arena plan: its size and how it compares with the
 // tensors it holds.
 func (it *Interpreter) Memory() MemoryPlan { return it.plan }
+
+// MACs is the number of multiply-accumulates of one invocation, counted
+// over convolution, depthwise and fully connected layers.
+func (it *Interpreter) MACs() int64 {
+	var n int64
+	for _, o := range it.ops {
+		n += o.macs
+	}
+	return n
+}
 
 // Model returns the model the interpreter runs.
 func (it *Interpreter) Model() *tflite.Model { return it.model }

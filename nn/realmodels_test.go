@@ -252,7 +252,7 @@ func iou(a, b [4]float64) float64 {
 	return inter / ((a[2]-a[0])*(a[3]-a[1]) + (b[2]-b[0])*(b[3]-b[1]) - inter)
 }
 
-func readNPY(t *testing.T, path string) *npy.Array {
+func readNPY(t testing.TB, path string) *npy.Array {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)

@@ -1,0 +1,119 @@
+package nn_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/nn"
+	"github.com/percept-robotics/percept/tflite"
+)
+
+// TestThreadCountDoesNotChangeResults runs every real model with 1, 2 and 3
+// threads and requires bit-identical outputs.
+func TestThreadCountDoesNotChangeResults(t *testing.T) {
+	for _, rm := range referenceModels {
+		t.Run(rm.ref, func(t *testing.T) {
+			var want [][]byte
+			for _, threads := range []int{1, 2, 3} {
+				it := loadInterpreter(t, rm, threads)
+				require.NoError(t, it.Invoke())
+				for k, out := range it.Outputs() {
+					if threads == 1 {
+						want = append(want, bytes.Clone(out.Bytes()))
+						continue
+					}
+					assert.Equal(t, want[k], out.Bytes(), "output %d with %d threads", k, threads)
+				}
+			}
+		})
+	}
+}
+
+// countingContext cancels itself when its Err is asked for the after-th
+// time, so a test can cancel in the middle of an invocation
+// deterministically (InvokeContext polls Err once per operator).
+type countingContext struct {
+	context.Context
+	cancel context.CancelFunc
+	polls  int
+	after  int
+}
+
+func (c *countingContext) Err() error {
+	c.polls++
+	if c.polls == c.after {
+		c.cancel()
+	}
+	return c.Context.Err()
+}
+
+func TestInvokeContextStopsBetweenOperators(t *testing.T) {
+	rm := referenceModels[0] // SSD-MobileNet v1: 60 operators
+	it := loadInterpreter(t, rm, 1)
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, it.InvokeContext(cancelled), context.Canceled)
+
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	assert.ErrorIs(t, it.InvokeContext(expired), context.DeadlineExceeded)
+
+	// Cancel after the tenth operator: the invocation returns early, and
+	// the next full invocation still gives the right answer.
+	require.NoError(t, it.Invoke())
+	want := bytes.Clone(it.Output(2).Bytes())
+	ctx, cancel3 := context.WithCancel(context.Background())
+	cc := &countingContext{Context: ctx, cancel: cancel3, after: 10}
+	err := it.InvokeContext(cc)
+	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
+	assert.Equal(t, 10, cc.polls, "stopped at the tenth operator")
+	require.NoError(t, it.Invoke())
+	assert.Equal(t, want, it.Output(2).Bytes())
+}
+
+func TestProfile(t *testing.T) {
+	m, err := tflite.Open(testmodels.Path(t, referenceModels[0].file))
+	require.NoError(t, err)
+	defer m.Close()
+	it, err := nn.New(m, &nn.Options{Threads: 2, Profile: true})
+	require.NoError(t, err)
+	defer it.Close()
+	for range 2 {
+		require.NoError(t, it.Invoke())
+	}
+	prof := it.Profile()
+	require.NotEmpty(t, prof)
+	share, macs := 0.0, int64(0)
+	for _, p := range prof {
+		share += p.Share
+		macs += p.MACs
+		assert.NotEmpty(t, p.Op)
+	}
+	assert.InDelta(t, 1, share, 1e-9, "shares add up to the whole")
+	assert.Equal(t, it.MACs(), macs)
+	var buf strings.Builder
+	require.NoError(t, nn.WriteProfile(&buf, prof))
+	assert.Contains(t, buf.String(), "CONV_2D")
+	assert.Contains(t, buf.String(), "TFLite_Detection_PostProcess")
+	allocs := testing.AllocsPerRun(2, func() { _ = it.Invoke() })
+	assert.Zero(t, allocs, "profiling allocates nothing per invocation")
+	it.ResetProfile()
+	assert.Zero(t, it.Profile()[0].Time)
+}
+
+func TestMemoryPlanSSD(t *testing.T) {
+	it := loadInterpreter(t, referenceModels[0], 1)
+	mem := it.Memory()
+	t.Logf("SSD-MobileNet v1: arena %d bytes, lower bound %d, all intermediate tensors %d", mem.ArenaBytes, mem.LowerBoundBytes, mem.TensorBytes)
+	assert.LessOrEqual(t, float64(mem.ArenaBytes), 1.25*float64(mem.LowerBoundBytes))
+	assert.GreaterOrEqual(t, mem.ArenaBytes, mem.LowerBoundBytes)
+}
