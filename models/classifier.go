@@ -91,6 +91,9 @@ func (c *Classifier) score(i int) float32 {
 // Input describes how images are prepared for the model.
 func (c *Classifier) Input() InputSpec { return c.loader.spec }
 
+// Close stops the classifier's worker threads.
+func (c *Classifier) Close() error { return c.it.Close() }
+
 // Labels returns the class names the classifier reports.
 func (c *Classifier) Labels() Labels { return c.labels }
 

@@ -2,6 +2,7 @@ package models
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"image"
 	"math"
@@ -92,11 +93,17 @@ func (d *Detector) Detect(img image.Image) ([]Detection, error) {
 // DetectInto is Detect that appends to dst[:0], so that a caller reusing
 // dst allocates nothing in steady state.
 func (d *Detector) DetectInto(dst []Detection, img image.Image) ([]Detection, error) {
+	return d.DetectContext(context.Background(), dst, img)
+}
+
+// DetectContext is DetectInto that gives up between operators when ctx is
+// done, returning ctx.Err().
+func (d *Detector) DetectContext(ctx context.Context, dst []Detection, img image.Image) ([]Detection, error) {
 	dst = dst[:0]
 	if err := d.loader.load(d.it.Input(0), img); err != nil {
 		return dst, fmt.Errorf("detector: %w", err)
 	}
-	if err := d.it.Invoke(); err != nil {
+	if err := d.it.InvokeContext(ctx); err != nil {
 		return dst, fmt.Errorf("detector: %w", err)
 	}
 	bounds := img.Bounds()
@@ -119,6 +126,9 @@ func (d *Detector) DetectInto(dst []Detection, img image.Image) ([]Detection, er
 
 // Input describes how images are prepared for the model.
 func (d *Detector) Input() InputSpec { return d.loader.spec }
+
+// Close stops the detector's worker threads.
+func (d *Detector) Close() error { return d.it.Close() }
 
 // Labels returns the class names the detector reports.
 func (d *Detector) Labels() Labels { return d.labels }

@@ -1,0 +1,104 @@
+package models_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/models"
+	"github.com/percept-robotics/percept/tflite"
+)
+
+func embeddedDetectorModel(t testing.TB) *tflite.Model {
+	m, err := tflite.Parse(assets.DetectorModel)
+	require.NoError(t, err)
+	return m
+}
+
+func decode(t testing.TB, data []byte) image.Image {
+	img, err := models.DecodeImage(bytes.NewReader(data))
+	require.NoError(t, err)
+	return img
+}
+
+func TestDetectorEmbedded(t *testing.T) {
+	det, err := models.NewDetector(embeddedDetectorModel(t), &models.Options{MinScore: 0.5})
+	require.NoError(t, err)
+	defer det.Close()
+	assert.Equal(t, models.InputSpec{Width: 300, Height: 300, Channels: 3, Type: tflite.TypeUint8}, det.Input())
+	assert.Equal(t, "person", det.Labels()[0])
+	dets, err := det.Detect(decode(t, assets.DogsJPEG))
+	require.NoError(t, err)
+	require.Len(t, dets, 2)
+	for i, d := range dets {
+		assert.Equal(t, "dog", d.Label)
+		assert.GreaterOrEqual(t, d.Score, float32(0.5))
+		if i > 0 {
+			assert.GreaterOrEqual(t, dets[i-1].Score, d.Score, "sorted by score")
+		}
+	}
+}
+
+func TestDetectIntoAllocatesNothing(t *testing.T) {
+	det, err := models.NewDetector(embeddedDetectorModel(t), &models.Options{Threads: 2})
+	require.NoError(t, err)
+	defer det.Close()
+	img := decode(t, assets.DogsJPEG)
+	dst, err := det.DetectInto(nil, img)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(3, func() {
+		dst, err = det.DetectInto(dst, img)
+	})
+	require.NoError(t, err)
+	assert.Zero(t, allocs)
+}
+
+// TestDetectorPoolConcurrent serves 8 goroutines from a pool of 3 detectors
+// and requires every result to equal a lone detector's on the same photo.
+func TestDetectorPoolConcurrent(t *testing.T) {
+	m := embeddedDetectorModel(t)
+	var imgs []image.Image
+	for _, name := range []string{"dogs.jpg", "cat.jpg", "grace_hopper.jpg", "kite_and_cold.jpg"} {
+		img, err := models.LoadImage(testmodels.Path(t, "images", name))
+		require.NoError(t, err)
+		imgs = append(imgs, img)
+	}
+	lone, err := models.NewDetector(m, &models.Options{Threads: 1})
+	require.NoError(t, err)
+	defer lone.Close()
+	want := make([][]models.Detection, len(imgs))
+	for i, img := range imgs {
+		want[i], err = lone.Detect(img)
+		require.NoError(t, err)
+	}
+	pool, err := models.NewDetectorPool(m, nil, 3)
+	require.NoError(t, err)
+	defer pool.Close()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			var dst []models.Detection
+			for k := range 3 {
+				i := (g + k) % len(imgs)
+				var err error
+				dst, err = pool.DetectInto(context.Background(), dst, imgs[i])
+				if assert.NoError(t, err) {
+					assert.Equal(t, want[i], dst, "goroutine %d, image %d", g, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = pool.Detect(ctx, imgs[0])
+	assert.ErrorIs(t, err, context.Canceled)
+}
