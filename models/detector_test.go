@@ -82,10 +82,14 @@ func TestDetectorPoolConcurrent(t *testing.T) {
 	require.NoError(t, err)
 	defer pool.Close()
 	var wg sync.WaitGroup
+	rounds := 3
+	if testing.Short() {
+		rounds = 1 // under the race detector an inference takes seconds
+	}
 	for g := range 8 {
 		wg.Go(func() {
 			var dst []models.Detection
-			for k := range 3 {
+			for k := range rounds {
 				i := (g + k) % len(imgs)
 				var err error
 				dst, err = pool.DetectInto(context.Background(), dst, imgs[i])

@@ -53,7 +53,11 @@ func BenchmarkModels(b *testing.B) {
 // TestInvokeAllocatesNothing checks that after New, Invoke performs no heap
 // allocation on any real model.
 func TestInvokeAllocatesNothing(t *testing.T) {
-	for _, rm := range referenceModels {
+	models := referenceModels
+	if testing.Short() {
+		models = models[:1]
+	}
+	for _, rm := range models {
 		t.Run(rm.ref, func(t *testing.T) {
 			for _, threads := range []int{1, 2} {
 				it := loadInterpreter(t, rm, threads)

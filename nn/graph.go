@@ -21,10 +21,21 @@ type graph struct {
 	halfOf map[int]*Tensor
 	// used lists, per executed operator, the tensors it reads and writes.
 	used [][]int
+	// producer maps each tensor that an operator outputs to the first
+	// operator that does.
+	producer map[int]int
 }
 
 func newGraph(it *Interpreter, sg *tflite.Subgraph) *graph {
-	return &graph{it: it, sg: sg, aliasOf: map[int]int{}, halfOf: map[int]*Tensor{}}
+	g := &graph{it: it, sg: sg, aliasOf: map[int]int{}, halfOf: map[int]*Tensor{}, producer: map[int]int{}}
+	for i := range sg.Operators {
+		for _, t := range sg.Operators[i].Outputs {
+			if _, ok := g.producer[int(t)]; !ok {
+				g.producer[int(t)] = i
+			}
+		}
+	}
+	return g
 }
 
 // build prepares operator i. It returns nil, nil for operators folded away
@@ -43,6 +54,19 @@ func (g *graph) build(i int) (*op, error) {
 	}
 	if fn == nil {
 		return nil, fmt.Errorf("nn: op %d: %s version %d: %w operator", i, b.name, code.Version, errUnsupported)
+	}
+	// Operators run in order and each tensor has one producer, which runs
+	// before its readers: a kernel must never write memory another kernel
+	// keeps, nor read a tensor that a later operator folds into a constant.
+	for _, t := range mop.Outputs {
+		if p := g.producer[int(t)]; p != i {
+			return nil, b.errorf("output %v is already the output of op %d", &g.it.tensors[t], p)
+		}
+	}
+	for _, t := range mop.Inputs {
+		if p, ok := g.producer[int(t)]; ok && p >= i {
+			return nil, b.errorf("input %v is the output of op %d, which does not run before", &g.it.tensors[t], p)
+		}
 	}
 	o, err := fn(b)
 	if err != nil {
@@ -179,12 +203,17 @@ func (b *builder) setShape(out *Tensor, shape []int) error {
 }
 
 // alias makes out share in's memory: the operator only relabels its input.
-func (b *builder) alias(out, in *Tensor) {
+// It fails when in already shares out's memory (a cycle of relabellings).
+func (b *builder) alias(out, in *Tensor) error {
+	if b.g.root(in.Index) == out.Index {
+		return b.errorf("%v relabels itself", out)
+	}
 	if in.constant {
 		out.data, out.constant = in.data, true
-		return
+		return nil
 	}
 	b.g.aliasOf[out.Index] = in.Index
+	return nil
 }
 
 // quantized reports the per-tensor scale and zero point of t, failing when

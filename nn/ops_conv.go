@@ -169,8 +169,11 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 	if err != nil {
 		return nil, err
 	}
+	biasData, err := b.int32Bias(bias)
+	if err != nil {
+		return nil, err
+	}
 	w := viewAs[T](filter)
-	biasData := bias.Int32s()
 	run := func(_, lo, hi int) {
 		if depthwise {
 			kernels.DepthwiseConvQ(p, r, is, viewAs[T](in), fs, w, biasData, os, viewAs[T](out), lo, hi)
@@ -271,8 +274,11 @@ func fullyConnectedQuantized[T int8 | uint8](b *builder, act tflite.Activation, 
 	if err != nil {
 		return nil, err
 	}
+	biasData, err := b.int32Bias(bias)
+	if err != nil {
+		return nil, err
+	}
 	w := viewAs[T](filter)
-	biasData := bias.Int32s()
 	run := func(_, lo, hi int) {
 		kernels.FullyConnectedQ(r, batches, inDepth, outDepth, viewAs[T](in), w, biasData, viewAs[T](out), lo, hi)
 	}
@@ -351,6 +357,18 @@ func (b *builder) floatBias(bias *Tensor) ([]float32, error) {
 		return nil, nil
 	}
 	return b.constFloats(bias)
+}
+
+// int32Bias returns the data of an optional quantized bias (nil when
+// absent), which must be constant: the kernels keep the slice.
+func (b *builder) int32Bias(bias *Tensor) ([]int32, error) {
+	if bias == nil {
+		return nil, nil
+	}
+	if !bias.constant {
+		return nil, b.unsupportedf("bias %v is not constant", bias)
+	}
+	return bias.Int32s(), nil
 }
 
 // perWorkerFloats allocates, at build time, one scratch slice of n floats

@@ -38,8 +38,7 @@ func buildReshape(b *builder) (*op, error) {
 	if err := b.sameBytes(in, out, shape); err != nil {
 		return nil, err
 	}
-	b.alias(out, in)
-	return nil, nil
+	return nil, b.alias(out, in)
 }
 
 // buildSqueeze drops dimensions of size 1 (those listed, or all).
@@ -78,8 +77,7 @@ func buildSqueeze(b *builder) (*op, error) {
 	if err := b.sameBytes(in, out, shape); err != nil {
 		return nil, err
 	}
-	b.alias(out, in)
-	return nil, nil
+	return nil, b.alias(out, in)
 }
 
 // resolveShape fills in a -1 dimension so that the shape holds n elements.

@@ -19,7 +19,11 @@ import (
 // TestThreadCountDoesNotChangeResults runs every real model with 1, 2 and 3
 // threads and requires bit-identical outputs.
 func TestThreadCountDoesNotChangeResults(t *testing.T) {
-	for _, rm := range referenceModels {
+	models := referenceModels
+	if testing.Short() {
+		models = models[:1]
+	}
+	for _, rm := range models {
 		t.Run(rm.ref, func(t *testing.T) {
 			var want [][]byte
 			for _, threads := range []int{1, 2, 3} {

@@ -38,6 +38,9 @@ func detectCmd(args []string, stdout io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
+	if *maxN < 0 {
+		return usageError{"-max must not be negative"}
+	}
 	opts := &models.Options{MinScore: float32(*threshold), MaxResults: *maxN, Threads: *threads}
 	if err := loadLabels(*labelsPath, opts); err != nil {
 		return err

@@ -22,6 +22,9 @@ func inspectCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	if len(m.Subgraphs) == 0 {
+		return fmt.Errorf("%s: the model has no subgraph", fs.Arg(0))
+	}
 	fmt.Fprintf(stdout, "model %s: schema version %d, %d subgraph(s), %d buffers", fs.Arg(0), m.Version, len(m.Subgraphs), len(m.Buffers))
 	if m.Description != "" {
 		fmt.Fprintf(stdout, ", %q", m.Description)

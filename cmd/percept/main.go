@@ -47,8 +47,13 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
-	if len(args) == 0 || commands[args[0]] == nil {
-		fmt.Fprintln(stderr, "usage: percept detect|classify|run|inspect [flags] [args]  (percept CMD -h for help)")
+	const usage = "usage: percept detect|classify|run|inspect [flags] [args]  (percept CMD -h for help)"
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	if commands[args[0]] == nil {
+		fmt.Fprintf(stderr, "percept: unknown command %q; %s\n", args[0], usage)
 		return 2
 	}
 	err := commands[args[0]](args[1:], stdout)

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestBinary builds the command and runs it as a subprocess, to check the
+// real exit codes and that results and errors go to separate streams.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary: skipped with -short")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "percept")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	execute := func(args ...string) (code int, stdout, stderr string) {
+		var o, e bytes.Buffer
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+		case errors.As(err, &exit):
+			code = exit.ExitCode()
+		default:
+			require.NoError(t, err)
+		}
+		return code, o.String(), e.String()
+	}
+
+	t.Run("detect -json", func(t *testing.T) {
+		code, stdout, stderr := execute("detect", "-json")
+		assert.Equal(t, 0, code)
+		assert.Empty(t, stderr)
+		lines := parseDetectOutput(t, stdout)
+		require.Len(t, lines, 1)
+		assert.Equal(t, "embedded:dogs.jpg", lines[0].Image)
+		assert.NotEmpty(t, lines[0].Detections)
+	})
+
+	failures := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantText string
+	}{
+		{"missing image", []string{"detect", "-json", filepath.Join(t.TempDir(), "missing.jpg")}, 1, "missing.jpg"},
+		{"unknown subcommand", []string{"detekt"}, 2, `unknown command "detekt"`},
+	}
+	for _, tc := range failures {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := execute(tc.args...)
+			assert.Empty(t, stdout)
+			assertOneLineFailure(t, cliResult{code: code, stdout: stdout, stderr: stderr}, tc.wantCode, tc.wantText)
+		})
+	}
+}
