@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/tflite"
@@ -203,17 +204,12 @@ func (b *builder) setShape(out *Tensor, shape []int) error {
 }
 
 // alias makes out share in's memory: the operator only relabels its input.
-// It fails when in already shares out's memory (a cycle of relabellings).
-func (b *builder) alias(out, in *Tensor) error {
-	if b.g.root(in.Index) == out.Index {
-		return b.errorf("%v relabels itself", out)
-	}
+func (b *builder) alias(out, in *Tensor) {
 	if in.constant {
 		out.data, out.constant = in.data, true
-		return nil
+		return
 	}
 	b.g.aliasOf[out.Index] = in.Index
-	return nil
 }
 
 // quantized reports the per-tensor scale and zero point of t, failing when
@@ -230,7 +226,7 @@ func (b *builder) quantized(t *Tensor) (scale float32, zeroPoint int32, err erro
 	if len(q.ZeroPoint) > 0 {
 		zp = int32(q.ZeroPoint[0])
 	}
-	if q.Scale[0] <= 0 || q.Scale[0] != q.Scale[0] {
+	if !(q.Scale[0] > 0) || math.IsInf(float64(q.Scale[0]), 1) {
 		return 0, 0, b.errorf("%v has scale %g", t, q.Scale[0])
 	}
 	return q.Scale[0], zp, nil

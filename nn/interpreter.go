@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"unsafe"
 
+	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -17,6 +18,9 @@ type Options struct {
 	Threads int
 	// Subgraph selects the subgraph to run; 0 is the model's main graph.
 	Subgraph int
+	// Kernels names the kernel target (see kernels.Targets); empty means
+	// the PERCEPT_KERNELS environment variable, else the best this CPU runs.
+	Kernels string
 	// Profile times every operator of every invocation (see
 	// Interpreter.Profile) and labels the goroutines that run an operator
 	// with its type, so that `go tool pprof -tagfocus` and `-tags` group
@@ -40,6 +44,7 @@ type Interpreter struct {
 	pool     *workerPool
 	threads  int
 	prof     *profiler // nil unless Options.Profile
+	target   string    // kernel target
 }
 
 // op is one prepared operator of the execution plan.
@@ -69,12 +74,16 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 	if opts.Subgraph < 0 || opts.Subgraph >= len(m.Subgraphs) {
 		return nil, fmt.Errorf("nn: subgraph %d out of range (model has %d)", opts.Subgraph, len(m.Subgraphs))
 	}
+	target, err := kernels.ResolveTarget(opts.Kernels)
+	if err != nil {
+		return nil, err
+	}
 	sg := &m.Subgraphs[opts.Subgraph]
 	threads := opts.Threads
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	it := &Interpreter{model: m, subgraph: opts.Subgraph, tensors: make([]Tensor, len(sg.Tensors)), threads: threads}
+	it := &Interpreter{model: m, subgraph: opts.Subgraph, target: target, tensors: make([]Tensor, len(sg.Tensors)), threads: threads}
 	for i := range sg.Tensors {
 		if err := it.initTensor(i, &sg.Tensors[i]); err != nil {
 			return nil, err
@@ -199,6 +208,12 @@ func (it *Interpreter) MACs() int64 {
 	}
 	return n
 }
+
+// Kernels names the kernel target the interpreter runs.
+func (it *Interpreter) Kernels() string { return it.target }
+
+// Threads is the number of threads that share the work of an operator.
+func (it *Interpreter) Threads() int { return it.threads }
 
 // Model returns the model the interpreter runs.
 func (it *Interpreter) Model() *tflite.Model { return it.model }

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"math"
+
 	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/quant"
 	"github.com/percept-robotics/percept/tflite"
@@ -320,7 +322,7 @@ func (b *builder) requant(in, filter, bias, out *Tensor, act tflite.Activation, 
 			filter, len(fq.Scale), fq.QuantizedDimension, channels, channelDim)
 	}
 	for _, s := range fq.Scale {
-		if !(s > 0) {
+		if !(s > 0) || math.IsInf(float64(s), 1) {
 			return nil, b.errorf("filter %v has scale %g", filter, s)
 		}
 	}

@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"math"
+
 	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/tflite"
 )
@@ -231,6 +233,9 @@ func buildPad(b *builder) (*op, error) {
 		} else {
 			lo, hi = int(paddings.Int64s()[2*d]), int(paddings.Int64s()[2*d+1])
 		}
+		if lo > math.MaxInt32 || hi > math.MaxInt32 {
+			return nil, b.errorf("paddings %v: %d, %d on dimension %d are too large", paddings, lo, hi, d)
+		}
 		before[4-rank+d], after[4-rank+d] = lo, hi
 	}
 	os, err := kernels.PadShape(is, before, after)
@@ -300,6 +305,9 @@ func buildMean(b *builder) (*op, error) {
 		return nil, b.unsupportedf("axes %v must be a constant int32 tensor", axesT)
 	}
 	axes := axesT.Int32s()
+	if in.NumElements() == 0 {
+		return nil, b.unsupportedf("%v has no elements", in)
+	}
 	is, err := b.padded4(in)
 	if err != nil {
 		return nil, err
@@ -488,6 +496,9 @@ func (b *builder) buildResize(bilinear bool, opt kernels.ResizeOptions) (*op, er
 		return nil, b.errorf("size %d×%d must be positive", h, w)
 	}
 	is := shape4(in.Shape)
+	if is.H == 0 || is.W == 0 {
+		return nil, b.errorf("cannot resize %v, which has no pixels", in)
+	}
 	os := kernels.Shape4{N: is.N, H: h, W: w, C: is.C}
 	if err := b.setShape(out, []int{os.N, h, w, os.C}); err != nil {
 		return nil, err

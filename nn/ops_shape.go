@@ -38,7 +38,8 @@ func buildReshape(b *builder) (*op, error) {
 	if err := b.sameBytes(in, out, shape); err != nil {
 		return nil, err
 	}
-	return nil, b.alias(out, in)
+	b.alias(out, in)
+	return nil, nil
 }
 
 // buildSqueeze drops dimensions of size 1 (those listed, or all).
@@ -77,7 +78,8 @@ func buildSqueeze(b *builder) (*op, error) {
 	if err := b.sameBytes(in, out, shape); err != nil {
 		return nil, err
 	}
-	return nil, b.alias(out, in)
+	b.alias(out, in)
+	return nil, nil
 }
 
 // resolveShape fills in a -1 dimension so that the shape holds n elements.

@@ -8,6 +8,7 @@
 //	percept classify [-model PATH] [-top 5] [-json] IMAGE...
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
 //	percept inspect  PATH
+//	percept bench    [-model PATH]... [-kernels all|generic] [-threads 1,2] [-n 10] [-json] [-profile] [-svg FILE]
 //
 // With no -model, detect and classify use the models embedded in the
 // binary; with no IMAGE, they use its embedded sample photo.
@@ -31,6 +32,7 @@ var commands = map[string]func(args []string, stdout io.Writer) error{
 	"classify": classifyCmd,
 	"run":      runCmd,
 	"inspect":  inspectCmd,
+	"bench":    benchCmd,
 }
 
 func main() {
@@ -47,7 +49,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
-	const usage = "usage: percept detect|classify|run|inspect [flags] [args]  (percept CMD -h for help)"
+	const usage = "usage: percept detect|classify|run|inspect|bench [flags] [args]  (percept CMD -h for help)"
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2

@@ -1,0 +1,23 @@
+package kernels
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestResolveTarget(t *testing.T) {
+	t.Setenv("PERCEPT_KERNELS", "")
+	got, err := ResolveTarget("")
+	require.NoError(t, err)
+	assert.Equal(t, Targets()[0], got)
+	got, err = ResolveTarget(Generic)
+	require.NoError(t, err)
+	assert.Equal(t, Generic, got)
+	_, err = ResolveTarget("avx9000")
+	assert.ErrorContains(t, err, `target "avx9000" is not available`)
+	t.Setenv("PERCEPT_KERNELS", "nosuch")
+	_, err = ResolveTarget("")
+	assert.ErrorContains(t, err, `"nosuch"`)
+}
