@@ -47,6 +47,9 @@ func TestDetectorEmbedded(t *testing.T) {
 }
 
 func TestDetectIntoAllocatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts are for the full run (the race detector allocates)")
+	}
 	det, err := models.NewDetector(embeddedDetectorModel(t), &models.Options{Threads: 2})
 	require.NoError(t, err)
 	defer det.Close()
@@ -65,7 +68,11 @@ func TestDetectIntoAllocatesNothing(t *testing.T) {
 func TestDetectorPoolConcurrent(t *testing.T) {
 	m := embeddedDetectorModel(t)
 	var imgs []image.Image
-	for _, name := range []string{"dogs.jpg", "cat.jpg", "grace_hopper.jpg", "kite_and_cold.jpg"} {
+	names := []string{"dogs.jpg", "cat.jpg", "grace_hopper.jpg", "kite_and_cold.jpg"}
+	if testing.Short() {
+		names = names[:2] // under the race detector an inference takes seconds
+	}
+	for _, name := range names {
 		img, err := models.LoadImage(testmodels.Path(t, "images", name))
 		require.NoError(t, err)
 		imgs = append(imgs, img)

@@ -59,6 +59,9 @@ const (
 // resize, infer, post-process) on the photos for which TFLite's projects
 // publish results, and checks percept against them.
 func TestPublishedResults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs eleven models end to end: covered by the full (non -short) run")
+	}
 	data, err := os.ReadFile("testdata/published.json")
 	require.NoError(t, err)
 	var entries []published

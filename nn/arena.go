@@ -9,6 +9,10 @@ import (
 // widest SIMD load.
 const arenaAlign = 64
 
+// maxArenaBytes bounds the arena, so that a small corrupted file cannot
+// make New allocate gigabytes: real models need megabytes.
+const maxArenaBytes = 1 << 30
+
 // MemoryPlan describes how the intermediate tensors share the arena.
 type MemoryPlan struct {
 	ArenaBytes      int // size of the arena
@@ -112,8 +116,8 @@ func (g *graph) planMemory() (MemoryPlan, error) {
 			}
 		}
 	}
-	if plan.ArenaBytes > 1<<34 {
-		return plan, fmt.Errorf("nn: the model needs an arena of %d bytes", plan.ArenaBytes)
+	if plan.ArenaBytes > maxArenaBytes {
+		return plan, fmt.Errorf("nn: the model needs an arena of %d bytes, above the limit of %d", plan.ArenaBytes, maxArenaBytes)
 	}
 	return plan, nil
 }

@@ -69,6 +69,13 @@ func (g *graph) build(i int) (*op, error) {
 			return nil, b.errorf("input %v is the output of op %d, which does not run before", &g.it.tensors[t], p)
 		}
 	}
+	for _, list := range [][]int32{mop.Inputs, mop.Outputs} {
+		for _, t := range list {
+			if t >= 0 && !boundedShape(g.it.tensors[t].Shape) {
+				return nil, b.errorf("%v has too many elements", &g.it.tensors[t])
+			}
+		}
+	}
 	o, err := fn(b)
 	if err != nil {
 		return nil, err
@@ -194,6 +201,9 @@ func (b *builder) expectRank(t *Tensor, rank int) error {
 // output's shape empty; otherwise the declared shape must agree.
 func (b *builder) setShape(out *Tensor, shape []int) error {
 	if len(out.Shape) == 0 && len(shape) > 0 {
+		if !boundedShape(shape) {
+			return b.errorf("%v: the operator produces shape %v, too many elements", out, shape)
+		}
 		out.Shape = shape
 		return nil
 	}
@@ -230,6 +240,25 @@ func (b *builder) quantized(t *Tensor) (scale float32, zeroPoint int32, err erro
 		return 0, 0, b.errorf("%v has scale %g", t, q.Scale[0])
 	}
 	return q.Scale[0], zp, nil
+}
+
+// maxExtent bounds the product of a shape's dimensions, counting a
+// dimension of 0 as 1: kernels loop over the other dimensions of an empty
+// tensor too.
+const maxExtent = 1 << 31
+
+// boundedShape reports whether shape stays within maxExtent.
+func boundedShape(shape []int) bool {
+	n := 1
+	for _, d := range shape {
+		if d > maxExtent {
+			return false
+		}
+		if n *= max(d, 1); n > maxExtent {
+			return false
+		}
+	}
+	return true
 }
 
 func equalShapes(a, b []int) bool {

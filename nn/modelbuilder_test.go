@@ -233,6 +233,7 @@ const (
 	optionsAdd            uint8 = 11
 	optionsResizeBilinear uint8 = 15
 	optionsReshape        uint8 = 17
+	optionsReducer        uint8 = 27
 	optionsSqueeze        uint8 = 30
 	optionsDequantize     uint8 = 38
 )

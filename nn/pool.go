@@ -1,12 +1,19 @@
 package nn
 
-import "sync"
+import (
+	"context"
+	"runtime/pprof"
+	"sync"
+)
 
 // workerPool is a fixed set of goroutines that share the rows of one
 // operator at a time. The goroutine that calls parallel does the first share
 // itself, so a pool of one thread starts no goroutine at all.
 type workerPool struct {
-	threads   int
+	threads int
+	// labels, when set, are the pprof labels the workers take on for the
+	// operator being run (set by the profiler between operators).
+	labels    context.Context
 	tasks     chan rowTask
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -16,6 +23,7 @@ type workerPool struct {
 type rowTask struct {
 	fn             func(worker, lo, hi int)
 	worker, lo, hi int
+	labels         context.Context
 }
 
 func newWorkerPool(threads int) *workerPool {
@@ -31,6 +39,9 @@ func newWorkerPool(threads int) *workerPool {
 
 func (p *workerPool) work() {
 	for t := range p.tasks {
+		if t.labels != nil {
+			pprof.SetGoroutineLabels(t.labels)
+		}
 		t.fn(t.worker, t.lo, t.hi)
 		p.wg.Done()
 	}
@@ -48,7 +59,7 @@ func (p *workerPool) parallel(n int, fn func(worker, lo, hi int)) {
 	}
 	p.wg.Add(k - 1)
 	for i := 1; i < k; i++ {
-		p.tasks <- rowTask{fn: fn, worker: i, lo: i * n / k, hi: (i + 1) * n / k}
+		p.tasks <- rowTask{fn: fn, worker: i, lo: i * n / k, hi: (i + 1) * n / k, labels: p.labels}
 	}
 	fn(0, 0, n/k)
 	p.wg.Wait()

@@ -34,9 +34,8 @@ func newProfiler(ops []*op) *profiler {
 	return p
 }
 
-// invoke is InvokeContext with timing and pprof labels. The labels are set
-// on the calling goroutine only: the workers run short shares of the same
-// operator, and their samples carry no label.
+// invoke is InvokeContext with timing and pprof labels, set on the calling
+// goroutine and on the workers that share an operator.
 func (p *profiler) invoke(ctx context.Context, it *Interpreter) error {
 	defer pprof.SetGoroutineLabels(ctx)
 	cancellable := ctx.Done() != nil
@@ -47,6 +46,7 @@ func (p *profiler) invoke(ctx context.Context, it *Interpreter) error {
 			}
 		}
 		pprof.SetGoroutineLabels(p.labels[i])
+		it.pool.labels = p.labels[i]
 		start := time.Now()
 		it.runOp(o)
 		p.total[i] += time.Since(start)

@@ -3,6 +3,7 @@ package nn
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -103,7 +104,7 @@ func robustModelFiles(t *testing.T) []string {
 	return files
 }
 
-// byteRanges returns, for a model parsed from data, which bytes of data are
+// weightBytes returns, for a model parsed from data, which bytes of data are
 // constant buffer contents.
 func weightBytes(m *tflite.Model, data []byte) []bool {
 	isWeight := make([]bool, len(data))
@@ -492,7 +493,7 @@ func TestCorruptModelsNeverPanic(t *testing.T) {
 			m, err := tflite.Parse(data)
 			require.NoError(t, err)
 			it, err := New(m, &Options{Threads: 1})
-			if err != nil && strings.Contains(name, "edgetpu") && strings.Contains(err.Error(), "unsupported") {
+			if err != nil && strings.Contains(name, "edgetpu") && errors.Is(err, errUnsupported) {
 				t.Skipf("edge TPU model: %v", err)
 			}
 			require.NoError(t, err)
@@ -579,4 +580,24 @@ func TestCorruptModelsNeverPanic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzNew runs Parse, New and Invoke on mutations of small real models and
+// of hand-written ones: no input may panic.
+func FuzzNew(f *testing.F) {
+	if root := testmodels.Root(); root != "" {
+		for _, file := range []string{"tflm/person_detect.tflite", "classification/mobilenet_v1_0.25_128_quant.tflite"} {
+			data, err := os.ReadFile(filepath.Join(root, file))
+			require.NoError(f, err)
+			f.Add(data)
+		}
+	}
+	f.Add(addChain([]int32{1, 4, 4, 4}).encode())
+	f.Add(conv1x1Uint8(1).encode())
+	lim := robustLimits{arenaBytes: 64 << 20, macs: 1 << 28}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := exercise(data, nil, lim, true, uint64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

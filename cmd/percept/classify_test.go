@@ -55,6 +55,7 @@ func classifyJSON(t *testing.T, args ...string) []classifyLine {
 // TestClassifyBurger is the TFLite Task Library's own test: MobileNet v1
 // 0.25 quantized on burger.jpg gives "cheeseburger" with score 0.96 ± 0.01.
 func TestClassifyBurger(t *testing.T) {
+	skipInShort(t)
 	model := testmodels.Path(t, "classification", "mobilenet_v1_0.25_224_quant.tflite")
 	photo := testmodels.Path(t, "images", "burger.jpg")
 	lines := classifyJSON(t, "-model", model, photo)
@@ -68,6 +69,7 @@ func TestClassifyBurger(t *testing.T) {
 }
 
 func TestClassifyEmbeddedDefaultsAndTop(t *testing.T) {
+	skipInShort(t)
 	// ImageNet has 1001 classes here: -top above that lists them all.
 	all := classifyJSON(t, "-top", "2000")
 	require.Len(t, all, 1)
@@ -101,6 +103,7 @@ func TestClassifyEmbeddedDefaultsAndTop(t *testing.T) {
 }
 
 func TestClassifyText(t *testing.T) {
+	skipInShort(t)
 	all := classifyJSON(t, "-top", "3")
 	r := runCLI(t, "classify", "-top", "3")
 	requireSuccess(t, r)
@@ -117,6 +120,7 @@ func TestClassifyText(t *testing.T) {
 }
 
 func TestClassifySeveralImagesAndLabels(t *testing.T) {
+	skipInShort(t)
 	model := testmodels.Path(t, "classification", "mobilenet_v2_1.0_224_quant.tflite")
 	labelFile := testmodels.Path(t, "classification", "imagenet_labels.txt")
 	photos := []string{testmodels.Path(t, "images", "burger.jpg"), testmodels.Path(t, "images", "cat.jpg")}

@@ -125,6 +125,7 @@ func allDogDetections(t *testing.T) []detectionJSON {
 }
 
 func TestDetectEmbeddedDefaults(t *testing.T) {
+	skipInShort(t)
 	lines := detectJSON(t)
 	require.Len(t, lines, 1)
 	got := lines[0]
@@ -141,6 +142,7 @@ func TestDetectEmbeddedDefaults(t *testing.T) {
 }
 
 func TestDetectThresholdAndMax(t *testing.T) {
+	skipInShort(t)
 	cases := []struct {
 		name      string
 		args      []string
@@ -163,6 +165,7 @@ func TestDetectThresholdAndMax(t *testing.T) {
 }
 
 func TestDetectTable(t *testing.T) {
+	skipInShort(t)
 	want := filterDetections(allDogDetections(t), 0.3, 0)
 	require.NotEmpty(t, want)
 
@@ -224,6 +227,7 @@ func float32s(t *testing.T, path string) []float32 {
 // agreement criterion applies: every detection scoring ≥ 0.5 in one has a
 // match of the same class with IoU ≥ 0.5 in the other.
 func TestDetectMatchesReference(t *testing.T) {
+	skipInShort(t)
 	model := testmodels.Path(t, "detection", "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite")
 	photo := testmodels.Path(t, "images", "dogs.jpg")
 	ref := testmodels.Path(t, "reference", "armnn", "coco_ssd_mobilenet_v1_quant")
@@ -274,6 +278,7 @@ func TestDetectMatchesReference(t *testing.T) {
 }
 
 func TestDetectLabelsFlag(t *testing.T) {
+	skipInShort(t)
 	model := testmodels.Path(t, "detection", "coco_ssd_mobilenet_v1_quant_no_metadata.tflite")
 	labels := testmodels.Path(t, "detection", "coco_labels.txt")
 	photo := testmodels.Path(t, "images", "cat.jpg")
@@ -320,6 +325,7 @@ func sameColour(a, b color.Color) bool {
 const labelReach, labelHeight = 200, 16
 
 func TestDetectOutDrawsBoxes(t *testing.T) {
+	skipInShort(t)
 	out := filepath.Join(t.TempDir(), "annotated.png")
 	lines := detectJSON(t, "-out", out)
 	require.Len(t, lines, 1, "-out keeps the JSON on stdout")
@@ -376,6 +382,7 @@ func TestDetectOutDrawsBoxes(t *testing.T) {
 }
 
 func TestDetectSeveralImages(t *testing.T) {
+	skipInShort(t)
 	photos := []string{testmodels.Path(t, "images", "cat.jpg"), testmodels.Path(t, "images", "burger.jpg")}
 	out := filepath.Join(t.TempDir(), "annotated.png")
 	lines := detectJSON(t, append([]string{"-out", out}, photos...)...)

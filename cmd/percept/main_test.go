@@ -24,6 +24,16 @@ type cliResult struct {
 }
 
 // runCLI runs the command line args in-process, as main would.
+// skipInShort skips tests that run models end to end in -short runs (the
+// race detector's, where an inference takes seconds); the full run covers
+// them.
+func skipInShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs models end to end: covered by the full (non -short) run")
+	}
+}
+
 func runCLI(t *testing.T, args ...string) cliResult {
 	t.Helper()
 	var stdout, stderr bytes.Buffer

@@ -52,6 +52,7 @@ func referenceArray(t *testing.T, model, name string) *npy.Array {
 }
 
 func TestRunWritesOutputs(t *testing.T) {
+	skipInShort(t)
 	cases := []struct {
 		name     string
 		model    []string // path under shared/models
