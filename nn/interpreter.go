@@ -90,7 +90,11 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 		}
 	}
 	for _, idx := range sg.Inputs {
-		it.inputs = append(it.inputs, &it.tensors[idx])
+		t := &it.tensors[idx]
+		if t.constant {
+			return nil, fmt.Errorf("nn: input %v has constant data in the model", t)
+		}
+		it.inputs = append(it.inputs, t)
 	}
 	for _, idx := range sg.Outputs {
 		it.outputs = append(it.outputs, &it.tensors[idx])
