@@ -25,7 +25,7 @@ func (b *builder) buildReluRange(lower, upper float32, float func(src, dst []flo
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return &op{run: func() { float(in.Float32s(), out.Float32s()) }}, nil
+		return elementwise(in, out, float), nil
 	case tflite.TypeUint8:
 		return reluQuantized[uint8](b, in, out, lower, upper)
 	}
@@ -41,7 +41,7 @@ func reluQuantized[T int8 | uint8](b *builder, in, out *Tensor, lower, upper flo
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return &op{run: func() { kernels.Relu(p, viewAs[T](in), viewAs[T](out)) }}, nil
+	return elementwise(in, out, func(src, dst []T) { kernels.Relu(p, src, dst) }), nil
 }
 
 func buildLeakyRelu(b *builder) (*op, error) {
@@ -55,7 +55,7 @@ func buildLeakyRelu(b *builder) (*op, error) {
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return &op{run: func() { kernels.LeakyReluFloat(in.Float32s(), out.Float32s(), o.Alpha) }}, nil
+		return elementwise(in, out, func(src, dst []float32) { kernels.LeakyReluFloat(src, dst, o.Alpha) }), nil
 	case tflite.TypeUint8:
 		return leakyReluQuantized[uint8](b, in, out, o.Alpha)
 	}
@@ -71,7 +71,7 @@ func leakyReluQuantized[T int8 | uint8](b *builder, in, out *Tensor, alpha float
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return &op{run: func() { kernels.LeakyRelu(p, viewAs[T](in), viewAs[T](out)) }}, nil
+	return elementwise(in, out, func(src, dst []T) { kernels.LeakyRelu(p, src, dst) }), nil
 }
 
 func buildPrelu(b *builder) (*op, error) {
@@ -140,7 +140,7 @@ func buildHardSwish(b *builder) (*op, error) {
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return &op{run: func() { kernels.HardSwishFloat(in.Float32s(), out.Float32s()) }}, nil
+		return elementwise(in, out, kernels.HardSwishFloat), nil
 	case tflite.TypeUint8:
 		return hardSwishQuantized[uint8](b, in, out)
 	}
@@ -156,7 +156,7 @@ func hardSwishQuantized[T int8 | uint8](b *builder, in, out *Tensor) (*op, error
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return &op{run: func() { kernels.HardSwish(p, viewAs[T](in), viewAs[T](out)) }}, nil
+	return elementwise(in, out, func(src, dst []T) { kernels.HardSwish(p, src, dst) }), nil
 }
 
 func buildLogistic(b *builder) (*op, error) {
@@ -179,7 +179,7 @@ func (b *builder) buildSigmoidTanh(float func(src, dst []float32),
 		return nil, err
 	}
 	if in.Type == tflite.TypeFloat32 {
-		return &op{run: func() { float(in.Float32s(), out.Float32s()) }}, nil
+		return elementwise(in, out, float), nil
 	}
 	qi, qo, err := b.affinePair(in, out)
 	if err != nil {
@@ -194,9 +194,9 @@ func (b *builder) buildSigmoidTanh(float func(src, dst []float32),
 		return nil, b.errorf("%v", err)
 	}
 	if in.Type == tflite.TypeInt8 {
-		return &op{run: func() { i8(p, in.Int8s(), out.Int8s()) }}, nil
+		return elementwise(in, out, func(src, dst []int8) { i8(p, src, dst) }), nil
 	}
-	return &op{run: func() { u8(p, in.Uint8s(), out.Uint8s()) }}, nil
+	return elementwise(in, out, func(src, dst []uint8) { u8(p, src, dst) }), nil
 }
 
 func buildSoftmax(b *builder) (*op, error) {
@@ -244,4 +244,19 @@ func (b *builder) affinePair(in, out *Tensor) (qi, qo kernels.Affine, err error)
 	}
 	qo, err = b.affine(out)
 	return qi, qo, err
+}
+
+// parallelElements is the size from which an elementwise operator is split
+// across the worker pool: below it, handing out shares costs more than it
+// saves.
+const parallelElements = 1 << 14
+
+// elementwise prepares an operator that maps element i of in to element i
+// of out, split across the worker pool when it is large enough.
+func elementwise[S, D any](in, out *Tensor, f func(src []S, dst []D)) *op {
+	n := in.NumElements()
+	if n < parallelElements {
+		return &op{run: func() { f(viewAs[S](in), viewAs[D](out)) }}
+	}
+	return &op{rows: n, runRows: func(_, lo, hi int) { f(viewAs[S](in)[lo:hi], viewAs[D](out)[lo:hi]) }}
 }

@@ -375,9 +375,9 @@ func buildQuantize(b *builder) (*op, error) {
 	}
 	switch {
 	case in.Type == tflite.TypeFloat32 && out.Type == tflite.TypeUint8:
-		return &op{run: func() { kernels.Quantize(in.Float32s(), out.Uint8s(), qo) }}, nil
+		return elementwise(in, out, func(src []float32, dst []uint8) { kernels.Quantize(src, dst, qo) }), nil
 	case in.Type == tflite.TypeFloat32:
-		return &op{run: func() { kernels.Quantize(in.Float32s(), out.Int8s(), qo) }}, nil
+		return elementwise(in, out, func(src []float32, dst []int8) { kernels.Quantize(src, dst, qo) }), nil
 	case in.Type == tflite.TypeUint8 || in.Type == tflite.TypeInt8:
 		qi, err := b.affine(in)
 		if err != nil {
@@ -389,13 +389,13 @@ func buildQuantize(b *builder) (*op, error) {
 		}
 		switch {
 		case in.Type == tflite.TypeUint8 && out.Type == tflite.TypeUint8:
-			return &op{run: func() { kernels.Requantize(p, in.Uint8s(), out.Uint8s()) }}, nil
+			return elementwise(in, out, func(src, dst []uint8) { kernels.Requantize(p, src, dst) }), nil
 		case in.Type == tflite.TypeUint8:
-			return &op{run: func() { kernels.Requantize(p, in.Uint8s(), out.Int8s()) }}, nil
+			return elementwise(in, out, func(src []uint8, dst []int8) { kernels.Requantize(p, src, dst) }), nil
 		case out.Type == tflite.TypeUint8:
-			return &op{run: func() { kernels.Requantize(p, in.Int8s(), out.Uint8s()) }}, nil
+			return elementwise(in, out, func(src []int8, dst []uint8) { kernels.Requantize(p, src, dst) }), nil
 		}
-		return &op{run: func() { kernels.Requantize(p, in.Int8s(), out.Int8s()) }}, nil
+		return elementwise(in, out, func(src, dst []int8) { kernels.Requantize(p, src, dst) }), nil
 	}
 	return nil, b.unsupportedf("QUANTIZE from %s to %s", in.Type, out.Type)
 }
@@ -424,7 +424,7 @@ func buildDequantize(b *builder) (*op, error) {
 			out.constant = true
 			return nil, nil
 		}
-		return &op{run: func() { kernels.WidenHalves(out.Float32s(), in.Halves()) }}, nil
+		return elementwise(in, out, func(src []kernels.Half, dst []float32) { kernels.WidenHalves(dst, src) }), nil
 	}
 	if err := b.expectType(in, tflite.TypeUint8, tflite.TypeInt8, tflite.TypeInt16); err != nil {
 		return nil, err
