@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/tflite"
@@ -207,7 +208,7 @@ func (b *builder) setShape(out *Tensor, shape []int) error {
 		out.Shape = shape
 		return nil
 	}
-	if !equalShapes(out.Shape, shape) {
+	if !slices.Equal(out.Shape, shape) {
 		return b.errorf("%v: the operator produces shape %v", out, shape)
 	}
 	return nil
@@ -255,18 +256,6 @@ func boundedShape(shape []int) bool {
 			return false
 		}
 		if n *= max(d, 1); n > maxExtent {
-			return false
-		}
-	}
-	return true
-}
-
-func equalShapes(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package nn
 import (
 	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/tflite"
+	"slices"
 )
 
 // buildDetectionPostProcess prepares the custom operator
@@ -62,7 +63,7 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 		return nil, b.errorf("class predictions %v must have shape [1, %d, classes]", scores, anchors)
 	}
 	columns := scores.Shape[2]
-	if !equalShapes(anchorsT.Shape, []int{anchors, 4}) || !anchorsT.constant {
+	if !slices.Equal(anchorsT.Shape, []int{anchors, 4}) || !anchorsT.constant {
 		return nil, b.unsupportedf("anchors %v must be a constant [%d, 4] tensor", anchorsT, anchors)
 	}
 	anchorData, err := b.dequantizedConstant(anchorsT)

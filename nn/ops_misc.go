@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"slices"
 
 	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/tflite"
@@ -217,7 +218,7 @@ func buildPad(b *builder) (*op, error) {
 		return nil, err
 	}
 	rank := len(in.Shape)
-	if !paddings.constant || !equalShapes(paddings.Shape, []int{rank, 2}) ||
+	if !paddings.constant || !slices.Equal(paddings.Shape, []int{rank, 2}) ||
 		(paddings.Type != tflite.TypeInt32 && paddings.Type != tflite.TypeInt64) {
 		return nil, b.unsupportedf("paddings %v must be a constant int32 or int64 [%d, 2] tensor", paddings, rank)
 	}

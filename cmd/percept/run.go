@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/percept-robotics/percept/internal/npy"
@@ -85,7 +86,7 @@ func loadTensor(t *nn.Tensor, path string) error {
 	if want := npyTypes[t.Type]; a.DType != want {
 		return fmt.Errorf("%s: dtype %s, but input %v needs %s", path, a.DType, t, want)
 	}
-	if !sameShape(a.Shape, t.Shape) {
+	if !slices.Equal(a.Shape, t.Shape) {
 		return fmt.Errorf("%s: shape %v, but input %v needs %v", path, a.Shape, t, t.Shape)
 	}
 	copy(t.Bytes(), a.Data)
@@ -106,16 +107,4 @@ func saveTensor(t *nn.Tensor, path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
