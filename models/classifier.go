@@ -42,6 +42,7 @@ func NewClassifier(m *tflite.Model, opts *Options) (*Classifier, error) {
 	switch out.Type {
 	case tflite.TypeUint8, tflite.TypeInt8, tflite.TypeFloat32:
 	default:
+		it.Close()
 		return nil, fmt.Errorf("classifier: output %v has type %s", out, out.Type)
 	}
 	return &Classifier{it: it, loader: imageLoader{spec: spec}, labels: labels, opts: *opts, out: out,

@@ -63,9 +63,19 @@ func NewDetector(m *tflite.Model, opts *Options) (*Detector, error) {
 		return nil, err
 	}
 	d := &Detector{it: it, loader: imageLoader{spec: spec}, labels: labels, opts: *opts}
-	outs := it.Outputs()
+	if err := d.bindOutputs(); err != nil {
+		it.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// bindOutputs finds the four outputs of the post-processing operator and
+// checks that they agree in size.
+func (d *Detector) bindOutputs() error {
+	outs := d.it.Outputs()
 	if len(outs) != 4 {
-		return nil, fmt.Errorf("detector: model has %d outputs, want 4 (boxes, classes, scores, count)", len(outs))
+		return fmt.Errorf("detector: model has %d outputs, want 4 (boxes, classes, scores, count)", len(outs))
 	}
 	d.boxes, d.classes, d.scores, d.count = outs[0], outs[1], outs[2], outs[3]
 	n := d.scores.NumElements()
@@ -74,15 +84,15 @@ func NewDetector(m *tflite.Model, opts *Options) (*Detector, error) {
 		size int
 	}{{d.boxes, 4 * n}, {d.classes, n}, {d.count, 1}} {
 		if c.t.NumElements() != c.size {
-			return nil, fmt.Errorf("detector: output %v does not fit %d detections", c.t, n)
+			return fmt.Errorf("detector: output %v does not fit %d detections", c.t, n)
 		}
 	}
 	for _, t := range outs {
 		if t.Type != tflite.TypeFloat32 {
-			return nil, fmt.Errorf("detector: output %v is not FLOAT32", t)
+			return fmt.Errorf("detector: output %v is not FLOAT32", t)
 		}
 	}
-	return d, nil
+	return nil
 }
 
 // Detect finds objects in img, sorted by score, highest first.
@@ -158,22 +168,24 @@ func open(m *tflite.Model, opts *Options) (*nn.Interpreter, InputSpec, Labels, e
 	if err != nil {
 		return nil, InputSpec{}, nil, err
 	}
-	it, err := nn.New(m, &nn.Options{Threads: opts.Threads})
-	if err != nil {
-		return nil, InputSpec{}, nil, err
-	}
-	if len(it.Inputs()) != 1 {
-		return nil, InputSpec{}, nil, fmt.Errorf("model has %d inputs, want one image", len(it.Inputs()))
-	}
-	spec, err := inputSpec(it.Input(0), md)
-	if err != nil {
-		return nil, InputSpec{}, nil, err
-	}
 	labels := opts.Labels
 	if labels == nil {
 		if labels, err = modelLabels(m, md); err != nil {
 			return nil, InputSpec{}, nil, err
 		}
+	}
+	it, err := nn.New(m, &nn.Options{Threads: opts.Threads})
+	if err != nil {
+		return nil, InputSpec{}, nil, err
+	}
+	if len(it.Inputs()) != 1 {
+		it.Close()
+		return nil, InputSpec{}, nil, fmt.Errorf("model has %d inputs, want one image", len(it.Inputs()))
+	}
+	spec, err := inputSpec(it.Input(0), md)
+	if err != nil {
+		it.Close()
+		return nil, InputSpec{}, nil, err
 	}
 	return it, spec, labels, nil
 }

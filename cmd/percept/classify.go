@@ -41,6 +41,7 @@ func classifyCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer cls.Close()
 	inputs, err := imageInputs(fs.Args(), "embedded:burger.jpg", assets.BurgerJPEG)
 	if err != nil {
 		return err

@@ -54,6 +54,7 @@ func detectCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer det.Close()
 	inputs, err := imageInputs(fs.Args(), "embedded:dogs.jpg", assets.DogsJPEG)
 	if err != nil {
 		return err
