@@ -246,16 +246,16 @@ func (b *builder) quantized(t *Tensor) (scale float32, zeroPoint int32, err erro
 // maxExtent bounds the product of a shape's dimensions, counting a
 // dimension of 0 as 1: kernels loop over the other dimensions of an empty
 // tensor too.
-const maxExtent = 1 << 31
+const maxExtent = math.MaxInt32
 
 // boundedShape reports whether shape stays within maxExtent.
 func boundedShape(shape []int) bool {
-	n := 1
+	n := int64(1)
 	for _, d := range shape {
 		if d > maxExtent {
 			return false
 		}
-		if n *= max(d, 1); n > maxExtent {
+		if n *= int64(max(d, 1)); n > maxExtent {
 			return false
 		}
 	}
