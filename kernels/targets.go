@@ -7,12 +7,18 @@ import (
 	"strings"
 )
 
-// Generic is the target of the portable Go kernels, which every build has.
-const Generic = "generic"
+// Kernel targets. Generic is the target of the portable Go kernels, which
+// every build has; the others run assembly on amd64 CPUs with the named
+// instruction sets (AVX512VNNI needs AVX-512 F, BW, VL and VNNI).
+const (
+	Generic    = "generic"
+	AVX512VNNI = "avx512vnni"
+	AVX2       = "avx2"
+)
 
 // Targets lists the kernel targets this build can run on this CPU, best
 // first.
-func Targets() []string { return []string{Generic} }
+func Targets() []string { return append(slices.Clone(simdTargets), Generic) }
 
 // ResolveTarget returns the kernel target to use: name when given, else the
 // PERCEPT_KERNELS environment variable, else the best target available. A

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )
@@ -16,11 +17,16 @@ import (
 // loadInterpreter builds an interpreter for a shared model and fills its
 // input with the first reference input tensor.
 func loadInterpreter(tb testing.TB, rm referenceModel, threads int) *nn.Interpreter {
+	return loadInterpreterFor(tb, rm, threads, "")
+}
+
+// loadInterpreterFor is loadInterpreter on a given kernel target.
+func loadInterpreterFor(tb testing.TB, rm referenceModel, threads int, target string) *nn.Interpreter {
 	tb.Helper()
 	m, err := tflite.Open(testmodels.Path(tb, rm.file))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { m.Close() })
-	it, err := nn.New(m, &nn.Options{Threads: threads})
+	it, err := nn.New(m, &nn.Options{Threads: threads, Kernels: target})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { it.Close() })
 	inputs, err := filepath.Glob(filepath.Join(testmodels.Path(tb, "reference", "armnn", rm.ref), "*.input.npy"))
@@ -30,22 +36,24 @@ func loadInterpreter(tb testing.TB, rm referenceModel, threads int) *nn.Interpre
 	return it
 }
 
-// BenchmarkModels times one inference of every real model with 1 and 2
-// threads, and reports the multiply-accumulate rate.
+// BenchmarkModels times one inference of every real model on every kernel
+// target with 1 and 2 threads, and reports the multiply-accumulate rate.
 func BenchmarkModels(b *testing.B) {
 	for _, rm := range referenceModels {
-		for _, threads := range []int{1, 2} {
-			name := fmt.Sprintf("%s/threads=%d", strings.ReplaceAll(rm.ref, "_", "-"), threads)
-			b.Run(name, func(b *testing.B) {
-				it := loadInterpreter(b, rm, threads)
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := it.Invoke(); err != nil {
-						b.Fatal(err)
+		for _, target := range kernels.Targets() {
+			for _, threads := range []int{1, 2} {
+				name := fmt.Sprintf("%s/kernels=%s/threads=%d", strings.ReplaceAll(rm.ref, "_", "-"), target, threads)
+				b.Run(name, func(b *testing.B) {
+					it := loadInterpreterFor(b, rm, threads, target)
+					b.ReportAllocs()
+					for b.Loop() {
+						if err := it.Invoke(); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				b.ReportMetric(float64(it.MACs())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
-			})
+					b.ReportMetric(float64(it.MACs())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+				})
+			}
 		}
 	}
 }

@@ -176,6 +176,13 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 		return nil, err
 	}
 	w := viewAs[T](filter)
+	if !depthwise && fs.H == 1 && fs.W == 1 && p.StrideH == 1 && p.StrideW == 1 {
+		// A 1×1 stride-1 convolution is a GEMM over pixels: weights are
+		// packed once, here, for the interpreter's kernel target.
+		k := kernels.NewPointwiseQ(b.g.it.target, r, fs.C, fs.N, w, biasData)
+		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
+		return &op{rows: os.N * os.H * os.W, runRows: run, macs: macs}, nil
+	}
 	run := func(_, lo, hi int) {
 		if depthwise {
 			kernels.DepthwiseConvQ(p, r, is, viewAs[T](in), fs, w, biasData, os, viewAs[T](out), lo, hi)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )
@@ -35,6 +36,29 @@ func TestThreadCountDoesNotChangeResults(t *testing.T) {
 						continue
 					}
 					assert.Equal(t, want[k], out.Bytes(), "output %d with %d threads", k, threads)
+				}
+			}
+		})
+	}
+}
+
+// TestTargetsAgree runs every real model on every kernel target this CPU
+// offers and requires outputs bit-identical to the portable kernels'.
+func TestTargetsAgree(t *testing.T) {
+	models := referenceModels
+	if testing.Short() {
+		models = []referenceModel{smallModel}
+	}
+	for _, rm := range models {
+		t.Run(rm.ref, func(t *testing.T) {
+			ref := loadInterpreterFor(t, rm, 1, kernels.Generic)
+			require.NoError(t, ref.Invoke())
+			for _, target := range kernels.Targets() {
+				it := loadInterpreterFor(t, rm, 2, target)
+				require.Equal(t, target, it.Kernels())
+				require.NoError(t, it.Invoke())
+				for k, out := range it.Outputs() {
+					assert.Equal(t, ref.Output(k).Bytes(), out.Bytes(), "output %d on %s", k, target)
 				}
 			}
 		})

@@ -1,0 +1,128 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import "github.com/klauspost/cpuid/v2"
+
+// The CPU features of the targets, read once at start-up; hot code never
+// queries the CPU.
+var (
+	hasAVX512VNNI = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512VNNI)
+	hasAVX2       = cpuid.CPU.Supports(cpuid.AVX2)
+)
+
+// simdTargets lists the assembly targets this CPU runs, best first.
+var simdTargets = func() []string {
+	var names []string
+	if hasAVX512VNNI {
+		names = append(names, AVX512VNNI)
+	}
+	if hasAVX2 {
+		names = append(names, AVX2)
+	}
+	return names
+}()
+
+// packingOf returns the packing with which target runs PointwiseQ: that of
+// its assembly micro-kernels when this CPU runs it, else packNone.
+func packingOf(target string) packing {
+	switch {
+	case target == AVX512VNNI && hasAVX512VNNI:
+		return packVNNI
+	case target == AVX2 && hasAVX2:
+		return packAVX2
+	}
+	return packNone
+}
+
+// dotSix stores into acc ([6][64]int32) the raw dot products of the six
+// pixels at a, stride bytes apart, with one packed group of 64 channels over
+// kq groups of four bytes. signedActs selects int8 activations against
+// unsigned packed weights; otherwise uint8 activations meet signed weights.
+func dotSix(signedActs bool, a *byte, stride int, w *byte, kq int, acc *int32) {
+	if signedActs {
+		dotS8U8x6(a, stride, w, kq, acc)
+	} else {
+		dotU8S8x6(a, stride, w, kq, acc)
+	}
+}
+
+// dotOne is dotSix for the single pixel at a; acc holds [64]int32.
+func dotOne(signedActs bool, a *byte, w *byte, kq int, acc *int32) {
+	if signedActs {
+		dotS8U8x1(a, w, kq, acc)
+	} else {
+		dotU8S8x1(a, w, kq, acc)
+	}
+}
+
+// The VNNI micro-kernels, in qgemm_u8s8_6x64c4_avx512vnni_amd64.s.
+
+//go:noescape
+func dotU8S8x6(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x6(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x1(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x1(a *byte, w *byte, kq int, acc *int32)
+
+// requantAVX512 requantizes, for each of pixels pixels, the first n raw dot
+// products of its row of acc ([pixel][64]int32) for one VNNI group, with
+// the pixel's term pixelFactor·sums[pixel] and the group's table params
+// ([requantRows][64]int32), into n bytes at out + pixel·outStride; see the
+// assembly.
+//
+//go:noescape
+func requantAVX512(acc, params, sums *int32, pixels int, pixelFactor, outOffset, actMin, actMax int32, n int, out *byte, outStride int)
+
+// sumRowsAVX512 stores into sums[r] the sum of the n bytes at a + r·stride,
+// r < rows, as uint8 for flip 0 and as int8 for flip 0x80.
+//
+//go:noescape
+func sumRowsAVX512(a *byte, stride, n, rows int, flip int32, sums *int32)
+
+// dotAVX2Four stores into acc ([4][16]int32) the raw dot products of the
+// four pixels at a, stride bytes apart, with one packed AVX2 group of 16
+// channels over kq groups of four bytes; signedActs selects int8
+// activations.
+func dotAVX2Four(signedActs bool, a *byte, stride int, w *int16, kq int, acc *int32) {
+	if signedActs {
+		dotAVX2S8x4(a, stride, w, kq, acc)
+	} else {
+		dotAVX2U8x4(a, stride, w, kq, acc)
+	}
+}
+
+// dotAVX2One is dotAVX2Four for the single pixel at a; acc holds [16]int32.
+func dotAVX2One(signedActs bool, a *byte, w *int16, kq int, acc *int32) {
+	if signedActs {
+		dotAVX2S8x1(a, w, kq, acc)
+	} else {
+		dotAVX2U8x1(a, w, kq, acc)
+	}
+}
+
+// The AVX2 micro-kernels, in qgemm_avx2_amd64.s.
+
+//go:noescape
+func dotAVX2U8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+
+//go:noescape
+func dotAVX2S8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+
+//go:noescape
+func dotAVX2U8x1(a *byte, w *int16, kq int, acc *int32)
+
+//go:noescape
+func dotAVX2S8x1(a *byte, w *int16, kq int, acc *int32)
+
+// requantAVX2 requantizes the 16 raw dot products of one pixel's AVX2 group
+// of 16 channels into 16 bytes at out, with the group's table params
+// ([requantRows][16]int32); see the assembly.
+//
+//go:noescape
+func requantAVX2(acc, params *int32, outOffset, actMin, actMax int32, out *byte)
