@@ -41,7 +41,7 @@ func reluQuantized[T int8 | uint8](b *builder, in, out *Tensor, lower, upper flo
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return elementwise(in, out, func(src, dst []T) { kernels.Relu(p, src, dst) }), nil
+	return elementwise8(in, out, func(src, dst []T) { kernels.Relu(p, src, dst) }), nil
 }
 
 func buildLeakyRelu(b *builder) (*op, error) {
@@ -71,7 +71,7 @@ func leakyReluQuantized[T int8 | uint8](b *builder, in, out *Tensor, alpha float
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return elementwise(in, out, func(src, dst []T) { kernels.LeakyRelu(p, src, dst) }), nil
+	return elementwise8(in, out, func(src, dst []T) { kernels.LeakyRelu(p, src, dst) }), nil
 }
 
 func buildPrelu(b *builder) (*op, error) {
@@ -156,7 +156,7 @@ func hardSwishQuantized[T int8 | uint8](b *builder, in, out *Tensor) (*op, error
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return elementwise(in, out, func(src, dst []T) { kernels.HardSwish(p, src, dst) }), nil
+	return elementwise8(in, out, func(src, dst []T) { kernels.HardSwish(p, src, dst) }), nil
 }
 
 func buildLogistic(b *builder) (*op, error) {
@@ -194,9 +194,9 @@ func (b *builder) buildSigmoidTanh(float func(src, dst []float32),
 		return nil, b.errorf("%v", err)
 	}
 	if in.Type == tflite.TypeInt8 {
-		return elementwise(in, out, func(src, dst []int8) { i8(p, src, dst) }), nil
+		return elementwise8(in, out, func(src, dst []int8) { i8(p, src, dst) }), nil
 	}
-	return elementwise(in, out, func(src, dst []uint8) { u8(p, src, dst) }), nil
+	return elementwise8(in, out, func(src, dst []uint8) { u8(p, src, dst) }), nil
 }
 
 func buildSoftmax(b *builder) (*op, error) {
@@ -259,4 +259,12 @@ func elementwise[S, D any](in, out *Tensor, f func(src []S, dst []D)) *op {
 		return &op{run: func() { f(viewAs[S](in), viewAs[D](out)) }}
 	}
 	return &op{rows: n, runRows: func(_, lo, hi int) { f(viewAs[S](in)[lo:hi], viewAs[D](out)[lo:hi]) }}
+}
+
+// elementwise8 prepares an elementwise operator between 8-bit types as a
+// lookup table, built at build time by running the kernel f on all 256
+// inputs: exact by construction, and one load per element.
+func elementwise8[S, D int8 | uint8](in, out *Tensor, f func(src []S, dst []D)) *op {
+	table := kernels.Tabulate8(f)
+	return elementwise(in, out, func(src []S, dst []D) { kernels.Lookup8(table, src, dst) })
 }

@@ -390,13 +390,13 @@ func buildQuantize(b *builder) (*op, error) {
 		}
 		switch {
 		case in.Type == tflite.TypeUint8 && out.Type == tflite.TypeUint8:
-			return elementwise(in, out, func(src, dst []uint8) { kernels.Requantize(p, src, dst) }), nil
+			return elementwise8(in, out, func(src, dst []uint8) { kernels.Requantize(p, src, dst) }), nil
 		case in.Type == tflite.TypeUint8:
-			return elementwise(in, out, func(src []uint8, dst []int8) { kernels.Requantize(p, src, dst) }), nil
+			return elementwise8(in, out, func(src []uint8, dst []int8) { kernels.Requantize(p, src, dst) }), nil
 		case out.Type == tflite.TypeUint8:
-			return elementwise(in, out, func(src []int8, dst []uint8) { kernels.Requantize(p, src, dst) }), nil
+			return elementwise8(in, out, func(src []int8, dst []uint8) { kernels.Requantize(p, src, dst) }), nil
 		}
-		return elementwise(in, out, func(src, dst []int8) { kernels.Requantize(p, src, dst) }), nil
+		return elementwise8(in, out, func(src, dst []int8) { kernels.Requantize(p, src, dst) }), nil
 	}
 	return nil, b.unsupportedf("QUANTIZE from %s to %s", in.Type, out.Type)
 }
