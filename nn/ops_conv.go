@@ -183,6 +183,17 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
 		return &op{rows: os.N * os.H * os.W, runRows: run, macs: macs}, nil
 	}
+	if !depthwise && b.g.it.target != kernels.Generic {
+		// Other convolutions gather each output row's windows (im2col,
+		// one row at a time into per-worker scratch) and reuse the GEMM.
+		k := kernels.NewConvGemmQ(b.g.it.target, p, r, is, fs, os, w, biasData)
+		scratch := make([][]T, b.g.it.threads)
+		for i := range scratch {
+			scratch[i] = make([]T, k.ScratchLen())
+		}
+		run := func(worker, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi, scratch[worker]) }
+		return &op{rows: os.N * os.H, runRows: run, macs: macs}, nil
+	}
 	run := func(_, lo, hi int) {
 		if depthwise {
 			kernels.DepthwiseConvQ(p, r, is, viewAs[T](in), fs, w, biasData, os, viewAs[T](out), lo, hi)
