@@ -129,7 +129,7 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 		}
 		if half := b.g.halfOf[filter.Index]; half != nil {
 			w := viewAs[kernels.Half](half)
-			scratch := b.perWorkerFloats(fs.H * fs.W * fs.C)
+			scratch := perWorker[float32](b, fs.H * fs.W * fs.C)
 			run := func(worker, lo, hi int) {
 				s := scratch[worker]
 				if depthwise {
@@ -187,10 +187,7 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 		// Other convolutions gather each output row's windows (im2col,
 		// one row at a time into per-worker scratch) and reuse the GEMM.
 		k := kernels.NewConvGemmQ(b.g.it.target, p, r, is, fs, os, w, biasData)
-		scratch := make([][]T, b.g.it.threads)
-		for i := range scratch {
-			scratch[i] = make([]T, k.ScratchLen())
-		}
+		scratch := perWorker[T](b, k.ScratchLen())
 		run := func(worker, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi, scratch[worker]) }
 		return &op{rows: os.N * os.H, runRows: run, macs: macs}, nil
 	}
@@ -266,7 +263,7 @@ func buildFullyConnected(b *builder) (*op, error) {
 		}
 		if half := b.g.halfOf[filter.Index]; half != nil {
 			w := viewAs[kernels.Half](half)
-			scratch := b.perWorkerFloats(inDepth)
+			scratch := perWorker[float32](b, inDepth)
 			run := func(worker, lo, hi int) {
 				kernels.FullyConnectedF32(act, batches, inDepth, outDepth, in.Float32s(), w, biasData, out.Float32s(), lo, hi, scratch[worker])
 			}
@@ -391,12 +388,12 @@ func (b *builder) int32Bias(bias *Tensor) ([]int32, error) {
 	return bias.Int32s(), nil
 }
 
-// perWorkerFloats allocates, at build time, one scratch slice of n floats
-// per worker thread.
-func (b *builder) perWorkerFloats(n int) [][]float32 {
-	s := make([][]float32, b.g.it.threads)
+// perWorker allocates, at build time, one scratch slice of n elements per
+// worker thread.
+func perWorker[T any](b *builder, n int) [][]T {
+	s := make([][]T, b.g.it.threads)
 	for i := range s {
-		s[i] = make([]float32, n)
+		s[i] = make([]T, n)
 	}
 	return s
 }
