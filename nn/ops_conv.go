@@ -129,7 +129,7 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 		}
 		if half := b.g.halfOf[filter.Index]; half != nil {
 			w := viewAs[kernels.Half](half)
-			scratch := perWorker[float32](b, fs.H * fs.W * fs.C)
+			scratch := perWorker[float32](b, fs.H*fs.W*fs.C)
 			run := func(worker, lo, hi int) {
 				s := scratch[worker]
 				if depthwise {
