@@ -183,6 +183,11 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
 		return &op{rows: os.N * os.H * os.W, runRows: run, macs: macs}, nil
 	}
+	if depthwise && b.g.it.target != kernels.Generic {
+		k := kernels.NewDepthwiseQ(b.g.it.target, p, r, is, fs, os, w, biasData)
+		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
+		return &op{rows: os.N * os.H, runRows: run, macs: macs}, nil
+	}
 	if !depthwise && b.g.it.target != kernels.Generic {
 		// Other convolutions gather each output row's windows (im2col,
 		// one row at a time into per-worker scratch) and reuse the GEMM.

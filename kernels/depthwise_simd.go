@@ -1,0 +1,285 @@
+package kernels
+
+import "unsafe"
+
+// dwISA is the instruction set a DepthwiseQ runs its interior pixels with.
+type dwISA uint8
+
+const (
+	dwNone   dwISA = iota // the reference, DepthwiseConvQ
+	dwAVX512              // 16 channels a step, the last step masked
+	dwAVX2                // 8 channels a step, the remainder in Go
+)
+
+// Geometry of the packed 3×3 weights and requantization tables: channels
+// are packed in groups of dwGroup, each group holding dwTaps weight rows and
+// dwRows table rows of dwGroup int32, so that the assembly finds every row
+// at a fixed offset from the group (or, for AVX2, half group) it is given.
+const (
+	dwGroup = 16
+	dwTaps  = 9
+)
+
+// The rows of a group's requantization table.
+const (
+	dwRowBias       = iota // bias + InputOffset·Σ over the 9 taps of (w + FilterOffset)
+	dwRowMultiplier        // Requant.Multiplier
+	dwRowOddMult           // at even lanes, the multiplier of the next lane
+	dwRowLeftShift         // Shift clamped to [0, 32]
+	dwRowRightShift        // −Shift clamped to [0, 32]
+	dwRowRoundMask         // 2^rightShift − 1 in wrapping int32
+	dwRowThreshold         // roundMask >> 1
+	dwRowOutOffset         // Requant.OutputOffset
+	dwRowActMin            // Requant.ActMin
+	dwRowActMax            // Requant.ActMax
+	dwRowPlainBias         // bias alone, for the edge kernels
+	dwRowInOffset          // Requant.InputOffset, for the edge kernels
+	dwRows
+)
+
+// DepthwiseQ is a quantized depthwise convolution prepared once for one
+// kernel target: weights repacked in the order the target's loop reads
+// them, per-channel constants precomputed.
+//
+// The SIMD targets handle 3×3 filters with depth multiplier 1 (any stride,
+// dilation and padding); other layers, and the Generic target, run
+// DepthwiseConvQ. They store every weight as w' = w + FilterOffset in int32,
+// so that the reference sum is Σ (a + InputOffset)·w' over the valid taps.
+// Interior pixels, whose nine taps all lie in the input, go through the
+// assembly, which computes Σ a·w' plus a per-channel constant holding the
+// bias and InputOffset·Σw' (the same sum in wrapping int32 arithmetic);
+// pixels whose window touches the padding go through edge kernels, which
+// sum (a + InputOffset)·w' over the valid taps onto the plain bias. The AVX2
+// target leaves the last C mod 8 channels, and pixels without a valid tap,
+// to Go.
+type DepthwiseQ[T int8 | uint8] struct {
+	p                         ConvParams
+	r                         *Requant
+	inShape, fShape, outShape Shape4
+	filter                    []T
+	bias                      []int32
+
+	isa     dwISA
+	signed  bool    // int8 data
+	taps    []int32 // [tap][channel] w + FilterOffset, for the channels Go computes
+	weights []int32 // [group][dwTaps][dwGroup] w + FilterOffset
+	table   []int32 // [group][dwRows][dwGroup]: see dwRowBias
+}
+
+// NewDepthwiseQ prepares a depthwise convolution with the geometry p, the
+// requantization r and the shapes, filter and bias (may be nil) of
+// DepthwiseConvQ, for target (a name from Targets()). A target this build or
+// CPU cannot run computes with the reference. The result keeps p by value
+// and r, filter and bias by reference; the caller must not modify them. The
+// slices must match the shapes, as for DepthwiseConvQ.
+func NewDepthwiseQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *DepthwiseQ[T] {
+	k := &DepthwiseQ[T]{p: *p, r: r, inShape: inShape, fShape: fShape, outShape: outShape, filter: filter, bias: bias}
+	isa := dwISAOf(target)
+	if isa == dwNone || fShape.H != 3 || fShape.W != 3 || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {
+		return k
+	}
+	k.isa = isa
+	_, k.signed = any(filter).([]int8)
+	c := outShape.C
+	groups := (c + dwGroup - 1) / dwGroup
+	k.taps = make([]int32, dwTaps*c)
+	k.weights = make([]int32, groups*dwTaps*dwGroup)
+	k.table = make([]int32, groups*dwRows*dwGroup)
+	for oc := range c {
+		weights := k.weights[oc/dwGroup*dwTaps*dwGroup+oc%dwGroup:]
+		var sum int32
+		for tap := range dwTaps {
+			w := int32(filter[tap*c+oc]) + r.FilterOffset
+			k.taps[tap*c+oc] = w
+			weights[tap*dwGroup] = w
+			sum += w
+		}
+		var b int32
+		if bias != nil {
+			b = bias[oc]
+		}
+		k.fillTable(oc, b, b+r.InputOffset*sum)
+	}
+	return k
+}
+
+// fillTable writes channel oc's column of the requantization table, with
+// bias as its plain bias and constant as its bias row.
+func (k *DepthwiseQ[T]) fillTable(oc int, bias, constant int32) {
+	r := k.r
+	col := k.table[oc/dwGroup*dwRows*dwGroup+oc%dwGroup:]
+	// Shifts of 32 or more act alike, in Go and in the vector shifts.
+	left, right := min(max(r.Shift[oc], 0), 32), min(max(-r.Shift[oc], 0), 32)
+	roundMask := int32(1)<<right - 1
+	col[dwRowBias*dwGroup] = constant
+	col[dwRowMultiplier*dwGroup] = r.Multiplier[oc]
+	if oc%2 == 1 {
+		col[dwRowOddMult*dwGroup-1] = r.Multiplier[oc]
+	}
+	col[dwRowLeftShift*dwGroup] = int32(left)
+	col[dwRowRightShift*dwGroup] = int32(right)
+	col[dwRowRoundMask*dwGroup] = roundMask
+	col[dwRowThreshold*dwGroup] = roundMask >> 1
+	col[dwRowOutOffset*dwGroup] = r.OutputOffset
+	col[dwRowActMin*dwGroup] = r.ActMin
+	col[dwRowActMax*dwGroup] = r.ActMax
+	col[dwRowPlainBias*dwGroup] = bias
+	col[dwRowInOffset*dwGroup] = r.InputOffset
+}
+
+// Run computes output rows [y0, y1) of the flattened N·outH rows, exactly
+// as DepthwiseConvQ does. It allocates nothing; disjoint row ranges may run
+// concurrently.
+func (k *DepthwiseQ[T]) Run(in, out []T, y0, y1 int) {
+	if k.isa == dwNone {
+		DepthwiseConvQ(&k.p, k.r, k.inShape, in, k.fShape, k.filter, k.bias, k.outShape, out, y0, y1)
+		return
+	}
+	// The assembly reads and writes through pointers: make short slices
+	// fail here, as Go indexing would.
+	in, out = in[:k.inShape.Size()], out[:k.outShape.Size()]
+	p, is, os := &k.p, k.inShape, k.outShape
+	xa, xb := k.interiorColumns()
+	for row := y0; row < y1; row++ {
+		b, oy := row/os.H, row%os.H
+		iy0 := oy*p.StrideH - p.PadTop
+		kyLo, kyHi := tapRange(iy0, 3, p.DilationH, is.H)
+		if kyLo != 0 || kyHi != 3 || xa >= xb {
+			for ox := range os.W {
+				k.edge(in, out, row, b, iy0, ox)
+			}
+			continue
+		}
+		for ox := range xa {
+			k.edge(in, out, row, b, iy0, ox)
+		}
+		k.interior(in, out, row, b, iy0, xa, xb)
+		for ox := xb; ox < os.W; ox++ {
+			k.edge(in, out, row, b, iy0, ox)
+		}
+	}
+}
+
+// interiorColumns returns the output columns [xa, xb) whose three taps
+// along x all lie inside the input (xa ≥ xb when there are none).
+func (k *DepthwiseQ[T]) interiorColumns() (xa, xb int) {
+	p := &k.p
+	if p.PadLeft > 0 {
+		xa = (p.PadLeft + p.StrideW - 1) / p.StrideW
+	}
+	// ox·stride − padLeft + 2·dilation ≤ inW − 1
+	limit := k.inShape.W - 1 - 2*p.DilationW + p.PadLeft
+	if limit < 0 {
+		return xa, 0
+	}
+	return xa, min(limit/p.StrideW+1, k.outShape.W)
+}
+
+// interior computes output pixels [xa, xb) of row (batch b, first input row
+// iy0), whose windows lie wholly inside the input, with the assembly.
+func (k *DepthwiseQ[T]) interior(in, out []T, row, b, iy0, xa, xb int) {
+	p, is, c := &k.p, k.inShape, k.outShape.C
+	src := in[((b*is.H+iy0)*is.W+xa*p.StrideW-p.PadLeft)*c:]
+	dst := out[(row*k.outShape.W+xa)*c:]
+	g := dwGeometry{
+		dx: p.DilationW * c, dy: p.DilationH * is.W * c,
+		step: p.StrideW * c, pixels: xb - xa, outStep: c,
+	}
+	if k.isa == dwAVX512 {
+		for c0 := 0; c0 < c; c0 += dwGroup {
+			mask := uint16(1)<<min(dwGroup, c-c0) - 1 // 0xFFFF for a whole group
+			base := c0 / dwGroup
+			dw3x3AVX512(k.signed, bytePtr(src[c0:]), &g, &k.weights[base*dwTaps*dwGroup], &k.table[base*dwRows*dwGroup], bytePtr(dst[c0:]), mask)
+		}
+		return
+	}
+	whole := c - c%8
+	for c0 := 0; c0 < whole; c0 += 8 {
+		base, half := c0/dwGroup, c0%dwGroup
+		dw3x3AVX2(k.signed, bytePtr(src[c0:]), &g, &k.weights[base*dwTaps*dwGroup+half], &k.table[base*dwRows*dwGroup+half], bytePtr(dst[c0:]))
+	}
+	if whole < c {
+		for ox := xa; ox < xb; ox++ {
+			k.pixelGo(in, out, row, b, iy0, ox, whole)
+		}
+	}
+}
+
+// edge computes output pixel ox of row (batch b, first input row iy0),
+// whose window touches the padding, with the edge kernels; channels the
+// AVX2 kernels do not cover, and windows with no valid tap, go through Go.
+func (k *DepthwiseQ[T]) edge(in, out []T, row, b, iy0, ox int) {
+	p, is, c := &k.p, k.inShape, k.outShape.C
+	kyLo, kyHi := tapRange(iy0, 3, p.DilationH, is.H)
+	ix0 := ox*p.StrideW - p.PadLeft
+	kxLo, kxHi := tapRange(ix0, 3, p.DilationW, is.W)
+	simd := c
+	if k.isa == dwAVX2 {
+		simd = c - c%8
+	}
+	if kyLo == kyHi || kxLo == kxHi || simd == 0 {
+		k.pixelGo(in, out, row, b, iy0, ox, 0)
+		return
+	}
+	e := dwEdge{
+		dx: p.DilationW * c, dy: p.DilationH * is.W * c,
+		rows: kyHi - kyLo, cols: kxHi - kxLo, channels: simd,
+	}
+	src := in[((b*is.H+iy0+kyLo*p.DilationH)*is.W+ix0+kxLo*p.DilationW)*c:]
+	dst := out[(row*k.outShape.W+ox)*c:]
+	w := &k.weights[(kyLo*3+kxLo)*dwGroup]
+	if k.isa == dwAVX512 {
+		dwEdgeAVX512(k.signed, bytePtr(src), &e, w, &k.table[0], bytePtr(dst))
+		return
+	}
+	dwEdgeAVX2(k.signed, bytePtr(src), &e, w, &k.table[0], bytePtr(dst))
+	if simd < c {
+		k.pixelGo(in, out, row, b, iy0, ox, simd)
+	}
+}
+
+// dwEdge is the valid taps of one edge pixel for the edge kernels: dx and
+// dy step between taps along x and y in bytes, rows × cols taps, over
+// channels channels.
+type dwEdge struct {
+	dx, dy, rows, cols, channels int
+}
+
+// dwGeometry is the layout of one assembly call's pixels, in bytes (one
+// byte per element): dx and dy step between taps along x and y, step
+// between consecutive pixels' windows, outStep between their outputs.
+type dwGeometry struct {
+	dx, dy, step, pixels, outStep int
+}
+
+// bytePtr returns the address of s[0] as a byte pointer; s is not empty.
+func bytePtr[T int8 | uint8](s []T) *byte { return (*byte)(unsafe.Pointer(&s[0])) }
+
+// pixelGo computes channels [cLo, C) of output pixel ox of row (batch b,
+// first input row iy0) in Go, skipping the taps in the padding.
+func (k *DepthwiseQ[T]) pixelGo(in, out []T, row, b, iy0, ox, cLo int) {
+	p, is, c := &k.p, k.inShape, k.outShape.C
+	kyLo, kyHi := tapRange(iy0, 3, p.DilationH, is.H)
+	ix0 := ox*p.StrideW - p.PadLeft
+	kxLo, kxHi := tapRange(ix0, 3, p.DilationW, is.W)
+	pixel := out[(row*k.outShape.W+ox)*c:][:c]
+	inOff := k.r.InputOffset
+	for c0 := cLo; c0 < c; c0 += depthwiseBlock {
+		var accs [depthwiseBlock]int32
+		acc := accs[:min(depthwiseBlock, c-c0)]
+		for ky := kyLo; ky < kyHi; ky++ {
+			iy := iy0 + ky*p.DilationH
+			for kx := kxLo; kx < kxHi; kx++ {
+				ix := ix0 + kx*p.DilationW
+				src := in[((b*is.H+iy)*is.W+ix)*c+c0:][:len(acc)]
+				taps := k.taps[(ky*3+kx)*c+c0:][:len(acc)]
+				for j, w := range taps {
+					acc[j] += (int32(src[j]) + inOff) * w
+				}
+			}
+		}
+		for j, a := range acc {
+			pixel[c0+j] = T(requantize(a, c0+j, k.bias, k.r))
+		}
+	}
+}

@@ -1,0 +1,224 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// 3×3 depthwise convolution kernels of DepthwiseQ for AVX2: the AVX-512
+// kernels' arithmetic (see dwconv_3x3_avx512_amd64.s) on 8 channels, all
+// present, at a time. The weights w' of the 8 channels stay in Y0..Y8; the
+// requantization table is read from memory, its rows 64 bytes apart (the
+// packed group is 16 channels wide; w and table may point at its second
+// half). Unsigned or signed bytes are widened with VPMOVZXBD or VPMOVSXBD.
+//
+// Arguments: func(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+// with dwGeometry {dx, dy, step, pixels, outStep int}.
+
+// TAP adds the tap at addr, widened by the instruction widen, times the
+// weights wreg to the accumulator Y9.
+#define TAP(widen, addr, wreg) widen addr, Y13; VPMULLD wreg, Y13, Y13; VPADDD Y13, Y9, Y9
+
+// SETUP loads the arguments, the weights and the constants.
+#define SETUP \
+	MOVQ in+0(FP), SI; \
+	MOVQ geom+8(FP), AX; \
+	MOVQ w+16(FP), DI; \
+	MOVQ table+24(FP), R11; \
+	MOVQ out+32(FP), DX; \
+	MOVQ 0(AX), BX; \
+	MOVQ 8(AX), R8; \
+	MOVQ 16(AX), R9; \
+	MOVQ 24(AX), CX; \
+	MOVQ 32(AX), R10; \
+	LEAQ (BX)(BX*1), R13; \
+	LEAQ (R8)(R8*1), R14; \
+	VMOVDQU 0(DI), Y0; \
+	VMOVDQU 64(DI), Y1; \
+	VMOVDQU 128(DI), Y2; \
+	VMOVDQU 192(DI), Y3; \
+	VMOVDQU 256(DI), Y4; \
+	VMOVDQU 320(DI), Y5; \
+	VMOVDQU 384(DI), Y6; \
+	VMOVDQU 448(DI), Y7; \
+	VMOVDQU 512(DI), Y8; \
+	MOVQ $0x40000000, R12; \
+	VMOVQ R12, X10; \
+	VPBROADCASTQ X10, Y10; \
+	MOVL $0x80000000, R12; \
+	VMOVD R12, X11; \
+	VPBROADCASTD X11, Y11; \
+	MOVL $0x0C080400, R12; \
+	VMOVD R12, X12; \
+	VPBROADCASTD X12, Y12
+
+// REQUANT_STORE requantizes Y9 with the table at R11 and stores its 8 low
+// bytes at DX.
+#define REQUANT_STORE \
+	VPSLLVD 192(R11), Y9, Y9; \
+	VPMULDQ 64(R11), Y9, Y13; \
+	VPSRLQ $32, Y9, Y14; \
+	VPMULDQ 128(R11), Y14, Y14; \
+	VPADDQ Y10, Y13, Y13; \
+	VPADDQ Y10, Y14, Y14; \
+	VPSRLQ $31, Y13, Y13; \
+	VPSLLQ $1, Y14, Y14; \
+	VPBLENDD $0xAA, Y14, Y13, Y9; \
+	VPCMPEQD Y11, Y9, Y13; \
+	VPADDD Y13, Y9, Y9; \
+	VPAND 320(R11), Y9, Y13; \
+	VPSRAD $31, Y9, Y14; \
+	VMOVDQU 384(R11), Y15; \
+	VPSUBD Y14, Y15, Y14; \
+	VPSRAVD 256(R11), Y9, Y9; \
+	VPCMPGTD Y14, Y13, Y13; \
+	VPSUBD Y13, Y9, Y9; \
+	VPADDD 448(R11), Y9, Y9; \
+	VPMAXSD 512(R11), Y9, Y9; \
+	VPMINSD 576(R11), Y9, Y9; \
+	VPSHUFB Y12, Y9, Y9; \
+	VEXTRACTI128 $1, Y9, X13; \
+	VPUNPCKLDQ X13, X9, X9; \
+	VMOVQ X9, (DX)
+
+// PIXEL computes the pixel whose window starts at SI, its bytes widened by
+// widen, and stores it at DX.
+#define PIXEL(widen) \
+	VMOVDQU 0(R11), Y9; \
+	TAP(widen, (SI), Y0); \
+	TAP(widen, (SI)(BX*1), Y1); \
+	TAP(widen, (SI)(R13*1), Y2); \
+	LEAQ (SI)(R8*1), R12; \
+	TAP(widen, (R12), Y3); \
+	TAP(widen, (R12)(BX*1), Y4); \
+	TAP(widen, (R12)(R13*1), Y5); \
+	LEAQ (SI)(R14*1), R12; \
+	TAP(widen, (R12), Y6); \
+	TAP(widen, (R12)(BX*1), Y7); \
+	TAP(widen, (R12)(R13*1), Y8); \
+	REQUANT_STORE
+
+// The edge kernels are the AVX-512 edge kernels (see
+// dwconv_3x3_avx512_amd64.s) for AVX2: edge.channels, a positive multiple
+// of 8, are computed 8 at a time, alternately from the first and the second
+// half of each packed group of 16.
+//
+// Arguments: func(in *byte, edge *dwEdge, w, table *int32, out *byte)
+// with dwEdge {dx, dy, rows, cols, channels int}.
+
+// EDGE_TAP adds the tap at addr, widened by widen and offset by the table's
+// InputOffset row, times the weights at wmem to Y9.
+#define EDGE_TAP(widen, addr, wmem) widen addr, Y13; VPADDD 704(R11), Y13, Y13; VPMULLD wmem, Y13, Y13; VPADDD Y13, Y9, Y9
+
+// EDGE_SETUP loads the arguments and the constants; AX counts halves.
+#define EDGE_SETUP \
+	MOVQ in+0(FP), SI; \
+	MOVQ edge+8(FP), AX; \
+	MOVQ w+16(FP), DI; \
+	MOVQ table+24(FP), R11; \
+	MOVQ out+32(FP), DX; \
+	MOVQ 0(AX), BX; \
+	MOVQ 8(AX), R8; \
+	MOVQ 16(AX), R9; \
+	MOVQ 24(AX), R10; \
+	MOVQ 32(AX), CX; \
+	XORQ AX, AX; \
+	MOVQ $0x40000000, R12; \
+	VMOVQ R12, X10; \
+	VPBROADCASTQ X10, Y10; \
+	MOVL $0x80000000, R12; \
+	VMOVD R12, X11; \
+	VPBROADCASTD X11, Y11; \
+	MOVL $0x0C080400, R12; \
+	VMOVD R12, X12; \
+	VPBROADCASTD X12, Y12
+
+// NEXT_HALF moves the weight and table pointers to the next 8 channels:
+// the second half of the group, or the first half of the next group.
+#define NEXT_HALF \
+	ADDQ $8, SI; \
+	ADDQ $8, DX; \
+	XORQ $1, AX; \
+	JZ 4(PC); \
+	ADDQ $32, DI; \
+	ADDQ $32, R11; \
+	JMP 3(PC); \
+	ADDQ $544, DI; \
+	ADDQ $736, R11
+
+// func dw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+TEXT ·dw3x3U8AVX2(SB), NOSPLIT, $0-40
+	SETUP
+pixelU8:
+	PIXEL(VPMOVZXBD)
+	ADDQ R9, SI
+	ADDQ R10, DX
+	DECQ CX
+	JNZ pixelU8
+	VZEROUPPER
+	RET
+
+// func dw3x3S8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+TEXT ·dw3x3S8AVX2(SB), NOSPLIT, $0-40
+	SETUP
+pixelS8:
+	PIXEL(VPMOVSXBD)
+	ADDQ R9, SI
+	ADDQ R10, DX
+	DECQ CX
+	JNZ pixelS8
+	VZEROUPPER
+	RET
+
+// func dwEdgeU8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·dwEdgeU8AVX2(SB), NOSPLIT, $0-40
+	EDGE_SETUP
+halfU8:
+	VMOVDQU 640(R11), Y9
+	MOVQ SI, R12
+	MOVQ DI, R13
+	MOVQ R9, R14
+rowU8:
+	CMPQ R10, $2
+	JLT col1U8
+	JEQ col2U8
+	EDGE_TAP(VPMOVZXBD, (R12)(BX*2), 128(R13))
+col2U8:
+	EDGE_TAP(VPMOVZXBD, (R12)(BX*1), 64(R13))
+col1U8:
+	EDGE_TAP(VPMOVZXBD, (R12), 0(R13))
+	ADDQ R8, R12
+	ADDQ $192, R13
+	DECQ R14
+	JNZ rowU8
+	REQUANT_STORE
+	NEXT_HALF
+	SUBQ $8, CX
+	JG halfU8
+	VZEROUPPER
+	RET
+
+// func dwEdgeS8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·dwEdgeS8AVX2(SB), NOSPLIT, $0-40
+	EDGE_SETUP
+halfS8:
+	VMOVDQU 640(R11), Y9
+	MOVQ SI, R12
+	MOVQ DI, R13
+	MOVQ R9, R14
+rowS8:
+	CMPQ R10, $2
+	JLT col1S8
+	JEQ col2S8
+	EDGE_TAP(VPMOVSXBD, (R12)(BX*2), 128(R13))
+col2S8:
+	EDGE_TAP(VPMOVSXBD, (R12)(BX*1), 64(R13))
+col1S8:
+	EDGE_TAP(VPMOVSXBD, (R12), 0(R13))
+	ADDQ R8, R12
+	ADDQ $192, R13
+	DECQ R14
+	JNZ rowS8
+	REQUANT_STORE
+	NEXT_HALF
+	SUBQ $8, CX
+	JG halfS8
+	VZEROUPPER
+	RET

@@ -1,0 +1,269 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// 3×3 depthwise convolution kernels of DepthwiseQ for AVX-512 (F and BW).
+// Each call computes a run of output pixels, all of whose nine taps lie in
+// the input, for one group of 16 channels. The group's weights w' = w +
+// FilterOffset (int32, [9 taps][16]) stay in Z0..Z8 and its requantization
+// table ([10 rows][16]int32, rows as dwRowBias...) in Z9..Z18. For each pixel
+// the 16 input bytes under each tap are widened to int32 (masked loads, so
+// a partial group reads nothing past its channels), multiplied by the tap's
+// weights with VPMULLD (wrapping, as Go's int32 arithmetic) and added to the
+// table's bias row, which already holds bias + InputOffset·Σw'. The sum is
+// requantized exactly as quant.MultiplyByQuantizedMultiplier: left shift,
+// the rounding doubling high multiply as (x·m + 2^30) >> 31 on 64-bit
+// products with its single overflow (MinInt32·MinInt32) saturated, then the
+// rounding right shift with ties away from zero; plus the output offset,
+// clamped, and the low bytes stored under the channel mask.
+//
+// Arguments: func(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
+// with dwGeometry {dx, dy, step, pixels, outStep int}.
+
+// TAP adds the tap at addr, widened by the instruction widen, times the
+// weights wreg to the accumulator Z22.
+#define TAP(widen, addr, wreg) widen addr, K1, Z23; VPMULLD wreg, Z23, Z23; VPADDD Z23, Z22, Z22
+
+// SETUP loads the arguments, the weights, the table and the constants.
+#define SETUP \
+	MOVQ in+0(FP), SI; \
+	MOVQ geom+8(FP), AX; \
+	MOVQ w+16(FP), DI; \
+	MOVQ table+24(FP), R11; \
+	MOVQ out+32(FP), DX; \
+	MOVWLZX mask+40(FP), R12; \
+	KMOVW R12, K1; \
+	MOVQ 0(AX), BX; \
+	MOVQ 8(AX), R8; \
+	MOVQ 16(AX), R9; \
+	MOVQ 24(AX), CX; \
+	MOVQ 32(AX), R10; \
+	LEAQ (BX)(BX*1), R13; \
+	LEAQ (R8)(R8*1), R14; \
+	VMOVDQU32 0(DI), Z0; \
+	VMOVDQU32 64(DI), Z1; \
+	VMOVDQU32 128(DI), Z2; \
+	VMOVDQU32 192(DI), Z3; \
+	VMOVDQU32 256(DI), Z4; \
+	VMOVDQU32 320(DI), Z5; \
+	VMOVDQU32 384(DI), Z6; \
+	VMOVDQU32 448(DI), Z7; \
+	VMOVDQU32 512(DI), Z8; \
+	VMOVDQU32 0(R11), Z9; \
+	VMOVDQU32 64(R11), Z10; \
+	VMOVDQU32 128(R11), Z11; \
+	VMOVDQU32 192(R11), Z12; \
+	VMOVDQU32 256(R11), Z13; \
+	VMOVDQU32 320(R11), Z14; \
+	VMOVDQU32 384(R11), Z15; \
+	VMOVDQU32 448(R11), Z16; \
+	VMOVDQU32 512(R11), Z17; \
+	VMOVDQU32 576(R11), Z18; \
+	MOVQ $0x40000000, R12; \
+	VPBROADCASTQ R12, Z19; \
+	MOVL $0x80000000, R12; \
+	VPBROADCASTD R12, Z20; \
+	MOVL $1, R12; \
+	VPBROADCASTD R12, Z21; \
+	MOVL $0xAAAA, R12; \
+	KMOVW R12, K2
+
+// REQUANT_STORE requantizes Z22 and stores its low bytes under K1 at DX.
+#define REQUANT_STORE \
+	VPSLLVD Z12, Z22, Z22; \
+	VPMULDQ Z10, Z22, Z23; \
+	VPSRLQ $32, Z22, Z24; \
+	VPMULDQ Z11, Z24, Z24; \
+	VPADDQ Z19, Z23, Z23; \
+	VPADDQ Z19, Z24, Z24; \
+	VPSRLQ $31, Z23, Z23; \
+	VPSLLQ $1, Z24, Z24; \
+	VPBLENDMD Z24, Z23, K2, Z22; \
+	VPCMPEQD Z20, Z22, K3; \
+	VPSUBD Z21, Z22, K3, Z22; \
+	VPANDD Z14, Z22, Z23; \
+	VPSRAD $31, Z22, Z24; \
+	VPSUBD Z24, Z15, Z24; \
+	VPSRAVD Z13, Z22, Z22; \
+	VPCMPGTD Z24, Z23, K3; \
+	VPADDD Z21, Z22, K3, Z22; \
+	VPADDD Z16, Z22, Z22; \
+	VPMAXSD Z17, Z22, Z22; \
+	VPMINSD Z18, Z22, Z22; \
+	VPMOVDB Z22, K1, (DX)
+
+// PIXEL computes the pixel whose window starts at SI, its bytes widened by
+// widen, and stores it at DX.
+#define PIXEL(widen) \
+	VMOVDQA32 Z9, Z22; \
+	TAP(widen, (SI), Z0); \
+	TAP(widen, (SI)(BX*1), Z1); \
+	TAP(widen, (SI)(R13*1), Z2); \
+	LEAQ (SI)(R8*1), R12; \
+	TAP(widen, (R12), Z3); \
+	TAP(widen, (R12)(BX*1), Z4); \
+	TAP(widen, (R12)(R13*1), Z5); \
+	LEAQ (SI)(R14*1), R12; \
+	TAP(widen, (R12), Z6); \
+	TAP(widen, (R12)(BX*1), Z7); \
+	TAP(widen, (R12)(R13*1), Z8); \
+	REQUANT_STORE
+
+// The edge kernels compute one output pixel whose window touches the
+// padding, all its channels (the last group masked), from the valid taps
+// only: a rectangle of edge.rows × edge.cols taps (each 1..3) starting at in
+// and at the weights w (the tap's place in group 0; taps of a row are 64
+// bytes apart, rows 192). The tap set varies, so InputOffset is added to
+// every widened byte instead of being folded into the bias: each lane sums
+// (a + InputOffset)·w' onto the table's plain bias row, then requantizes as
+// above. The groups' weights and tables follow each other.
+//
+// Arguments: func(in *byte, edge *dwEdge, w, table *int32, out *byte)
+// with dwEdge {dx, dy, rows, cols, channels int}.
+
+// EDGE_TAP adds the tap at addr, widened by widen and offset by Z25, times
+// the weights at wmem to Z22.
+#define EDGE_TAP(widen, addr, wmem) widen addr, K1, Z23; VPADDD Z25, Z23, Z23; VPMULLD wmem, Z23, Z23; VPADDD Z23, Z22, Z22
+
+// EDGE_SETUP loads the arguments and the constants.
+#define EDGE_SETUP \
+	MOVQ in+0(FP), SI; \
+	MOVQ edge+8(FP), AX; \
+	MOVQ w+16(FP), DI; \
+	MOVQ table+24(FP), R11; \
+	MOVQ out+32(FP), DX; \
+	MOVQ 0(AX), BX; \
+	MOVQ 8(AX), R8; \
+	MOVQ 16(AX), R9; \
+	MOVQ 24(AX), R10; \
+	MOVQ 32(AX), CX; \
+	MOVQ $0x40000000, R12; \
+	VPBROADCASTQ R12, Z19; \
+	MOVL $0x80000000, R12; \
+	VPBROADCASTD R12, Z20; \
+	MOVL $1, R12; \
+	VPBROADCASTD R12, Z21; \
+	MOVL $0xAAAA, R12; \
+	KMOVW R12, K2
+
+// func dw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
+TEXT ·dw3x3U8AVX512(SB), NOSPLIT, $0-42
+	SETUP
+pixelU8:
+	PIXEL(VPMOVZXBD.Z)
+	ADDQ R9, SI
+	ADDQ R10, DX
+	DECQ CX
+	JNZ pixelU8
+	VZEROUPPER
+	RET
+
+// func dw3x3S8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
+TEXT ·dw3x3S8AVX512(SB), NOSPLIT, $0-42
+	SETUP
+pixelS8:
+	PIXEL(VPMOVSXBD.Z)
+	ADDQ R9, SI
+	ADDQ R10, DX
+	DECQ CX
+	JNZ pixelS8
+	VZEROUPPER
+	RET
+
+// func dwEdgeU8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·dwEdgeU8AVX512(SB), NOSPLIT, $0-40
+	EDGE_SETUP
+groupU8:
+	MOVL $0xFFFF, AX
+	CMPQ CX, $16
+	JGE maskU8
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+maskU8:
+	KMOVW AX, K1
+	VMOVDQU32 64(R11), Z10
+	VMOVDQU32 128(R11), Z11
+	VMOVDQU32 192(R11), Z12
+	VMOVDQU32 256(R11), Z13
+	VMOVDQU32 320(R11), Z14
+	VMOVDQU32 384(R11), Z15
+	VMOVDQU32 448(R11), Z16
+	VMOVDQU32 512(R11), Z17
+	VMOVDQU32 576(R11), Z18
+	VMOVDQU32 640(R11), Z22
+	VMOVDQU32 704(R11), Z25
+	MOVQ SI, R12
+	MOVQ DI, R13
+	MOVQ R9, R14
+rowU8:
+	CMPQ R10, $2
+	JLT col1U8
+	JEQ col2U8
+	EDGE_TAP(VPMOVZXBD.Z, (R12)(BX*2), 128(R13))
+col2U8:
+	EDGE_TAP(VPMOVZXBD.Z, (R12)(BX*1), 64(R13))
+col1U8:
+	EDGE_TAP(VPMOVZXBD.Z, (R12), 0(R13))
+	ADDQ R8, R12
+	ADDQ $192, R13
+	DECQ R14
+	JNZ rowU8
+	REQUANT_STORE
+	ADDQ $16, SI
+	ADDQ $576, DI
+	ADDQ $768, R11
+	ADDQ $16, DX
+	SUBQ $16, CX
+	JG groupU8
+	VZEROUPPER
+	RET
+
+// func dwEdgeS8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·dwEdgeS8AVX512(SB), NOSPLIT, $0-40
+	EDGE_SETUP
+groupS8:
+	MOVL $0xFFFF, AX
+	CMPQ CX, $16
+	JGE maskS8
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+maskS8:
+	KMOVW AX, K1
+	VMOVDQU32 64(R11), Z10
+	VMOVDQU32 128(R11), Z11
+	VMOVDQU32 192(R11), Z12
+	VMOVDQU32 256(R11), Z13
+	VMOVDQU32 320(R11), Z14
+	VMOVDQU32 384(R11), Z15
+	VMOVDQU32 448(R11), Z16
+	VMOVDQU32 512(R11), Z17
+	VMOVDQU32 576(R11), Z18
+	VMOVDQU32 640(R11), Z22
+	VMOVDQU32 704(R11), Z25
+	MOVQ SI, R12
+	MOVQ DI, R13
+	MOVQ R9, R14
+rowS8:
+	CMPQ R10, $2
+	JLT col1S8
+	JEQ col2S8
+	EDGE_TAP(VPMOVSXBD.Z, (R12)(BX*2), 128(R13))
+col2S8:
+	EDGE_TAP(VPMOVSXBD.Z, (R12)(BX*1), 64(R13))
+col1S8:
+	EDGE_TAP(VPMOVSXBD.Z, (R12), 0(R13))
+	ADDQ R8, R12
+	ADDQ $192, R13
+	DECQ R14
+	JNZ rowS8
+	REQUANT_STORE
+	ADDQ $16, SI
+	ADDQ $576, DI
+	ADDQ $768, R11
+	ADDQ $16, DX
+	SUBQ $16, CX
+	JG groupS8
+	VZEROUPPER
+	RET
