@@ -1,0 +1,163 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// Latest wraps src so that a slow consumer always gets the newest frame. A
+// goroutine reads src continuously into three reused buffers: the newest
+// unseen frame, the frame the consumer holds (valid until its next call to
+// Next) and the one being filled, so the reader never overwrites a frame in
+// use and never queues more than one. Next returns the newest frame not
+// yet returned, blocking while there is none; Frame.Dropped counts the
+// frames replaced before the consumer saw them (plus any src reported).
+//
+// Errors from src end the stream after the frames already read, except
+// ErrReconnecting (see Reconnecting), which is passed on once while reading
+// continues. Close stops the goroutine, waits for it and closes src.
+func Latest(src Source) Source {
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &latest{
+		src:     src,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		closing: make(chan struct{}),
+		wake:    make(chan struct{}, 1),
+		ready:   noSlot,
+		held:    noSlot,
+	}
+	go l.read(ctx)
+	return l
+}
+
+const noSlot = -1
+
+type latest struct {
+	src     Source
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when the reader goroutine has returned
+	closing chan struct{} // closed by Close to wake a blocked Next
+	wake    chan struct{} // a new frame or error is available
+	once    sync.Once
+
+	mu         sync.Mutex
+	slots      [3]Frame
+	ready      int   // slot of the newest unseen frame, or noSlot
+	held       int   // slot last returned to the consumer, or noSlot
+	transient  error // ErrReconnecting news not yet delivered
+	terminal   error // why the reader stopped
+	closed     bool
+	closeError error
+}
+
+// read is the producer goroutine.
+func (l *latest) read(ctx context.Context) {
+	defer close(l.done)
+	for {
+		frame, err := l.src.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return // Close cancelled the read
+			}
+			l.mu.Lock()
+			if errors.Is(err, ErrReconnecting) {
+				l.transient = err
+				l.mu.Unlock()
+				l.notify()
+				continue
+			}
+			l.terminal = err
+			l.mu.Unlock()
+			l.notify()
+			return
+		}
+
+		l.mu.Lock()
+		slot := l.freeSlot()
+		l.mu.Unlock()
+		// The slot is neither ready nor held, so the consumer cannot reach
+		// it while it is filled.
+		copyFrame(&l.slots[slot], frame)
+
+		l.mu.Lock()
+		if l.ready != noSlot {
+			l.slots[slot].Dropped += l.slots[l.ready].Dropped + 1
+		}
+		l.ready = slot
+		l.mu.Unlock()
+		l.notify()
+	}
+}
+
+// freeSlot returns a slot that is neither ready nor held. Call with mu held.
+func (l *latest) freeSlot() int {
+	slot := 0
+	for slot == l.ready || slot == l.held { // at most two of the three slots are in use
+		slot++
+	}
+	return slot
+}
+
+func (l *latest) notify() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// copyFrame copies src into dst, reusing dst's buffer.
+func copyFrame(dst, src *Frame) {
+	data := append(dst.Data[:0], src.Data...)
+	*dst = *src
+	dst.Data = data
+}
+
+// Next returns the newest frame not yet returned.
+func (l *latest) Next(ctx context.Context) (*Frame, error) {
+	for {
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if l.ready != noSlot {
+			l.held, l.ready = l.ready, noSlot
+			frame := &l.slots[l.held]
+			l.mu.Unlock()
+			return frame, nil
+		}
+		if err := l.transient; err != nil {
+			l.transient = nil
+			l.mu.Unlock()
+			return nil, err
+		}
+		if err := l.terminal; err != nil {
+			l.mu.Unlock()
+			return nil, err
+		}
+		l.mu.Unlock()
+
+		select {
+		case <-l.wake:
+		case <-l.closing:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Close stops the reader goroutine and closes the wrapped source.
+func (l *latest) Close() error {
+	l.once.Do(func() {
+		l.mu.Lock()
+		l.closed = true
+		l.mu.Unlock()
+		close(l.closing)
+		l.cancel()
+		<-l.done
+		l.closeError = l.src.Close()
+	})
+	return l.closeError
+}

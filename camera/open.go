@@ -1,0 +1,106 @@
+package camera
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Options tune a source opened by Open. Zero values pick defaults.
+type Options struct {
+	// Width and Height are the requested camera frame size (default: the
+	// device's current size) and the size of the test pattern (default
+	// 640×480). Image files keep their own size.
+	Width, Height int
+	// FPS is the frame rate requested from a camera (0 = the driver's).
+	FPS float64
+	// Format is the preferred camera pixel format, YUYV or MJPEG; the
+	// other one is tried when the camera refuses it (default YUYV).
+	Format PixelFormat
+	// Loop restarts file: and dir: sources at their end instead of
+	// returning io.EOF.
+	Loop bool
+	// Rate paces file:, dir: and test: sources to this many frames per
+	// second (0 = as fast as they are read).
+	Rate float64
+}
+
+// Default test pattern and camera frame size.
+const (
+	DefaultWidth  = 640
+	DefaultHeight = 480
+)
+
+// maxDimension bounds requested frame sizes so that a mistyped option
+// cannot ask for gigabytes of buffer.
+const maxDimension = 1 << 14
+
+func (o Options) size() (width, height int, err error) {
+	width, height = o.Width, o.Height
+	if width == 0 {
+		width = DefaultWidth
+	}
+	if height == 0 {
+		height = DefaultHeight
+	}
+	if width < 0 || height < 0 || width > maxDimension || height > maxDimension {
+		return 0, 0, fmt.Errorf("camera: frame size %d×%d out of range 1..%d", o.Width, o.Height, maxDimension)
+	}
+	return width, height, nil
+}
+
+func (o Options) validate() error {
+	if o.Rate < 0 {
+		return fmt.Errorf("camera: negative Rate %g", o.Rate)
+	}
+	if o.FPS < 0 {
+		return fmt.Errorf("camera: negative FPS %g", o.FPS)
+	}
+	_, _, err := o.size()
+	return err
+}
+
+// Open opens the frame source named by spec:
+//
+//	file:PATH      one image (JPEG, PNG, GIF or BMP) as RGB; Loop repeats it
+//	dir:GLOB       the images matching GLOB (or every file of a directory) in lexical order
+//	v4l2:/dev/videoN  a Linux V4L2 camera, streaming YUYV or MJPEG
+//	camera:N       the same as v4l2:/dev/videoN
+//	test:          a synthetic moving pattern of Width×Height RGB frames
+//	gocv:URL|INDEX an OpenCV capture (only in builds with the gocv tag)
+func Open(spec string, opts Options) (Source, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	scheme, rest, found := strings.Cut(spec, ":")
+	if !found {
+		return nil, fmt.Errorf("camera: source %q has no scheme (want file:, dir:, v4l2:, camera:, test: or gocv:)", spec)
+	}
+	switch scheme {
+	case "file":
+		return openFile(rest, opts)
+	case "dir":
+		return openDir(rest, opts)
+	case "v4l2":
+		if rest == "" {
+			return nil, errors.New("camera: v4l2: needs a device path such as v4l2:/dev/video0")
+		}
+		return openV4L2(rest, opts)
+	case "camera":
+		index, err := strconv.Atoi(rest)
+		if err != nil || index < 0 {
+			return nil, fmt.Errorf("camera: camera:%s is not a camera index (want camera:0, camera:1, ...)", rest)
+		}
+		return openV4L2("/dev/video"+strconv.Itoa(index), opts)
+	case "test":
+		return openPattern(opts)
+	case "gocv":
+		if rest == "" {
+			return nil, errors.New("camera: gocv: needs a URL, file or device index")
+		}
+		return openGoCV(rest, opts)
+	default:
+		return nil, fmt.Errorf("camera: unknown source scheme %q in %q (want file:, dir:, v4l2:, camera:, test: or gocv:)", scheme, spec)
+	}
+}
