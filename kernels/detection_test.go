@@ -86,7 +86,7 @@ func TestDetectionDecodeByHand(t *testing.T) {
 	ln2 := float32(math.Ln2)
 	c.enc = []float32{0, 0, 5 * ln2, -5 * ln2}
 	r = c.run(t)
-	assert.InDeltaSlice(t, []float32{0.5 - 0.5, 0.25 - 0.0625, 0.5 + 0.5, 0.25 + 0.0625}, r.boxes[:4], 1e-6)
+	assert.InDeltaSlice(t, []float32{0, 0.25 - 0.0625, 1, 0.25 + 0.0625}, r.boxes[:4], 1e-6) // height 1 about 0.5, width 0.125 about 0.25
 }
 
 func TestDetectionDecodeMatchesFloatModel(t *testing.T) {

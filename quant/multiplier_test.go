@@ -31,6 +31,7 @@ func TestConvMultipliersProductPrecision(t *testing.T) {
 	assert.Equal(t, []int{1}, shift)
 	mult, shift = ConvMultipliers(s, []float32{s}, 1, 1, false)
 	assert.Equal(t, []int32{1<<30 + 1<<19 + 1<<6}, mult, "per-tensor int8 convolution multiplies in float64")
+	assert.Equal(t, []int{1}, shift)
 	mult, shift = ConvMultipliers(s, []float32{s, s}, 1, 2, true)
 	assert.Equal(t, []int32{1<<30 + 1<<19 + 1<<6, 1<<30 + 1<<19 + 1<<6}, mult, "per-channel multiplies in float64")
 	assert.Equal(t, []int{1, 1}, shift)

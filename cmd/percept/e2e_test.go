@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,7 +19,7 @@ func TestBinary(t *testing.T) {
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Skip("no go tool on PATH to build the binary with")
 	}
 	bin := filepath.Join(t.TempDir(), "percept")
 	build := exec.Command(goTool, "build", "-o", bin, ".")
