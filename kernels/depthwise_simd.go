@@ -5,11 +5,9 @@ import "unsafe"
 // dwISA is the instruction set a DepthwiseQ runs its interior pixels with.
 type dwISA uint8
 
-const (
-	dwNone   dwISA = iota // the reference, DepthwiseConvQ
-	dwAVX512              // 16 channels a step, the last step masked
-	dwAVX2                // 8 channels a step, the remainder in Go
-)
+// dwNone runs the reference, DepthwiseConvQ; each architecture's file
+// names its own instruction sets.
+const dwNone dwISA = 0
 
 // Geometry of the packed 3×3 weights and requantization tables: channels
 // are packed in groups of dwGroup, each group holding dwTaps weight rows and
@@ -185,22 +183,10 @@ func (k *DepthwiseQ[T]) interior(in, out []T, row, b, iy0, xa, xb int) {
 		dx: p.DilationW * c, dy: p.DilationH * is.W * c,
 		step: p.StrideW * c, pixels: xb - xa, outStep: c,
 	}
-	if k.isa == dwAVX512 {
-		for c0 := 0; c0 < c; c0 += dwGroup {
-			mask := uint16(1)<<min(dwGroup, c-c0) - 1 // 0xFFFF for a whole group
-			base := c0 / dwGroup
-			dw3x3AVX512(k.signed, bytePtr(src[c0:]), &g, &k.weights[base*dwTaps*dwGroup], &k.table[base*dwRows*dwGroup], bytePtr(dst[c0:]), mask)
-		}
-		return
-	}
-	whole := c - c%8
-	for c0 := 0; c0 < whole; c0 += 8 {
-		base, half := c0/dwGroup, c0%dwGroup
-		dw3x3AVX2(k.signed, bytePtr(src[c0:]), &g, &k.weights[base*dwTaps*dwGroup+half], &k.table[base*dwRows*dwGroup+half], bytePtr(dst[c0:]))
-	}
-	if whole < c {
+	covered := k.interiorSIMD(src, dst, &g)
+	if covered < c {
 		for ox := xa; ox < xb; ox++ {
-			k.pixelGo(in, out, row, b, iy0, ox, whole)
+			k.pixelGo(in, out, row, b, iy0, ox, covered)
 		}
 	}
 }
@@ -213,10 +199,7 @@ func (k *DepthwiseQ[T]) edge(in, out []T, row, b, iy0, ox int) {
 	kyLo, kyHi := tapRange(iy0, 3, p.DilationH, is.H)
 	ix0 := ox*p.StrideW - p.PadLeft
 	kxLo, kxHi := tapRange(ix0, 3, p.DilationW, is.W)
-	simd := c
-	if k.isa == dwAVX2 {
-		simd = c - c%8
-	}
+	simd := k.simdChannels()
 	if kyLo == kyHi || kxLo == kxHi || simd == 0 {
 		k.pixelGo(in, out, row, b, iy0, ox, 0)
 		return
@@ -227,12 +210,7 @@ func (k *DepthwiseQ[T]) edge(in, out []T, row, b, iy0, ox int) {
 	}
 	src := in[((b*is.H+iy0+kyLo*p.DilationH)*is.W+ix0+kxLo*p.DilationW)*c:]
 	dst := out[(row*k.outShape.W+ox)*c:]
-	w := &k.weights[(kyLo*3+kxLo)*dwGroup]
-	if k.isa == dwAVX512 {
-		dwEdgeAVX512(k.signed, bytePtr(src), &e, w, &k.table[0], bytePtr(dst))
-		return
-	}
-	dwEdgeAVX2(k.signed, bytePtr(src), &e, w, &k.table[0], bytePtr(dst))
+	k.edgeSIMD(src, dst, &e, &k.weights[(kyLo*3+kxLo)*dwGroup])
 	if simd < c {
 		k.pixelGo(in, out, row, b, iy0, ox, simd)
 	}

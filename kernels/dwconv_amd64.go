@@ -2,6 +2,12 @@
 
 package kernels
 
+// The x86 instruction sets of DepthwiseQ.
+const (
+	dwAVX512 dwISA = iota + 1 // 16 channels a step, the last step masked
+	dwAVX2                    // 8 channels a step, the remainder in Go
+)
+
 // dwISAOf returns the instruction set with which target runs DepthwiseQ:
 // that of its assembly when this CPU runs it, else dwNone.
 func dwISAOf(target string) dwISA {
@@ -12,6 +18,47 @@ func dwISAOf(target string) dwISA {
 		return dwAVX2
 	}
 	return dwNone
+}
+
+// simdChannels returns how many of the channels, from the first, k's
+// assembly computes; Go computes the rest.
+func (k *DepthwiseQ[T]) simdChannels() int {
+	c := k.outShape.C
+	if k.isa == dwAVX2 {
+		return c - c%8
+	}
+	return c
+}
+
+// interiorSIMD runs the 3×3 interior kernel over the pixels g describes,
+// the first window at src, the first output at dst, for the channels
+// simdChannels covers, and returns that count.
+func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
+	c := k.outShape.C
+	if k.isa == dwAVX512 {
+		for c0 := 0; c0 < c; c0 += dwGroup {
+			mask := uint16(1)<<min(dwGroup, c-c0) - 1 // 0xFFFF for a whole group
+			base := c0 / dwGroup
+			dw3x3AVX512(k.signed, bytePtr(src[c0:]), g, &k.weights[base*dwTaps*dwGroup], &k.table[base*dwRows*dwGroup], bytePtr(dst[c0:]), mask)
+		}
+		return c
+	}
+	whole := k.simdChannels()
+	for c0 := 0; c0 < whole; c0 += 8 {
+		base, half := c0/dwGroup, c0%dwGroup
+		dw3x3AVX2(k.signed, bytePtr(src[c0:]), g, &k.weights[base*dwTaps*dwGroup+half], &k.table[base*dwRows*dwGroup+half], bytePtr(dst[c0:]))
+	}
+	return whole
+}
+
+// edgeSIMD runs the edge kernel for the valid taps e of one pixel, the
+// first at src with weights at w, into the pixel's outputs at dst.
+func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) {
+	if k.isa == dwAVX512 {
+		dwEdgeAVX512(k.signed, bytePtr(src), e, w, &k.table[0], bytePtr(dst))
+		return
+	}
+	dwEdgeAVX2(k.signed, bytePtr(src), e, w, &k.table[0], bytePtr(dst))
 }
 
 // dw3x3AVX512 computes g.pixels output pixels of one group of 16 channels

@@ -6,13 +6,14 @@ package kernels
 // the reference.
 func dwISAOf(string) dwISA { return dwNone }
 
-// The kernels below are never called: dwISAOf admits no assembly in this
-// build.
+// simdChannels is never called: dwISAOf admits no assembly in this build.
+func (k *DepthwiseQ[T]) simdChannels() int { panic(noAssembly) }
 
-func dw3x3AVX512(bool, *byte, *dwGeometry, *int32, *int32, *byte, uint16) { panic(noAssembly) }
+// interiorSIMD is never called, as simdChannels.
+func (k *DepthwiseQ[T]) interiorSIMD([]T, []T, *dwGeometry) int { panic(noAssembly) }
 
-func dw3x3AVX2(bool, *byte, *dwGeometry, *int32, *int32, *byte) { panic(noAssembly) }
+// edgeSIMD is never called, as simdChannels.
+func (k *DepthwiseQ[T]) edgeSIMD([]T, []T, *dwEdge, *int32) { panic(noAssembly) }
 
-func dwEdgeAVX512(bool, *byte, *dwEdge, *int32, *int32, *byte) { panic(noAssembly) }
-
-func dwEdgeAVX2(bool, *byte, *dwEdge, *int32, *int32, *byte) { panic(noAssembly) }
+// noAssembly is the panic of the kernels this build lacks.
+const noAssembly = "kernels: no assembly kernels in this build"

@@ -2,39 +2,6 @@
 
 package kernels
 
-import "github.com/klauspost/cpuid/v2"
-
-// The CPU features of the targets, read once at start-up; hot code never
-// queries the CPU.
-var (
-	hasAVX512VNNI = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512VNNI)
-	hasAVX2       = cpuid.CPU.Supports(cpuid.AVX2)
-)
-
-// simdTargets lists the assembly targets this CPU runs, best first.
-var simdTargets = func() []string {
-	var names []string
-	if hasAVX512VNNI {
-		names = append(names, AVX512VNNI)
-	}
-	if hasAVX2 {
-		names = append(names, AVX2)
-	}
-	return names
-}()
-
-// packingOf returns the packing with which target runs PointwiseQ: that of
-// its assembly micro-kernels when this CPU runs it, else packNone.
-func packingOf(target string) packing {
-	switch {
-	case target == AVX512VNNI && hasAVX512VNNI:
-		return packVNNI
-	case target == AVX2 && hasAVX2:
-		return packAVX2
-	}
-	return packNone
-}
-
 // dotSix stores into acc ([6][64]int32) the raw dot products of the six
 // pixels at a, stride bytes apart, with one packed group of 64 channels over
 // kq groups of four bytes. signedActs selects int8 activations against

@@ -8,12 +8,22 @@ import (
 )
 
 // Kernel targets. Generic is the target of the portable Go kernels, which
-// every build has; the others run assembly on amd64 CPUs with the named
-// instruction sets (AVX512VNNI needs AVX-512 F, BW, VL and VNNI).
+// every build has; the others run assembly on CPUs with the named
+// instruction sets, and exist only where their architecture's file lists
+// them in simdTargets.
 const (
-	Generic    = "generic"
-	AVX512VNNI = "avx512vnni"
-	AVX2       = "avx2"
+	Generic = "generic"
+
+	// x86-64.
+	AVX512VNNI = "avx512vnni" // AVX-512 F, BW, VL and VNNI
+	AVX512     = "avx512"     // AVX-512 F, BW and VL, no VNNI
+	AVXVNNI    = "avxvnni"    // AVX2 with the VEX-encoded AVX-VNNI
+	AVX2       = "avx2"       // AVX2 and FMA
+
+	// 64-bit and 32-bit ARM.
+	Neon    = "neon"    // Advanced SIMD
+	DotProd = "dotprod" // ARMv8.2 SDOT/UDOT
+	FP16    = "fp16"    // dot-product plus half-precision arithmetic
 )
 
 // Targets lists the kernel targets this build can run on this CPU, best
