@@ -12,9 +12,9 @@ const (
 // that of its assembly when this CPU runs it, else dwNone.
 func dwISAOf(target string) dwISA {
 	switch {
-	case target == AVX512VNNI && hasAVX512VNNI:
+	case (target == AVX512VNNI && hasAVX512VNNI) || (target == AVX512 && hasAVX512):
 		return dwAVX512
-	case target == AVX2 && hasAVX2:
+	case (target == AVXVNNI && hasAVXVNNI) || (target == AVX2 && hasAVX2):
 		return dwAVX2
 	}
 	return dwNone

@@ -12,9 +12,10 @@ import (
 type packing uint8
 
 const (
-	packNone packing = iota // portable Go on the caller's filter
-	packVNNI                // bytes for VPDPBUSD, 64 channels a group
-	packAVX2                // int16 for VPMADDWD, 16 channels a group
+	packNone    packing = iota // portable Go on the caller's filter
+	packVNNI                   // bytes for VPDPBUSD on zmm, 64 channels a group
+	packAVXVNNI                // bytes for VEX VPDPBUSD on ymm, 16 channels a group
+	packAVX2                   // int16 for VPMADDWD, 16 channels a group
 )
 
 // Geometry of the VNNI packing and micro-kernels.
@@ -39,7 +40,9 @@ func packingOf(target string) packing {
 	switch {
 	case target == AVX512VNNI && hasAVX512VNNI:
 		return packVNNI
-	case target == AVX2 && hasAVX2:
+	case target == AVXVNNI && hasAVXVNNI:
+		return packAVXVNNI
+	case (target == AVX512 && hasAVX512) || (target == AVX2 && hasAVX2):
 		return packAVX2
 	}
 	return packNone
@@ -48,11 +51,11 @@ func packingOf(target string) packing {
 // pointwiseSIMD is the packed form of a PointwiseQ for the x86 targets.
 type pointwiseSIMD struct {
 	packing     packing
-	packed      []byte  // VNNI: [group][kq][4 blocks][16 channels][4 bytes]
+	packed      []byte  // VNNI: [group][kq][4 blocks][16 channels][4 bytes]; AVX-VNNI: [group][kq][16 channels][4 bytes]
 	packed16    []int16 // AVX2: [group][kq][2 byte pairs][2 blocks][8 channels][2]
 	table       []int32 // [group][requantRows][channels of a group]: see rowBias
-	pixelFactor int32   // VNNI: iw + 128 for uint8 data, iw − 128 for int8
-	sumFlip     int32   // VNNI: 0x80 for int8 data, whose sums flip bytes to uint8
+	pixelFactor int32   // VNNI, AVX-VNNI: iw + 128 for uint8 data, iw − 128 for int8
+	sumFlip     int32   // VNNI, AVX-VNNI: 0x80 for int8 data, whose sums flip bytes to uint8
 }
 
 // pack packs k's weights for target when this CPU runs one of its
@@ -61,6 +64,8 @@ func (k *PointwiseQ[T]) pack(target string) {
 	switch packingOf(target) {
 	case packVNNI:
 		k.packVNNI()
+	case packAVXVNNI:
+		k.packAVXVNNI()
 	case packAVX2:
 		if k.r.FilterOffset >= avx2MinOffset && k.r.FilterOffset <= avx2MaxOffset {
 			k.packAVX2()
@@ -74,6 +79,8 @@ func (k *PointwiseQ[T]) runPacked(in, out []T, p0, p1 int) bool {
 	switch k.packing {
 	case packVNNI:
 		k.runVNNI(in, out, p0, p1)
+	case packAVXVNNI:
+		k.runAVXVNNI(in, out, p0, p1)
 	case packAVX2:
 		k.runAVX2(in, out, p0, p1)
 	default:
@@ -260,6 +267,100 @@ func (k *PointwiseQ[T]) requantizeAVX2(acc *[avx2TilePixels * avx2Group]int32, p
 		requantAVX2(&acc[i*avx2Group], table, r.OutputOffset, r.ActMin, r.ActMax, &buf[0])
 		for c := range o {
 			o[c] = T(buf[c])
+		}
+	}
+}
+
+// packAVXVNNI packs k's filter, bias and requantization constants for the
+// AVX-VNNI micro-kernels: weights stored as for the VNNI target, w XOR
+// 0x80, in groups of 16 channels, with the same per-channel and per-pixel
+// terms.
+func (k *PointwiseQ[T]) packAVXVNNI() {
+	r, inDepth, outDepth := k.r, k.inDepth, k.outDepth
+	k.packing = packAVXVNNI
+	k.pixelFactor = r.FilterOffset + 128
+	if k.signedActs {
+		k.pixelFactor = r.FilterOffset - 128
+		k.sumFlip = 0x80
+	}
+	groups := (outDepth + avx2Group - 1) / avx2Group
+	k.packed = make([]byte, groups*k.kq*avxVNNIGroupBytes)
+	k.table = make([]int32, groups*requantRows*avx2Group)
+	for oc := range outDepth {
+		base := oc/avx2Group*k.kq*avxVNNIGroupBytes + oc%avx2Group*4
+		var sum int32
+		for i, v := range k.filter[oc*inDepth : (oc+1)*inDepth] {
+			sum += int32(v)
+			k.packed[base+i/4*avxVNNIGroupBytes+i%4] = byte(v) ^ 0x80
+		}
+		cb := r.InputOffset*sum + int32(inDepth)*r.InputOffset*r.FilterOffset
+		if k.bias != nil {
+			cb += k.bias[oc]
+		}
+		fillRequantColumn(k.table, avx2Group, oc, r, cb)
+	}
+}
+
+// avxVNNIGroupBytes is the packed bytes of one AVX-VNNI group of 16
+// channels per four input bytes.
+const avxVNNIGroupBytes = avx2Group * 4
+
+// runAVXVNNI is Run for the AVX-VNNI target: tiles of four pixels, then
+// single pixels, each against every packed group of 16 output channels;
+// requantization as for AVX2 once the per-pixel term is added.
+func (k *PointwiseQ[T]) runAVXVNNI(in, out []T, p0, p1 int) {
+	var acc [avx2TilePixels * avx2Group]int32
+	var sums [avx2TilePixels]int32
+	kd, n := k.inDepth, k.outDepth
+	safeEnd := k.safeEnd(len(in))
+	for p := p0; p < p1; {
+		pixels := 1
+		if p+avx2TilePixels <= min(p1, safeEnd) {
+			pixels = avx2TilePixels
+		}
+		rows := in[p*kd : (p+pixels)*kd] // the bytes the sums read
+		a := (*byte)(unsafe.Pointer(&rows[0]))
+		sumRowsAVX2(a, kd, kd, pixels, k.sumFlip, &sums[0])
+		for i := range pixels {
+			sums[i] *= k.pixelFactor
+		}
+		for g := 0; g*avx2Group < n; g++ {
+			w := k.packed[g*k.kq*avxVNNIGroupBytes : (g+1)*k.kq*avxVNNIGroupBytes]
+			switch {
+			case pixels == avx2TilePixels:
+				dotAVXVNNIFour(k.signedActs, a, kd, &w[0], k.kq, &acc[0])
+			case p < safeEnd:
+				dotAVXVNNIOne(k.signedActs, a, &w[0], k.kq, &acc[0])
+			default:
+				k.dotLastPixelAVXVNNI(in[p*kd:(p+1)*kd], w, &acc)
+			}
+			for i, s := range sums[:pixels] {
+				for c := range avx2Group {
+					acc[i*avx2Group+c] += s
+				}
+			}
+			k.requantizeAVX2(&acc, pixels, out[p*n:], g)
+		}
+		p += pixels
+	}
+}
+
+// dotLastPixelAVXVNNI is dotAVXVNNIOne for a pixel x near the end of the
+// input, whose padded last group of four bytes must not be read: the
+// micro-kernel takes the whole groups, Go the remaining one to three bytes.
+func (k *PointwiseQ[T]) dotLastPixelAVXVNNI(x []T, w []byte, acc *[avx2TilePixels * avx2Group]int32) {
+	whole := len(x) / 4
+	dotAVXVNNIOne(k.signedActs, (*byte)(unsafe.Pointer(&x[0])), &w[0], whole, &acc[0])
+	tail := w[whole*avxVNNIGroupBytes:]
+	for i := 4 * whole; i < len(x); i++ {
+		v := int32(x[i])
+		for c := range avx2Group {
+			stored := tail[c*4+i%4]
+			if k.signedActs {
+				acc[c] += v * int32(stored)
+			} else {
+				acc[c] += v * int32(int8(stored))
+			}
 		}
 	}
 }

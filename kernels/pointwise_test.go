@@ -153,7 +153,7 @@ func TestPointwiseQSaturatingMultiply(t *testing.T) {
 // the micro-kernels' groups of four bytes and the common vector widths.
 var pointwiseDepths = []int{1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 255, 256, 257}
 
-func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64) {
+func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64, targets []string) {
 	rng := rand.New(rand.NewPCG(seed, 3))
 	outDepths := []int{1, 7, 16, 17, 63, 64, 65, 100}
 	depths := append(pointwiseDepths, 1+rng.IntN(300), 1+rng.IntN(300))
@@ -166,7 +166,7 @@ func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64) {
 		c := randPointwiseCase[T](rng, inDepth, outDepth, pixels)
 		want := c.convQ()
 		require.Equal(t, want, c.fullyConnectedQ(), "ConvQ and FullyConnectedQ disagree")
-		for _, target := range Targets() {
+		for _, target := range targets {
 			name := fmt.Sprintf("%s K=%d N=%d P=%d", target, inDepth, outDepth, pixels)
 			got := c.run(target)
 			require.Equal(t, want, got, name)
@@ -184,8 +184,8 @@ func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64) {
 	}
 }
 
-func TestPointwiseQRandomUint8(t *testing.T) { testPointwiseQRandom[uint8](t, 11) }
-func TestPointwiseQRandomInt8(t *testing.T)  { testPointwiseQRandom[int8](t, 12) }
+func TestPointwiseQRandomUint8(t *testing.T) { testPointwiseQRandom[uint8](t, 11, Targets()) }
+func TestPointwiseQRandomInt8(t *testing.T)  { testPointwiseQRandom[int8](t, 12, Targets()) }
 
 func TestPointwiseQExtremes(t *testing.T) {
 	// Accumulators that wrap around int32: all-extreme data with large

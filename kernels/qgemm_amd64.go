@@ -2,6 +2,8 @@
 
 package kernels
 
+//go:generate go run ./internal/asmgen
+
 // dotSix stores into acc ([6][64]int32) the raw dot products of the six
 // pixels at a, stride bytes apart, with one packed group of 64 channels over
 // kq groups of four bytes. signedActs selects int8 activations against
@@ -93,3 +95,73 @@ func dotAVX2S8x1(a *byte, w *int16, kq int, acc *int32)
 //
 //go:noescape
 func requantAVX2(acc, params *int32, outOffset, actMin, actMax int32, out *byte)
+
+// dotAVXVNNIFour stores into acc ([4][16]int32) the raw dot products of the
+// four pixels at a, stride bytes apart, with one packed AVX-VNNI group of
+// 16 channels over kq groups of four bytes; signedActs selects int8
+// activations against unsigned weights.
+func dotAVXVNNIFour(signedActs bool, a *byte, stride int, w *byte, kq int, acc *int32) {
+	switch {
+	case avxVNNIThroughEVEX && signedActs:
+		dotS8U8x4AVXVNNIEVEX(a, stride, w, kq, acc)
+	case avxVNNIThroughEVEX:
+		dotU8S8x4AVXVNNIEVEX(a, stride, w, kq, acc)
+	case signedActs:
+		dotS8U8x4AVXVNNI(a, stride, w, kq, acc)
+	default:
+		dotU8S8x4AVXVNNI(a, stride, w, kq, acc)
+	}
+}
+
+// dotAVXVNNIOne is dotAVXVNNIFour for the single pixel at a; acc holds
+// [16]int32.
+func dotAVXVNNIOne(signedActs bool, a *byte, w *byte, kq int, acc *int32) {
+	switch {
+	case avxVNNIThroughEVEX && signedActs:
+		dotS8U8x1AVXVNNIEVEX(a, w, kq, acc)
+	case avxVNNIThroughEVEX:
+		dotU8S8x1AVXVNNIEVEX(a, w, kq, acc)
+	case signedActs:
+		dotS8U8x1AVXVNNI(a, w, kq, acc)
+	default:
+		dotU8S8x1AVXVNNI(a, w, kq, acc)
+	}
+}
+
+// avxVNNIThroughEVEX makes the AVX-VNNI target run its kernels' EVEX twins
+// (the same code, encoded for AVX-512 VL + VNNI). Only tests set it, to
+// check the AVX-VNNI kernels on CPUs with AVX-512 VNNI but not AVX-VNNI,
+// before any kernel is built.
+var avxVNNIThroughEVEX bool
+
+// The AVX-VNNI micro-kernels, in qgemm_4x16c4_avxvnni_amd64.s, written by
+// ./internal/asmgen.
+
+//go:noescape
+func dotU8S8x4AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x4AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x1AVXVNNI(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x1AVXVNNI(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x4AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x4AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x1AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x1AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
+
+// sumRowsAVX2 is sumRowsAVX512 for AVX2, in the same file.
+//
+//go:noescape
+func sumRowsAVX2(a *byte, stride, n, rows int, flip int32, sums *int32)

@@ -1,0 +1,45 @@
+// Command asmgen writes the quantized GEMM micro-kernels of package kernels
+// that exist in several variants: for uint8 activations against signed
+// weights and for int8 activations against unsigned ones, for several
+// tiles, and for instructions Go's assembler cannot spell. Each kernel is
+// described once here; `go generate ./kernels` rewrites the .s files, and
+// this command's test fails when a committed file differs from what it
+// writes.
+//
+// Usage (from the kernels directory):
+//
+//	go run ./internal/asmgen [-dir .]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+func main() {
+	dir := flag.String("dir", ".", "directory to write the .s files into")
+	flag.Parse()
+	files := generate()
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join(*dir, name), []byte(files[name]), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("wrote", name)
+	}
+}
+
+// generate returns every generated file's name and contents.
+func generate() map[string]string {
+	return map[string]string{
+		"qgemm_4x16c4_avxvnni_amd64.s": avxVNNIFile(),
+	}
+}
