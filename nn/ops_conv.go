@@ -301,6 +301,14 @@ func fullyConnectedQuantized[T int8 | uint8](b *builder, act tflite.Activation, 
 		return nil, err
 	}
 	w := viewAs[T](filter)
+	if b.g.it.target != kernels.Generic {
+		// The SIMD kernels compute a batch row's units in one pass, split
+		// by batch rows: one row of a typical classifier head takes
+		// microseconds.
+		k := kernels.NewPointwiseQ(b.g.it.target, r, inDepth, outDepth, w, biasData)
+		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
+		return &op{rows: batches, runRows: run, macs: macs}, nil
+	}
 	run := func(_, lo, hi int) {
 		kernels.FullyConnectedQ(r, batches, inDepth, outDepth, viewAs[T](in), w, biasData, viewAs[T](out), lo, hi)
 	}
