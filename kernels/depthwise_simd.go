@@ -9,14 +9,12 @@ type dwISA uint8
 // names its own instruction sets.
 const dwNone dwISA = 0
 
-// Geometry of the packed 3×3 weights and requantization tables: channels
-// are packed in groups of dwGroup, each group holding dwTaps weight rows and
-// dwRows table rows of dwGroup int32, so that the assembly finds every row
-// at a fixed offset from the group (or, for AVX2, half group) it is given.
-const (
-	dwGroup = 16
-	dwTaps  = 9
-)
+// Geometry of the packed weights and requantization tables: channels are
+// packed in groups of dwGroup, each group holding KH·KW weight rows (9 for
+// the 3×3 kernels) and dwRows table rows of dwGroup int32, so that the
+// assembly finds every row at a fixed offset from the group (or, for AVX2,
+// half group) it is given.
+const dwGroup = 16
 
 // The rows of a group's requantization table.
 const (
@@ -39,17 +37,17 @@ const (
 // kernel target: weights repacked in the order the target's loop reads
 // them, per-channel constants precomputed.
 //
-// The SIMD targets handle 3×3 filters with depth multiplier 1 (any stride,
-// dilation and padding); other layers, and the Generic target, run
-// DepthwiseConvQ. They store every weight as w' = w + FilterOffset in int32,
-// so that the reference sum is Σ (a + InputOffset)·w' over the valid taps.
-// Interior pixels, whose nine taps all lie in the input, go through the
-// assembly, which computes Σ a·w' plus a per-channel constant holding the
-// bias and InputOffset·Σw' (the same sum in wrapping int32 arithmetic);
-// pixels whose window touches the padding go through edge kernels, which
-// sum (a + InputOffset)·w' over the valid taps onto the plain bias. The AVX2
-// target leaves the last C mod 8 channels, and pixels without a valid tap,
-// to Go.
+// The SIMD targets handle depth multiplier 1 with any filter size, stride,
+// dilation and padding; depth multipliers above 1, and the Generic target,
+// run DepthwiseConvQ. They store every weight as w' = w + FilterOffset in
+// int32, so that the reference sum is Σ (a + InputOffset)·w' over the valid
+// taps. For 3×3 filters, interior pixels, whose nine taps all lie in the
+// input, go through kernels that compute Σ a·w' plus a per-channel
+// constant holding the bias and InputOffset·Σw' (the same sum in wrapping
+// int32 arithmetic); every other pixel, and every pixel of other filter
+// sizes, goes through edge kernels, which sum (a + InputOffset)·w' over the
+// valid taps onto the plain bias. The AVX2 target leaves the last C mod 8
+// channels, and pixels without a valid tap, to Go.
 type DepthwiseQ[T int8 | uint8] struct {
 	p                         ConvParams
 	r                         *Requant
@@ -60,7 +58,7 @@ type DepthwiseQ[T int8 | uint8] struct {
 	isa     dwISA
 	signed  bool    // int8 data
 	taps    []int32 // [tap][channel] w + FilterOffset, for the channels Go computes
-	weights []int32 // [group][dwTaps][dwGroup] w + FilterOffset
+	weights []int32 // [group][KH·KW][dwGroup] w + FilterOffset
 	table   []int32 // [group][dwRows][dwGroup]: see dwRowBias
 }
 
@@ -73,20 +71,21 @@ type DepthwiseQ[T int8 | uint8] struct {
 func NewDepthwiseQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *DepthwiseQ[T] {
 	k := &DepthwiseQ[T]{p: *p, r: r, inShape: inShape, fShape: fShape, outShape: outShape, filter: filter, bias: bias}
 	isa := dwISAOf(target)
-	if isa == dwNone || fShape.H != 3 || fShape.W != 3 || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {
+	if isa == dwNone || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {
 		return k
 	}
 	k.isa = isa
 	_, k.signed = any(filter).([]int8)
 	c := outShape.C
 	groups := (c + dwGroup - 1) / dwGroup
-	k.taps = make([]int32, dwTaps*c)
-	k.weights = make([]int32, groups*dwTaps*dwGroup)
+	taps := fShape.H * fShape.W
+	k.taps = make([]int32, taps*c)
+	k.weights = make([]int32, groups*taps*dwGroup)
 	k.table = make([]int32, groups*dwRows*dwGroup)
 	for oc := range c {
-		weights := k.weights[oc/dwGroup*dwTaps*dwGroup+oc%dwGroup:]
+		weights := k.weights[oc/dwGroup*taps*dwGroup+oc%dwGroup:]
 		var sum int32
-		for tap := range dwTaps {
+		for tap := range taps {
 			w := int32(filter[tap*c+oc]) + r.FilterOffset
 			k.taps[tap*c+oc] = w
 			weights[tap*dwGroup] = w
@@ -138,11 +137,12 @@ func (k *DepthwiseQ[T]) Run(in, out []T, y0, y1 int) {
 	in, out = in[:k.inShape.Size()], out[:k.outShape.Size()]
 	p, is, os := &k.p, k.inShape, k.outShape
 	xa, xb := k.interiorColumns()
+	kh := k.fShape.H
 	for row := y0; row < y1; row++ {
 		b, oy := row/os.H, row%os.H
 		iy0 := oy*p.StrideH - p.PadTop
-		kyLo, kyHi := tapRange(iy0, 3, p.DilationH, is.H)
-		if kyLo != 0 || kyHi != 3 || xa >= xb {
+		kyLo, kyHi := tapRange(iy0, kh, p.DilationH, is.H)
+		if !k.is3x3() || kyLo != 0 || kyHi != kh || xa >= xb {
 			for ox := range os.W {
 				k.edge(in, out, row, b, iy0, ox)
 			}
@@ -157,6 +157,10 @@ func (k *DepthwiseQ[T]) Run(in, out []T, y0, y1 int) {
 		}
 	}
 }
+
+// is3x3 reports whether k's filter is 3×3, which the interior kernels
+// take; other filters go through the edge kernels at every pixel.
+func (k *DepthwiseQ[T]) is3x3() bool { return k.fShape.H == 3 && k.fShape.W == 3 }
 
 // interiorColumns returns the output columns [xa, xb) whose three taps
 // along x all lie inside the input (xa ≥ xb when there are none).
@@ -196,21 +200,26 @@ func (k *DepthwiseQ[T]) interior(in, out []T, row, b, iy0, xa, xb int) {
 // AVX2 kernels do not cover, and windows with no valid tap, go through Go.
 func (k *DepthwiseQ[T]) edge(in, out []T, row, b, iy0, ox int) {
 	p, is, c := &k.p, k.inShape, k.outShape.C
-	kyLo, kyHi := tapRange(iy0, 3, p.DilationH, is.H)
+	kh, kw := k.fShape.H, k.fShape.W
+	kyLo, kyHi := tapRange(iy0, kh, p.DilationH, is.H)
 	ix0 := ox*p.StrideW - p.PadLeft
-	kxLo, kxHi := tapRange(ix0, 3, p.DilationW, is.W)
+	kxLo, kxHi := tapRange(ix0, kw, p.DilationW, is.W)
 	simd := k.simdChannels()
 	if kyLo == kyHi || kxLo == kxHi || simd == 0 {
 		k.pixelGo(in, out, row, b, iy0, ox, 0)
 		return
 	}
+	cols := kxHi - kxLo
+	dy := p.DilationH * is.W * c
 	e := dwEdge{
-		dx: p.DilationW * c, dy: p.DilationH * is.W * c,
-		rows: kyHi - kyLo, cols: kxHi - kxLo, channels: simd,
+		dx: p.DilationW * c, dy: dy,
+		rows: kyHi - kyLo, cols: cols, channels: simd,
+		rowSkip: dy - cols*p.DilationW*c, wRowSkip: (kw - cols) * dwGroup * 4,
+		wGroup: kh * kw * dwGroup * 4,
 	}
 	src := in[((b*is.H+iy0+kyLo*p.DilationH)*is.W+ix0+kxLo*p.DilationW)*c:]
 	dst := out[(row*k.outShape.W+ox)*c:]
-	k.edgeSIMD(src, dst, &e, &k.weights[(kyLo*3+kxLo)*dwGroup])
+	k.edgeSIMD(src, dst, &e, &k.weights[(kyLo*kw+kxLo)*dwGroup])
 	if simd < c {
 		k.pixelGo(in, out, row, b, iy0, ox, simd)
 	}
@@ -218,9 +227,12 @@ func (k *DepthwiseQ[T]) edge(in, out []T, row, b, iy0, ox int) {
 
 // dwEdge is the valid taps of one edge pixel for the edge kernels: dx and
 // dy step between taps along x and y in bytes, rows × cols taps, over
-// channels channels.
+// channels channels. After a row of taps the input pointer moves on by
+// rowSkip and the weight pointer by wRowSkip bytes; wGroup is the bytes of
+// one group's packed weights.
 type dwEdge struct {
 	dx, dy, rows, cols, channels int
+	rowSkip, wRowSkip, wGroup    int
 }
 
 // dwGeometry is the layout of one assembly call's pixels, in bytes (one
@@ -237,9 +249,10 @@ func bytePtr[T int8 | uint8](s []T) *byte { return (*byte)(unsafe.Pointer(&s[0])
 // first input row iy0) in Go, skipping the taps in the padding.
 func (k *DepthwiseQ[T]) pixelGo(in, out []T, row, b, iy0, ox, cLo int) {
 	p, is, c := &k.p, k.inShape, k.outShape.C
-	kyLo, kyHi := tapRange(iy0, 3, p.DilationH, is.H)
+	kw := k.fShape.W
+	kyLo, kyHi := tapRange(iy0, k.fShape.H, p.DilationH, is.H)
 	ix0 := ox*p.StrideW - p.PadLeft
-	kxLo, kxHi := tapRange(ix0, 3, p.DilationW, is.W)
+	kxLo, kxHi := tapRange(ix0, kw, p.DilationW, is.W)
 	pixel := out[(row*k.outShape.W+ox)*c:][:c]
 	inOff := k.r.InputOffset
 	for c0 := cLo; c0 < c; c0 += depthwiseBlock {
@@ -250,7 +263,7 @@ func (k *DepthwiseQ[T]) pixelGo(in, out []T, row, b, iy0, ox, cLo int) {
 			for kx := kxLo; kx < kxHi; kx++ {
 				ix := ix0 + kx*p.DilationW
 				src := in[((b*is.H+iy)*is.W+ix)*c+c0:][:len(acc)]
-				taps := k.taps[(ky*3+kx)*c+c0:][:len(acc)]
+				taps := k.taps[(ky*kw+kx)*c+c0:][:len(acc)]
 				for j, w := range taps {
 					acc[j] += (int32(src[j]) + inOff) * w
 				}

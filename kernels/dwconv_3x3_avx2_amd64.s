@@ -101,13 +101,14 @@
 // half of each packed group of 16.
 //
 // Arguments: func(in *byte, edge *dwEdge, w, table *int32, out *byte)
-// with dwEdge {dx, dy, rows, cols, channels int}.
+// with dwEdge {dx, dy, rows, cols, channels, rowSkip, wRowSkip, wGroup int};
+// AX keeps the dwEdge pointer, R10 counts halves.
 
 // EDGE_TAP adds the tap at addr, widened by widen and offset by the table's
 // InputOffset row, times the weights at wmem to Y9.
 #define EDGE_TAP(widen, addr, wmem) widen addr, Y13; VPADDD 704(R11), Y13, Y13; VPMULLD wmem, Y13, Y13; VPADDD Y13, Y9, Y9
 
-// EDGE_SETUP loads the arguments and the constants; AX counts halves.
+// EDGE_SETUP loads the arguments and the constants.
 #define EDGE_SETUP \
 	MOVQ in+0(FP), SI; \
 	MOVQ edge+8(FP), AX; \
@@ -115,11 +116,9 @@
 	MOVQ table+24(FP), R11; \
 	MOVQ out+32(FP), DX; \
 	MOVQ 0(AX), BX; \
-	MOVQ 8(AX), R8; \
 	MOVQ 16(AX), R9; \
-	MOVQ 24(AX), R10; \
 	MOVQ 32(AX), CX; \
-	XORQ AX, AX; \
+	XORQ R10, R10; \
 	MOVQ $0x40000000, R12; \
 	VMOVQ R12, X10; \
 	VPBROADCASTQ X10, Y10; \
@@ -135,12 +134,13 @@
 #define NEXT_HALF \
 	ADDQ $8, SI; \
 	ADDQ $8, DX; \
-	XORQ $1, AX; \
+	XORQ $1, R10; \
 	JZ 4(PC); \
 	ADDQ $32, DI; \
 	ADDQ $32, R11; \
-	JMP 3(PC); \
-	ADDQ $544, DI; \
+	JMP 4(PC); \
+	ADDQ 56(AX), DI; \
+	SUBQ $32, DI; \
 	ADDQ $736, R11
 
 // func dw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
@@ -176,16 +176,15 @@ halfU8:
 	MOVQ DI, R13
 	MOVQ R9, R14
 rowU8:
-	CMPQ R10, $2
-	JLT col1U8
-	JEQ col2U8
-	EDGE_TAP(VPMOVZXBD, (R12)(BX*2), 128(R13))
-col2U8:
-	EDGE_TAP(VPMOVZXBD, (R12)(BX*1), 64(R13))
-col1U8:
+	MOVQ 24(AX), R8
+colU8:
 	EDGE_TAP(VPMOVZXBD, (R12), 0(R13))
-	ADDQ R8, R12
-	ADDQ $192, R13
+	ADDQ BX, R12
+	ADDQ $64, R13
+	DECQ R8
+	JNZ colU8
+	ADDQ 40(AX), R12
+	ADDQ 48(AX), R13
 	DECQ R14
 	JNZ rowU8
 	REQUANT_STORE
@@ -204,16 +203,15 @@ halfS8:
 	MOVQ DI, R13
 	MOVQ R9, R14
 rowS8:
-	CMPQ R10, $2
-	JLT col1S8
-	JEQ col2S8
-	EDGE_TAP(VPMOVSXBD, (R12)(BX*2), 128(R13))
-col2S8:
-	EDGE_TAP(VPMOVSXBD, (R12)(BX*1), 64(R13))
-col1S8:
+	MOVQ 24(AX), R8
+colS8:
 	EDGE_TAP(VPMOVSXBD, (R12), 0(R13))
-	ADDQ R8, R12
-	ADDQ $192, R13
+	ADDQ BX, R12
+	ADDQ $64, R13
+	DECQ R8
+	JNZ colS8
+	ADDQ 40(AX), R12
+	ADDQ 48(AX), R13
 	DECQ R14
 	JNZ rowS8
 	REQUANT_STORE

@@ -119,7 +119,11 @@
 // above. The groups' weights and tables follow each other.
 //
 // Arguments: func(in *byte, edge *dwEdge, w, table *int32, out *byte)
-// with dwEdge {dx, dy, rows, cols, channels int}.
+// with dwEdge {dx, dy, rows, cols, channels, rowSkip, wRowSkip, wGroup int}:
+// the filter may be any KH × KW, its taps packed [group][KH·KW][16], so
+// the edge kernels also compute every pixel of depthwise layers whose
+// filter is not 3 × 3. AX keeps the dwEdge pointer for the row and group
+// steps.
 
 // EDGE_TAP adds the tap at addr, widened by widen and offset by Z25, times
 // the weights at wmem to Z22.
@@ -133,7 +137,6 @@
 	MOVQ table+24(FP), R11; \
 	MOVQ out+32(FP), DX; \
 	MOVQ 0(AX), BX; \
-	MOVQ 8(AX), R8; \
 	MOVQ 16(AX), R9; \
 	MOVQ 24(AX), R10; \
 	MOVQ 32(AX), CX; \
@@ -174,14 +177,14 @@ pixelS8:
 TEXT ·dwEdgeU8AVX512(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 groupU8:
-	MOVL $0xFFFF, AX
+	MOVL $0xFFFF, R15
 	CMPQ CX, $16
 	JGE maskU8
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
+	MOVL $1, R15
+	SHLL CX, R15
+	DECL R15
 maskU8:
-	KMOVW AX, K1
+	KMOVW R15, K1
 	VMOVDQU32 64(R11), Z10
 	VMOVDQU32 128(R11), Z11
 	VMOVDQU32 192(R11), Z12
@@ -197,21 +200,20 @@ maskU8:
 	MOVQ DI, R13
 	MOVQ R9, R14
 rowU8:
-	CMPQ R10, $2
-	JLT col1U8
-	JEQ col2U8
-	EDGE_TAP(VPMOVZXBD.Z, (R12)(BX*2), 128(R13))
-col2U8:
-	EDGE_TAP(VPMOVZXBD.Z, (R12)(BX*1), 64(R13))
-col1U8:
+	MOVQ R10, R15
+colU8:
 	EDGE_TAP(VPMOVZXBD.Z, (R12), 0(R13))
-	ADDQ R8, R12
-	ADDQ $192, R13
+	ADDQ BX, R12
+	ADDQ $64, R13
+	DECQ R15
+	JNZ colU8
+	ADDQ 40(AX), R12
+	ADDQ 48(AX), R13
 	DECQ R14
 	JNZ rowU8
 	REQUANT_STORE
 	ADDQ $16, SI
-	ADDQ $576, DI
+	ADDQ 56(AX), DI
 	ADDQ $768, R11
 	ADDQ $16, DX
 	SUBQ $16, CX
@@ -223,14 +225,14 @@ col1U8:
 TEXT ·dwEdgeS8AVX512(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 groupS8:
-	MOVL $0xFFFF, AX
+	MOVL $0xFFFF, R15
 	CMPQ CX, $16
 	JGE maskS8
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
+	MOVL $1, R15
+	SHLL CX, R15
+	DECL R15
 maskS8:
-	KMOVW AX, K1
+	KMOVW R15, K1
 	VMOVDQU32 64(R11), Z10
 	VMOVDQU32 128(R11), Z11
 	VMOVDQU32 192(R11), Z12
@@ -246,21 +248,20 @@ maskS8:
 	MOVQ DI, R13
 	MOVQ R9, R14
 rowS8:
-	CMPQ R10, $2
-	JLT col1S8
-	JEQ col2S8
-	EDGE_TAP(VPMOVSXBD.Z, (R12)(BX*2), 128(R13))
-col2S8:
-	EDGE_TAP(VPMOVSXBD.Z, (R12)(BX*1), 64(R13))
-col1S8:
+	MOVQ R10, R15
+colS8:
 	EDGE_TAP(VPMOVSXBD.Z, (R12), 0(R13))
-	ADDQ R8, R12
-	ADDQ $192, R13
+	ADDQ BX, R12
+	ADDQ $64, R13
+	DECQ R15
+	JNZ colS8
+	ADDQ 40(AX), R12
+	ADDQ 48(AX), R13
 	DECQ R14
 	JNZ rowS8
 	REQUANT_STORE
 	ADDQ $16, SI
-	ADDQ $576, DI
+	ADDQ 56(AX), DI
 	ADDQ $768, R11
 	ADDQ $16, DX
 	SUBQ $16, CX

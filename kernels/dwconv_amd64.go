@@ -39,14 +39,14 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 		for c0 := 0; c0 < c; c0 += dwGroup {
 			mask := uint16(1)<<min(dwGroup, c-c0) - 1 // 0xFFFF for a whole group
 			base := c0 / dwGroup
-			dw3x3AVX512(k.signed, bytePtr(src[c0:]), g, &k.weights[base*dwTaps*dwGroup], &k.table[base*dwRows*dwGroup], bytePtr(dst[c0:]), mask)
+			dw3x3AVX512(k.signed, bytePtr(src[c0:]), g, &k.weights[base*9*dwGroup], &k.table[base*dwRows*dwGroup], bytePtr(dst[c0:]), mask)
 		}
 		return c
 	}
 	whole := k.simdChannels()
 	for c0 := 0; c0 < whole; c0 += 8 {
 		base, half := c0/dwGroup, c0%dwGroup
-		dw3x3AVX2(k.signed, bytePtr(src[c0:]), g, &k.weights[base*dwTaps*dwGroup+half], &k.table[base*dwRows*dwGroup+half], bytePtr(dst[c0:]))
+		dw3x3AVX2(k.signed, bytePtr(src[c0:]), g, &k.weights[base*9*dwGroup+half], &k.table[base*dwRows*dwGroup+half], bytePtr(dst[c0:]))
 	}
 	return whole
 }
