@@ -28,14 +28,16 @@ func NewConvGemmQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inSh
 }
 
 // ScratchLen is the length of the buffer Run needs: one output row of
-// gathered windows.
-func (k *ConvGemmQ[T]) ScratchLen() int { return k.out.W * k.depth }
+// gathered windows, and three more elements so that the micro-kernels,
+// which read whole groups of four bytes, may read past the last window.
+func (k *ConvGemmQ[T]) ScratchLen() int { return k.out.W*k.depth + 3 }
 
 // Run computes output rows [y0, y1) of the flattened N·outH rows, like
 // ConvQ, using scratch (ScratchLen elements, one buffer per concurrent
 // caller). It allocates nothing.
 func (k *ConvGemmQ[T]) Run(in, out []T, y0, y1 int, scratch []T) {
 	scratch = scratch[:k.ScratchLen()]
+	clear(scratch[k.out.W*k.depth:]) // the bytes past the last window are read, never used
 	rowOut := k.out.W * k.out.C
 	for row := y0; row < y1; row++ {
 		k.gather(in, row, scratch)
@@ -43,19 +45,30 @@ func (k *ConvGemmQ[T]) Run(in, out []T, y0, y1 int, scratch []T) {
 	}
 }
 
-// gather writes the input windows of output row row into dst, one window of
-// KH·KW·InC elements per output pixel, taps in (ky, kx, ic) order.
+// gather writes the KH·KW·InC window of every output pixel of row into dst,
+// padding taps as the input zero point. A kernel row of taps that lies
+// inside the input with dilation 1 is one contiguous run of the input and
+// is copied at once.
 func (k *ConvGemmQ[T]) gather(in []T, row int, dst []T) {
 	b, oy := row/k.out.H, row%k.out.H
-	c := k.in.C
+	c, kw := k.in.C, k.filter.W
+	span := kw * c
 	d := 0
 	for ox := range k.out.W {
+		ix0 := ox*k.p.StrideW - k.p.PadLeft
+		inside := k.p.DilationW == 1 && ix0 >= 0 && ix0+kw <= k.in.W
 		for ky := range k.filter.H {
 			iy := oy*k.p.StrideH - k.p.PadTop + ky*k.p.DilationH
-			for kx := range k.filter.W {
-				ix := ox*k.p.StrideW - k.p.PadLeft + kx*k.p.DilationW
+			rowInside := iy >= 0 && iy < k.in.H
+			if inside && rowInside {
+				at := ((b*k.in.H+iy)*k.in.W + ix0) * c
+				d += copy(dst[d:d+span], in[at:at+span])
+				continue
+			}
+			for kx := range kw {
+				ix := ix0 + kx*k.p.DilationW
 				seg := dst[d : d+c]
-				if iy < 0 || iy >= k.in.H || ix < 0 || ix >= k.in.W {
+				if !rowInside || ix < 0 || ix >= k.in.W {
 					for i := range seg {
 						seg[i] = k.pad
 					}

@@ -60,3 +60,28 @@ func TestConvGemmQAllocatesNothing(t *testing.T) {
 		require.Zero(t, testing.AllocsPerRun(5, func() { k.Run(in, out, 0, g.out.N*g.out.H, scratch) }), target)
 	}
 }
+
+// BenchmarkConvGemmQ times SSD-MobileNet v1's stem, a 3×3 stride-2
+// convolution of the 300×300 RGB image to 24 channels, on every target.
+func BenchmarkConvGemmQ(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 1))
+	in := Shape4{N: 1, H: 300, W: 300, C: 3}
+	outH, pad := OutputSize(in.H, 3, 2, 1, true)
+	p := &ConvParams{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, DepthMultiplier: 1}
+	out := Shape4{N: 1, H: outH, W: outH, C: 24}
+	filter := Shape4{N: 24, H: 3, W: 3, C: 3}
+	l := randConvLayer[uint8](rng, out.C)
+	l.calibrate(rng, out.C, nil)
+	inData, filterData := convRandValues[uint8](rng, in.Size()), convRandValues[uint8](rng, filter.Size())
+	outData := make([]uint8, out.Size())
+	for _, target := range Targets() {
+		k := NewConvGemmQ(target, p, &l.r, in, filter, out, filterData, l.bias)
+		scratch := make([]uint8, k.ScratchLen())
+		b.Run("3x3s2_300x300x3to24_uint8/"+target, func(b *testing.B) {
+			for b.Loop() {
+				k.Run(inData, outData, 0, out.H, scratch)
+			}
+			reportGMACs(b, float64(out.Size()*filter.H*filter.W*filter.C))
+		})
+	}
+}
