@@ -51,7 +51,7 @@ func packingOf(target string) packing {
 // pointwiseSIMD is the packed form of a PointwiseQ for the x86 targets.
 type pointwiseSIMD struct {
 	packing     packing
-	packed      []byte  // VNNI: [group][kq][4 blocks][16 channels][4 bytes]; AVX-VNNI: [group][kq][16 channels][4 bytes]
+	packed      []byte  // VNNI: [group][kq][blocks][16 channels][4 bytes], 4 blocks but in a narrower last group; AVX-VNNI: [group][kq][16 channels][4 bytes]
 	packed16    []int16 // AVX2: [group][kq][2 byte pairs][2 blocks][8 channels][2]
 	table       []int32 // [group][requantRows][channels of a group]: see rowBias
 	pixelFactor int32   // VNNI, AVX-VNNI: iw + 128 for uint8 data, iw − 128 for int8
@@ -100,15 +100,16 @@ func (k *PointwiseQ[T]) packVNNI() {
 		k.sumFlip = 0x80
 	}
 	groups := (outDepth + groupChannels - 1) / groupChannels
-	k.packed = make([]byte, groups*k.kq*groupBytes)
+	k.packed = make([]byte, (outDepth/groupChannels*groupBytes+k.vnniBlocks(groups-1)*64)*k.kq)
 	k.table = make([]int32, groups*requantRows*groupChannels)
 	for oc := range outDepth {
-		c := oc % groupChannels
-		base := oc/groupChannels*k.kq*groupBytes + c/16*64 + c%16*4
+		g, c := oc/groupChannels, oc%groupChannels
+		step := k.vnniBlocks(g) * 64 // packed bytes per four input bytes
+		base := g*k.kq*groupBytes + c/16*64 + c%16*4
 		var sum int32
 		for i, v := range filter[oc*inDepth : (oc+1)*inDepth] {
 			sum += int32(v)
-			k.packed[base+i/4*groupBytes+i%4] = byte(v) ^ 0x80
+			k.packed[base+i/4*step+i%4] = byte(v) ^ 0x80
 		}
 		cb := r.InputOffset*sum + int32(inDepth)*r.InputOffset*r.FilterOffset
 		if bias != nil {
@@ -159,14 +160,15 @@ func (k *PointwiseQ[T]) runVNNI(in, out []T, p0, p1 int) {
 		a := (*byte)(unsafe.Pointer(&rows[0]))
 		sumRowsAVX512(a, kd, kd, pixels, k.sumFlip, &sums[0])
 		for g := 0; g*groupChannels < n; g++ {
-			w := k.packed[g*k.kq*groupBytes : (g+1)*k.kq*groupBytes]
+			blocks := k.vnniBlocks(g)
+			w := k.packed[g*k.kq*groupBytes:][:k.kq*blocks*64]
 			switch {
 			case pixels == tilePixels:
-				dotSix(k.signedActs, a, kd, &w[0], k.kq, &acc[0])
+				dotSix(k.signedActs, blocks, a, kd, &w[0], k.kq, &acc[0])
 			case p < safeEnd:
-				dotOne(k.signedActs, a, &w[0], k.kq, &acc[0])
+				dotOne(k.signedActs, blocks, a, &w[0], k.kq, &acc[0])
 			default:
-				k.dotLastPixelVNNI(in[p*kd:(p+1)*kd], w, &acc)
+				k.dotLastPixelVNNI(in[p*kd:(p+1)*kd], blocks, w, &acc)
 			}
 			k.requantizeVNNI(&acc, sums[:pixels], out[p*n:], g)
 		}
@@ -177,13 +179,13 @@ func (k *PointwiseQ[T]) runVNNI(in, out []T, p0, p1 int) {
 // dotLastPixelVNNI is dotOne for a pixel x near the end of the input, whose
 // padded last group of four bytes must not be read: the micro-kernel takes
 // the whole groups, Go the remaining one to three bytes.
-func (k *PointwiseQ[T]) dotLastPixelVNNI(x []T, w []byte, acc *[tilePixels * groupChannels]int32) {
+func (k *PointwiseQ[T]) dotLastPixelVNNI(x []T, blocks int, w []byte, acc *[tilePixels * groupChannels]int32) {
 	whole := len(x) / 4
-	dotOne(k.signedActs, (*byte)(unsafe.Pointer(&x[0])), &w[0], whole, &acc[0])
-	tail := w[whole*groupBytes:]
+	dotOne(k.signedActs, blocks, (*byte)(unsafe.Pointer(&x[0])), &w[0], whole, &acc[0])
+	tail := w[whole*blocks*64:]
 	for i := 4 * whole; i < len(x); i++ {
 		v := int32(x[i])
-		for c := range groupChannels {
+		for c := range blocks * 16 {
 			stored := tail[c/16*64+c%16*4+i%4]
 			if k.signedActs {
 				acc[c] += v * int32(stored)
@@ -192,6 +194,12 @@ func (k *PointwiseQ[T]) dotLastPixelVNNI(x []T, w []byte, acc *[tilePixels * gro
 			}
 		}
 	}
+}
+
+// vnniBlocks returns how many blocks of 16 channels packed group g holds:
+// four, but for a narrower last group.
+func (k *PointwiseQ[T]) vnniBlocks(g int) int {
+	return min((k.outDepth-g*groupChannels+15)/16, groupChannels/16)
 }
 
 // requantizeVNNI turns the raw dot products acc ([pixel][64]) of packed

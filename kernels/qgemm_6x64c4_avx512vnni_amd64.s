@@ -16,6 +16,12 @@
 // take signed activations and unsigned weights (VPDPBUSD's unsigned operand
 // is then the weight register).
 
+// A layer's last group may be narrower: 16, 32 or 48 channels, packed as
+// one, two or three blocks; the kernels ending in b1, b2 and b3 compute
+// those, so that no lane is spent on channels that do not exist. Every
+// kernel stores a pixel's accumulators 256 bytes apart, as for a whole
+// group.
+
 // func dotU8S8x6(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // unsigned activations against signed weights.
@@ -130,12 +136,12 @@ TEXT ·dotU8S8x1(SB), NOSPLIT, $0-32
 	MOVQ kq+16(FP), CX
 	MOVQ acc+24(FP), DX
 	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
 	VPXORD Z12, Z12, Z12
+	VPXORD Z9, Z9, Z9
 	VPXORD Z13, Z13, Z13
+	VPXORD Z10, Z10, Z10
 	VPXORD Z14, Z14, Z14
+	VPXORD Z11, Z11, Z11
 	VPXORD Z15, Z15, Z15
 	CMPQ CX, $2
 	JLT tail
@@ -184,6 +190,345 @@ store:
 	VMOVDQU32 Z10, 128(DX)
 	VPADDD Z15, Z11, Z11
 	VMOVDQU32 Z11, 192(DX)
+	VZEROUPPER
+	RET
+
+// func dotU8S8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+// Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
+// unsigned activations against signed weights.
+TEXT ·dotU8S8x6b3(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ stride+8(FP), BX
+	MOVQ w+16(FP), DI
+	MOVQ kq+24(FP), CX
+	MOVQ acc+32(FP), DX
+	LEAQ (BX)(BX*2), R8
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	TESTQ CX, CX
+	JZ store
+loop:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z2
+	LEAQ (SI)(BX*4), R9
+	VPBROADCASTD (SI), Z4
+	VPDPBUSD Z0, Z4, Z8
+	VPDPBUSD Z1, Z4, Z9
+	VPDPBUSD Z2, Z4, Z10
+	VPBROADCASTD (SI)(BX*1), Z5
+	VPDPBUSD Z0, Z5, Z12
+	VPDPBUSD Z1, Z5, Z13
+	VPDPBUSD Z2, Z5, Z14
+	VPBROADCASTD (SI)(BX*2), Z6
+	VPDPBUSD Z0, Z6, Z16
+	VPDPBUSD Z1, Z6, Z17
+	VPDPBUSD Z2, Z6, Z18
+	VPBROADCASTD (SI)(R8*1), Z7
+	VPDPBUSD Z0, Z7, Z20
+	VPDPBUSD Z1, Z7, Z21
+	VPDPBUSD Z2, Z7, Z22
+	VPBROADCASTD (R9), Z4
+	VPDPBUSD Z0, Z4, Z24
+	VPDPBUSD Z1, Z4, Z25
+	VPDPBUSD Z2, Z4, Z26
+	VPBROADCASTD (R9)(BX*1), Z5
+	VPDPBUSD Z0, Z5, Z28
+	VPDPBUSD Z1, Z5, Z29
+	VPDPBUSD Z2, Z5, Z30
+	ADDQ $4, SI
+	ADDQ $192, DI
+	DECQ CX
+	JNZ loop
+store:
+	VMOVDQU32 Z8, 0(DX)
+	VMOVDQU32 Z9, 64(DX)
+	VMOVDQU32 Z10, 128(DX)
+	VMOVDQU32 Z12, 256(DX)
+	VMOVDQU32 Z13, 320(DX)
+	VMOVDQU32 Z14, 384(DX)
+	VMOVDQU32 Z16, 512(DX)
+	VMOVDQU32 Z17, 576(DX)
+	VMOVDQU32 Z18, 640(DX)
+	VMOVDQU32 Z20, 768(DX)
+	VMOVDQU32 Z21, 832(DX)
+	VMOVDQU32 Z22, 896(DX)
+	VMOVDQU32 Z24, 1024(DX)
+	VMOVDQU32 Z25, 1088(DX)
+	VMOVDQU32 Z26, 1152(DX)
+	VMOVDQU32 Z28, 1280(DX)
+	VMOVDQU32 Z29, 1344(DX)
+	VMOVDQU32 Z30, 1408(DX)
+	VZEROUPPER
+	RET
+
+// func dotU8S8x1b3(a *byte, w *byte, kq int, acc *int32)
+// One pixel at a; kq groups of four bytes; unsigned activations against
+// signed weights. Even and odd groups accumulate into separate registers,
+// summed at the end, to hide VPDPBUSD's latency.
+TEXT ·dotU8S8x1b3(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kq+16(FP), CX
+	MOVQ acc+24(FP), DX
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	VPXORD Z10, Z10, Z10
+	VPXORD Z14, Z14, Z14
+	CMPQ CX, $2
+	JLT tail
+pair:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z2
+	VMOVDQU32 192(DI), Z4
+	VMOVDQU32 256(DI), Z5
+	VMOVDQU32 320(DI), Z6
+	VPBROADCASTD (SI), Z16
+	VPBROADCASTD 4(SI), Z17
+	VPDPBUSD Z0, Z16, Z8
+	VPDPBUSD Z1, Z16, Z9
+	VPDPBUSD Z2, Z16, Z10
+	VPDPBUSD Z4, Z17, Z12
+	VPDPBUSD Z5, Z17, Z13
+	VPDPBUSD Z6, Z17, Z14
+	ADDQ $8, SI
+	ADDQ $384, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE pair
+tail:
+	TESTQ CX, CX
+	JZ store
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z2
+	VPBROADCASTD (SI), Z16
+	VPDPBUSD Z0, Z16, Z8
+	VPDPBUSD Z1, Z16, Z9
+	VPDPBUSD Z2, Z16, Z10
+store:
+	VPADDD Z12, Z8, Z8
+	VMOVDQU32 Z8, 0(DX)
+	VPADDD Z13, Z9, Z9
+	VMOVDQU32 Z9, 64(DX)
+	VPADDD Z14, Z10, Z10
+	VMOVDQU32 Z10, 128(DX)
+	VZEROUPPER
+	RET
+
+// func dotU8S8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+// Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
+// unsigned activations against signed weights.
+TEXT ·dotU8S8x6b2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ stride+8(FP), BX
+	MOVQ w+16(FP), DI
+	MOVQ kq+24(FP), CX
+	MOVQ acc+32(FP), DX
+	LEAQ (BX)(BX*2), R8
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	TESTQ CX, CX
+	JZ store
+loop:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	LEAQ (SI)(BX*4), R9
+	VPBROADCASTD (SI), Z4
+	VPDPBUSD Z0, Z4, Z8
+	VPDPBUSD Z1, Z4, Z9
+	VPBROADCASTD (SI)(BX*1), Z5
+	VPDPBUSD Z0, Z5, Z12
+	VPDPBUSD Z1, Z5, Z13
+	VPBROADCASTD (SI)(BX*2), Z6
+	VPDPBUSD Z0, Z6, Z16
+	VPDPBUSD Z1, Z6, Z17
+	VPBROADCASTD (SI)(R8*1), Z7
+	VPDPBUSD Z0, Z7, Z20
+	VPDPBUSD Z1, Z7, Z21
+	VPBROADCASTD (R9), Z4
+	VPDPBUSD Z0, Z4, Z24
+	VPDPBUSD Z1, Z4, Z25
+	VPBROADCASTD (R9)(BX*1), Z5
+	VPDPBUSD Z0, Z5, Z28
+	VPDPBUSD Z1, Z5, Z29
+	ADDQ $4, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ loop
+store:
+	VMOVDQU32 Z8, 0(DX)
+	VMOVDQU32 Z9, 64(DX)
+	VMOVDQU32 Z12, 256(DX)
+	VMOVDQU32 Z13, 320(DX)
+	VMOVDQU32 Z16, 512(DX)
+	VMOVDQU32 Z17, 576(DX)
+	VMOVDQU32 Z20, 768(DX)
+	VMOVDQU32 Z21, 832(DX)
+	VMOVDQU32 Z24, 1024(DX)
+	VMOVDQU32 Z25, 1088(DX)
+	VMOVDQU32 Z28, 1280(DX)
+	VMOVDQU32 Z29, 1344(DX)
+	VZEROUPPER
+	RET
+
+// func dotU8S8x1b2(a *byte, w *byte, kq int, acc *int32)
+// One pixel at a; kq groups of four bytes; unsigned activations against
+// signed weights. Even and odd groups accumulate into separate registers,
+// summed at the end, to hide VPDPBUSD's latency.
+TEXT ·dotU8S8x1b2(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kq+16(FP), CX
+	MOVQ acc+24(FP), DX
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	CMPQ CX, $2
+	JLT tail
+pair:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z4
+	VMOVDQU32 192(DI), Z5
+	VPBROADCASTD (SI), Z16
+	VPBROADCASTD 4(SI), Z17
+	VPDPBUSD Z0, Z16, Z8
+	VPDPBUSD Z1, Z16, Z9
+	VPDPBUSD Z4, Z17, Z12
+	VPDPBUSD Z5, Z17, Z13
+	ADDQ $8, SI
+	ADDQ $256, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE pair
+tail:
+	TESTQ CX, CX
+	JZ store
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VPBROADCASTD (SI), Z16
+	VPDPBUSD Z0, Z16, Z8
+	VPDPBUSD Z1, Z16, Z9
+store:
+	VPADDD Z12, Z8, Z8
+	VMOVDQU32 Z8, 0(DX)
+	VPADDD Z13, Z9, Z9
+	VMOVDQU32 Z9, 64(DX)
+	VZEROUPPER
+	RET
+
+// func dotU8S8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+// Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
+// unsigned activations against signed weights.
+TEXT ·dotU8S8x6b1(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ stride+8(FP), BX
+	MOVQ w+16(FP), DI
+	MOVQ kq+24(FP), CX
+	MOVQ acc+32(FP), DX
+	LEAQ (BX)(BX*2), R8
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	VPXORD Z16, Z16, Z16
+	VPXORD Z20, Z20, Z20
+	VPXORD Z24, Z24, Z24
+	VPXORD Z28, Z28, Z28
+	TESTQ CX, CX
+	JZ store
+loop:
+	VMOVDQU32 0(DI), Z0
+	LEAQ (SI)(BX*4), R9
+	VPBROADCASTD (SI), Z4
+	VPDPBUSD Z0, Z4, Z8
+	VPBROADCASTD (SI)(BX*1), Z5
+	VPDPBUSD Z0, Z5, Z12
+	VPBROADCASTD (SI)(BX*2), Z6
+	VPDPBUSD Z0, Z6, Z16
+	VPBROADCASTD (SI)(R8*1), Z7
+	VPDPBUSD Z0, Z7, Z20
+	VPBROADCASTD (R9), Z4
+	VPDPBUSD Z0, Z4, Z24
+	VPBROADCASTD (R9)(BX*1), Z5
+	VPDPBUSD Z0, Z5, Z28
+	ADDQ $4, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ loop
+store:
+	VMOVDQU32 Z8, 0(DX)
+	VMOVDQU32 Z12, 256(DX)
+	VMOVDQU32 Z16, 512(DX)
+	VMOVDQU32 Z20, 768(DX)
+	VMOVDQU32 Z24, 1024(DX)
+	VMOVDQU32 Z28, 1280(DX)
+	VZEROUPPER
+	RET
+
+// func dotU8S8x1b1(a *byte, w *byte, kq int, acc *int32)
+// One pixel at a; kq groups of four bytes; unsigned activations against
+// signed weights. Even and odd groups accumulate into separate registers,
+// summed at the end, to hide VPDPBUSD's latency.
+TEXT ·dotU8S8x1b1(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kq+16(FP), CX
+	MOVQ acc+24(FP), DX
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	CMPQ CX, $2
+	JLT tail
+pair:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z4
+	VPBROADCASTD (SI), Z16
+	VPBROADCASTD 4(SI), Z17
+	VPDPBUSD Z0, Z16, Z8
+	VPDPBUSD Z4, Z17, Z12
+	ADDQ $8, SI
+	ADDQ $128, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE pair
+tail:
+	TESTQ CX, CX
+	JZ store
+	VMOVDQU32 0(DI), Z0
+	VPBROADCASTD (SI), Z16
+	VPDPBUSD Z0, Z16, Z8
+store:
+	VPADDD Z12, Z8, Z8
+	VMOVDQU32 Z8, 0(DX)
 	VZEROUPPER
 	RET
 
@@ -301,12 +646,12 @@ TEXT ·dotS8U8x1(SB), NOSPLIT, $0-32
 	MOVQ kq+16(FP), CX
 	MOVQ acc+24(FP), DX
 	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
 	VPXORD Z12, Z12, Z12
+	VPXORD Z9, Z9, Z9
 	VPXORD Z13, Z13, Z13
+	VPXORD Z10, Z10, Z10
 	VPXORD Z14, Z14, Z14
+	VPXORD Z11, Z11, Z11
 	VPXORD Z15, Z15, Z15
 	CMPQ CX, $2
 	JLT tail
@@ -355,5 +700,344 @@ store:
 	VMOVDQU32 Z10, 128(DX)
 	VPADDD Z15, Z11, Z11
 	VMOVDQU32 Z11, 192(DX)
+	VZEROUPPER
+	RET
+
+// func dotS8U8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+// Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
+// signed activations against unsigned weights.
+TEXT ·dotS8U8x6b3(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ stride+8(FP), BX
+	MOVQ w+16(FP), DI
+	MOVQ kq+24(FP), CX
+	MOVQ acc+32(FP), DX
+	LEAQ (BX)(BX*2), R8
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	TESTQ CX, CX
+	JZ store
+loop:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z2
+	LEAQ (SI)(BX*4), R9
+	VPBROADCASTD (SI), Z4
+	VPDPBUSD Z4, Z0, Z8
+	VPDPBUSD Z4, Z1, Z9
+	VPDPBUSD Z4, Z2, Z10
+	VPBROADCASTD (SI)(BX*1), Z5
+	VPDPBUSD Z5, Z0, Z12
+	VPDPBUSD Z5, Z1, Z13
+	VPDPBUSD Z5, Z2, Z14
+	VPBROADCASTD (SI)(BX*2), Z6
+	VPDPBUSD Z6, Z0, Z16
+	VPDPBUSD Z6, Z1, Z17
+	VPDPBUSD Z6, Z2, Z18
+	VPBROADCASTD (SI)(R8*1), Z7
+	VPDPBUSD Z7, Z0, Z20
+	VPDPBUSD Z7, Z1, Z21
+	VPDPBUSD Z7, Z2, Z22
+	VPBROADCASTD (R9), Z4
+	VPDPBUSD Z4, Z0, Z24
+	VPDPBUSD Z4, Z1, Z25
+	VPDPBUSD Z4, Z2, Z26
+	VPBROADCASTD (R9)(BX*1), Z5
+	VPDPBUSD Z5, Z0, Z28
+	VPDPBUSD Z5, Z1, Z29
+	VPDPBUSD Z5, Z2, Z30
+	ADDQ $4, SI
+	ADDQ $192, DI
+	DECQ CX
+	JNZ loop
+store:
+	VMOVDQU32 Z8, 0(DX)
+	VMOVDQU32 Z9, 64(DX)
+	VMOVDQU32 Z10, 128(DX)
+	VMOVDQU32 Z12, 256(DX)
+	VMOVDQU32 Z13, 320(DX)
+	VMOVDQU32 Z14, 384(DX)
+	VMOVDQU32 Z16, 512(DX)
+	VMOVDQU32 Z17, 576(DX)
+	VMOVDQU32 Z18, 640(DX)
+	VMOVDQU32 Z20, 768(DX)
+	VMOVDQU32 Z21, 832(DX)
+	VMOVDQU32 Z22, 896(DX)
+	VMOVDQU32 Z24, 1024(DX)
+	VMOVDQU32 Z25, 1088(DX)
+	VMOVDQU32 Z26, 1152(DX)
+	VMOVDQU32 Z28, 1280(DX)
+	VMOVDQU32 Z29, 1344(DX)
+	VMOVDQU32 Z30, 1408(DX)
+	VZEROUPPER
+	RET
+
+// func dotS8U8x1b3(a *byte, w *byte, kq int, acc *int32)
+// One pixel at a; kq groups of four bytes; signed activations against
+// unsigned weights. Even and odd groups accumulate into separate registers,
+// summed at the end, to hide VPDPBUSD's latency.
+TEXT ·dotS8U8x1b3(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kq+16(FP), CX
+	MOVQ acc+24(FP), DX
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	VPXORD Z10, Z10, Z10
+	VPXORD Z14, Z14, Z14
+	CMPQ CX, $2
+	JLT tail
+pair:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z2
+	VMOVDQU32 192(DI), Z4
+	VMOVDQU32 256(DI), Z5
+	VMOVDQU32 320(DI), Z6
+	VPBROADCASTD (SI), Z16
+	VPBROADCASTD 4(SI), Z17
+	VPDPBUSD Z16, Z0, Z8
+	VPDPBUSD Z16, Z1, Z9
+	VPDPBUSD Z16, Z2, Z10
+	VPDPBUSD Z17, Z4, Z12
+	VPDPBUSD Z17, Z5, Z13
+	VPDPBUSD Z17, Z6, Z14
+	ADDQ $8, SI
+	ADDQ $384, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE pair
+tail:
+	TESTQ CX, CX
+	JZ store
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z2
+	VPBROADCASTD (SI), Z16
+	VPDPBUSD Z16, Z0, Z8
+	VPDPBUSD Z16, Z1, Z9
+	VPDPBUSD Z16, Z2, Z10
+store:
+	VPADDD Z12, Z8, Z8
+	VMOVDQU32 Z8, 0(DX)
+	VPADDD Z13, Z9, Z9
+	VMOVDQU32 Z9, 64(DX)
+	VPADDD Z14, Z10, Z10
+	VMOVDQU32 Z10, 128(DX)
+	VZEROUPPER
+	RET
+
+// func dotS8U8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+// Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
+// signed activations against unsigned weights.
+TEXT ·dotS8U8x6b2(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ stride+8(FP), BX
+	MOVQ w+16(FP), DI
+	MOVQ kq+24(FP), CX
+	MOVQ acc+32(FP), DX
+	LEAQ (BX)(BX*2), R8
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	TESTQ CX, CX
+	JZ store
+loop:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	LEAQ (SI)(BX*4), R9
+	VPBROADCASTD (SI), Z4
+	VPDPBUSD Z4, Z0, Z8
+	VPDPBUSD Z4, Z1, Z9
+	VPBROADCASTD (SI)(BX*1), Z5
+	VPDPBUSD Z5, Z0, Z12
+	VPDPBUSD Z5, Z1, Z13
+	VPBROADCASTD (SI)(BX*2), Z6
+	VPDPBUSD Z6, Z0, Z16
+	VPDPBUSD Z6, Z1, Z17
+	VPBROADCASTD (SI)(R8*1), Z7
+	VPDPBUSD Z7, Z0, Z20
+	VPDPBUSD Z7, Z1, Z21
+	VPBROADCASTD (R9), Z4
+	VPDPBUSD Z4, Z0, Z24
+	VPDPBUSD Z4, Z1, Z25
+	VPBROADCASTD (R9)(BX*1), Z5
+	VPDPBUSD Z5, Z0, Z28
+	VPDPBUSD Z5, Z1, Z29
+	ADDQ $4, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ loop
+store:
+	VMOVDQU32 Z8, 0(DX)
+	VMOVDQU32 Z9, 64(DX)
+	VMOVDQU32 Z12, 256(DX)
+	VMOVDQU32 Z13, 320(DX)
+	VMOVDQU32 Z16, 512(DX)
+	VMOVDQU32 Z17, 576(DX)
+	VMOVDQU32 Z20, 768(DX)
+	VMOVDQU32 Z21, 832(DX)
+	VMOVDQU32 Z24, 1024(DX)
+	VMOVDQU32 Z25, 1088(DX)
+	VMOVDQU32 Z28, 1280(DX)
+	VMOVDQU32 Z29, 1344(DX)
+	VZEROUPPER
+	RET
+
+// func dotS8U8x1b2(a *byte, w *byte, kq int, acc *int32)
+// One pixel at a; kq groups of four bytes; signed activations against
+// unsigned weights. Even and odd groups accumulate into separate registers,
+// summed at the end, to hide VPDPBUSD's latency.
+TEXT ·dotS8U8x1b2(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kq+16(FP), CX
+	MOVQ acc+24(FP), DX
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	CMPQ CX, $2
+	JLT tail
+pair:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VMOVDQU32 128(DI), Z4
+	VMOVDQU32 192(DI), Z5
+	VPBROADCASTD (SI), Z16
+	VPBROADCASTD 4(SI), Z17
+	VPDPBUSD Z16, Z0, Z8
+	VPDPBUSD Z16, Z1, Z9
+	VPDPBUSD Z17, Z4, Z12
+	VPDPBUSD Z17, Z5, Z13
+	ADDQ $8, SI
+	ADDQ $256, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE pair
+tail:
+	TESTQ CX, CX
+	JZ store
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z1
+	VPBROADCASTD (SI), Z16
+	VPDPBUSD Z16, Z0, Z8
+	VPDPBUSD Z16, Z1, Z9
+store:
+	VPADDD Z12, Z8, Z8
+	VMOVDQU32 Z8, 0(DX)
+	VPADDD Z13, Z9, Z9
+	VMOVDQU32 Z9, 64(DX)
+	VZEROUPPER
+	RET
+
+// func dotS8U8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+// Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
+// signed activations against unsigned weights.
+TEXT ·dotS8U8x6b1(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ stride+8(FP), BX
+	MOVQ w+16(FP), DI
+	MOVQ kq+24(FP), CX
+	MOVQ acc+32(FP), DX
+	LEAQ (BX)(BX*2), R8
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	VPXORD Z16, Z16, Z16
+	VPXORD Z20, Z20, Z20
+	VPXORD Z24, Z24, Z24
+	VPXORD Z28, Z28, Z28
+	TESTQ CX, CX
+	JZ store
+loop:
+	VMOVDQU32 0(DI), Z0
+	LEAQ (SI)(BX*4), R9
+	VPBROADCASTD (SI), Z4
+	VPDPBUSD Z4, Z0, Z8
+	VPBROADCASTD (SI)(BX*1), Z5
+	VPDPBUSD Z5, Z0, Z12
+	VPBROADCASTD (SI)(BX*2), Z6
+	VPDPBUSD Z6, Z0, Z16
+	VPBROADCASTD (SI)(R8*1), Z7
+	VPDPBUSD Z7, Z0, Z20
+	VPBROADCASTD (R9), Z4
+	VPDPBUSD Z4, Z0, Z24
+	VPBROADCASTD (R9)(BX*1), Z5
+	VPDPBUSD Z5, Z0, Z28
+	ADDQ $4, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ loop
+store:
+	VMOVDQU32 Z8, 0(DX)
+	VMOVDQU32 Z12, 256(DX)
+	VMOVDQU32 Z16, 512(DX)
+	VMOVDQU32 Z20, 768(DX)
+	VMOVDQU32 Z24, 1024(DX)
+	VMOVDQU32 Z28, 1280(DX)
+	VZEROUPPER
+	RET
+
+// func dotS8U8x1b1(a *byte, w *byte, kq int, acc *int32)
+// One pixel at a; kq groups of four bytes; signed activations against
+// unsigned weights. Even and odd groups accumulate into separate registers,
+// summed at the end, to hide VPDPBUSD's latency.
+TEXT ·dotS8U8x1b1(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ w+8(FP), DI
+	MOVQ kq+16(FP), CX
+	MOVQ acc+24(FP), DX
+	VPXORD Z8, Z8, Z8
+	VPXORD Z12, Z12, Z12
+	CMPQ CX, $2
+	JLT tail
+pair:
+	VMOVDQU32 0(DI), Z0
+	VMOVDQU32 64(DI), Z4
+	VPBROADCASTD (SI), Z16
+	VPBROADCASTD 4(SI), Z17
+	VPDPBUSD Z16, Z0, Z8
+	VPDPBUSD Z17, Z4, Z12
+	ADDQ $8, SI
+	ADDQ $128, DI
+	SUBQ $2, CX
+	CMPQ CX, $2
+	JGE pair
+tail:
+	TESTQ CX, CX
+	JZ store
+	VMOVDQU32 0(DI), Z0
+	VPBROADCASTD (SI), Z16
+	VPDPBUSD Z16, Z0, Z8
+store:
+	VPADDD Z12, Z8, Z8
+	VMOVDQU32 Z8, 0(DX)
 	VZEROUPPER
 	RET

@@ -5,39 +5,105 @@ package kernels
 //go:generate go run ./internal/asmgen
 
 // dotSix stores into acc ([6][64]int32) the raw dot products of the six
-// pixels at a, stride bytes apart, with one packed group of 64 channels over
-// kq groups of four bytes. signedActs selects int8 activations against
-// unsigned packed weights; otherwise uint8 activations meet signed weights.
-func dotSix(signedActs bool, a *byte, stride int, w *byte, kq int, acc *int32) {
-	if signedActs {
-		dotS8U8x6(a, stride, w, kq, acc)
-	} else {
+// pixels at a, stride bytes apart, with one packed group of blocks·16
+// channels (blocks 1 to 4) over kq groups of four bytes. signedActs selects
+// int8 activations against unsigned packed weights; otherwise uint8
+// activations meet signed weights.
+func dotSix(signedActs bool, blocks int, a *byte, stride int, w *byte, kq int, acc *int32) {
+	// A switch, not a table of functions: calls through function values
+	// would make acc escape.
+	switch {
+	case !signedActs && blocks == 4:
 		dotU8S8x6(a, stride, w, kq, acc)
+	case !signedActs && blocks == 3:
+		dotU8S8x6b3(a, stride, w, kq, acc)
+	case !signedActs && blocks == 2:
+		dotU8S8x6b2(a, stride, w, kq, acc)
+	case !signedActs:
+		dotU8S8x6b1(a, stride, w, kq, acc)
+	case blocks == 4:
+		dotS8U8x6(a, stride, w, kq, acc)
+	case blocks == 3:
+		dotS8U8x6b3(a, stride, w, kq, acc)
+	case blocks == 2:
+		dotS8U8x6b2(a, stride, w, kq, acc)
+	default:
+		dotS8U8x6b1(a, stride, w, kq, acc)
 	}
 }
 
 // dotOne is dotSix for the single pixel at a; acc holds [64]int32.
-func dotOne(signedActs bool, a *byte, w *byte, kq int, acc *int32) {
-	if signedActs {
-		dotS8U8x1(a, w, kq, acc)
-	} else {
+func dotOne(signedActs bool, blocks int, a *byte, w *byte, kq int, acc *int32) {
+	switch {
+	case !signedActs && blocks == 4:
 		dotU8S8x1(a, w, kq, acc)
+	case !signedActs && blocks == 3:
+		dotU8S8x1b3(a, w, kq, acc)
+	case !signedActs && blocks == 2:
+		dotU8S8x1b2(a, w, kq, acc)
+	case !signedActs:
+		dotU8S8x1b1(a, w, kq, acc)
+	case blocks == 4:
+		dotS8U8x1(a, w, kq, acc)
+	case blocks == 3:
+		dotS8U8x1b3(a, w, kq, acc)
+	case blocks == 2:
+		dotS8U8x1b2(a, w, kq, acc)
+	default:
+		dotS8U8x1b1(a, w, kq, acc)
 	}
 }
 
-// The VNNI micro-kernels, in qgemm_u8s8_6x64c4_avx512vnni_amd64.s.
+// The VNNI micro-kernels, in qgemm_6x64c4_avx512vnni_amd64.s, written by
+// ./internal/asmgen.
 
 //go:noescape
 func dotU8S8x6(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x6(a *byte, stride int, w *byte, kq int, acc *int32)
-
-//go:noescape
 func dotU8S8x1(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
+func dotU8S8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x1b3(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x1b2(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotU8S8x1b1(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x6(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
 func dotS8U8x1(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x1b3(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x1b2(a *byte, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+
+//go:noescape
+func dotS8U8x1b1(a *byte, w *byte, kq int, acc *int32)
 
 // requantAVX512 requantizes, for each of pixels pixels, the first n raw dot
 // products of its row of acc ([pixel][64]int32) for one VNNI group, with

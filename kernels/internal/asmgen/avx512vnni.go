@@ -31,18 +31,32 @@ func avx512VNNIFile() string {
 	f := newFile(
 		"Micro-kernels of PointwiseQ for AVX-512 VNNI. Each computes raw int32 dot products D[p][c] = Σ_k a[p][k]·w[c][k] of up to six input pixels against one group of 64 packed output channels, the product of each group of four input bytes coming from one VPDPBUSD (u8 × s8 → int32, wrapping, no saturation). Packed weights hold, for each group of four input bytes, four zmm-sized blocks of 16 channels × 4 bytes; accumulators are stored to acc as [pixel][64]int32.",
 		"U8S8 kernels take unsigned activations and signed weights; S8U8 kernels take signed activations and unsigned weights (VPDPBUSD's unsigned operand is then the weight register).",
+		"A layer's last group may be narrower: 16, 32 or 48 channels, packed as one, two or three blocks; the kernels ending in b1, b2 and b3 compute those, so that no lane is spent on channels that do not exist. Every kernel stores a pixel's accumulators 256 bytes apart, as for a whole group.",
 	)
 	for _, s := range pairings {
-		avx512VNNITile(f, s)
-		avx512VNNIOne(f, s)
+		for blocks := vnniZBlocks; blocks >= 1; blocks-- {
+			avx512VNNITile(f, s, blocks)
+			avx512VNNIOne(f, s, blocks)
+		}
 	}
 	return f.String()
 }
 
-// avx512VNNITile writes the six-pixel kernel: the group's weights in Z0–Z3,
-// broadcasts in Z4–Z7 (reused), pixel p's accumulators in Z(8+4p)…Z(11+4p).
-func avx512VNNITile(f *file, s signedness) {
-	name := "dot" + s.name + "x6"
+// vnniZName returns the name of a kernel: blocks 4 (a whole group) has no
+// suffix, narrower groups end in b1, b2 or b3.
+func vnniZName(s signedness, pixels, blocks int) string {
+	name := fmt.Sprintf("dot%sx%d", s.name, pixels)
+	if blocks < vnniZBlocks {
+		name += fmt.Sprintf("b%d", blocks)
+	}
+	return name
+}
+
+// avx512VNNITile writes the six-pixel kernel for a group of blocks blocks
+// of 16 channels: the weights in Z0…, broadcasts in Z4–Z7 (reused), pixel
+// p's accumulators in Z(8+4p)… (block b in Z(8+4p+b)).
+func avx512VNNITile(f *file, s signedness, blocks int) {
+	name := vnniZName(s, vnniZPixels, blocks)
 	f.text(name, "func "+name+"(a *byte, stride int, w *byte, kq int, acc *int32)", 40,
 		fmt.Sprintf("Six pixels, stride bytes apart, starting at a; kq groups of four bytes; %s.", s.description))
 	f.ins("MOVQ a+0(FP), SI")
@@ -51,14 +65,16 @@ func avx512VNNITile(f *file, s signedness) {
 	f.ins("MOVQ kq+24(FP), CX")
 	f.ins("MOVQ acc+32(FP), DX")
 	f.ins("LEAQ (BX)(BX*2), R8")
-	accs := vnniZPixels * vnniZBlocks
-	for r := vnniZAccFirst; r < vnniZAccFirst+accs; r++ {
-		f.ins("VPXORD Z%d, Z%d, Z%d", r, r, r)
+	for p := range vnniZPixels {
+		for b := range blocks {
+			r := vnniZAccFirst + p*vnniZBlocks + b
+			f.ins("VPXORD Z%d, Z%d, Z%d", r, r, r)
+		}
 	}
 	f.ins("TESTQ CX, CX")
 	f.ins("JZ store")
 	f.label("loop")
-	for b := range vnniZBlocks {
+	for b := range blocks {
 		f.ins("VMOVDQU32 %d(DI), Z%d", b*64, b)
 	}
 	f.ins("LEAQ (SI)(BX*4), R9")
@@ -66,64 +82,71 @@ func avx512VNNITile(f *file, s signedness) {
 	for p, addr := range rows {
 		bcast := 4 + p%4
 		f.ins("VPBROADCASTD %s, Z%d", addr, bcast)
-		for b := range vnniZBlocks {
+		for b := range blocks {
 			f.ins("%s", s.zDot(vnniZAccFirst+p*vnniZBlocks+b, bcast, b))
 		}
 	}
 	f.ins("ADDQ $4, SI")
-	f.ins("ADDQ $%d, DI", vnniZKBytes)
+	f.ins("ADDQ $%d, DI", blocks*64)
 	f.ins("DECQ CX")
 	f.ins("JNZ loop")
 	f.label("store")
-	for i := range accs {
-		f.ins("VMOVDQU32 Z%d, %d(DX)", vnniZAccFirst+i, i*64)
+	for p := range vnniZPixels {
+		for b := range blocks {
+			f.ins("VMOVDQU32 Z%d, %d(DX)", vnniZAccFirst+p*vnniZBlocks+b, p*vnniZKBytes+b*64)
+		}
 	}
 	f.ins("VZEROUPPER")
 	f.ins("RET")
 }
 
-// avx512VNNIOne writes the one-pixel kernel: two groups of four bytes a
-// step, the first into Z8–Z11 and the second into Z12–Z15, summed at the
-// end, to hide VPDPBUSD's latency.
-func avx512VNNIOne(f *file, s signedness) {
-	name := "dot" + s.name + "x1"
+// avx512VNNIOne writes the one-pixel kernel for a group of blocks blocks:
+// two groups of four bytes a step, the first into Z8… and the second into
+// Z12…, summed at the end, to hide VPDPBUSD's latency.
+func avx512VNNIOne(f *file, s signedness, blocks int) {
+	name := vnniZName(s, 1, blocks)
 	f.text(name, "func "+name+"(a *byte, w *byte, kq int, acc *int32)", 32,
 		fmt.Sprintf("One pixel at a; kq groups of four bytes; %s. Even and odd groups accumulate into separate registers, summed at the end, to hide VPDPBUSD's latency.", s.description))
 	f.ins("MOVQ a+0(FP), SI")
 	f.ins("MOVQ w+8(FP), DI")
 	f.ins("MOVQ kq+16(FP), CX")
 	f.ins("MOVQ acc+24(FP), DX")
-	for r := 8; r < 16; r++ {
-		f.ins("VPXORD Z%d, Z%d, Z%d", r, r, r)
+	for b := range blocks {
+		f.ins("VPXORD Z%d, Z%d, Z%d", 8+b, 8+b, 8+b)
+		f.ins("VPXORD Z%d, Z%d, Z%d", 12+b, 12+b, 12+b)
 	}
 	f.ins("CMPQ CX, $2")
 	f.ins("JLT tail")
 	f.label("pair")
-	for b := range 2 * vnniZBlocks {
-		f.ins("VMOVDQU32 %d(DI), Z%d", b*64, b)
+	for step := range 2 {
+		for b := range blocks {
+			f.ins("VMOVDQU32 %d(DI), Z%d", (step*blocks+b)*64, 4*step+b)
+		}
 	}
 	f.ins("VPBROADCASTD (SI), Z16")
 	f.ins("VPBROADCASTD 4(SI), Z17")
-	for b := range 2 * vnniZBlocks {
-		f.ins("%s", s.zDot(8+b, 16+b/vnniZBlocks, b))
+	for step := range 2 {
+		for b := range blocks {
+			f.ins("%s", s.zDot(8+4*step+b, 16+step, 4*step+b))
+		}
 	}
 	f.ins("ADDQ $8, SI")
-	f.ins("ADDQ $%d, DI", 2*vnniZKBytes)
+	f.ins("ADDQ $%d, DI", 2*blocks*64)
 	f.ins("SUBQ $2, CX")
 	f.ins("CMPQ CX, $2")
 	f.ins("JGE pair")
 	f.label("tail")
 	f.ins("TESTQ CX, CX")
 	f.ins("JZ store")
-	for b := range vnniZBlocks {
+	for b := range blocks {
 		f.ins("VMOVDQU32 %d(DI), Z%d", b*64, b)
 	}
 	f.ins("VPBROADCASTD (SI), Z16")
-	for b := range vnniZBlocks {
+	for b := range blocks {
 		f.ins("%s", s.zDot(8+b, 16, b))
 	}
 	f.label("store")
-	for b := range vnniZBlocks {
+	for b := range blocks {
 		f.ins("VPADDD Z%d, Z%d, Z%d", 12+b, 8+b, 8+b)
 		f.ins("VMOVDQU32 Z%d, %d(DX)", 8+b, b*64)
 	}
