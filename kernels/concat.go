@@ -57,21 +57,67 @@ func NewConcatParams(ins []Affine, out Affine) (*ConcatParams, error) {
 // round(q·scale + bias) + out zero point, rounding half away from zero, and
 // clamped to T's range.
 func ConcatRequant[T int8 | uint8](p *ConcatParams, outer int, inputs [][]T, inner []int, dst []T) {
-	lo, hi := typeRange[T]()
 	o := 0
 	for s := range outer {
 		for k, in := range inputs {
 			n := inner[k]
 			part := in[s*n : (s+1)*n]
 			if p.copyAsIs[k] {
-				o += copy(dst[o:o+n], part)
-				continue
+				copy(dst[o:o+n], part)
+			} else {
+				requantizeConcatInput(p, k, part, dst[o:o+n])
 			}
-			for _, v := range part {
-				r := int64(roundToInt32(float32(float32(v)*p.scale[k])+p.bias[k])) + int64(p.outZero)
-				dst[o] = T(min(max(r, int64(lo)), int64(hi)))
-				o++
+			o += n
+		}
+	}
+}
+
+// requantizeConcatInput maps src, values of input k, into dst as
+// ConcatRequant does.
+func requantizeConcatInput[T int8 | uint8](p *ConcatParams, k int, src, dst []T) {
+	lo, hi := typeRange[T]()
+	dst = dst[:len(src)]
+	for i, v := range src {
+		r := int64(roundToInt32(float32(float32(v)*p.scale[k])+p.bias[k])) + int64(p.outZero)
+		dst[i] = T(min(max(r, int64(lo)), int64(hi)))
+	}
+}
+
+// ConcatTables tabulates, for each input of p that is not copied as it is,
+// ConcatRequant's mapping of its 256 values (nil for inputs copied as they
+// are), for ConcatLookup.
+func ConcatTables[T int8 | uint8](p *ConcatParams) []*Table8 {
+	tables := make([]*Table8, len(p.copyAsIs))
+	for k, asIs := range p.copyAsIs {
+		if !asIs {
+			tables[k] = Tabulate8(func(src, dst []T) { requantizeConcatInput(p, k, src, dst) })
+		}
+	}
+	return tables
+}
+
+// ConcatLookup is ConcatRequant with the tables of ConcatTables, for the
+// inputs [k0, k1) only, so that disjoint input ranges may run
+// concurrently: one load per requantized element, the same bytes.
+func ConcatLookup[T int8 | uint8](tables []*Table8, outer int, inputs [][]T, inner []int, dst []T, k0, k1 int) {
+	total, before := 0, 0
+	for k, n := range inner {
+		total += n
+		if k < k0 {
+			before += n
+		}
+	}
+	for s := range outer {
+		o := s*total + before
+		for k := k0; k < k1; k++ {
+			n := inner[k]
+			part := inputs[k][s*n : (s+1)*n]
+			if tables[k] == nil {
+				copy(dst[o:o+n], part)
+			} else {
+				Lookup8(tables[k], part, dst[o:o+n])
 			}
+			o += n
 		}
 	}
 }

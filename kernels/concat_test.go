@@ -26,6 +26,27 @@ func TestConcatRequant(t *testing.T) {
 	// 11 → 0.5 → 1 (half away from zero) + 128 = 129; 0 → −5 + 128 = 123.
 	assert.Equal(t, []uint8{7, 200, 134, 255, 129, 123}, dst)
 
+	// The tables give the same bytes for every value of every input.
+	all := make([]uint8, 256)
+	for i := range all {
+		all[i] = uint8(i)
+	}
+	inputs := [][]uint8{all, all, all}
+	want, got := make([]uint8, 3*256), make([]uint8, 3*256)
+	ConcatRequant(p, 1, inputs, []int{256, 256, 256}, want)
+	tables := ConcatTables[uint8](p)
+	ConcatLookup(tables, 1, inputs, []int{256, 256, 256}, got, 2, 3) // inputs in any order
+	ConcatLookup(tables, 1, inputs, []int{256, 256, 256}, got, 0, 2)
+	assert.Equal(t, want, got)
+	signed := make([]int8, 256)
+	for i := range signed {
+		signed[i] = int8(i)
+	}
+	wantS, gotS := make([]int8, 2*128), make([]int8, 2*128)
+	ConcatRequant(p, 2, [][]int8{signed[:128], signed[:128], signed[128:]}, []int{64, 64, 0}, wantS)
+	ConcatLookup(ConcatTables[int8](p), 2, [][]int8{signed[:128], signed[:128], signed[128:]}, []int{64, 64, 0}, gotS, 0, 3)
+	assert.Equal(t, wantS, gotS)
+
 	_, err = NewConcatParams([]Affine{{Scale: -1}}, out)
 	assert.Error(t, err)
 }

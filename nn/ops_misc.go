@@ -190,6 +190,7 @@ func buildConcatenation(b *builder) (*op, error) {
 }
 
 func concatRequant[T int8 | uint8](p *kernels.ConcatParams, outer int, ins []*Tensor, inner []int, out *Tensor) *op {
+	tables := kernels.ConcatTables[T](p)
 	data := make([][]T, len(ins))
 	return &op{
 		bind: func() {
@@ -197,7 +198,10 @@ func concatRequant[T int8 | uint8](p *kernels.ConcatParams, outer int, ins []*Te
 				data[i] = viewAs[T](t)
 			}
 		},
-		run: func() { kernels.ConcatRequant(p, outer, data, inner, viewAs[T](out)) },
+		rows: len(ins),
+		runRows: func(_, lo, hi int) {
+			kernels.ConcatLookup(tables, outer, data, inner, viewAs[T](out), lo, hi)
+		},
 	}
 }
 
