@@ -51,6 +51,7 @@ func benchCmd(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON line per (model, kernels, threads)")
 	profile := fs.Bool("profile", false, "print the per-operator profile of each configuration")
 	svgPath := fs.String("svg", "", "write a bar chart of median times to this SVG file")
+	compare := fs.String("compare", "", "instead, time each convolution and fully connected layer in percept and in this engine, in one process, and print percept's time over its: xnnpack (needs the xnnpack build tag)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -79,6 +80,10 @@ func benchCmd(args []string, stdout io.Writer) error {
 		for _, p := range modelPaths {
 			models = append(models, benchModel{strings.TrimSuffix(filepath.Base(p), ".tflite"), func() (*tflite.Model, error) { return tflite.Open(p) }})
 		}
+	}
+
+	if *compare != "" {
+		return compareBench(stdout, *compare, models, targetNames, threads, *runs, *asJSON)
 	}
 
 	peaks := map[string]float64{}
