@@ -3,7 +3,6 @@ package kernels
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // DetectionParams are the options of TFLite's custom operator
@@ -74,8 +73,7 @@ func (p *DetectionParams) Validate(numAnchors, scoreColumns int, anchors []float
 type DetectionScratch struct {
 	boxes        []float32 // decoded (ymin, xmin, ymax, xmax) per anchor
 	anchorScores []float32 // per anchor: the best class score (fast NMS) or one class's score (regular NMS)
-	kept         []int32   // anchors scoring at least the threshold, best first
-	active       []bool    // per entry of kept: not yet selected or suppressed
+	kept         []int32   // anchors scoring at least the threshold, as a heap
 	selected     []int32   // anchors chosen by single-class NMS, best first
 	classOrder   []int32   // one anchor's class indices, best first (fast NMS)
 
@@ -101,7 +99,6 @@ func NewDetectionScratch(p *DetectionParams, numAnchors, scoreColumns int) *Dete
 		boxes:        make([]float32, 4*numAnchors),
 		anchorScores: make([]float32, numAnchors),
 		kept:         make([]int32, numAnchors),
-		active:       make([]bool, numAnchors),
 		selected:     make([]int32, 0, numAnchors),
 		classOrder:   make([]int32, max(p.NumClasses, 0)),
 	}
@@ -260,6 +257,14 @@ func regularNMS(p *DetectionParams, s *DetectionScratch, scores []float32, numAn
 // up to maxDetections anchors, best first, keeping scores at or above the
 // threshold and dropping any box whose IoU with an already kept box exceeds
 // the IoU threshold.
+//
+// TFLite stable-sorts every kept score and then walks them, deactivating
+// the boxes each pick suppresses. A box is passed over there exactly when
+// it overlaps an earlier pick, so this takes the kept anchors from a heap
+// in the same order (score descending, anchor ascending: kept scores are
+// never NaN) and tests each against the picks so far, stopping at
+// maxDetections picks: the same picks without sorting what is never
+// reached.
 func singleClassNMS(p *DetectionParams, s *DetectionScratch, scores []float32, maxDetections int) []int32 {
 	kept := s.kept[:0]
 	for a, v := range scores {
@@ -267,42 +272,73 @@ func singleClassNMS(p *DetectionParams, s *DetectionScratch, scores []float32, m
 			kept = append(kept, int32(a))
 		}
 	}
-	// TFLite stable-sorts the kept scores in decreasing order; kept scores
-	// are never NaN, so ordering ties by anchor index is the same thing.
-	slices.SortFunc(kept, func(i, j int32) int {
-		switch {
-		case scores[i] > scores[j]:
-			return -1
-		case scores[i] < scores[j]:
-			return 1
-		}
-		return int(i - j)
-	})
-	outputSize := min(len(kept), maxDetections)
-	active := s.active[:len(kept)]
-	for i := range active {
-		active[i] = true
-	}
-	numActive := len(kept)
+	h := nmsHeap{scores: scores, anchors: kept}
+	h.init()
 	selected := s.selected[:0]
-	for i, a := range kept {
-		if numActive == 0 || len(selected) >= outputSize {
-			break
-		}
-		if !active[i] {
-			continue
-		}
-		selected = append(selected, a)
-		active[i] = false
-		numActive--
-		for j := i + 1; j < len(kept); j++ {
-			if active[j] && intersectionOverUnion(s.boxes, a, kept[j]) > p.IoUThreshold {
-				active[j] = false
-				numActive--
+	for len(h.anchors) > 0 && len(selected) < maxDetections {
+		a := h.pop()
+		suppressed := false
+		for _, b := range selected {
+			if intersectionOverUnion(s.boxes, b, a) > p.IoUThreshold {
+				suppressed = true
+				break
 			}
+		}
+		if !suppressed {
+			selected = append(selected, a)
 		}
 	}
 	return selected
+}
+
+// nmsHeap is a binary max-heap of anchors by score, ties broken by the
+// lower anchor index, so that pops come in TFLite's stable descending
+// order.
+type nmsHeap struct {
+	scores  []float32
+	anchors []int32
+}
+
+// before reports whether anchor a comes out before anchor b.
+func (h *nmsHeap) before(a, b int32) bool {
+	sa, sb := h.scores[a], h.scores[b]
+	return sa > sb || (sa == sb && a < b)
+}
+
+// init orders h.anchors as a heap.
+func (h *nmsHeap) init() {
+	for i := len(h.anchors)/2 - 1; i >= 0; i-- {
+		h.sink(i)
+	}
+}
+
+// pop removes and returns the first anchor.
+func (h *nmsHeap) pop() int32 {
+	top := h.anchors[0]
+	last := len(h.anchors) - 1
+	h.anchors[0] = h.anchors[last]
+	h.anchors = h.anchors[:last]
+	h.sink(0)
+	return top
+}
+
+// sink moves the anchor at index i down to its place.
+func (h *nmsHeap) sink(i int) {
+	n := len(h.anchors)
+	for {
+		best, l, r := i, 2*i+1, 2*i+2
+		if l < n && h.before(h.anchors[l], h.anchors[best]) {
+			best = l
+		}
+		if r < n && h.before(h.anchors[r], h.anchors[best]) {
+			best = r
+		}
+		if best == i {
+			return
+		}
+		h.anchors[i], h.anchors[best] = h.anchors[best], h.anchors[i]
+		i = best
+	}
 }
 
 // intersectionOverUnion is TFLite's ComputeIntersectionOverUnion of decoded

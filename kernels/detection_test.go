@@ -2,6 +2,8 @@ package kernels
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -378,4 +380,71 @@ func TestDetectionAllocatesNothing(t *testing.T) {
 		assert.Zero(t, allocs, "regular %v", regular)
 		assert.Positive(t, count)
 	}
+}
+
+// TestSingleClassNMSMatchesSortAndSweep compares the heap-driven
+// singleClassNMS with TFLite's algorithm written out as it is (stable sort
+// of the kept scores, then a sweep that deactivates the boxes each pick
+// suppresses) on random crowded scenes with many tied scores.
+func TestSingleClassNMSMatchesSortAndSweep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 4))
+	for trial := range 300 {
+		n := 1 + rng.IntN(400)
+		p := &DetectionParams{ScoreThreshold: float32(rng.IntN(3)) * 0.25, IoUThreshold: 0.2 + 0.6*rng.Float32()}
+		s := NewDetectionScratch(p, n, 1)
+		scores := make([]float32, n)
+		for a := range n {
+			scores[a] = float32(rng.IntN(8)) / 8 // many ties
+			y, x := rng.Float32()*0.5, rng.Float32()*0.5
+			copy(s.boxes[4*a:], []float32{y, x, y + 0.05 + rng.Float32()*0.4, x + 0.05 + rng.Float32()*0.4})
+		}
+		maxDet := 1 + rng.IntN(20)
+		want := sortAndSweepNMS(p, s.boxes, scores, maxDet)
+		got := singleClassNMS(p, s, scores, maxDet)
+		require.Equal(t, want, slices.Clone(got), "trial %d", trial)
+	}
+}
+
+// sortAndSweepNMS is NonMaxSuppressionSingleClassHelper as TFLite writes it.
+func sortAndSweepNMS(p *DetectionParams, boxes, scores []float32, maxDetections int) []int32 {
+	var kept []int32
+	for a, v := range scores {
+		if v >= p.ScoreThreshold {
+			kept = append(kept, int32(a))
+		}
+	}
+	slices.SortStableFunc(kept, func(i, j int32) int {
+		switch {
+		case scores[i] > scores[j]:
+			return -1
+		case scores[i] < scores[j]:
+			return 1
+		}
+		return 0
+	})
+	active := make([]bool, len(kept))
+	for i := range active {
+		active[i] = true
+	}
+	numActive := len(kept)
+	outputSize := min(len(kept), maxDetections)
+	selected := []int32{}
+	for i, a := range kept {
+		if numActive == 0 || len(selected) >= outputSize {
+			break
+		}
+		if !active[i] {
+			continue
+		}
+		selected = append(selected, a)
+		active[i] = false
+		numActive--
+		for j := i + 1; j < len(kept); j++ {
+			if active[j] && intersectionOverUnion(boxes, a, kept[j]) > p.IoUThreshold {
+				active[j] = false
+				numActive--
+			}
+		}
+	}
+	return selected
 }

@@ -65,3 +65,30 @@ func Dequantize[T int8 | uint8 | int16](src []T, dst []float32, q Affine) {
 		dst[i] = float32(scale * float64(int32(v)-q.ZeroPoint))
 	}
 }
+
+// DequantTable maps each 8-bit value to its dequantized float32.
+type DequantTable [256]float32
+
+// NewDequantTable tabulates Dequantize for the 256 values of T under q.
+func NewDequantTable[T int8 | uint8](q Affine) *DequantTable {
+	var src [256]T
+	var dst [256]float32
+	for i := range src {
+		src[i] = T(i)
+	}
+	Dequantize(src[:], dst[:], q)
+	var t DequantTable
+	for i, v := range src {
+		t[uint8(v)] = dst[i]
+	}
+	return &t
+}
+
+// DequantizeLookup is Dequantize through t: one load per element, the same
+// values.
+func DequantizeLookup[T int8 | uint8](t *DequantTable, src []T, dst []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = t[uint8(v)]
+	}
+}

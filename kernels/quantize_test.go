@@ -65,3 +65,19 @@ func TestRequantize(t *testing.T) {
 	_, err = NewRequantizeParams(Affine{0, 0}, Affine{1, 0})
 	assert.Error(t, err)
 }
+
+func TestDequantizeLookupMatchesDequantize(t *testing.T) {
+	q := Affine{Scale: 0.0078125 * 1.37, ZeroPoint: -3}
+	u := make([]uint8, 256)
+	s := make([]int8, 256)
+	for i := range u {
+		u[i], s[i] = uint8(i), int8(i)
+	}
+	want, got := make([]float32, 256), make([]float32, 256)
+	Dequantize(u, want, q)
+	DequantizeLookup(NewDequantTable[uint8](q), u, got)
+	assert.Equal(t, want, got)
+	Dequantize(s, want, q)
+	DequantizeLookup(NewDequantTable[int8](q), s, got)
+	assert.Equal(t, want, got)
+}

@@ -131,9 +131,11 @@ func (b *builder) floatReader(t *Tensor, dst []float32) (func(), error) {
 			return nil, err
 		}
 		if t.Type == tflite.TypeUint8 {
-			return func() { kernels.Dequantize(t.Uint8s(), dst, q) }, nil
+			table := kernels.NewDequantTable[uint8](q)
+			return func() { kernels.DequantizeLookup(table, t.Uint8s(), dst) }, nil
 		}
-		return func() { kernels.Dequantize(t.Int8s(), dst, q) }, nil
+		table := kernels.NewDequantTable[int8](q)
+		return func() { kernels.DequantizeLookup(table, t.Int8s(), dst) }, nil
 	}
 	return nil, b.unsupportedf("%v has type %s", t, t.Type)
 }
