@@ -104,19 +104,24 @@ func windowDotQ[T int8 | uint8](in, f []T, w *window, c int, inOff, fOff int32) 
 	return acc
 }
 
-// dotF32 adds x[i]·w[i] to acc one term at a time, in order, in float32.
-// w must be at least as long as x.
+// dotF32 adds x[i]·w[i] to acc one term at a time, in order, each with a
+// float32 fused multiply-add (fma32). w must be at least as long as x.
 func dotF32(acc float32, x, w []float32) float32 {
 	w = w[:len(x)]
 	for i, v := range x {
-		acc += v * w[i]
+		r, ok := fma32Fast(v, w[i], acc)
+		if !ok {
+			r = fma32Exact(v, w[i], acc)
+		}
+		acc = r
 	}
 	return acc
 }
 
-// windowDotF32 is windowDotQ for float data: Σ in·f over ky, kx, ic, one
-// term at a time in that order in a single float32 accumulator, as TFLite's
-// reference does, so that the rounding matches it.
+// windowDotF32 is windowDotQ for float data: Σ in·f over the valid taps in
+// (ky, kx, ic) order, padding skipped, each term fused into a single float32
+// accumulator that starts at +0. The SIMD targets keep one accumulator per
+// output channel and the same order, so every target rounds alike.
 func windowDotF32(in, f []float32, w *window, c int) float32 {
 	var acc float32
 	i, j := w.in, w.filter
@@ -134,14 +139,65 @@ func windowDotF32(in, f []float32, w *window, c int) float32 {
 	return acc
 }
 
+// dotF32x4 is dotF32 for four weight vectors at once, the k-th at
+// f[k·stride+at:], each summed in order into its own accumulator acc[k].
+// The four sums are independent, so the CPU overlaps their latencies; each
+// rounds exactly as dotF32 would.
+func dotF32x4(acc *[4]float32, x, f []float32, at, stride int) {
+	n := len(x)
+	w0, w1, w2, w3 := f[at:][:n], f[stride+at:][:n], f[2*stride+at:][:n], f[3*stride+at:][:n]
+	a0, a1, a2, a3 := acc[0], acc[1], acc[2], acc[3]
+	for i, v := range x {
+		r0, ok0 := fma32Fast(v, w0[i], a0)
+		r1, ok1 := fma32Fast(v, w1[i], a1)
+		r2, ok2 := fma32Fast(v, w2[i], a2)
+		r3, ok3 := fma32Fast(v, w3[i], a3)
+		if !(ok0 && ok1 && ok2 && ok3) {
+			r0, r1, r2, r3 = fma32Exact(v, w0[i], a0), fma32Exact(v, w1[i], a1), fma32Exact(v, w2[i], a2), fma32Exact(v, w3[i], a3)
+		}
+		a0, a1, a2, a3 = r0, r1, r2, r3
+	}
+	acc[0], acc[1], acc[2], acc[3] = a0, a1, a2, a3
+}
+
+// windowDotF32x4 is windowDotF32 for the four consecutive filters of f,
+// each size long, into acc.
+func windowDotF32x4(acc *[4]float32, in, f []float32, size int, w *window, c int) {
+	i, j := w.in, w.filter
+	for range w.rows {
+		if w.inCol == c {
+			dotF32x4(acc, in[i:i+w.span], f, j, size)
+		} else {
+			for x, y := i, j; y < j+w.span; x, y = x+w.inCol, y+c {
+				dotF32x4(acc, in[x:x+c], f, y, size)
+			}
+		}
+		i += w.inRow
+		j += w.filterR
+	}
+}
+
 // activateF32 adds the bias of output channel oc (zero when bias is nil) to
-// acc and clamps the sum to act.
+// acc and clamps the sum to act with clampF32.
 func activateF32(acc float32, oc int, bias []float32, act FloatRange) float32 {
 	var b float32
 	if bias != nil {
 		b = bias[oc]
 	}
-	return min(max(acc+b, act.Min), act.Max)
+	return clampF32(acc+b, act)
+}
+
+// clampF32 clamps v to act as TFLite's std::max and std::min do, which is
+// also what VMAXPS and VMINPS compute with v as their second operand: a NaN
+// stays NaN and a zero is left as it is, whatever the sign of the bound.
+func clampF32(v float32, act FloatRange) float32 {
+	if v < act.Min {
+		v = act.Min
+	}
+	if act.Max < v {
+		v = act.Max
+	}
+	return v
 }
 
 // ConvQ computes rows [y0, y1) of the flattened N·outH output rows of a
@@ -168,34 +224,53 @@ func ConvQ[T int8 | uint8](p *ConvParams, r *Requant, inShape Shape4, in []T, fS
 }
 
 // ConvF32 computes rows [y0, y1) of the flattened N·outH output rows of a
-// float 2-D convolution: Σ in·filter over the window, plus bias[oc] (bias
-// may be nil), clamped to act. fShape is {OutC, KH, KW, InC}. With W = Half
-// the filter stays in float16 and each output channel's filter is widened
-// into scratch, which must hold KH·KW·InC floats; for float32 scratch is
-// unused and may be nil.
+// float 2-D convolution: Σ in·filter over the window, padding skipped, each
+// term added with a float32 fused multiply-add in (ky, kx, ic) order from +0,
+// plus bias[oc] (bias may be nil), clamped to act as clampF32 does. fShape
+// is {OutC, KH, KW, InC}. With W = Half the filter stays in float16 and
+// output channels' filters are widened into scratch, which must hold
+// KH·KW·InC floats, and runs faster holding four times that (four channels
+// at a time); for float32 scratch is unused and may be nil.
 func ConvF32[W float32 | Half](p *ConvParams, act FloatRange, inShape Shape4, in []float32, fShape Shape4, filter []W, bias []float32, outShape Shape4, out []float32, y0, y1 int, scratch []float32) {
-	c, outC := inShape.C, outShape.C
-	filterSize := fShape.H * fShape.W * c
+	outC := outShape.C
+	filterSize := fShape.H * fShape.W * fShape.C
 	switch filter := any(filter).(type) {
 	case []float32:
-		for row := y0; row < y1; row++ {
-			for ox := range outShape.W {
-				w := convWindow(p, inShape, fShape.H, fShape.W, outShape.H, row, ox)
-				for oc := range outC {
-					acc := windowDotF32(in, filter[oc*filterSize:(oc+1)*filterSize], &w, c)
-					out[(row*outShape.W+ox)*outC+oc] = activateF32(acc, oc, bias, act)
-				}
-			}
-		}
+		convF32Channels(p, act, inShape, in, fShape, filter, bias, outShape, out, y0, y1, 0, outC)
 	case []Half:
 		// Channel-major, so each channel's filter is widened only once.
-		for oc := range outC {
-			f := WidenHalves(scratch, filter[oc*filterSize:(oc+1)*filterSize])
-			for row := y0; row < y1; row++ {
-				for ox := range outShape.W {
-					w := convWindow(p, inShape, fShape.H, fShape.W, outShape.H, row, ox)
-					out[(row*outShape.W+ox)*outC+oc] = activateF32(windowDotF32(in, f, &w, c), oc, bias, act)
+		block := 1
+		if filterSize > 0 {
+			block = max(1, min(4, len(scratch)/filterSize))
+		}
+		for oc := 0; oc < outC; oc += block {
+			n := min(block, outC-oc)
+			f := WidenHalves(scratch, filter[oc*filterSize:(oc+n)*filterSize])
+			convF32Channels(p, act, inShape, in, fShape, f, bias, outShape, out, y0, y1, oc, oc+n)
+		}
+	}
+}
+
+// convF32Channels computes output channels [c0, c1) of ConvF32's rows
+// [y0, y1), whose filters f holds from channel c0 on, four channels at a
+// time where it can.
+func convF32Channels(p *ConvParams, act FloatRange, inShape Shape4, in []float32, fShape Shape4, f []float32, bias []float32, outShape Shape4, out []float32, y0, y1, c0, c1 int) {
+	c, outC := inShape.C, outShape.C
+	size := fShape.H * fShape.W * c
+	for row := y0; row < y1; row++ {
+		for ox := range outShape.W {
+			w := convWindow(p, inShape, fShape.H, fShape.W, outShape.H, row, ox)
+			pixel := out[(row*outShape.W+ox)*outC:][:outC]
+			oc := c0
+			for ; oc+4 <= c1; oc += 4 {
+				var acc [4]float32
+				windowDotF32x4(&acc, in, f[(oc-c0)*size:(oc-c0+4)*size], size, &w, c)
+				for j, a := range acc {
+					pixel[oc+j] = activateF32(a, oc+j, bias, act)
 				}
+			}
+			for ; oc < c1; oc++ {
+				pixel[oc] = activateF32(windowDotF32(in, f[(oc-c0)*size:(oc-c0+1)*size], &w, c), oc, bias, act)
 			}
 		}
 	}

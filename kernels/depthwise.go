@@ -59,8 +59,9 @@ func depthwiseTapQ[T int8 | uint8](acc []int32, src, taps []T, c0, dm int, inOff
 }
 
 // DepthwiseConvF32 computes rows [y0, y1) of the flattened N·outH output rows
-// of a float depthwise convolution: Σ in·filter over the window, plus bias
-// (may be nil), clamped to act. Shapes are as for DepthwiseConvQ. With
+// of a float depthwise convolution: Σ in·filter over the window, padding
+// skipped, each term added with a float32 fused multiply-add in (ky, kx)
+// order from +0, plus bias (may be nil), clamped to act as clampF32 does. Shapes are as for DepthwiseConvQ. With
 // W = Half the whole filter is widened into scratch once per call, so scratch
 // must hold KH·KW·OutC floats; for float32 scratch is unused and may be nil.
 func DepthwiseConvF32[W float32 | Half](p *ConvParams, act FloatRange, inShape Shape4, in []float32, fShape Shape4, filter []W, bias []float32, outShape Shape4, out []float32, y0, y1 int, scratch []float32) {
@@ -100,18 +101,22 @@ func DepthwiseConvF32[W float32 | Half](p *ConvParams, act FloatRange, inShape S
 	}
 }
 
-// depthwiseTapF32 is depthwiseTapQ for float data: acc[j] +=
-// src[(c0+j)/dm]·taps[j].
+// depthwiseTapF32 is depthwiseTapQ for float data: acc[j] =
+// fma32(src[(c0+j)/dm], taps[j], acc[j]).
 func depthwiseTapF32(acc, src, taps []float32, c0, dm int) {
 	taps = taps[:len(acc)]
 	if dm == 1 {
 		src = src[c0:][:len(acc)]
 		for j, w := range taps {
-			acc[j] += src[j] * w
+			r, ok := fma32Fast(src[j], w, acc[j])
+			if !ok {
+				r = fma32Exact(src[j], w, acc[j])
+			}
+			acc[j] = r
 		}
 		return
 	}
 	for j, w := range taps {
-		acc[j] += src[(c0+j)/dm] * w
+		acc[j] = fma32(src[(c0+j)/dm], w, acc[j])
 	}
 }

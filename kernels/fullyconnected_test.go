@@ -127,7 +127,7 @@ func TestFullyConnectedF32Random(t *testing.T) {
 		wantHalf := make([]float32, len(got))
 		FullyConnectedF32(act, batches, inDepth, outDepth, in, WidenHalves(make([]float32, len(halves)), halves), bias, wantHalf, 0, outDepth, nil)
 		gotHalf := make([]float32, len(got))
-		scratch := make([]float32, inDepth)
+		scratch := make([]float32, (1+rng.IntN(5))*inDepth) // one or four units at a time
 		for _, s := range convSplits(rng, outDepth) {
 			FullyConnectedF32(act, batches, inDepth, outDepth, in, halves, bias, gotHalf, s[0], s[1], scratch)
 		}

@@ -10,6 +10,7 @@ var (
 	hasAVX512     = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
 	hasAVX512VNNI = hasAVX512 && cpuid.CPU.Supports(cpuid.AVX512VNNI)
 	hasAVX2       = cpuid.CPU.Supports(cpuid.AVX2)
+	hasFMA        = cpuid.CPU.Supports(cpuid.FMA3)
 	hasAVXVNNI    = hasAVX2 && cpuid.CPU.Supports(cpuid.AVXVNNI)
 )
 

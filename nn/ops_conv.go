@@ -112,7 +112,6 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 		taps *= fs.C
 	}
 	macs := int64(os.Size()) * int64(taps)
-	rows := os.N * os.H
 
 	switch in.Type {
 	case tflite.TypeFloat32:
@@ -128,36 +127,60 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 			return nil, err
 		}
 		if half := b.g.halfOf[filter.Index]; half != nil {
-			w := viewAs[kernels.Half](half)
-			scratch := perWorker[float32](b, fs.H*fs.W*fs.C)
-			run := func(worker, lo, hi int) {
-				s := scratch[worker]
-				if depthwise {
-					kernels.DepthwiseConvF32(&p, act, is, in.Float32s(), fs, w, biasData, os, out.Float32s(), lo, hi, s)
-				} else {
-					kernels.ConvF32(&p, act, is, in.Float32s(), fs, w, biasData, os, out.Float32s(), lo, hi, s)
-				}
-			}
-			return &op{rows: rows, runRows: run, macs: macs}, nil
+			return convFloat(b, depthwise, &p, act, in, out, is, fs, os, viewAs[kernels.Half](half), biasData, macs), nil
 		}
 		if err := b.expectType(filter, tflite.TypeFloat32); err != nil {
 			return nil, err
 		}
-		w := filter.Float32s()
-		run := func(_, lo, hi int) {
-			if depthwise {
-				kernels.DepthwiseConvF32(&p, act, is, in.Float32s(), fs, w, biasData, os, out.Float32s(), lo, hi, nil)
-			} else {
-				kernels.ConvF32(&p, act, is, in.Float32s(), fs, w, biasData, os, out.Float32s(), lo, hi, nil)
-			}
-		}
-		return &op{rows: rows, runRows: run, macs: macs}, nil
+		return convFloat(b, depthwise, &p, act, in, out, is, fs, os, filter.Float32s(), biasData, macs), nil
 	case tflite.TypeUint8:
 		return convQuantized[uint8](b, depthwise, &p, geo.activation, in, filter, bias, out, is, fs, os, macs)
 	case tflite.TypeInt8:
 		return convQuantized[int8](b, depthwise, &p, geo.activation, in, filter, bias, out, is, fs, os, macs)
 	}
 	return nil, b.unsupportedf("input %v has type %s", in, in.Type)
+}
+
+// convFloat prepares the float convolution with weights of type W (float32,
+// or float16 kept as such): the reference kernels for the generic target,
+// else kernels prepared once, here, for the interpreter's target, which
+// widen float16 weights as they pack them.
+func convFloat[W float32 | kernels.Half](b *builder, depthwise bool, p *kernels.ConvParams, act kernels.FloatRange,
+	in, out *Tensor, is, fs, os kernels.Shape4, w []W, bias []float32, macs int64) *op {
+	target := b.g.it.target
+	switch {
+	case target == kernels.Generic:
+		// For float16 weights: the whole depthwise filter, or four filters
+		// of a regular convolution, widened at a time.
+		scratchLen := fs.H * fs.W * fs.C
+		if !depthwise {
+			scratchLen *= 4
+		}
+		scratch := perWorker[float32](b, scratchLen)
+		run := func(worker, lo, hi int) {
+			if depthwise {
+				kernels.DepthwiseConvF32(p, act, is, in.Float32s(), fs, w, bias, os, out.Float32s(), lo, hi, scratch[worker])
+			} else {
+				kernels.ConvF32(p, act, is, in.Float32s(), fs, w, bias, os, out.Float32s(), lo, hi, scratch[worker])
+			}
+		}
+		return &op{rows: os.N * os.H, runRows: run, macs: macs}
+	case depthwise:
+		k := kernels.NewDepthwiseF32(target, p, act, is, fs, os, w, bias)
+		run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
+		return &op{rows: os.N * os.H, runRows: run, macs: macs}
+	case fs.H == 1 && fs.W == 1 && p.StrideH == 1 && p.StrideW == 1:
+		// A GEMM over pixels.
+		k := kernels.NewPointwiseF32(target, act, fs.C, fs.N, w, bias)
+		run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
+		return &op{rows: os.N * os.H * os.W, runRows: run, macs: macs}
+	}
+	// Other convolutions gather each output row's windows into per-worker
+	// scratch and reuse the GEMM.
+	k := kernels.NewConvGemmF32(target, p, act, is, fs, os, w, bias)
+	scratch := perWorker[float32](b, k.ScratchLen())
+	run := func(worker, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi, scratch[worker]) }
+	return &op{rows: os.N * os.H, runRows: run, macs: macs}
 }
 
 // convQuantized prepares the integer convolution for element type T.
@@ -267,27 +290,36 @@ func buildFullyConnected(b *builder) (*op, error) {
 			return nil, err
 		}
 		if half := b.g.halfOf[filter.Index]; half != nil {
-			w := viewAs[kernels.Half](half)
-			scratch := perWorker[float32](b, inDepth)
-			run := func(worker, lo, hi int) {
-				kernels.FullyConnectedF32(act, batches, inDepth, outDepth, in.Float32s(), w, biasData, out.Float32s(), lo, hi, scratch[worker])
-			}
-			return &op{rows: outDepth, runRows: run, macs: macs}, nil
+			return fullyConnectedFloat(b, act, in, out, batches, inDepth, outDepth, viewAs[kernels.Half](half), biasData, macs), nil
 		}
 		if err := b.expectType(filter, tflite.TypeFloat32); err != nil {
 			return nil, err
 		}
-		w := filter.Float32s()
-		run := func(_, lo, hi int) {
-			kernels.FullyConnectedF32(act, batches, inDepth, outDepth, in.Float32s(), w, biasData, out.Float32s(), lo, hi, nil)
-		}
-		return &op{rows: outDepth, runRows: run, macs: macs}, nil
+		return fullyConnectedFloat(b, act, in, out, batches, inDepth, outDepth, filter.Float32s(), biasData, macs), nil
 	case tflite.TypeUint8:
 		return fullyConnectedQuantized[uint8](b, o.FusedActivationFunction, in, filter, bias, out, batches, inDepth, outDepth, macs)
 	case tflite.TypeInt8:
 		return fullyConnectedQuantized[int8](b, o.FusedActivationFunction, in, filter, bias, out, batches, inDepth, outDepth, macs)
 	}
 	return nil, b.unsupportedf("input %v has type %s", in, in.Type)
+}
+
+// fullyConnectedFloat prepares the float fully connected layer with weights
+// of type W: the reference kernel, split by output unit, for the generic
+// target, else a PointwiseF32 prepared for the interpreter's target, split
+// by batch row.
+func fullyConnectedFloat[W float32 | kernels.Half](b *builder, act kernels.FloatRange, in, out *Tensor,
+	batches, inDepth, outDepth int, w []W, bias []float32, macs int64) *op {
+	if b.g.it.target == kernels.Generic {
+		scratch := perWorker[float32](b, 4*inDepth) // four float16 rows widened at a time
+		run := func(worker, lo, hi int) {
+			kernels.FullyConnectedF32(act, batches, inDepth, outDepth, in.Float32s(), w, bias, out.Float32s(), lo, hi, scratch[worker])
+		}
+		return &op{rows: outDepth, runRows: run, macs: macs}
+	}
+	k := kernels.NewPointwiseF32(b.g.it.target, act, inDepth, outDepth, w, bias)
+	run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
+	return &op{rows: batches, runRows: run, macs: macs}
 }
 
 func fullyConnectedQuantized[T int8 | uint8](b *builder, act tflite.Activation, in, filter, bias, out *Tensor,

@@ -1,0 +1,102 @@
+//go:build arm64 && !purego
+
+package kernels
+
+// f32Neon is the ARM instruction set of the float kernels: FMLA on four
+// float32 lanes; the bias, clamp and last channels are added in Go.
+const f32Neon f32ISA = 1
+
+// f32ISAOf returns the instruction set with which target runs the float
+// kernels: NEON for every ARM target this CPU runs, else f32Reference.
+func f32ISAOf(target string) f32ISA {
+	switch {
+	case target == Neon && hasNeon, target == DotProd && hasDotProd, target == FP16 && hasFP16:
+		return f32Neon
+	}
+	return f32Reference
+}
+
+// gemmF32Width returns the output channels of one packed group.
+func gemmF32Width(f32ISA) int { return gemmF32NeonWidth }
+
+// Geometry of the NEON GEMM micro-kernels.
+const (
+	gemmF32NeonWidth  = 16 // output channels of a packed group: four registers
+	gemmF32TilePixels = 6  // pixels of the main micro-kernel
+)
+
+// runSIMD computes all pixels of in (pixels rows of inDepth) into out in
+// tiles of six pixels, then single pixels, each against every packed group:
+// the micro-kernels leave the sums in a tile buffer, and Go adds the bias
+// and clamps.
+func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
+	var acc [gemmF32TilePixels * gemmF32NeonWidth]float32
+	kd, n := k.inDepth, k.outDepth
+	for p := 0; p < pixels; {
+		tile := 1
+		if p+gemmF32TilePixels <= pixels {
+			tile = gemmF32TilePixels
+		}
+		for lo := 0; lo < n; lo += gemmF32NeonWidth {
+			g, valid := lo/gemmF32NeonWidth, min(gemmF32NeonWidth, n-lo)
+			w := &k.packed[g*kd*gemmF32NeonWidth]
+			if tile == gemmF32TilePixels {
+				gemmF32Tile6x16Neon(&in[p*kd], 4*kd, w, kd, &acc)
+			} else {
+				gemmF32Tile1x16Neon(&in[p*kd], w, kd, &acc)
+			}
+			bias := k.packedBias[g*gemmF32NeonWidth:][:valid]
+			for i := range tile {
+				o := out[(p+i)*n+lo:][:valid]
+				sums := acc[i*gemmF32NeonWidth:][:valid]
+				for j, b := range bias {
+					o[j] = clampF32(sums[j]+b, k.act)
+				}
+			}
+		}
+		p += tile
+	}
+}
+
+// pixelSIMD computes one output pixel, all channels, from its valid taps,
+// the first at src[0] with its weights at w[0], into out: the assembly sums
+// whole groups of four channels, Go the rest, then adds the bias and
+// clamps.
+func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float32) {
+	c := taps.channels
+	whole := c &^ 3
+	if whole > 0 {
+		dwF32SumsNeon(&src[0], &w[0], taps, &out[0], whole)
+	}
+	for j := whole; j < c; j++ {
+		var acc float32
+		for ty := range taps.rows {
+			for tx := range taps.cols {
+				acc = fma32(src[(ty*taps.inRow+tx*taps.inCol)/4+j], w[(ty*taps.wRow+tx*taps.wCol)/4+j], acc)
+			}
+		}
+		out[j] = acc
+	}
+	for j, b := range k.packedBias {
+		out[j] = clampF32(out[j]+b, k.act)
+	}
+}
+
+// gemmF32Tile6x16Neon sums, for 6 pixels whose inputs start at a, lda bytes
+// apart, and one packed group of weights w ([k][16]), acc[pixel][lane] =
+// Σ_i fma(a[pixel][i], w[i][lane]) in input order.
+//
+//go:noescape
+func gemmF32Tile6x16Neon(a *float32, lda int, w *float32, k int, acc *[gemmF32TilePixels * gemmF32NeonWidth]float32)
+
+// gemmF32Tile1x16Neon is gemmF32Tile6x16Neon for one pixel, into acc[0:16].
+//
+//go:noescape
+func gemmF32Tile1x16Neon(a *float32, w *float32, k int, acc *[gemmF32TilePixels * gemmF32NeonWidth]float32)
+
+// dwF32SumsNeon writes the first channels (a multiple of 4) of one output
+// pixel's sums: out[c] = Σ over the taps.rows × taps.cols valid taps of
+// fma(in[tap][c], w[tap][c]), in (ky, kx) order.
+//
+//go:noescape
+func dwF32SumsNeon(in, w *float32, taps *dwF32Taps, out *float32, channels int)
