@@ -79,10 +79,8 @@ func (k *PointwiseQ[T]) runPacked(in, out []T, p0, p1 int) bool {
 	switch k.packing {
 	case packVNNI:
 		k.runVNNI(in, out, p0, p1)
-	case packAVXVNNI:
-		k.runAVXVNNI(in, out, p0, p1)
-	case packAVX2:
-		k.runAVX2(in, out, p0, p1)
+	case packAVXVNNI, packAVX2:
+		k.runGroups16(in, out, p0, p1)
 	default:
 		return false
 	}
@@ -214,10 +212,13 @@ func (k *PointwiseQ[T]) requantizeVNNI(acc *[tilePixels * groupChannels]int32, s
 		hi-lo, (*byte)(unsafe.Pointer(&o[0])), k.outDepth)
 }
 
-// runAVX2 is Run for the AVX2 target: tiles of four pixels, then single
-// pixels, each against every packed group of 16 output channels.
-func (k *PointwiseQ[T]) runAVX2(in, out []T, p0, p1 int) {
+// runGroups16 is Run for the AVX2 and AVX-VNNI targets: tiles of four
+// pixels, then single pixels, each against every packed group of 16 output
+// channels. AVX-VNNI adds the per-pixel term of its unsigned-times-signed
+// products before the requantization both share.
+func (k *PointwiseQ[T]) runGroups16(in, out []T, p0, p1 int) {
 	var acc [avx2TilePixels * avx2Group]int32
+	var sums [avx2TilePixels]int32
 	kd, n := k.inDepth, k.outDepth
 	safeEnd := k.safeEnd(len(in))
 	for p := p0; p < p1; {
@@ -225,20 +226,61 @@ func (k *PointwiseQ[T]) runAVX2(in, out []T, p0, p1 int) {
 		if p+avx2TilePixels <= min(p1, safeEnd) {
 			pixels = avx2TilePixels
 		}
-		a := (*byte)(unsafe.Pointer(&in[p*kd]))
+		rows := in[p*kd : (p+pixels)*kd]
+		a := (*byte)(unsafe.Pointer(&rows[0]))
+		vnni := k.packing == packAVXVNNI
+		if vnni {
+			sumRowsAVX2(a, kd, kd, pixels, k.sumFlip, &sums[0])
+			for i := range pixels {
+				sums[i] *= k.pixelFactor
+			}
+		}
 		for g := 0; g*avx2Group < n; g++ {
-			w := k.packed16[g*k.kq*avx2GroupStep : (g+1)*k.kq*avx2GroupStep]
 			switch {
-			case pixels == avx2TilePixels:
-				dotAVX2Four(k.signedActs, a, kd, &w[0], k.kq, &acc[0])
-			case p < safeEnd:
-				dotAVX2One(k.signedActs, a, &w[0], k.kq, &acc[0])
+			case vnni:
+				k.dotAVXVNNI(in, p, pixels, safeEnd, g, &acc)
+				for i, s := range sums[:pixels] {
+					for c := range avx2Group {
+						acc[i*avx2Group+c] += s
+					}
+				}
 			default:
-				k.dotLastPixelAVX2(in[p*kd:(p+1)*kd], w, &acc)
+				k.dotAVX2(in, p, pixels, safeEnd, g, &acc)
 			}
 			k.requantizeAVX2(&acc, pixels, out[p*n:], g)
 		}
 		p += pixels
+	}
+}
+
+// dotAVX2 stores into acc the raw dot products of pixels pixels from p
+// with packed AVX2 group g.
+func (k *PointwiseQ[T]) dotAVX2(in []T, p, pixels, safeEnd, g int, acc *[avx2TilePixels * avx2Group]int32) {
+	kd := k.inDepth
+	a := (*byte)(unsafe.Pointer(&in[p*kd]))
+	w := k.packed16[g*k.kq*avx2GroupStep : (g+1)*k.kq*avx2GroupStep]
+	switch {
+	case pixels == avx2TilePixels:
+		dotAVX2Four(k.signedActs, a, kd, &w[0], k.kq, &acc[0])
+	case p < safeEnd:
+		dotAVX2One(k.signedActs, a, &w[0], k.kq, &acc[0])
+	default:
+		k.dotLastPixelAVX2(in[p*kd:(p+1)*kd], w, acc)
+	}
+}
+
+// dotAVXVNNI is dotAVX2 for packed AVX-VNNI group g.
+func (k *PointwiseQ[T]) dotAVXVNNI(in []T, p, pixels, safeEnd, g int, acc *[avx2TilePixels * avx2Group]int32) {
+	kd := k.inDepth
+	a := (*byte)(unsafe.Pointer(&in[p*kd]))
+	w := k.packed[g*k.kq*avxVNNIGroupBytes : (g+1)*k.kq*avxVNNIGroupBytes]
+	switch {
+	case pixels == avx2TilePixels:
+		dotAVXVNNIFour(k.signedActs, a, kd, &w[0], k.kq, &acc[0])
+	case p < safeEnd:
+		dotAVXVNNIOne(k.signedActs, a, &w[0], k.kq, &acc[0])
+	default:
+		k.dotLastPixelAVXVNNI(in[p*kd:(p+1)*kd], w, acc)
 	}
 }
 
@@ -312,46 +354,6 @@ func (k *PointwiseQ[T]) packAVXVNNI() {
 // avxVNNIGroupBytes is the packed bytes of one AVX-VNNI group of 16
 // channels per four input bytes.
 const avxVNNIGroupBytes = avx2Group * 4
-
-// runAVXVNNI is Run for the AVX-VNNI target: tiles of four pixels, then
-// single pixels, each against every packed group of 16 output channels;
-// requantization as for AVX2 once the per-pixel term is added.
-func (k *PointwiseQ[T]) runAVXVNNI(in, out []T, p0, p1 int) {
-	var acc [avx2TilePixels * avx2Group]int32
-	var sums [avx2TilePixels]int32
-	kd, n := k.inDepth, k.outDepth
-	safeEnd := k.safeEnd(len(in))
-	for p := p0; p < p1; {
-		pixels := 1
-		if p+avx2TilePixels <= min(p1, safeEnd) {
-			pixels = avx2TilePixels
-		}
-		rows := in[p*kd : (p+pixels)*kd] // the bytes the sums read
-		a := (*byte)(unsafe.Pointer(&rows[0]))
-		sumRowsAVX2(a, kd, kd, pixels, k.sumFlip, &sums[0])
-		for i := range pixels {
-			sums[i] *= k.pixelFactor
-		}
-		for g := 0; g*avx2Group < n; g++ {
-			w := k.packed[g*k.kq*avxVNNIGroupBytes : (g+1)*k.kq*avxVNNIGroupBytes]
-			switch {
-			case pixels == avx2TilePixels:
-				dotAVXVNNIFour(k.signedActs, a, kd, &w[0], k.kq, &acc[0])
-			case p < safeEnd:
-				dotAVXVNNIOne(k.signedActs, a, &w[0], k.kq, &acc[0])
-			default:
-				k.dotLastPixelAVXVNNI(in[p*kd:(p+1)*kd], w, &acc)
-			}
-			for i, s := range sums[:pixels] {
-				for c := range avx2Group {
-					acc[i*avx2Group+c] += s
-				}
-			}
-			k.requantizeAVX2(&acc, pixels, out[p*n:], g)
-		}
-		p += pixels
-	}
-}
 
 // dotLastPixelAVXVNNI is dotAVXVNNIOne for a pixel x near the end of the
 // input, whose padded last group of four bytes must not be read: the

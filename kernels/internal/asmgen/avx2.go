@@ -51,23 +51,11 @@ func avx2File() string {
 // avx2Kernel writes the kernel for pixels pixels (4 or 1).
 func avx2Kernel(f *file, s signedness, pixels int) {
 	name := fmt.Sprintf("dotAVX2%sx%d", s.name, pixels)
+	description := fmt.Sprintf("Four pixels, stride bytes apart, starting at a; kq groups of four bytes; %s.", s.description)
 	if pixels == 1 {
-		f.text(name, "func "+name+"(a *byte, w *int16, kq int, acc *int32)", 32,
-			fmt.Sprintf("One pixel at a; kq groups of four bytes; %s.", s.description))
-		f.ins("MOVQ a+0(FP), SI")
-		f.ins("MOVQ w+8(FP), DI")
-		f.ins("MOVQ kq+16(FP), CX")
-		f.ins("MOVQ acc+24(FP), DX")
-	} else {
-		f.text(name, "func "+name+"(a *byte, stride int, w *int16, kq int, acc *int32)", 40,
-			fmt.Sprintf("Four pixels, stride bytes apart, starting at a; kq groups of four bytes; %s.", s.description))
-		f.ins("MOVQ a+0(FP), SI")
-		f.ins("MOVQ stride+8(FP), BX")
-		f.ins("MOVQ w+16(FP), DI")
-		f.ins("MOVQ kq+24(FP), CX")
-		f.ins("MOVQ acc+32(FP), DX")
-		f.ins("LEAQ (BX)(BX*2), R8")
+		description = fmt.Sprintf("One pixel at a; kq groups of four bytes; %s.", s.description)
 	}
+	f.dotText(name, "int16", pixels > 1, description)
 	accs := 2 * pixels
 	for r := avx2AccBase; r < avx2AccBase+accs; r++ {
 		f.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)

@@ -57,14 +57,8 @@ func vnniZName(s signedness, pixels, blocks int) string {
 // p's accumulators in Z(8+4p)… (block b in Z(8+4p+b)).
 func avx512VNNITile(f *file, s signedness, blocks int) {
 	name := vnniZName(s, vnniZPixels, blocks)
-	f.text(name, "func "+name+"(a *byte, stride int, w *byte, kq int, acc *int32)", 40,
+	f.dotText(name, "byte", true,
 		fmt.Sprintf("Six pixels, stride bytes apart, starting at a; kq groups of four bytes; %s.", s.description))
-	f.ins("MOVQ a+0(FP), SI")
-	f.ins("MOVQ stride+8(FP), BX")
-	f.ins("MOVQ w+16(FP), DI")
-	f.ins("MOVQ kq+24(FP), CX")
-	f.ins("MOVQ acc+32(FP), DX")
-	f.ins("LEAQ (BX)(BX*2), R8")
 	for p := range vnniZPixels {
 		for b := range blocks {
 			r := vnniZAccFirst + p*vnniZBlocks + b
@@ -105,12 +99,8 @@ func avx512VNNITile(f *file, s signedness, blocks int) {
 // Z12…, summed at the end, to hide VPDPBUSD's latency.
 func avx512VNNIOne(f *file, s signedness, blocks int) {
 	name := vnniZName(s, 1, blocks)
-	f.text(name, "func "+name+"(a *byte, w *byte, kq int, acc *int32)", 32,
+	f.dotText(name, "byte", false,
 		fmt.Sprintf("One pixel at a; kq groups of four bytes; %s. Even and odd groups accumulate into separate registers, summed at the end, to hide VPDPBUSD's latency.", s.description))
-	f.ins("MOVQ a+0(FP), SI")
-	f.ins("MOVQ w+8(FP), DI")
-	f.ins("MOVQ kq+16(FP), CX")
-	f.ins("MOVQ acc+24(FP), DX")
 	for b := range blocks {
 		f.ins("VPXORD Z%d, Z%d, Z%d", 8+b, 8+b, 8+b)
 		f.ins("VPXORD Z%d, Z%d, Z%d", 12+b, 12+b, 12+b)

@@ -69,14 +69,8 @@ func avxVNNIFile() string {
 // broadcast in Y(2+p) and its accumulators in Y(8+2p), Y(9+2p).
 func avxVNNITile(f *file, e encoding, s signedness) {
 	name := "dot" + s.name + "x4" + e.suffix
-	f.text(name, "func "+name+"(a *byte, stride int, w *byte, kq int, acc *int32)", 40,
+	f.dotText(name, "byte", true,
 		fmt.Sprintf("Four pixels, stride bytes apart, starting at a; kq groups of four bytes; %s.", s.description))
-	f.ins("MOVQ a+0(FP), SI")
-	f.ins("MOVQ stride+8(FP), BX")
-	f.ins("MOVQ w+16(FP), DI")
-	f.ins("MOVQ kq+24(FP), CX")
-	f.ins("MOVQ acc+32(FP), DX")
-	f.ins("LEAQ (BX)(BX*2), R8")
 	for r := 8; r < 16; r++ {
 		f.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)
 	}
@@ -111,12 +105,8 @@ func avxVNNITile(f *file, e encoding, s signedness) {
 // hide VPDPBUSD's latency.
 func avxVNNIOne(f *file, e encoding, s signedness) {
 	name := "dot" + s.name + "x1" + e.suffix
-	f.text(name, "func "+name+"(a *byte, w *byte, kq int, acc *int32)", 32,
+	f.dotText(name, "byte", false,
 		fmt.Sprintf("One pixel at a; kq groups of four bytes; %s.", s.description))
-	f.ins("MOVQ a+0(FP), SI")
-	f.ins("MOVQ w+8(FP), DI")
-	f.ins("MOVQ kq+16(FP), CX")
-	f.ins("MOVQ acc+24(FP), DX")
 	for r := 8; r < 12; r++ {
 		f.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)
 	}

@@ -55,6 +55,28 @@ func (f *file) text(name, goDecl string, argBytes int, description string) {
 	f.raw(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-%d", name, argBytes))
 }
 
+// dotText starts a dot-product kernel taking several pixels (tile) or one:
+// its TEXT line, then its arguments loaded into SI (a), BX (stride, with
+// R8 = 3·stride; tiles only), DI (w, whose element type is weightType), CX
+// (kq) and DX (acc).
+func (f *file) dotText(name, weightType string, tile bool, description string) {
+	if !tile {
+		f.text(name, fmt.Sprintf("func %s(a *byte, w *%s, kq int, acc *int32)", name, weightType), 32, description)
+		f.ins("MOVQ a+0(FP), SI")
+		f.ins("MOVQ w+8(FP), DI")
+		f.ins("MOVQ kq+16(FP), CX")
+		f.ins("MOVQ acc+24(FP), DX")
+		return
+	}
+	f.text(name, fmt.Sprintf("func %s(a *byte, stride int, w *%s, kq int, acc *int32)", name, weightType), 40, description)
+	f.ins("MOVQ a+0(FP), SI")
+	f.ins("MOVQ stride+8(FP), BX")
+	f.ins("MOVQ w+16(FP), DI")
+	f.ins("MOVQ kq+24(FP), CX")
+	f.ins("MOVQ acc+32(FP), DX")
+	f.ins("LEAQ (BX)(BX*2), R8")
+}
+
 // String returns the file's text.
 func (f *file) String() string { return f.b.String() }
 
