@@ -14,17 +14,10 @@ import (
 
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/internal/annotate"
+	"github.com/percept-robotics/percept/internal/server"
 	"github.com/percept-robotics/percept/models"
 	"github.com/percept-robotics/percept/tflite"
 )
-
-// detectResult is one line of `percept detect -json`.
-type detectResult struct {
-	Image      string             `json:"image"`
-	Width      int                `json:"width"`
-	Height     int                `json:"height"`
-	Detections []models.Detection `json:"detections"`
-}
 
 func detectCmd(args []string, stdout io.Writer) error {
 	fs := newFlags("detect")
@@ -73,7 +66,7 @@ func detectCmd(args []string, stdout io.Writer) error {
 			if dets == nil {
 				dets = []models.Detection{}
 			}
-			line, err := json.Marshal(detectResult{Image: in.name, Width: b.Dx(), Height: b.Dy(), Detections: dets})
+			line, err := json.Marshal(server.Result{Image: in.name, Width: b.Dx(), Height: b.Dy(), Detections: dets})
 			if err != nil {
 				return err
 			}

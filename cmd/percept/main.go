@@ -9,6 +9,7 @@
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
 //	percept inspect  PATH
 //	percept bench    [-model PATH]... [-kernels all|generic] [-threads 1,2] [-n 10] [-json] [-profile] [-svg FILE]
+//	percept serve    [-source camera:0|v4l2:/dev/video0|file:PATH|dir:GLOB|gocv:URL] [-model PATH] [-labels PATH] [-threshold 0.5] [-addr 127.0.0.1:8080] [-threads N]
 //
 // With no -model, detect and classify use the models embedded in the
 // binary; with no IMAGE, they use its embedded sample photo.
@@ -33,6 +34,7 @@ var commands = map[string]func(args []string, stdout io.Writer) error{
 	"run":      runCmd,
 	"inspect":  inspectCmd,
 	"bench":    benchCmd,
+	"serve":    serveCmd,
 }
 
 func main() {
@@ -49,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
-	const usage = "usage: percept detect|classify|run|inspect|bench [flags] [args]  (percept CMD -h for help)"
+	const usage = "usage: percept detect|classify|run|inspect|bench|serve [flags] [args]  (percept CMD -h for help)"
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser;
+// PERCEPT_CHROMIUM names another.
+func chromiumPath() string {
+	if p := os.Getenv("PERCEPT_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+// TestBrowserShowsDetections opens the live view in headless Chromium and
+// waits until the dogs of the sample photo are listed and boxed on the
+// canvas. It saves a screenshot in the test's temporary directory and, when
+// PERCEPT_SCREENSHOT names a file, there too.
+func TestBrowserShowsDetections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser: skipped with -short")
+	}
+	chromium := chromiumPath()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("no Chromium at %s (apt-get install chromium, or set PERCEPT_CHROMIUM): skipping the browser test", chromium)
+	}
+	r := dogsServer(t, Config{})
+	first := r.latest(t, -1)
+	requireTwoDogs(t, first.Detections)
+
+	var browserLog bytes.Buffer
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// The machine's network is closed: without these the browser
+		// waits on connections it will never get.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1100, 640),
+		chromedp.CombinedOutput(&browserLog),
+	)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	// The first Run starts the browser and must not carry a deadline;
+	// everything after it gets one.
+	require.NoError(t, chromedp.Do(browser), "starting %s: %s", chromium, &browserLog)
+	ctx, cancel := context.WithTimeout(browser, 20*time.Second)
+	defer cancel()
+
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(r.http.URL+"/")))
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
+		`document.querySelectorAll('#detections li[data-label="dog"]').length == 2 && document.getElementById("fps").textContent != "–"`,
+		chromedp.WithPollingTimeout(15*time.Second)))
+	require.NoError(t, err, "the page never listed the two dogs")
+
+	listed, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll("#detections li"), li => li.textContent)`))
+	require.NoError(t, err)
+	for i, d := range first.Detections {
+		b := d.Box
+		assert.Equal(t, fmt.Sprintf("dog %.2f at %d,%d %d×%d", d.Score, b.X, b.Y, b.Width, b.Height), listed[i])
+	}
+	inference, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("inference").textContent`))
+	require.NoError(t, err)
+	assert.Regexp(t, `^\d+\.\d ms$`, inference)
+
+	// Read the canvas: the box's left edge has the class colour (class 17
+	// → palette[17 % 8] = #3cb44b), the photo shows inside the box.
+	type pixel struct{ R, G, B int }
+	at := func(x, y int) pixel {
+		t.Helper()
+		p, err := chromedp.Run(ctx, chromedp.Evaluate[pixel](fmt.Sprintf(
+			`(() => { const d = document.getElementById("view").getContext("2d").getImageData(%d, %d, 1, 1).data; return {R: d[0], G: d[1], B: d[2]}; })()`, x, y)))
+		require.NoError(t, err)
+		return p
+	}
+	for _, d := range first.Detections {
+		b := d.Box
+		assert.Equal(t, pixel{0x3c, 0xb4, 0x4b}, at(b.X+1, b.Y+b.Height/2), "left edge of box %+v", b)
+		inside := at(b.X+b.Width/2, b.Y+b.Height/2)
+		assert.NotEqual(t, pixel{0x3c, 0xb4, 0x4b}, inside, "inside of box %+v", b)
+		assert.Positive(t, inside.R+inside.G+inside.B, "the photo is drawn inside box %+v", b)
+	}
+
+	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	_, err = png.Decode(bytes.NewReader(shot))
+	require.NoError(t, err, "the screenshot is a PNG")
+	require.NoError(t, os.WriteFile(filepath.Join(t.TempDir(), "live.png"), shot, 0o644))
+	if path := os.Getenv("PERCEPT_SCREENSHOT"); path != "" {
+		require.NoError(t, os.WriteFile(path, shot, 0o644))
+		t.Logf("screenshot saved to %s", path)
+	}
+}

@@ -1,0 +1,325 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/percept-robotics/percept/internal/annotate"
+	"github.com/percept-robotics/percept/models"
+)
+
+// indexHTML is the live view: it follows the event stream, loads each
+// frame's JPEG and draws the boxes on a canvas.
+//
+//go:embed web/index.html
+var indexHTML []byte
+
+// keepAlive is how often an idle event stream sends a comment, so that
+// proxies keep it open and a vanished client is noticed.
+const keepAlive = 15 * time.Second
+
+// Handler returns the HTTP API:
+//
+//	GET  /                      the live view (HTML, self-contained)
+//	GET  /api/detections        the newest FrameResult as JSON; with
+//	                            ?stream=1 or Accept: text/event-stream,
+//	                            one server-sent event per processed frame
+//	GET  /api/frame.jpg         the newest frame as JPEG; ?seq=N picks one
+//	                            of the last few, &annotated=1 draws the boxes
+//	POST /api/detect            detections in the JPEG, PNG, GIF or BMP body
+//	GET  /healthz               "ok", or 503 and the reason
+//	GET  /metrics               Prometheus text format
+//
+// Errors are JSON objects {"error": "..."}.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.serveIndex)
+	mux.HandleFunc("GET /api/detections", s.serveDetections)
+	mux.HandleFunc("GET /api/frame.jpg", s.serveFrame)
+	mux.HandleFunc("/api/detect", s.serveDetect)
+	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
+	return s.countRequests(mux)
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's flusher and
+// deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// countRequests counts requests by route pattern (not raw path, so that
+// scanning clients cannot grow the metrics without bound) and status.
+func (s *Server) countRequests(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		mux.ServeHTTP(rec, r)
+		path := r.Pattern // set by the mux on r itself
+		if _, route, found := strings.Cut(path, " "); found {
+			path = route
+		}
+		path = strings.TrimSuffix(path, "{$}") // "/{$}" is the page at "/"
+		if path == "" {
+			path = "unmatched"
+		}
+		code := rec.code
+		if code == 0 {
+			code = http.StatusOK
+		}
+		s.metrics.request(path, code)
+	})
+}
+
+// writeJSON writes v with the given status.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":"encoding the response failed"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	w.Write(append(body, '\n'))
+}
+
+// errorBody is the JSON of every error response.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, format string, args ...any) {
+	writeJSON(w, code, errorBody{Error: fmt.Sprintf(format, args...)})
+}
+
+func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(indexHTML)
+}
+
+// wantsStream reports whether r asks for server-sent events.
+func wantsStream(r *http.Request) bool {
+	if v := r.URL.Query().Get("stream"); v != "" {
+		on, err := strconv.ParseBool(v)
+		return err == nil && on
+	}
+	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+func (s *Server) serveDetections(w http.ResponseWriter, r *http.Request) {
+	if wantsStream(r) {
+		s.stream(w, r)
+		return
+	}
+	snap, _ := s.hub.current()
+	if snap == nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "no frame processed yet")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(append(snap.body, '\n'))
+}
+
+// stream sends one server-sent event per published frame, always the
+// newest (a slow client skips frames), until the client leaves or the
+// capture loop ends.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-s.hub.done:
+		writeError(w, http.StatusServiceUnavailable, "the capture loop has ended")
+		return
+	default:
+	}
+	rc := http.NewResponseController(w)
+	// The server's WriteTimeout would cut the stream; this response lives
+	// as long as its client.
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		writeError(w, http.StatusInternalServerError, "cannot stream: %v", err)
+		return
+	}
+	s.metrics.streamClients.Add(1)
+	defer s.metrics.streamClients.Add(-1)
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // tell nginx-style proxies not to buffer
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.WriteString(w, "retry: 1000\n\n"); err != nil || rc.Flush() != nil {
+		return
+	}
+
+	ticker := time.NewTicker(keepAlive)
+	defer ticker.Stop()
+	var sent uint64
+	sentAny := false
+	for {
+		snap, changed := s.hub.current()
+		if snap != nil && (!sentAny || snap.result.Seq > sent) {
+			if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", snap.result.Seq, snap.body); err != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				return
+			}
+			sent, sentAny = snap.result.Seq, true
+		}
+		select {
+		case <-changed:
+		case <-ticker.C:
+			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		case <-s.hub.done:
+			return
+		}
+	}
+}
+
+func (s *Server) serveFrame(w http.ResponseWriter, r *http.Request) {
+	query := r.URL.Query()
+	var snap *snapshot
+	if v := query.Get("seq"); v != "" {
+		seq, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "seq %q is not a frame number", v)
+			return
+		}
+		if snap = s.hub.frame(seq); snap == nil {
+			writeError(w, http.StatusNotFound, "frame %d is not among the last %d", seq, recentFrames)
+			return
+		}
+	} else if snap, _ = s.hub.current(); snap == nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "no frame processed yet")
+		return
+	}
+
+	var body []byte
+	var err error
+	if on, _ := strconv.ParseBool(query.Get("annotated")); on {
+		var buf bytes.Buffer
+		err = jpeg.Encode(&buf, annotate.Draw(snap.img, snap.result.Detections), &jpeg.Options{Quality: jpegQuality})
+		body = buf.Bytes()
+	} else {
+		body, err = snap.encodeJPEG()
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "encoding frame %d: %v", snap.result.Seq, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/jpeg")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Frame-Seq", strconv.FormatUint(snap.result.Seq, 10))
+	w.Write(body)
+}
+
+func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "%s not allowed: POST an image", r.Method)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, "image larger than the %d-byte limit", tooLarge.Limit)
+		return
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "reading the body: %v", err)
+		return
+	}
+	img, err := s.decodeUpload(body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	start := time.Now()
+	dets, err := s.cfg.Detector.Detect(r.Context(), img)
+	inference := time.Since(start)
+	switch {
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		return // the client left
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "detection failed: %v", err)
+		return
+	}
+	s.metrics.requestInference.observe(inference)
+	if dets == nil {
+		dets = []models.Detection{}
+	}
+	b := img.Bounds()
+	w.Header().Set("X-Inference-Ms", strconv.FormatFloat(milliseconds(inference), 'f', 3, 64))
+	writeJSON(w, http.StatusOK, Result{Image: "upload", Width: b.Dx(), Height: b.Dy(), Detections: dets})
+}
+
+// decodeUpload decodes an uploaded image, checking its declared size
+// before allocating its pixels.
+func (s *Server) decodeUpload(body []byte) (image.Image, error) {
+	if len(body) == 0 {
+		return nil, errors.New("empty body: POST a JPEG, PNG, GIF or BMP image")
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("body is not a JPEG, PNG, GIF or BMP image: %v", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(s.cfg.MaxImagePixels) {
+		return nil, fmt.Errorf("%s image of %d×%d pixels: want 1 to %d pixels", format, cfg.Width, cfg.Height, s.cfg.MaxImagePixels)
+	}
+	img, err := models.DecodeImage(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s body: %v", format, err)
+	}
+	return img, nil
+}
+
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if problem := s.health(); problem != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, problem)
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.metrics.writeTo(w)
+}
