@@ -205,6 +205,9 @@ func (b *builder) setShape(out *Tensor, shape []int) error {
 		if !boundedShape(shape) {
 			return b.errorf("%v: the operator produces shape %v, too many elements", out, shape)
 		}
+		if bytes := int64(numElements(shape)) * int64(out.Type.Size()); bytes > maxArenaBytes {
+			return b.errorf("%v: the operator produces shape %v, %d bytes, above the arena limit of %d", out, shape, bytes, maxArenaBytes)
+		}
 		out.Shape = shape
 		return nil
 	}

@@ -253,6 +253,11 @@ func (it *Interpreter) initTensor(i int, mt *tflite.Tensor) error {
 		}
 	}
 	size := int64(mt.Type.Size())
+	if n*size > maxArenaBytes {
+		// Checked in int64 before any int arithmetic, which is 32 bits
+		// wide on 32-bit ARM.
+		return fmt.Errorf("nn: %v: %d bytes, above the arena limit of %d", t, n*size, maxArenaBytes)
+	}
 	buf := it.model.Buffers[mt.Buffer].Data
 	if len(buf) == 0 {
 		if size == 0 && mt.Type != tflite.TypeString {

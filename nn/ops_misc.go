@@ -232,16 +232,21 @@ func buildPad(b *builder) (*op, error) {
 	}
 	var before, after [4]int
 	for d := range rank {
-		var lo, hi int
+		var lo, hi int64
 		if paddings.Type == tflite.TypeInt32 {
-			lo, hi = int(paddings.Int32s()[2*d]), int(paddings.Int32s()[2*d+1])
+			lo, hi = int64(paddings.Int32s()[2*d]), int64(paddings.Int32s()[2*d+1])
 		} else {
-			lo, hi = int(paddings.Int64s()[2*d]), int(paddings.Int64s()[2*d+1])
+			lo, hi = paddings.Int64s()[2*d], paddings.Int64s()[2*d+1]
 		}
+		// Checked as int64, before the conversion to int (32 bits on
+		// 32-bit ARM) could wrap them.
 		if lo > math.MaxInt32 || hi > math.MaxInt32 {
 			return nil, b.errorf("paddings %v: %d, %d on dimension %d are too large", paddings, lo, hi, d)
 		}
-		before[4-rank+d], after[4-rank+d] = lo, hi
+		if lo < math.MinInt32 || hi < math.MinInt32 {
+			return nil, b.errorf("paddings %v: %d, %d on dimension %d are negative", paddings, lo, hi, d)
+		}
+		before[4-rank+d], after[4-rank+d] = int(lo), int(hi)
 	}
 	os, err := kernels.PadShape(is, before, after)
 	if err != nil {

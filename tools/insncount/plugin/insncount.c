@@ -1,0 +1,56 @@
+/*
+ * A QEMU TCG plugin that counts the guest instructions a program executes:
+ * when QEMU translates a block it adds an inline operation that, at every
+ * execution of the block, adds the block's instruction count to a total,
+ * printed at exit as "insncount: N".
+ *
+ * Debian ships no qemu-plugin.h, so the few parts of the plugin API used
+ * here are declared below, as QEMU 7.2 (Debian 12's qemu-user) defines
+ * them: API version 1; QEMU 9 replaced the inline registration with a
+ * per-vCPU form. The counter is shared by all guest threads without
+ * atomics: run the guest with one thread doing the work (GOMAXPROCS=1) so
+ * that no increments are lost.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef uint64_t qemu_plugin_id_t;
+struct qemu_plugin_tb;
+struct qemu_info_t;
+
+enum { inline_add_u64 = 0 }; /* QEMU_PLUGIN_INLINE_ADD_U64 */
+
+void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id,
+	void (*cb)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb));
+size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
+void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
+	int op, void *ptr, uint64_t imm);
+void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id,
+	void (*cb)(qemu_plugin_id_t id, void *userdata), void *userdata);
+void qemu_plugin_outs(const char *string);
+
+__attribute__((visibility("default"))) int qemu_plugin_version = 1;
+
+static uint64_t executed;
+
+static void count_block(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, inline_add_u64, &executed,
+		qemu_plugin_tb_n_insns(tb));
+}
+
+static void report(qemu_plugin_id_t id, void *userdata)
+{
+	char line[48];
+	snprintf(line, sizeof line, "insncount: %llu\n", (unsigned long long)executed);
+	qemu_plugin_outs(line);
+}
+
+__attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t id,
+	const struct qemu_info_t *info, int argc, char **argv)
+{
+	qemu_plugin_register_vcpu_tb_trans_cb(id, count_block);
+	qemu_plugin_register_atexit_cb(id, report, NULL);
+	return 0;
+}
