@@ -1,0 +1,96 @@
+// Encodings of the Advanced SIMD instructions that Go's arm64 assembler
+// does not know, written once here for every *_arm64.s file of the package.
+// Each macro takes register numbers (d for Vd, n for Vn, m for Vm) and, for
+// the by-element forms, a lane index, and emits the instruction as a WORD.
+// The base words come from the Arm ARM and match llvm-mc -show-encoding;
+// the kernels' bit-exact tests under qemu exercise every macro. To read the
+// assembled words back:
+//
+//	GOARCH=arm64 go test -c -o /tmp/k.test ./kernels
+//	go tool objdump -s 'kernels\.(gemm|requant|sumRows|dw).*(Neon|Dot)' /tmp/k.test |
+//	  awk '{print $3}' | grep -E '^[0-9a-f]{8}$' |
+//	  sed -E 's/(..)(..)(..)(..)/0x\4,0x\3,0x\2,0x\1/' |
+//	  llvm-mc -disassemble -triple=aarch64 -mattr=+dotprod
+
+// SDOT Vd.4S, Vn.16B, Vm.4B[i]: each int32 lane of d gains the dot product
+// of its four signed bytes of n with the four signed bytes i of m.
+#define SDOT_LANE(d, n, m, i) WORD $(0x4F80E000 | (((i)&1)<<21) | (((i)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+
+// UDOT Vd.4S, Vn.16B, Vm.4B[i]: SDOT_LANE for unsigned bytes.
+#define UDOT_LANE(d, n, m, i) WORD $(0x6F80E000 | (((i)&1)<<21) | (((i)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
+
+// SDOT Vd.4S, Vn.16B, Vm.16B: lane j of d gains the dot product of bytes
+// 4j..4j+3 of n and m, signed.
+#define SDOT_VEC(d, n, m) WORD $(0x4E809400 | ((m)<<16) | ((n)<<5) | (d))
+
+// UDOT Vd.4S, Vn.16B, Vm.16B: SDOT_VEC for unsigned bytes.
+#define UDOT_VEC(d, n, m) WORD $(0x6E809400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SMLAL Vd.4S, Vn.4H, Vm.H[i]: d += the low four int16 of n times int16
+// lane i of m, widened to int32 (m must be V0..V15).
+#define SMLAL_LANE(d, n, m, i) WORD $(0x0F402000 | (((i)>>2)<<11) | ((((i)>>1)&1)<<21) | (((i)&1)<<20) | ((m)<<16) | ((n)<<5) | (d))
+
+// SMLAL2 Vd.4S, Vn.8H, Vm.H[i]: SMLAL_LANE for the high four int16 of n.
+#define SMLAL2_LANE(d, n, m, i) WORD $(0x4F402000 | (((i)>>2)<<11) | ((((i)>>1)&1)<<21) | (((i)&1)<<20) | ((m)<<16) | ((n)<<5) | (d))
+
+// SXTL Vd.8H, Vn.8B (SSHLL #0): the low eight signed bytes of n, widened.
+#define SXTL_8H(d, n) WORD $(0x0F08A400 | ((n)<<5) | (d))
+
+// SXTL2 Vd.8H, Vn.16B: the high eight signed bytes of n, widened.
+#define SXTL2_8H(d, n) WORD $(0x4F08A400 | ((n)<<5) | (d))
+
+// SXTL Vd.4S, Vn.4H: the low four int16 of n, widened.
+#define SXTL_4S(d, n) WORD $(0x0F10A400 | ((n)<<5) | (d))
+
+// SXTL2 Vd.4S, Vn.8H: the high four int16 of n, widened.
+#define SXTL2_4S(d, n) WORD $(0x4F10A400 | ((n)<<5) | (d))
+
+// MLA Vd.4S, Vn.4S, Vm.4S: d += n·m, wrapping.
+#define MLA_4S(d, n, m) WORD $(0x4EA09400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SQRDMULH Vd.4S, Vn.4S, Vm.4S: the high half of 2·n·m, rounded half up,
+// saturated: gemmlowp's SaturatingRoundingDoublingHighMul.
+#define SQRDMULH_4S(d, n, m) WORD $(0x6EA0B400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SSHL Vd.4S, Vn.4S, Vm.4S: n shifted by the signed low byte of m, left
+// (wrapping, 0 from 32) when positive, arithmetic right (truncating, sign
+// fill from −32) when negative.
+#define SSHL_4S(d, n, m) WORD $(0x4EA04400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SSHR Vd.4S, Vn.4S, #s: arithmetic right shift by s in [1, 32].
+#define SSHR_4S(d, n, s) WORD $(0x4F000400 | ((64-(s))<<16) | ((n)<<5) | (d))
+
+// CMGT Vd.4S, Vn.4S, Vm.4S: all ones where n > m (signed), else zero.
+#define CMGT_4S(d, n, m) WORD $(0x4EA03400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SMAX Vd.4S, Vn.4S, Vm.4S: the signed maximum.
+#define SMAX_4S(d, n, m) WORD $(0x4EA06400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SMIN Vd.4S, Vn.4S, Vm.4S: the signed minimum.
+#define SMIN_4S(d, n, m) WORD $(0x4EA06C00 | ((m)<<16) | ((n)<<5) | (d))
+
+// NEG Vd.4S, Vn.4S: −n, wrapping.
+#define NEG_4S(d, n) WORD $(0x6EA0B800 | ((n)<<5) | (d))
+
+// ADD Vd.4S, Vn.4S, Vm.4S and SUB Vd.4S, Vn.4S, Vm.4S, wrapping; AND
+// Vd.16B, Vn.16B, Vm.16B. Go knows these as VADD, VSUB and VAND, but only
+// with register names, which macros cannot build from numbers.
+#define ADD_4S(d, n, m) WORD $(0x4EA08400 | ((m)<<16) | ((n)<<5) | (d))
+#define SUB_4S(d, n, m) WORD $(0x6EA08400 | ((m)<<16) | ((n)<<5) | (d))
+#define AND_16B(d, n, m) WORD $(0x4E201C00 | ((m)<<16) | ((n)<<5) | (d))
+
+// USRA Vd.4S, Vn.4S, #s: d += n >> s, the shift logical (s in [1, 32]);
+// with s = 31, d gains one where n is negative. Go spells it VUSRA, but
+// only with register names.
+#define USRA_4S(d, n, s) WORD $(0x6F001400 | ((64-(s))<<16) | ((n)<<5) | (d))
+
+// SMLAL Vd.4S, Vn.4H, Vm.4H: d += the low four int16 of n times those of
+// m, widened to int32; SMLAL2 Vd.4S, Vn.8H, Vm.8H the high four.
+#define SMLAL_VEC(d, n, m) WORD $(0x0E608000 | ((m)<<16) | ((n)<<5) | (d))
+#define SMLAL2_VEC(d, n, m) WORD $(0x4E608000 | ((m)<<16) | ((n)<<5) | (d))
+
+// UZP1 Vd.8H, Vn.8H, Vm.8H: the even int16 of n, then those of m (the low
+// halves of int32 lanes: a narrowing of n:m); UZP1 Vd.16B likewise for
+// bytes of int16 lanes.
+#define UZP1_8H(d, n, m) WORD $(0x4E401800 | ((m)<<16) | ((n)<<5) | (d))
+#define UZP1_16B(d, n, m) WORD $(0x4E001800 | ((m)<<16) | ((n)<<5) | (d))
