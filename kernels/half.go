@@ -6,14 +6,16 @@ import "math"
 // TFLite's FLOAT16 tensors.
 type Half uint16
 
-// Float32 widens h exactly.
+// Float32 widens h exactly; a signaling NaN comes out quiet.
 func (h Half) Float32() float32 {
 	sign := uint32(h&0x8000) << 16
 	exp := uint32(h>>10) & 0x1f
 	mant := uint32(h & 0x3ff)
 	switch {
-	case exp == 0x1f: // infinity or NaN
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case exp == 0x1f && mant != 0: // NaN: quiet, payload kept, as FCVTL and VCVTPH2PS make it
+		return math.Float32frombits(sign | 0x7fc00000 | mant<<13)
+	case exp == 0x1f: // infinity
+		return math.Float32frombits(sign | 0x7f800000)
 	case exp != 0: // normal
 		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
 	case mant == 0: // signed zero
@@ -29,7 +31,8 @@ func (h Half) Float32() float32 {
 }
 
 // HalfFromFloat32 narrows f to the nearest binary16 value, ties to even,
-// overflowing to infinity and keeping NaNs quiet.
+// overflowing to infinity; a NaN comes out quiet with the top of its
+// payload, as FCVTN and VCVTPS2PH make it.
 func HalfFromFloat32(f float32) Half {
 	b := math.Float32bits(f)
 	sign := uint16(b>>16) & 0x8000
@@ -37,7 +40,7 @@ func HalfFromFloat32(f float32) Half {
 	mant := b & 0x7fffff
 	if exp == 0xff {
 		if mant != 0 {
-			return Half(sign | 0x7e00)
+			return Half(sign | 0x7e00 | uint16(mant>>13))
 		}
 		return Half(sign | 0x7c00)
 	}
@@ -68,12 +71,21 @@ func HalfFromFloat32(f float32) Half {
 	return Half(sign | uint16(r))
 }
 
-// WidenHalves converts src to float32 into dst, which must be at least as
-// long, and returns dst[:len(src)].
-func WidenHalves(dst []float32, src []Half) []float32 {
+// widenHalvesGo is WidenHalves in Go: each architecture's file calls it
+// for what its assembly does not convert.
+func widenHalvesGo(dst []float32, src []Half) []float32 {
 	dst = dst[:len(src)]
 	for i, h := range src {
 		dst[i] = h.Float32()
 	}
 	return dst
+}
+
+// narrowFloatsGo is narrowFloats in Go: each architecture's file calls it
+// for what its assembly does not convert.
+func narrowFloatsGo(dst []Half, src []float32) {
+	dst = dst[:len(src)]
+	for i, f := range src {
+		dst[i] = HalfFromFloat32(f)
+	}
 }

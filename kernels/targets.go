@@ -30,16 +30,22 @@ const (
 // first.
 func Targets() []string { return append(slices.Clone(simdTargets), Generic) }
 
+// Lossy reports whether target trades accuracy for speed: its results are
+// not bit-identical to the generic target's (fp16 computes float layers in
+// half precision), so it runs only when named.
+func Lossy(target string) bool { return target == FP16 }
+
 // ResolveTarget returns the kernel target to use: name when given, else the
-// PERCEPT_KERNELS environment variable, else the best target available. A
-// target this build or CPU cannot run is an error.
+// PERCEPT_KERNELS environment variable, else the best target available that
+// is not Lossy. A target this build or CPU cannot run is an error.
 func ResolveTarget(name string) (string, error) {
 	if name == "" {
 		name = os.Getenv("PERCEPT_KERNELS")
 	}
 	available := Targets()
 	if name == "" {
-		return available[0], nil
+		i := slices.IndexFunc(available, func(t string) bool { return !Lossy(t) })
+		return available[i], nil // Generic is not lossy
 	}
 	if !slices.Contains(available, name) {
 		return "", fmt.Errorf("kernels: target %q is not available here (have %s)", name, strings.Join(available, ", "))

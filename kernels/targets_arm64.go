@@ -15,6 +15,9 @@ var (
 // simdTargets lists the assembly targets this CPU runs, best first.
 var simdTargets = func() []string {
 	var names []string
+	if hasFP16 {
+		names = append(names, FP16)
+	}
 	if hasDotProd {
 		names = append(names, DotProd)
 	}

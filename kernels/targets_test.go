@@ -11,7 +11,15 @@ func TestResolveTarget(t *testing.T) {
 	t.Setenv("PERCEPT_KERNELS", "")
 	got, err := ResolveTarget("")
 	require.NoError(t, err)
-	assert.Equal(t, Targets()[0], got)
+	assert.False(t, Lossy(got), "the default is never a lossy target")
+	for _, better := range Targets() {
+		if better == got {
+			break
+		}
+		assert.True(t, Lossy(better), "%s ranks above the default %s", better, got)
+	}
+	assert.True(t, Lossy(FP16))
+	assert.False(t, Lossy(Generic))
 	got, err = ResolveTarget(Generic)
 	require.NoError(t, err)
 	assert.Equal(t, Generic, got)

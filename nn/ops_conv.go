@@ -144,7 +144,8 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 // convFloat prepares the float convolution with weights of type W (float32,
 // or float16 kept as such): the reference kernels for the generic target,
 // else kernels prepared once, here, for the interpreter's target, which
-// widen float16 weights as they pack them.
+// widen float16 weights as they pack them (or, on the fp16 target, narrow
+// float32 weights: it computes in half precision).
 func convFloat[W float32 | kernels.Half](b *builder, depthwise bool, p *kernels.ConvParams, act kernels.FloatRange,
 	in, out *Tensor, is, fs, os kernels.Shape4, w []W, bias []float32, macs int64) *op {
 	target := b.g.it.target
@@ -165,22 +166,53 @@ func convFloat[W float32 | kernels.Half](b *builder, depthwise bool, p *kernels.
 			}
 		}
 		return &op{rows: os.N * os.H, runRows: run, macs: macs}
+	case depthwise && target == kernels.FP16:
+		// Half precision: the input rows each worker reads are narrowed
+		// into its scratch.
+		k := kernels.NewDepthwiseF16(p, act, is, fs, os, w, bias)
+		scratch := perWorker[kernels.Half](b, k.ScratchLen())
+		run := func(worker, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi, scratch[worker]) }
+		return &op{rows: os.N * os.H, runRows: run, macs: macs}
 	case depthwise:
 		k := kernels.NewDepthwiseF32(target, p, act, is, fs, os, w, bias)
 		run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
 		return &op{rows: os.N * os.H, runRows: run, macs: macs}
 	case fs.H == 1 && fs.W == 1 && p.StrideH == 1 && p.StrideW == 1:
 		// A GEMM over pixels.
-		k := kernels.NewPointwiseF32(target, act, fs.C, fs.N, w, bias)
+		k := newPointwiseFloat(target, act, fs.C, fs.N, w, bias)
 		run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
 		return &op{rows: os.N * os.H * os.W, runRows: run, macs: macs}
 	}
 	// Other convolutions gather each output row's windows into per-worker
 	// scratch and reuse the GEMM.
-	k := kernels.NewConvGemmF32(target, p, act, is, fs, os, w, bias)
+	var k interface {
+		ScratchLen() int
+		Run(in, out []float32, y0, y1 int, scratch []float32)
+	}
+	if target == kernels.FP16 {
+		k = kernels.NewConvGemmF16(p, act, is, fs, os, w, bias)
+	} else {
+		k = kernels.NewConvGemmF32(target, p, act, is, fs, os, w, bias)
+	}
 	scratch := perWorker[float32](b, k.ScratchLen())
 	run := func(worker, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi, scratch[worker]) }
 	return &op{rows: os.N * os.H, runRows: run, macs: macs}
+}
+
+// pointwiseFloat is a prepared float GEMM over pixels: a
+// kernels.PointwiseF32 or PointwiseF16.
+type pointwiseFloat interface {
+	Run(in, out []float32, p0, p1 int)
+}
+
+// newPointwiseFloat prepares a float GEMM over pixels (or batch rows) for
+// target: in half precision for the fp16 target, else exactly.
+func newPointwiseFloat[W float32 | kernels.Half](target string, act kernels.FloatRange, inDepth, outDepth int,
+	w []W, bias []float32) pointwiseFloat {
+	if target == kernels.FP16 {
+		return kernels.NewPointwiseF16(act, inDepth, outDepth, w, bias)
+	}
+	return kernels.NewPointwiseF32(target, act, inDepth, outDepth, w, bias)
 }
 
 // convQuantized prepares the integer convolution for element type T.
@@ -306,8 +338,8 @@ func buildFullyConnected(b *builder) (*op, error) {
 
 // fullyConnectedFloat prepares the float fully connected layer with weights
 // of type W: the reference kernel, split by output unit, for the generic
-// target, else a PointwiseF32 prepared for the interpreter's target, split
-// by batch row.
+// target, else a PointwiseF32 (PointwiseF16 on fp16) prepared for the
+// interpreter's target, split by batch row.
 func fullyConnectedFloat[W float32 | kernels.Half](b *builder, act kernels.FloatRange, in, out *Tensor,
 	batches, inDepth, outDepth int, w []W, bias []float32, macs int64) *op {
 	if b.g.it.target == kernels.Generic {
@@ -317,7 +349,7 @@ func fullyConnectedFloat[W float32 | kernels.Half](b *builder, act kernels.Float
 		}
 		return &op{rows: outDepth, runRows: run, macs: macs}
 	}
-	k := kernels.NewPointwiseF32(b.g.it.target, act, inDepth, outDepth, w, bias)
+	k := newPointwiseFloat(b.g.it.target, act, inDepth, outDepth, w, bias)
 	run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
 	return &op{rows: batches, runRows: run, macs: macs}
 }
