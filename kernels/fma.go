@@ -40,11 +40,18 @@ const (
 // the float64 sum to odd, which keeps the information a second rounding
 // needs, then narrows.
 func fma32Exact(x, y, acc float32) float32 {
-	p := float64(x) * float64(y) // exact
-	a := float64(acc)
+	return float32(sumRoundedToOdd(float64(x)*float64(y), float64(acc))) // the product is exact
+}
+
+// sumRoundedToOdd returns p + a rounded to float64 by rounding to odd: an
+// inexact sum becomes the neighbour with an odd last bit on the exact
+// value's side, which keeps what a later rounding to a narrower format
+// (float32, half) needs to be correct. Zeros, infinities and NaN are the
+// ordinary sum.
+func sumRoundedToOdd(p, a float64) float64 {
 	s := p + a
 	if s == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
-		return float32(s)
+		return s
 	}
 	// The rounding error of s, exactly (TwoSum): p + a = s + e.
 	pv := s - a
@@ -52,12 +59,11 @@ func fma32Exact(x, y, acc float32) float32 {
 	e := (p - pv) + (a - av)
 	bits := math.Float64bits(s)
 	if e != 0 && bits&1 == 0 {
-		// Round to odd: s becomes its odd neighbour on e's side.
 		if (e > 0) == (s > 0) {
 			bits++
 		} else {
 			bits--
 		}
 	}
-	return float32(math.Float64frombits(bits))
+	return math.Float64frombits(bits)
 }

@@ -227,25 +227,8 @@ func (k *ConvGemmF16) Run(in, out []float32, y0, y1 int, scratch []float32) {
 // is exact in float64; the float64 sum is rounded to odd, which keeps what
 // the final rounding to a half needs, and then rounded to a half.
 func fma16(x, y, acc Half) Half {
-	p := float64(x.Float32()) * float64(y.Float32())
-	a := float64(acc.Float32())
-	s := p + a
-	if s == 0 || math.IsInf(s, 0) || math.IsNaN(s) {
-		return halfFromFloat64(s)
-	}
-	// The rounding error of s, exactly (TwoSum): p + a = s + e.
-	pv := s - a
-	av := s - pv
-	e := (p - pv) + (a - av)
-	bits := math.Float64bits(s)
-	if e != 0 && bits&1 == 0 {
-		if (e > 0) == (s > 0) {
-			bits++
-		} else {
-			bits--
-		}
-	}
-	return halfFromFloat64(math.Float64frombits(bits))
+	p := float64(x.Float32()) * float64(y.Float32()) // exact
+	return halfFromFloat64(sumRoundedToOdd(p, float64(acc.Float32())))
 }
 
 // halfFromFloat64 rounds f to the nearest half, ties to even, overflowing
