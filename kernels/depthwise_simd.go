@@ -1,7 +1,5 @@
 package kernels
 
-import "unsafe"
-
 // dwISA is the instruction set a DepthwiseQ runs its interior pixels with.
 type dwISA uint8
 
@@ -241,9 +239,6 @@ type dwEdge struct {
 type dwGeometry struct {
 	dx, dy, step, pixels, outStep int
 }
-
-// bytePtr returns the address of s[0] as a byte pointer; s is not empty.
-func bytePtr[T int8 | uint8](s []T) *byte { return (*byte)(unsafe.Pointer(&s[0])) }
 
 // pixelGo computes channels [cLo, C) of output pixel ox of row (batch b,
 // first input row iy0) in Go, skipping the taps in the padding.

@@ -1,16 +1,5 @@
 package kernels
 
-// The rows of a packed group's requantization table, [requantRows][channels
-// of the group]int32.
-const (
-	rowBias       = iota // bias + ia·Σw + K·ia·iw
-	rowMultiplier        // Requant.Multiplier
-	rowLeftShift         // Shift clamped to [0, 32]
-	rowRightShift        // −Shift clamped to [0, 32]
-	rowRoundMask         // 2^rightShift − 1 in wrapping int32
-	requantRows
-)
-
 // PointwiseQ is a 1×1, stride-1 quantized convolution (equivalently a fully
 // connected layer applied to each pixel) with weights packed once, at
 // construction, for one kernel target.
@@ -65,20 +54,6 @@ func NewPointwiseQ[T int8 | uint8](target string, r *Requant, inDepth, outDepth 
 	return k
 }
 
-// fillRequantColumn writes output channel oc's column of a requantization
-// table ([group][requantRows][width]int32) of r's constants, with
-// channelBias as its bias.
-func fillRequantColumn(table []int32, width, oc int, r *Requant, channelBias int32) {
-	col := table[oc/width*requantRows*width+oc%width:]
-	// Shifts of 32 or more act alike, in Go and in the vector shifts.
-	left, right := min(max(r.Shift[oc], 0), 32), min(max(-r.Shift[oc], 0), 32)
-	col[rowBias*width] = channelBias
-	col[rowMultiplier*width] = r.Multiplier[oc]
-	col[rowLeftShift*width] = int32(left)
-	col[rowRightShift*width] = int32(right)
-	col[rowRoundMask*width] = int32(1)<<right - 1
-}
-
 // Run computes output pixels [p0, p1): out[p*outDepth+oc] from
 // in[p*inDepth : (p+1)*inDepth]. It allocates nothing; distinct pixel ranges
 // may run concurrently.
@@ -94,15 +69,4 @@ func (k *PointwiseQ[T]) Run(in, out []T, p0, p1 int) {
 			o[oc] = T(requantize(acc, oc, k.bias, k.r))
 		}
 	}
-}
-
-// safeEnd returns the end of the pixels of an input of length n that the
-// micro-kernels, which read whole groups of four bytes, up to three bytes
-// past a pixel, may read without passing the end of the input.
-func (k *PointwiseQ[T]) safeEnd(n int) int {
-	padded := 4 * k.kq
-	if n < padded {
-		return 0
-	}
-	return (n-padded)/k.inDepth + 1
 }

@@ -261,8 +261,7 @@ func TestDetectionsMatchDetect(t *testing.T) {
 	requireTwoDogs(t, want)
 	r := dogsServer(t, Config{})
 
-	code, header, body := r.get(t, "/api/detections")
-	if code == http.StatusServiceUnavailable {
+	if code, _, body := r.get(t, "/api/detections"); code == http.StatusServiceUnavailable {
 		assert.JSONEq(t, `{"error":"no frame processed yet"}`, string(body))
 	}
 	first := r.latest(t, -1)
@@ -283,7 +282,7 @@ func TestDetectionsMatchDetect(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, secondTime.After(captured), "capture times increase: %v then %v", captured, secondTime)
 
-	code, header, _ = r.get(t, "/api/detections")
+	code, header, _ := r.get(t, "/api/detections")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "application/json", header.Get("Content-Type"))
 }
