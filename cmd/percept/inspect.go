@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
+	"github.com/percept-robotics/percept/kernels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )
@@ -67,8 +69,10 @@ func inspectCmd(args []string, stdout io.Writer) error {
 	}
 	defer it.Close()
 	mem := it.Memory()
-	fmt.Fprintf(stdout, "percept runs it: arena %d bytes (tensors %d bytes, lower bound %d bytes)\n",
-		mem.ArenaBytes, mem.TensorBytes, mem.LowerBoundBytes)
+	fmt.Fprintf(stdout, "percept runs it: arena %d bytes (tensors %d bytes, lower bound %d bytes), %.1f MMACs\n",
+		mem.ArenaBytes, mem.TensorBytes, mem.LowerBoundBytes, float64(it.MACs())/1e6)
+	fmt.Fprintf(stdout, "kernels: %s (this CPU: %s; PERCEPT_KERNELS or -kernels in bench picks another)\n",
+		it.Kernels(), strings.Join(kernels.Targets(), ", "))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/percept-robotics/percept/kernels"
 	"io/fs"
 	"path/filepath"
 	"regexp"
@@ -68,7 +69,7 @@ func TestInspectModels(t *testing.T) {
 				"UINT8 [1 1001]",
 				"metadata: \"MobileNetV1 image classifier (quantized)\"",
 				"associated file labels.txt", "1001 lines",
-				"percept runs it",
+				"percept runs it", "kernels: " + defaultKernels,
 			},
 		},
 		{
@@ -166,3 +167,13 @@ func TestInspectEveryModel(t *testing.T) {
 		})
 	}
 }
+
+// defaultKernels is the kernel target percept picks on this CPU, which
+// inspect names.
+var defaultKernels = func() string {
+	target, err := kernels.ResolveTarget("")
+	if err != nil {
+		panic(err)
+	}
+	return target
+}()
