@@ -35,9 +35,10 @@ const (
 // kernel target: weights repacked in the order the target's loop reads
 // them, per-channel constants precomputed.
 //
-// The SIMD targets handle depth multiplier 1 with any filter size, stride,
-// dilation and padding; depth multipliers above 1, and the Generic target,
-// run DepthwiseConvQ. They store every weight as w' = w + FilterOffset in
+// The SIMD targets handle any filter size, stride, dilation, padding and
+// depth multiplier (a multiplier dm above 1 runs as multiplier 1 over C·dm
+// channels on input rows expanded into scratch, see ScratchLen); the
+// Generic target runs DepthwiseConvQ. They store every weight as w' = w + FilterOffset in
 // int32, so that the reference sum is Σ (a + InputOffset)·w' over the valid
 // taps. For 3×3 filters, interior pixels, whose nine taps all lie in the
 // input, go through kernels that compute Σ a·w' plus a per-channel
@@ -52,6 +53,12 @@ type DepthwiseQ[T int8 | uint8] struct {
 	inShape, fShape, outShape Shape4
 	filter                    []T
 	bias                      []int32
+
+	// Depth multipliers above 1: the layer runs as a depth-multiplier-1
+	// layer over C·dm channels, on the input rows each output row needs
+	// expanded (every channel repeated dm times) into the caller's
+	// scratch, by the prepared layer of that row's valid filter rows.
+	byRows map[[2]int]*DepthwiseQ[T] // by the first and end valid filter row
 
 	isa     dwISA
 	signed  bool    // int8 data
@@ -69,7 +76,11 @@ type DepthwiseQ[T int8 | uint8] struct {
 func NewDepthwiseQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *DepthwiseQ[T] {
 	k := &DepthwiseQ[T]{p: *p, r: r, inShape: inShape, fShape: fShape, outShape: outShape, filter: filter, bias: bias}
 	isa := dwISAOf(target)
-	if isa == dwNone || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {
+	if isa == dwNone || outShape.C <= 0 || inShape.C*p.DepthMultiplier != outShape.C {
+		return k
+	}
+	if p.DepthMultiplier != 1 {
+		k.prepareExpanded(target)
 		return k
 	}
 	k.isa = isa
@@ -122,10 +133,75 @@ func (k *DepthwiseQ[T]) fillTable(oc int, bias, constant int32) {
 	col[dwRowInOffset*dwGroup] = r.InputOffset
 }
 
+// prepareExpanded prepares a layer with depth multiplier dm > 1 as
+// depth-multiplier-1 layers over C·dm channels, one for each range of
+// filter rows that lies inside the input at some output row. Each reads
+// just those rows, expanded, as its whole input: stride and dilation
+// along y become 1, and the padding above the rows it was given.
+func (k *DepthwiseQ[T]) prepareExpanded(target string) {
+	p, is, os := k.p, k.inShape, k.outShape
+	k.byRows = map[[2]int]*DepthwiseQ[T]{}
+	for oy := range os.H {
+		lo, hi := tapRange(oy*p.StrideH-p.PadTop, k.fShape.H, p.DilationH, is.H)
+		if _, ok := k.byRows[[2]int{lo, hi}]; ok || lo == hi {
+			continue
+		}
+		q := p
+		q.StrideH, q.DilationH, q.PadTop, q.DepthMultiplier = 1, 1, lo, 1
+		// The expanded rows are the filter rows [lo, hi): a filter of
+		// hi rows whose first lo lie in the padding.
+		rows := Shape4{N: 1, H: hi - lo, W: is.W, C: os.C}
+		k.byRows[[2]int{lo, hi}] = NewDepthwiseQ(target, &q, k.r, rows, k.fShape, Shape4{N: 1, H: 1, W: os.W, C: os.C}, k.filter, k.bias)
+	}
+}
+
+// ScratchLen is the length of the buffer Run needs: for depth multipliers
+// above 1 on a SIMD target, the input rows of one output row with every
+// channel repeated dm times; otherwise 0.
+func (k *DepthwiseQ[T]) ScratchLen() int {
+	if k.byRows == nil {
+		return 0
+	}
+	return k.fShape.H * k.inShape.W * k.outShape.C
+}
+
+// runExpanded is Run for depth multipliers above 1 on a SIMD target.
+func (k *DepthwiseQ[T]) runExpanded(in, out []T, y0, y1 int, scratch []T) {
+	p, is, os := &k.p, k.inShape, k.outShape
+	dm, rowIn, rowOut := p.DepthMultiplier, is.W*is.C, os.W*os.C
+	scratch = scratch[:k.ScratchLen()]
+	for row := y0; row < y1; row++ {
+		b, oy := row/os.H, row%os.H
+		iy0 := oy*p.StrideH - p.PadTop
+		lo, hi := tapRange(iy0, k.fShape.H, p.DilationH, is.H)
+		dst := out[row*rowOut : (row+1)*rowOut]
+		if lo == hi {
+			// No filter row inside the input: the bias alone.
+			DepthwiseConvQ(p, k.r, is, in, k.fShape, k.filter, k.bias, os, out, row, row+1)
+			continue
+		}
+		for ky := lo; ky < hi; ky++ {
+			src := in[((b*is.H+iy0+ky*p.DilationH)*is.W)*is.C:][:rowIn]
+			e := scratch[(ky-lo)*rowIn*dm:][:rowIn*dm]
+			for i, v := range src {
+				for m := range dm {
+					e[i*dm+m] = v
+				}
+			}
+		}
+		k.byRows[[2]int{lo, hi}].Run(scratch[:(hi-lo)*rowIn*dm], dst, 0, 1, nil)
+	}
+}
+
 // Run computes output rows [y0, y1) of the flattened N·outH rows, exactly
-// as DepthwiseConvQ does. It allocates nothing; disjoint row ranges may run
-// concurrently.
-func (k *DepthwiseQ[T]) Run(in, out []T, y0, y1 int) {
+// as DepthwiseConvQ does, using scratch (ScratchLen elements, one buffer
+// per concurrent caller; nil when ScratchLen is 0). It allocates nothing;
+// disjoint row ranges may run concurrently.
+func (k *DepthwiseQ[T]) Run(in, out []T, y0, y1 int, scratch []T) {
+	if k.byRows != nil {
+		k.runExpanded(in, out, y0, y1, scratch)
+		return
+	}
 	if k.isa == dwNone {
 		DepthwiseConvQ(&k.p, k.r, k.inShape, in, k.fShape, k.filter, k.bias, k.outShape, out, y0, y1)
 		return

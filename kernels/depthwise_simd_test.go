@@ -53,7 +53,7 @@ func randDepthwiseGeometry(rng *rand.Rand) depthwiseGeometry {
 	case 2:
 		g.kh, g.kw = 3, 1
 	case 3:
-		g.dm = 2
+		g.dm = 2 + rng.IntN(3) // 2 to 4
 	}
 	return g
 }
@@ -127,7 +127,8 @@ func (c *depthwiseCase[T]) prepare(target string) *DepthwiseQ[T] {
 // run computes the case with a DepthwiseQ of target over all rows.
 func (c *depthwiseCase[T]) run(target string) []T {
 	out := make([]T, c.outShape.Size())
-	c.prepare(target).Run(c.in, out, 0, c.rows())
+	k := c.prepare(target)
+	k.Run(c.in, out, 0, c.rows(), make([]T, k.ScratchLen()))
 	return out
 }
 
@@ -174,7 +175,7 @@ func TestDepthwiseQByHand(t *testing.T) {
 	want := map[[2]int]uint8{{1, 1}: 3, {2, 2}: 3, {0, 0}: 4, {0, 3}: 12}
 	for _, target := range Targets() {
 		out := make([]uint8, shape.Size())
-		NewDepthwiseQ(target, p, r, shape, Shape4{N: 1, H: 3, W: 3, C: channels}, shape, filter, bias).Run(in, out, 0, 4)
+		NewDepthwiseQ(target, p, r, shape, Shape4{N: 1, H: 3, W: 3, C: channels}, shape, filter, bias).Run(in, out, 0, 4, nil)
 		for at, v := range want {
 			for c := range channels {
 				assert.Equal(t, v, out[(at[0]*4+at[1])*channels+c], "%s pixel %v channel %d", target, at, c)
@@ -197,7 +198,7 @@ func TestDepthwiseQSaturatingMultiply(t *testing.T) {
 	for _, target := range Targets() {
 		out := make([]uint8, 2)
 		NewDepthwiseQ(target, p, r, Shape4{1, 3, 3, 2}, Shape4{1, 3, 3, 2}, Shape4{1, 1, 1, 2}, make([]uint8, 18), bias).
-			Run(make([]uint8, 18), out, 0, 1)
+			Run(make([]uint8, 18), out, 0, 1, nil)
 		assert.Equal(t, []uint8{255, 2}, out, target)
 	}
 }
@@ -217,11 +218,12 @@ func testDepthwiseQPrepared[T int8 | uint8](t *testing.T, seed uint64) {
 
 			// Row sub-ranges, run in a shuffled order, give the same output.
 			k := c.prepare(target)
+			scratch := make([]T, k.ScratchLen())
 			split := make([]T, len(want))
 			ranges := convSplits(rng, c.rows())
 			rng.Shuffle(len(ranges), func(i, j int) { ranges[i], ranges[j] = ranges[j], ranges[i] })
 			for _, rg := range ranges {
-				k.Run(c.in, split, rg[0], rg[1])
+				k.Run(c.in, split, rg[0], rg[1], scratch)
 			}
 			require.Equal(t, want, split, name+" in sub-ranges")
 		}
@@ -277,14 +279,15 @@ func TestDepthwiseQExtremes(t *testing.T) {
 func TestDepthwiseQAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 7))
 	c := randDepthwiseCase[uint8](rng, depthwiseGeometry{batch: 1, h: 9, w: 11, c: 37, kh: 3, kw: 3, stride: 1, dilation: 1, dm: 1, same: true})
-	d := randDepthwiseCase[int8](rng, depthwiseGeometry{batch: 2, h: 8, w: 8, c: 20, kh: 3, kw: 3, stride: 2, dilation: 1, dm: 1, same: true})
+	d := randDepthwiseCase[int8](rng, depthwiseGeometry{batch: 2, h: 8, w: 8, c: 20, kh: 3, kw: 3, stride: 2, dilation: 1, dm: 3, same: true})
 	for _, target := range Targets() {
 		k := c.prepare(target)
 		out := make([]uint8, c.outShape.Size())
-		assert.Zero(t, testing.AllocsPerRun(10, func() { k.Run(c.in, out, 0, c.rows()) }), target)
+		assert.Zero(t, testing.AllocsPerRun(10, func() { k.Run(c.in, out, 0, c.rows(), nil) }), target)
 		l := d.prepare(target)
 		outS := make([]int8, d.outShape.Size())
-		assert.Zero(t, testing.AllocsPerRun(10, func() { l.Run(d.in, outS, 0, d.rows()) }), target)
+		scratch := make([]int8, l.ScratchLen())
+		assert.Zero(t, testing.AllocsPerRun(10, func() { l.Run(d.in, outS, 0, d.rows(), scratch) }), target)
 	}
 }
 
@@ -336,7 +339,7 @@ func benchDepthwiseQ(b *testing.B, target string, h, w, channels, stride int) {
 	k := c.prepare(target)
 	out := make([]uint8, c.outShape.Size())
 	for b.Loop() {
-		k.Run(c.in, out, 0, c.rows())
+		k.Run(c.in, out, 0, c.rows(), nil)
 	}
 	reportGMACs(b, float64(c.outShape.Size()*9))
 }

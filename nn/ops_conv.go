@@ -240,7 +240,8 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 	}
 	if depthwise && b.g.it.target != kernels.Generic {
 		k := kernels.NewDepthwiseQ(b.g.it.target, p, r, is, fs, os, w, biasData)
-		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
+		scratch := perWorker[T](b, k.ScratchLen())
+		run := func(worker, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi, scratch[worker]) }
 		return &op{rows: os.N * os.H, runRows: run, macs: macs}, nil
 	}
 	if !depthwise && b.g.it.target != kernels.Generic {
