@@ -1,7 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
-#include "fp16_arm64.h"
+#include "neon_arm64.h"
 
 // The fp16 depthwise kernel: one output pixel's sums, 32 channels (four
 // independent accumulators of eight halves, so that consecutive taps'

@@ -1,7 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
-#include "fp16_arm64.h"
+#include "neon_arm64.h"
 
 // The float16 GEMM micro-kernels of the fp16 target: 16 output channels
 // (two registers of eight halves) per packed group of half weights. The

@@ -1,7 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
-#include "fp16_arm64.h"
+#include "neon_arm64.h"
 
 // func widenHalvesNeon(dst *float32, src *Half, n int)
 TEXT ·widenHalvesNeon(SB), NOSPLIT, $0-24

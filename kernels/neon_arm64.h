@@ -2,8 +2,10 @@
 // does not know, written once here for every *_arm64.s file of the package.
 // Each macro takes register numbers (d for Vd, n for Vn, m for Vm) and, for
 // the by-element forms, a lane index, and emits the instruction as a WORD.
-// The base words come from the Arm ARM and match llvm-mc -show-encoding;
-// the kernels' bit-exact tests under qemu exercise every macro. To read the
+// The base words come from the Arm ARM; TestNeonEncodings assembles every
+// macro with the GNU assembler (aarch64-linux-gnu-as) over a spread of
+// registers, lanes and shifts and compares the words, and the kernels'
+// bit-exact tests under qemu exercise them. To read the
 // assembled words back:
 //
 //	GOARCH=arm64 go test -c -o /tmp/k.test ./kernels
@@ -94,3 +96,37 @@
 // bytes of int16 lanes.
 #define UZP1_8H(d, n, m) WORD $(0x4E401800 | ((m)<<16) | ((n)<<5) | (d))
 #define UZP1_16B(d, n, m) WORD $(0x4E001800 | ((m)<<16) | ((n)<<5) | (d))
+
+// The half-precision forms, for the fp16 target, and the float32 vector
+// arithmetic its kernels fuse.
+
+// FCVTL Vd.4S, Vn.4H: the low four halves of n, widened exactly.
+#define FCVTL_4S(d, n) WORD $(0x0E217800 | ((n)<<5) | (d))
+
+// FCVTL2 Vd.4S, Vn.8H: the high four halves of n, widened exactly.
+#define FCVTL2_4S(d, n) WORD $(0x4E217800 | ((n)<<5) | (d))
+
+// FCVTN Vd.4H, Vn.4S: the four floats of n, rounded to halves (to nearest,
+// ties to even) into the low half of d, whose high half is zeroed.
+#define FCVTN_4H(d, n) WORD $(0x0E216800 | ((n)<<5) | (d))
+
+// FCVTN2 Vd.8H, Vn.4S: FCVTN_4H into the high half of d, keeping the low.
+#define FCVTN2_8H(d, n) WORD $(0x4E216800 | ((n)<<5) | (d))
+
+// FMLA Vd.8H, Vn.8H, Vm.H[i]: each half lane of d gains n·m[i], fused
+// (one rounding, to half). m must be V0..V15.
+#define FMLA_8H_LANE(d, n, m, i) WORD $(0x4F001000 | (((i)>>2)<<11) | ((((i)>>1)&1)<<21) | (((i)&1)<<20) | ((m)<<16) | ((n)<<5) | (d))
+
+// FMLA Vd.8H, Vn.8H, Vm.8H: each half lane of d gains n·m, fused.
+#define FMLA_8H(d, n, m) WORD $(0x4E400C00 | ((m)<<16) | ((n)<<5) | (d))
+
+// FADD Vd.4S, Vn.4S, Vm.4S: d = n + m, four floats.
+#define FADD_4S(d, n, m) WORD $(0x4E20D400 | ((m)<<16) | ((n)<<5) | (d))
+
+// FMAX Vd.4S, Vn.4S, Vm.4S: the larger of n and m per lane, NaN if either
+// is NaN, +0 from zeros of both signs (Go's max).
+#define FMAX_4S(d, n, m) WORD $(0x4E20F400 | ((m)<<16) | ((n)<<5) | (d))
+
+// FMIN Vd.4S, Vn.4S, Vm.4S: the smaller of n and m per lane, NaN if either
+// is NaN, −0 from zeros of both signs (Go's min).
+#define FMIN_4S(d, n, m) WORD $(0x4EA0F400 | ((m)<<16) | ((n)<<5) | (d))
