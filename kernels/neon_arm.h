@@ -3,7 +3,8 @@
 // is a WORD computed here, once, from its register numbers: q is a Q
 // register 0-15, d a D register 0-31 (Qn is D2n and D2n+1), r a core
 // register 0-12. Each macro's comment gives the instruction in GNU syntax;
-// the opcodes were checked against arm-linux-gnueabihf-as and objdump.
+// TestNeonArmEncodings expands every instruction macro with the C
+// preprocessor and compares the word with arm-linux-gnueabihf-as's.
 
 // Register fields. A D register's number is split into four low bits and a
 // fifth high bit at a position that depends on the operand.

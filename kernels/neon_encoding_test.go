@@ -78,6 +78,10 @@ func evalWord(t *testing.T, e ast.Expr, args map[string]uint64) uint64 {
 			return x >> y
 		case token.SUB:
 			return x - y
+		case token.ADD:
+			return x + y
+		case token.MUL:
+			return x * y
 		}
 	}
 	require.Failf(t, "unsupported expression", "%T", e)
@@ -176,10 +180,21 @@ func TestNeonEncodings(t *testing.T) {
 			}
 		}
 	}
+	words := assembleWords(t, as, objdump, src.String(), "-march=armv8.2-a+fp16+dotprod")
+	require.Len(t, words, len(instances))
+	for k, in := range instances {
+		require.Equal(t, fmt.Sprintf("%08x", words[k]), fmt.Sprintf("%08x", in.want), in.macro)
+	}
+}
+
+// assembleWords assembles src with the GNU assembler as (flags added) and
+// returns the instruction words objdump reads back, in order.
+func assembleWords(t *testing.T, as, objdump, src string, flags ...string) []uint64 {
+	t.Helper()
 	dir := t.TempDir()
 	asm, obj := filepath.Join(dir, "neon.s"), filepath.Join(dir, "neon.o")
-	require.NoError(t, os.WriteFile(asm, []byte(src.String()), 0o644))
-	out, err := exec.Command(as, "-march=armv8.2-a+fp16+dotprod", "-o", obj, asm).CombinedOutput()
+	require.NoError(t, os.WriteFile(asm, []byte(src), 0o644))
+	out, err := exec.Command(as, append(flags, "-o", obj, asm)...).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	out, err = exec.Command(objdump, "-d", obj).Output()
 	require.NoError(t, err)
@@ -193,8 +208,5 @@ func TestNeonEncodings(t *testing.T) {
 			words = append(words, w)
 		}
 	}
-	require.Len(t, words, len(instances))
-	for k, in := range instances {
-		require.Equal(t, fmt.Sprintf("%08x", words[k]), fmt.Sprintf("%08x", in.want), in.macro)
-	}
+	return words
 }
