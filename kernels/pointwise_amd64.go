@@ -90,7 +90,7 @@ func (k *PointwiseQ[T]) runPacked(in, out []T, p0, p1 int) bool {
 // packVNNI packs k's filter, bias and requantization constants for the
 // VNNI micro-kernels.
 func (k *PointwiseQ[T]) packVNNI() {
-	r, inDepth, outDepth, filter, bias := k.r, k.inDepth, k.outDepth, k.filter, k.bias
+	r, inDepth, outDepth, filter := k.r, k.inDepth, k.outDepth, k.filter
 	k.packing = packVNNI
 	k.pixelFactor = r.FilterOffset + 128
 	if k.signedActs {
@@ -109,10 +109,7 @@ func (k *PointwiseQ[T]) packVNNI() {
 			sum += int32(v)
 			k.packed[base+i/4*step+i%4] = byte(v) ^ 0x80
 		}
-		cb := r.InputOffset*sum + int32(inDepth)*r.InputOffset*r.FilterOffset
-		if bias != nil {
-			cb += bias[oc]
-		}
+		cb := k.foldedBias(oc, sum+int32(inDepth)*r.FilterOffset)
 		fillRequantColumn(k.table, groupChannels, oc, k.r, cb)
 	}
 }
@@ -134,10 +131,7 @@ func (k *PointwiseQ[T]) packAVX2() {
 			sum += w
 			k.packed16[base+i/4*avx2GroupStep+i%4/2*32+i%2] = int16(w)
 		}
-		cb := r.InputOffset * sum
-		if k.bias != nil {
-			cb += k.bias[oc]
-		}
+		cb := k.foldedBias(oc, sum)
 		fillRequantColumn(k.table, avx2Group, oc, k.r, cb)
 	}
 }
@@ -343,10 +337,7 @@ func (k *PointwiseQ[T]) packAVXVNNI() {
 			sum += int32(v)
 			k.packed[base+i/4*avxVNNIGroupBytes+i%4] = byte(v) ^ 0x80
 		}
-		cb := r.InputOffset*sum + int32(inDepth)*r.InputOffset*r.FilterOffset
-		if k.bias != nil {
-			cb += k.bias[oc]
-		}
+		cb := k.foldedBias(oc, sum+int32(inDepth)*r.FilterOffset)
 		fillRequantColumn(k.table, avx2Group, oc, r, cb)
 	}
 }

@@ -46,11 +46,7 @@ func (k *PointwiseQ[T]) pack(target string) {
 			sum += w
 			k.packed16[base+i/4*neonGroupStep+i%4*neonGroup] = int16(w)
 		}
-		channelBias := r.InputOffset * sum
-		if k.bias != nil {
-			channelBias += k.bias[oc]
-		}
-		fillRequantColumn(k.table, neonGroup, oc, r, channelBias)
+		fillRequantColumn(k.table, neonGroup, oc, r, k.foldedBias(oc, sum))
 	}
 }
 

@@ -91,10 +91,7 @@ func (k *PointwiseQ[T]) packNeon() {
 			sum += w
 			k.packed16[base+i/4*armGroupStep+i%4*armGroup] = int16(w)
 		}
-		cb := r.InputOffset * sum
-		if k.bias != nil {
-			cb += k.bias[oc]
-		}
+		cb := k.foldedBias(oc, sum)
 		k.fillArmColumn(oc, cb)
 	}
 }
@@ -114,10 +111,7 @@ func (k *PointwiseQ[T]) packDot() {
 			sum += int32(v)
 			k.packed[base+i/4*armGroupStep+i%4] = byte(v)
 		}
-		cb := r.InputOffset*sum + int32(inDepth)*r.InputOffset*r.FilterOffset
-		if k.bias != nil {
-			cb += k.bias[oc]
-		}
+		cb := k.foldedBias(oc, sum+int32(inDepth)*r.FilterOffset)
 		k.fillArmColumn(oc, cb)
 	}
 }

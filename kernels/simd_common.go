@@ -45,3 +45,15 @@ func (k *PointwiseQ[T]) safeEnd(n int) int {
 	}
 	return (n-padded)/k.inDepth + 1
 }
+
+// foldedBias returns the constant term the packed kernels start output
+// channel oc from: its bias (0 without one) plus InputOffset·Σ(w +
+// FilterOffset) over its weights, given that sum. These are the zero-point
+// terms that do not depend on the pixel, in wrapping int32 arithmetic.
+func (k *PointwiseQ[T]) foldedBias(oc int, offsetWeightSum int32) int32 {
+	b := k.r.InputOffset * offsetWeightSum
+	if k.bias != nil {
+		b += k.bias[oc]
+	}
+	return b
+}
