@@ -2,6 +2,7 @@ package models
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"image"
 	"slices"
@@ -50,18 +51,20 @@ func NewClassifier(m *tflite.Model, opts *Options) (*Classifier, error) {
 }
 
 // Classify returns the top classes of img, highest score first: at most
-// Options.MaxResults (all when 0), none below Options.MinScore.
-func (c *Classifier) Classify(img image.Image) ([]Class, error) {
-	return c.ClassifyInto(nil, img)
+// Options.MaxResults (all when 0), none below Options.MinScore. It gives up
+// between operators when ctx is done, returning ctx.Err().
+func (c *Classifier) Classify(ctx context.Context, img image.Image) ([]Class, error) {
+	return c.ClassifyInto(ctx, nil, img)
 }
 
-// ClassifyInto is Classify appending to dst[:0].
-func (c *Classifier) ClassifyInto(dst []Class, img image.Image) ([]Class, error) {
+// ClassifyInto is Classify appending to dst[:0], so that a caller reusing
+// dst allocates nothing in steady state.
+func (c *Classifier) ClassifyInto(ctx context.Context, dst []Class, img image.Image) ([]Class, error) {
 	dst = dst[:0]
 	if err := c.loader.load(c.it.Input(0), img); err != nil {
 		return dst, fmt.Errorf("classifier: %w", err)
 	}
-	if err := c.it.Invoke(); err != nil {
+	if err := c.it.InvokeContext(ctx); err != nil {
 		return dst, fmt.Errorf("classifier: %w", err)
 	}
 	for i := range c.order {

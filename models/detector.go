@@ -95,20 +95,15 @@ func (d *Detector) bindOutputs() error {
 	return nil
 }
 
-// Detect finds objects in img, sorted by score, highest first.
-func (d *Detector) Detect(img image.Image) ([]Detection, error) {
-	return d.DetectInto(nil, img)
+// Detect finds objects in img, sorted by score, highest first. It gives up
+// between operators when ctx is done, returning ctx.Err().
+func (d *Detector) Detect(ctx context.Context, img image.Image) ([]Detection, error) {
+	return d.DetectInto(ctx, nil, img)
 }
 
-// DetectInto is Detect that appends to dst[:0], so that a caller reusing
-// dst allocates nothing in steady state.
-func (d *Detector) DetectInto(dst []Detection, img image.Image) ([]Detection, error) {
-	return d.DetectContext(context.Background(), dst, img)
-}
-
-// DetectContext is DetectInto that gives up between operators when ctx is
-// done, returning ctx.Err().
-func (d *Detector) DetectContext(ctx context.Context, dst []Detection, img image.Image) ([]Detection, error) {
+// DetectInto is Detect appending to dst[:0], so that a caller reusing dst
+// allocates nothing in steady state.
+func (d *Detector) DetectInto(ctx context.Context, dst []Detection, img image.Image) ([]Detection, error) {
 	dst = dst[:0]
 	if err := d.loader.load(d.it.Input(0), img); err != nil {
 		return dst, fmt.Errorf("detector: %w", err)

@@ -34,7 +34,7 @@ func TestDetectorEmbedded(t *testing.T) {
 	defer det.Close()
 	assert.Equal(t, models.InputSpec{Width: 300, Height: 300, Channels: 3, Type: tflite.TypeUint8}, det.Input())
 	assert.Equal(t, "person", det.Labels()[0])
-	dets, err := det.Detect(decode(t, assets.DogsJPEG))
+	dets, err := det.Detect(context.Background(), decode(t, assets.DogsJPEG))
 	require.NoError(t, err)
 	require.Len(t, dets, 2)
 	for i, d := range dets {
@@ -54,10 +54,10 @@ func TestDetectIntoAllocatesNothing(t *testing.T) {
 	require.NoError(t, err)
 	defer det.Close()
 	img := decode(t, assets.DogsJPEG)
-	dst, err := det.DetectInto(nil, img)
+	dst, err := det.DetectInto(context.Background(), nil, img)
 	require.NoError(t, err)
 	allocs := testing.AllocsPerRun(3, func() {
-		dst, err = det.DetectInto(dst, img)
+		dst, err = det.DetectInto(context.Background(), dst, img)
 	})
 	require.NoError(t, err)
 	assert.Zero(t, allocs)
@@ -82,7 +82,7 @@ func TestDetectorPoolConcurrent(t *testing.T) {
 	defer lone.Close()
 	want := make([][]models.Detection, len(imgs))
 	for i, img := range imgs {
-		want[i], err = lone.Detect(img)
+		want[i], err = lone.Detect(context.Background(), img)
 		require.NoError(t, err)
 	}
 	pool, err := models.NewDetectorPool(m, nil, 3)

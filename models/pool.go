@@ -61,7 +61,7 @@ func (p *DetectorPool) DetectInto(ctx context.Context, dst []Detection, img imag
 		return dst[:0], ctx.Err()
 	}
 	defer func() { p.idle <- d }()
-	return d.DetectContext(ctx, dst, img)
+	return d.DetectInto(ctx, dst, img)
 }
 
 // Size is the number of detectors in the pool.

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"encoding/json"
 	"image"
 	"math"
@@ -101,7 +102,7 @@ func TestPublishedResults(t *testing.T) {
 func checkDetection(t *testing.T, m *tflite.Model, e published, img image.Image, opts *models.Options) {
 	det, err := models.NewDetector(m, opts)
 	require.NoError(t, err)
-	got, err := det.Detect(img)
+	got, err := det.Detect(context.Background(), img)
 	require.NoError(t, err)
 	b := img.Bounds()
 	for _, want := range e.Results {
@@ -133,7 +134,7 @@ func checkDetection(t *testing.T, m *tflite.Model, e published, img image.Image,
 func checkClassification(t *testing.T, m *tflite.Model, e published, img image.Image, opts *models.Options) {
 	cls, err := models.NewClassifier(m, opts)
 	require.NoError(t, err)
-	got, err := cls.Classify(img)
+	got, err := cls.Classify(context.Background(), img)
 	require.NoError(t, err)
 	k := 1
 	if e.Tolerance.WithinTopK != nil {

@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/tflite"
 )
 

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"unsafe"
 
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -18,7 +18,7 @@ type Options struct {
 	Threads int
 	// Subgraph selects the subgraph to run; 0 is the model's main graph.
 	Subgraph int
-	// Kernels names the kernel target (see kernels.Targets); empty means
+	// Kernels names the kernel target (one of KernelTargets); empty means
 	// the PERCEPT_KERNELS environment variable, else the best this CPU runs.
 	Kernels string
 	// Profile times every operator of every invocation (see
@@ -27,6 +27,11 @@ type Options struct {
 	// CPU time by operator.
 	Profile bool
 }
+
+// KernelTargets lists the kernel targets this build runs on this CPU, best
+// first: the names Options.Kernels accepts. "generic", the portable Go
+// reference, is always last.
+func KernelTargets() []string { return kernels.Targets() }
 
 // Interpreter runs one subgraph of a model. Build it once with New, then
 // fill its inputs and call Invoke as often as needed. It is not safe for

@@ -3,7 +3,7 @@ package nn
 import (
 	"math"
 
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/tflite"
 )
 

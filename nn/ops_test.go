@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/tflite"
 )
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/percept-robotics/percept/assets"
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )

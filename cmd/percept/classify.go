@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,7 +52,7 @@ func classifyCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		classes, err := cls.Classify(img)
+		classes, err := cls.Classify(context.Background(), img)
 		if err != nil {
 			return fmt.Errorf("%s: %w", in.name, err)
 		}

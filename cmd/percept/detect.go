@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -57,7 +58,7 @@ func detectCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		dets, err := det.Detect(img)
+		dets, err := det.Detect(context.Background(), img)
 		if err != nil {
 			return fmt.Errorf("%s: %w", in.name, err)
 		}

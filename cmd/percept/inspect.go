@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"io/fs"
 	"path/filepath"
 	"regexp"

@@ -76,7 +76,7 @@ func run(ctx context.Context, w io.Writer, spec, class string, frames int, budge
 			return err
 		}
 		frameCtx, cancel := context.WithTimeout(ctx, budget)
-		dets, err = det.DetectContext(frameCtx, dets, picture)
+		dets, err = det.DetectInto(frameCtx, dets, picture)
 		cancel()
 		cmd := command{Seq: f.Seq, Skipped: f.Dropped}
 		switch {

@@ -97,7 +97,7 @@ func reference(t *testing.T, img image.Image) []detectionJSON {
 	det, err := models.NewDetector(testModel(t), &models.Options{MinScore: minScore, Threads: 1})
 	require.NoError(t, err)
 	defer det.Close()
-	dets, err := det.Detect(img)
+	dets, err := det.Detect(context.Background(), img)
 	require.NoError(t, err)
 	out := make([]detectionJSON, len(dets))
 	for i, d := range dets {

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )

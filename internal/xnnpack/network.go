@@ -10,7 +10,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/percept-robotics/percept/kernels"
+	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/quant"
 	"github.com/percept-robotics/percept/tflite"
 )

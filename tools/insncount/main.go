@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"image"
@@ -46,7 +47,7 @@ func run(n int) error {
 	if err != nil {
 		return err
 	}
-	found, err := det.Detect(img)
+	found, err := det.Detect(context.Background(), img)
 	if err != nil {
 		return err
 	}

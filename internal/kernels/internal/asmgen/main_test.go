@@ -20,7 +20,7 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	for name, want := range generate() {
 		got, err := os.ReadFile(filepath.Join("..", "..", name))
 		require.NoError(t, err)
-		require.Equal(t, want, string(got), "%s is stale: run `go generate ./kernels`", name)
+		require.Equal(t, want, string(got), "%s is stale: run `go generate ./internal/kernels`", name)
 	}
 }
 

@@ -2,11 +2,11 @@
 // that exist in several variants: for uint8 activations against signed
 // weights and for int8 activations against unsigned ones, for several
 // tiles, and for instructions Go's assembler cannot spell. Each kernel is
-// described once here; `go generate ./kernels` rewrites the .s files, and
+// described once here; `go generate ./internal/kernels` rewrites the .s files, and
 // this command's test fails when a committed file differs from what it
 // writes.
 //
-// Usage (from the kernels directory):
+// Usage (from the internal/kernels directory):
 //
 //	go run ./internal/asmgen [-dir .]
 package main

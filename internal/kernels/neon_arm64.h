@@ -8,7 +8,7 @@
 // bit-exact tests under qemu exercise them. To read the
 // assembled words back:
 //
-//	GOARCH=arm64 go test -c -o /tmp/k.test ./kernels
+//	GOARCH=arm64 go test -c -o /tmp/k.test ./internal/kernels
 //	go tool objdump -s 'kernels\.(gemm|requant|sumRows|dw).*(Neon|Dot)' /tmp/k.test |
 //	  awk '{print $3}' | grep -E '^[0-9a-f]{8}$' |
 //	  sed -E 's/(..)(..)(..)(..)/0x\4,0x\3,0x\2,0x\1/' |
