@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-		"image"
+	"image"
 	"image/jpeg"
 	"image/png"
 	"strings"
