@@ -204,8 +204,15 @@ func (t AssociatedFileType) String() string {
 }
 
 // ReadMetadata parses the model's TFLite metadata, from the buffer of its
-// "TFLITE_METADATA" entry. It returns nil, nil when the model has none.
+// "TFLITE_METADATA" entry. It returns nil, nil when the model has none,
+// and an error wrapping ErrClosed after Close. The result is a copy,
+// independent of the Model.
 func (m *Model) ReadMetadata() (*ModelMetadata, error) {
+	release, err := m.Acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	for _, e := range m.Metadata {
 		if e.Name != MetadataName {
 			continue
@@ -362,8 +369,14 @@ const maxAssociatedFilesSize = 64 << 20
 // AssociatedFiles returns the files of the zip archive appended to the
 // model (label maps and the like), by name. It returns nil, nil when the
 // model has no archive. The contents are copies, independent of the Model;
-// together they may not exceed 64 MiB.
+// together they may not exceed 64 MiB. It returns an error wrapping
+// ErrClosed after Close.
 func (m *Model) AssociatedFiles() (map[string][]byte, error) {
+	release, err := m.Acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	zr, err := zip.NewReader(bytes.NewReader(m.raw), int64(len(m.raw)))
 	if errors.Is(err, zip.ErrFormat) {
 		return nil, nil

@@ -15,10 +15,16 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sync"
 )
 
 // Model is a parsed TFLite model.
+//
+// Ownership: a Model owns the memory it was parsed from (a memory map for
+// Open). Close releases the Model's own hold on it; every nn.Interpreter
+// built on the Model holds it too (see Acquire), so the memory is released
+// when the last of them is closed. Closing a Model while interpreters built
+// on it are still running is safe: they keep working until their own Close.
+// A Model is safe for concurrent use; its exported fields are read-only.
 type Model struct {
 	Version       uint32 // schema version, 3 for current files
 	Description   string
@@ -27,8 +33,8 @@ type Model struct {
 	Buffers       []Buffer
 	Metadata      []MetadataEntry
 
-	raw     []byte   // the whole file
-	mapping *mapping // the memory map behind raw, for models from Open
+	raw      []byte    // the whole file
+	lifetime *lifetime // the holds on raw; shared by copies of the Model
 }
 
 // OperatorCode names the operator that Operators with its index run.
@@ -116,22 +122,22 @@ type MetadataEntry struct {
 	Buffer uint32 // indexes Model.Buffers
 }
 
-// mapping is a memory map owned by a Model.
-type mapping struct {
-	once  sync.Once
-	unmap func() error
-	err   error
-}
-
 // Parse parses a TFLite model held in data. It does not copy: the Model's
 // buffers alias data, which must not change while the Model is in use.
+//
+// The file must carry the "TFL3" identifier at offset 4, as TFLite's own
+// verifier requires.
 func Parse(data []byte) (*Model, error) {
+	if len(data) < 8 || string(data[4:8]) != fileIdentifier {
+		return nil, errNotTFLite(data)
+	}
 	d := newDecoder(data)
 	root, ok := d.root("model")
 	if !ok {
 		return nil, fmt.Errorf("tflite: %w", d.take())
 	}
 	m := &Model{raw: data}
+	m.lifetime = &lifetime{model: m, holds: 1}
 	m.Version = d.uint32Field(root, 0, 0, "model version")
 	m.Description = d.stringField(root, 3, "model description")
 	if err := d.take(); err != nil {
@@ -173,23 +179,15 @@ func ReadFrom(r io.ReaderAt, size int64) (*Model, error) {
 	return Parse(data)
 }
 
-// Bytes returns the whole model file. It aliases the Model's memory.
-func (m *Model) Bytes() []byte { return m.raw }
+// fileIdentifier is the flatbuffer file identifier of TFLite models.
+const fileIdentifier = "TFL3"
 
-// Close releases the memory map of a model from Open; the Model and every
-// slice it handed out must not be used afterwards. It does nothing for
-// models from Parse or ReadFrom. Calling it again returns the first
-// result.
-func (m *Model) Close() error {
-	if m.mapping == nil {
-		return nil
+// errNotTFLite describes data that lacks the TFLite file identifier.
+func errNotTFLite(data []byte) error {
+	if len(data) < 8 {
+		return fmt.Errorf("tflite: not a TFLite model (no TFL3 identifier): %d bytes is too short", len(data))
 	}
-	mp := m.mapping
-	mp.once.Do(func() {
-		m.raw = nil
-		mp.err = mp.unmap()
-	})
-	return mp.err
+	return fmt.Errorf("tflite: not a TFLite model (no TFL3 identifier): bytes 4 to 8 are %q", data[4:8])
 }
 
 // readBuffers reads the buffer table of the model.

@@ -242,8 +242,11 @@ func TestParseRejectsBrokenStructure(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"empty", nil, "tflite: model: 0 bytes is too short for a flatbuffer"},
-		{"root outside", withWord(0, 0xffff), "tflite: model: table offset 65535 outside the"},
+		{"empty", nil, "tflite: not a TFLite model (no TFL3 identifier): 0 bytes is too short"},
+		{"short", good[:7], "tflite: not a TFLite model (no TFL3 identifier): 7 bytes is too short"},
+		{"no identifier", buildFlatbuffer(model, "TFL2"), `tflite: not a TFLite model (no TFL3 identifier): bytes 4 to 8 are "TFL2"`},
+		{"image", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "not a TFLite model (no TFL3 identifier)"},
+		{"root outside after the identifier", withWord(0, 0xffff), "tflite: model: table offset 65535 outside the"},
 		{"vtable outside", withWord(root, 0x7fffffff), "tflite: model: vtable offset"},
 		{"vtable after the end", withWord(root, 0x80000000), "tflite: model: vtable offset"},
 		{"truncated", good[:len(good)/2], "tflite: "},

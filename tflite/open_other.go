@@ -8,9 +8,12 @@ import (
 )
 
 // Open reads the model file at path into memory and parses it (this
-// platform has no memory maps through golang.org/x/sys/unix). Close does
-// nothing for such models.
+// platform has no memory maps through golang.org/x/sys/unix); the garbage
+// collector frees the memory once the Model and its interpreters are gone.
 func Open(path string) (*Model, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("tflite: %s: is a directory", path)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tflite: %w", err)

@@ -12,7 +12,8 @@ import (
 
 // Open memory-maps the model file at path read-only and parses it. The
 // weights are not copied: they stay in the page cache, shared with other
-// processes mapping the same file. Close the Model to unmap it.
+// processes mapping the same file. The map is unmapped when the Model and
+// every interpreter built on it are closed (see Model.Close).
 func Open(path string) (*Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -22,6 +23,9 @@ func Open(path string) (*Model, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("tflite: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("tflite: %s: is a directory", path)
 	}
 	size := st.Size()
 	if size == 0 {
@@ -39,6 +43,6 @@ func Open(path string) (*Model, error) {
 		_ = unix.Munmap(data)
 		return nil, fmt.Errorf("%w (in %s)", err, path)
 	}
-	m.mapping = &mapping{unmap: func() error { return unix.Munmap(data) }}
+	m.lifetime.unmap = func() error { return unix.Munmap(data) }
 	return m, nil
 }

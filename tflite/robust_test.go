@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -115,8 +116,10 @@ func TestCorruptRealModelsNeverPanic(t *testing.T) {
 		}
 
 		// Bit flips in the flatbuffer structure and the metadata, 1 to 4
-		// at a time, on a copy.
-		offsets := structureOffsets(m, data)
+		// at a time, on a copy. The file identifier is left alone: Parse
+		// rejects a file without it before reading anything else, and the
+		// flips are there to reach the deeper checks.
+		offsets := slices.DeleteFunc(structureOffsets(m, data), func(at int) bool { return at >= 4 && at < 8 })
 		mutated := make([]byte, len(data))
 		for trial := range 150 {
 			copy(mutated, data)
