@@ -32,6 +32,10 @@ type Frame struct {
 	Time          time.Time // when the frame was captured
 	Seq           uint64    // the source's frame number, from 0
 	Dropped       uint64    // frames lost to a slow consumer since the previous frame
+	// MaxPixels is the largest image Image decodes from an MJPEG frame
+	// (0: DefaultMaxPixels): a frame whose JPEG header declares more is
+	// refused before decoding. Sources set it from Options.MaxPixels.
+	MaxPixels int
 }
 
 // Source yields frames. A Source is used by one goroutine at a time.

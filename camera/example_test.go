@@ -26,8 +26,9 @@ func Example() {
 	var converted camera.FrameImage // reused from frame to frame
 	for range 3 {
 		frame, err := latest.Next(ctx)
-		if errors.Is(err, camera.ErrReconnecting) {
-			continue // a camera wrapped in Reconnecting is coming back
+		if errors.Is(err, camera.ErrReconnecting) || errors.Is(err, camera.ErrSkipped) {
+			log.Print(err) // a camera coming back, or a dir: source passing over a bad file
+			continue
 		}
 		if err != nil {
 			log.Fatal(err)

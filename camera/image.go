@@ -2,10 +2,13 @@ package camera
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
+
+	"github.com/percept-robotics/percept/internal/imagedecode"
 )
 
 // FrameImage holds the reusable buffers Frame.Image converts into. The zero
@@ -24,7 +27,8 @@ type FrameImage struct {
 //	Gray  → *image.Gray viewing the frame's own bytes (no copy)
 //	YUYV  → *image.YCbCr 4:2:2, de-interleaved into dst's reused planes
 //	MJPEG → the image/jpeg decoder's result (usually *image.YCbCr); this
-//	        allocates a new image on every call
+//	        allocates a new image on every call, after checking that the
+//	        JPEG header declares at most f.MaxPixels pixels
 //
 // The result is valid until the next call with the same dst, and for Gray
 // until the source's next frame. A nil dst allocates fresh buffers.
@@ -37,12 +41,7 @@ func (f *Frame) Image(dst *FrameImage) (image.Image, error) {
 		if len(f.Data) == 0 {
 			return nil, errors.New("camera: empty MJPEG frame")
 		}
-		dst.reader.Reset(f.Data)
-		img, err := jpeg.Decode(&dst.reader)
-		if err != nil {
-			return nil, fmt.Errorf("camera: decoding MJPEG frame %d: %w", f.Seq, err)
-		}
-		return img, nil
+		return f.decodeJPEG(&dst.reader)
 	}
 	bytesPerPixel, err := f.Format.bytesPerPixel()
 	if err != nil {
@@ -64,6 +63,28 @@ func (f *Frame) Image(dst *FrameImage) (image.Image, error) {
 	default: // YUYV, the only format left that bytesPerPixel accepts
 		return f.yuyvToYCbCr(&dst.ycbcr), nil
 	}
+}
+
+// decodeJPEG decodes an MJPEG frame through reader after checking the size
+// its header declares against the frame's pixel budget.
+func (f *Frame) decodeJPEG(reader *bytes.Reader) (image.Image, error) {
+	if f.MaxPixels < 0 {
+		return nil, fmt.Errorf("camera: MJPEG frame %d: negative MaxPixels %d", f.Seq, f.MaxPixels)
+	}
+	reader.Reset(f.Data)
+	cfg, err := jpeg.DecodeConfig(reader)
+	if err != nil {
+		return nil, fmt.Errorf("camera: MJPEG frame %d: %w", f.Seq, err)
+	}
+	if err := imagedecode.Check("jpeg", cfg.Width, cfg.Height, cmp.Or(f.MaxPixels, DefaultMaxPixels)); err != nil {
+		return nil, fmt.Errorf("camera: MJPEG frame %d: %w", f.Seq, err)
+	}
+	reader.Reset(f.Data)
+	img, err := jpeg.Decode(reader)
+	if err != nil {
+		return nil, fmt.Errorf("camera: decoding MJPEG frame %d: %w", f.Seq, err)
+	}
+	return img, nil
 }
 
 // bytesPerPixel is the packed size of one pixel of an uncompressed format.

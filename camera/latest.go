@@ -15,8 +15,18 @@ import (
 // frames replaced before the consumer saw them (plus any src reported).
 //
 // Errors from src end the stream after the frames already read, except
-// ErrReconnecting (see Reconnecting), which is passed on once while reading
-// continues. Close stops the goroutine, waits for it and closes src.
+// reports that src goes on, errors wrapping ErrReconnecting (see
+// Reconnecting) or ErrSkipped (a dir: source passing over a bad file),
+// which are passed on in order, each once, while reading continues (up to
+// maxNotices undelivered ones are kept). Close stops the goroutine, waits
+// for it and closes src.
+//
+// Latest is for live sources, whose frames come at the camera's pace
+// whether or not they are read. Over a source that yields frames as fast
+// as they are read, such as an unpaced file: or dir: source (Options.Rate
+// 0), it reads and discards frames for as long as the consumer works on
+// one: a slow consumer sees only a few images of a directory. Read such a
+// source directly, without Latest, to see every image.
 func Latest(src Source) Source {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &latest{
@@ -34,6 +44,10 @@ func Latest(src Source) Source {
 
 const noSlot = -1
 
+// maxNotices bounds the source's news (reconnections, skipped files)
+// waiting for a consumer that does not call Next; later news is dropped.
+const maxNotices = 256
+
 type latest struct {
 	src     Source
 	cancel  context.CancelFunc
@@ -46,7 +60,7 @@ type latest struct {
 	slots      [3]Frame
 	ready      int   // slot of the newest unseen frame, or noSlot
 	held       int   // slot last returned to the consumer, or noSlot
-	transient  error // ErrReconnecting news not yet delivered
+	notices    []error // ErrReconnecting and ErrSkipped news not yet delivered
 	terminal   error // why the reader stopped
 	closed     bool
 	closeError error
@@ -62,8 +76,10 @@ func (l *latest) read(ctx context.Context) {
 				return // Close cancelled the read
 			}
 			l.mu.Lock()
-			if errors.Is(err, ErrReconnecting) {
-				l.transient = err
+			if errors.Is(err, ErrReconnecting) || errors.Is(err, ErrSkipped) {
+				if len(l.notices) < maxNotices {
+					l.notices = append(l.notices, err)
+				}
 				l.mu.Unlock()
 				l.notify()
 				continue
@@ -128,8 +144,9 @@ func (l *latest) Next(ctx context.Context) (*Frame, error) {
 			l.mu.Unlock()
 			return frame, nil
 		}
-		if err := l.transient; err != nil {
-			l.transient = nil
+		if len(l.notices) > 0 {
+			err := l.notices[0]
+			l.notices = l.notices[1:]
 			l.mu.Unlock()
 			return nil, err
 		}

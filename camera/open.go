@@ -22,9 +22,27 @@ type Options struct {
 	// returning io.EOF.
 	Loop bool
 	// Rate paces file:, dir: and test: sources to this many frames per
-	// second (0 = as fast as they are read).
+	// second (0 = as fast as they are read). An unpaced file: or dir:
+	// source yields a new image as soon as the previous one is read, so
+	// behind Latest (which keeps only the newest frame) most images of a
+	// directory are decoded and dropped unseen by a slower consumer: read
+	// such a source directly to see every image, or pace it at a rate the
+	// consumer keeps up with.
 	Rate float64
+	// MaxPixels is the largest image, in pixels, that file: and dir:
+	// sources decode and that Frame.Image decodes from an MJPEG camera's
+	// frames (0: DefaultMaxPixels). The image header is checked first, so
+	// a small file that declares a huge image is refused before its pixels
+	// are allocated. A file: source over the limit fails at Open; a dir:
+	// source skips the file (see ErrSkipped).
+	MaxPixels int
 }
+
+// DefaultMaxPixels is the pixel budget of Options.MaxPixels when it is
+// zero: 50 megapixels, above any camera or phone photo, far below the
+// gigapixels a decompression bomb declares (an RGBA image of 50 MP takes
+// 200 MB).
+const DefaultMaxPixels = 50_000_000
 
 // Default test pattern and camera frame size.
 const (
@@ -50,7 +68,18 @@ func (o Options) size() (width, height int, err error) {
 	return width, height, nil
 }
 
+// maxPixels is the pixel budget o asks for.
+func (o Options) maxPixels() int {
+	if o.MaxPixels == 0 {
+		return DefaultMaxPixels
+	}
+	return o.MaxPixels
+}
+
 func (o Options) validate() error {
+	if o.MaxPixels < 0 {
+		return fmt.Errorf("camera: negative MaxPixels %d", o.MaxPixels)
+	}
 	if o.Rate < 0 {
 		return fmt.Errorf("camera: negative Rate %g", o.Rate)
 	}

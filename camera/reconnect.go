@@ -26,7 +26,8 @@ const (
 )
 
 // Reconnecting returns a source that opens its frames with open and, when
-// that source fails with anything but io.EOF, closes it and reopens it with
+// that source fails with anything but io.EOF or ErrSkipped (which are
+// passed on as they are), closes it and reopens it with
 // exponential back-off. Next reports each outage once as an error wrapping
 // ErrReconnecting, then keeps blocking through the back-off waits and
 // reopening attempts (which ctx interrupts) until frames resume. The first
@@ -78,8 +79,8 @@ func (r *reconnecting) Next(ctx context.Context) (*Frame, error) {
 			r.announced = false
 			r.delay = 0
 			return frame, nil
-		case errors.Is(err, io.EOF), ctx.Err() != nil:
-			return nil, err
+		case errors.Is(err, io.EOF), errors.Is(err, ErrSkipped), ctx.Err() != nil:
+			return nil, err // the end, news of a skipped file, or the caller's own cancellation
 		}
 		// Closing a broken source may fail too; the failure that matters
 		// is the one being reported.

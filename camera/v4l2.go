@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/percept-robotics/percept/internal/imagedecode"
 )
 
 // The V4L2 user API of <linux/videodev2.h>, in Go. Every struct below has
@@ -300,13 +302,15 @@ func (s *v4l2Source) negotiateFormat(opts Options) error {
 			offered = format.pix.pixelFormat
 			continue
 		}
-		return s.acceptFormat(want, format.pix)
+		return s.acceptFormat(want, format.pix, opts.maxPixels())
 	}
 	return s.errorf("offers neither YUYV nor MJPEG (it chose %q)", fourccString(offered))
 }
 
-// acceptFormat checks the granted format and records it in s.frame.
-func (s *v4l2Source) acceptFormat(format PixelFormat, pix v4l2PixFormat) error {
+// acceptFormat checks the granted format and records it in s.frame. A
+// size over maxPixels is refused, and frames carry maxPixels so that
+// Frame.Image checks each MJPEG frame's own header against it.
+func (s *v4l2Source) acceptFormat(format PixelFormat, pix v4l2PixFormat, maxPixels int) error {
 	if pix.width == 0 || pix.height == 0 || pix.width > maxDimension || pix.height > maxDimension {
 		return s.errorf("driver granted frame size %d×%d", pix.width, pix.height)
 	}
@@ -321,7 +325,10 @@ func (s *v4l2Source) acceptFormat(format PixelFormat, pix v4l2PixFormat) error {
 			return s.errorf("driver granted YUYV stride %d for width %d", stride, width)
 		}
 	}
-	s.frame = Frame{Width: width, Height: height, Stride: stride, Format: format}
+	if err := imagedecode.Check(format.String(), width, height, maxPixels); err != nil {
+		return s.errorf("driver granted a frame size over the pixel budget: %w", err)
+	}
+	s.frame = Frame{Width: width, Height: height, Stride: stride, Format: format, MaxPixels: maxPixels}
 	return nil
 }
 

@@ -428,3 +428,32 @@ func TestOpenV4L2OnRealFiles(t *testing.T) {
 	_, err = Open("camera:987", Options{})
 	assert.ErrorContains(t, err, "/dev/video987")
 }
+
+func TestV4L2MJPEGFramesCarryThePixelBudget(t *testing.T) {
+	dev := newFakeDevice(t, jpegDeclaring(t, bombSide, bombSide), jpegDeclaring(t, 16, 8))
+	src, err := startV4L2(dev, "/dev/fake", Options{Format: MJPEG, MaxPixels: 100})
+	require.NoError(t, err)
+	defer src.Close()
+	f, err := src.Next(context.Background())
+	require.NoError(t, err, "the source delivers the frame; its conversion checks it")
+	assert.Equal(t, 100, f.MaxPixels)
+	_, err = f.Image(nil)
+	requireTooLarge(t, err, bombSide, bombSide, 100)
+
+	f, err = src.Next(context.Background())
+	require.NoError(t, err)
+	_, err = f.Image(nil)
+	var tooLarge *ImageTooLargeError
+	require.ErrorAs(t, err, &tooLarge, "16×8 is over Options.MaxPixels 100")
+	assert.Equal(t, 100, tooLarge.MaxPixels)
+}
+
+func TestV4L2RefusesAGrantedSizeOverThePixelBudget(t *testing.T) {
+	dev := newFakeDevice(t)
+	_, err := startV4L2(dev, "/dev/fake", Options{MaxPixels: 7})
+	var tooLarge *ImageTooLargeError
+	require.ErrorAs(t, err, &tooLarge, "the fake grants 4×2 = 8 pixels")
+	assert.Equal(t, 4, tooLarge.Width)
+	assert.Equal(t, 2, tooLarge.Height)
+	assert.True(t, dev.closed, "the device is released")
+}
