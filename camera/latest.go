@@ -58,10 +58,10 @@ type latest struct {
 
 	mu         sync.Mutex
 	slots      [3]Frame
-	ready      int   // slot of the newest unseen frame, or noSlot
-	held       int   // slot last returned to the consumer, or noSlot
+	ready      int     // slot of the newest unseen frame, or noSlot
+	held       int     // slot last returned to the consumer, or noSlot
 	notices    []error // ErrReconnecting and ErrSkipped news not yet delivered
-	terminal   error // why the reader stopped
+	terminal   error   // why the reader stopped
 	closed     bool
 	closeError error
 }
