@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"slices"
+	"strings"
 
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
@@ -13,46 +14,99 @@ import (
 
 // Class is one classification result.
 type Class struct {
-	Index int     `json:"index"` // class index as the model numbers it
-	Label string  `json:"label"` // the class's name, "" when unknown
-	Score float32 `json:"score"` // the dequantized output score
+	// Index is the zero-based class index as the model numbers its
+	// outputs: score i of the output vector is class i, and label i of the
+	// label file names it.
+	Index int    `json:"index"`
+	Label string `json:"label"` // the class's name, "" when unknown
+	// Score is the model's dequantized output for the class: a probability
+	// in [0, 1] when Classifier.Probabilities reports true (the model ends
+	// in SOFTMAX or LOGISTIC), else a logit, any real number, comparable
+	// only with the other scores of the same model (higher is likelier).
+	Score float32 `json:"score"`
 }
 
-// Classifier labels whole images with a model whose first output holds one
-// score per class (uint8, int8 or float32). A Classifier is used by one
-// goroutine at a time.
+// Classifier labels whole images with a model whose one output holds one
+// score per class (UINT8, INT8 or FLOAT32; see CheckTask). Its calls are
+// serialized: a Classifier runs one image at a time whatever the number
+// of goroutines calling it (use a ClassifierPool to run several at once).
+//
+// Close it when done. It keeps what it needs of the model, so the model
+// may be closed first; every call after Close returns an error wrapping
+// ErrClosed.
 type Classifier struct {
-	it     *nn.Interpreter
-	loader imageLoader
-	labels Labels
-	opts   Options
-	out    *nn.Tensor
-	order  []int // reused to rank classes
+	s             *session
+	out           *nn.Tensor
+	order         []int // reused to rank classes
+	probabilities bool
 }
 
-// NewClassifier prepares a classifier for m.
+// NewClassifier prepares a classifier for m. It fails, naming what it
+// found, when m is not a classifier (see CheckTask), when the labels do not
+// name as many classes as the model outputs, when opts are out of range
+// (see Options.Validate), or when percept cannot run one of m's operators
+// (an error wrapping nn.ErrUnsupported).
+//
+// Labels must name exactly the model's N classes, with one exception: N+1
+// labels whose first is "background" (the ImageNet label files of
+// 1001-class models, used with a 1000-class model) lose that first entry,
+// so that label i names class i. TFLite's Task Library refuses such a pair;
+// TensorFlow's own tutorials drop the background label in the same way.
 func NewClassifier(m *tflite.Model, opts *Options) (*Classifier, error) {
-	if opts == nil {
-		opts = &Options{}
-	}
-	it, spec, labels, err := open(m, opts)
+	s, err := newSession(m, opts, TaskClassifier)
 	if err != nil {
 		return nil, err
 	}
-	out := it.Output(0)
-	switch out.Type {
-	case tflite.TypeUint8, tflite.TypeInt8, tflite.TypeFloat32:
-	default:
-		it.Close()
-		return nil, fmt.Errorf("classifier: output %v has type %s", out, out.Type)
+	out := s.it.Output(0)
+	n, _ := classifierSignature(m) // CheckTask passed
+	if out.NumElements() != n {
+		s.close()
+		return nil, fmt.Errorf("models: classifier: output %v does not hold the %d scores the model declares", out, n)
 	}
-	return &Classifier{it: it, loader: imageLoader{spec: spec}, labels: labels, opts: *opts, out: out,
-		order: make([]int, out.NumElements())}, nil
+	if s.labels, err = classLabels(s.labels, n); err != nil {
+		s.close()
+		return nil, err
+	}
+	return &Classifier{s: s, out: out, order: make([]int, n), probabilities: outputsProbabilities(m)}, nil
 }
 
+// classLabels checks that labels name n classes (their highest index is
+// n−1), dropping a leading "background" label that makes them one too
+// many. No labels at all are fine.
+func classLabels(labels Labels, n int) (Labels, error) {
+	if len(labels) == 0 {
+		return labels, nil
+	}
+	count := 0
+	for i := range labels {
+		count = max(count, i+1)
+	}
+	switch {
+	case count == n:
+		return labels, nil
+	case count == n+1 && strings.EqualFold(labels[0], "background"):
+		shifted := make(Labels, len(labels)-1)
+		for i, l := range labels {
+			if i > 0 {
+				shifted[i-1] = l
+			}
+		}
+		return shifted, nil
+	}
+	return nil, fmt.Errorf("models: classifier: the labels name %d classes (indices 0 to %d) but the model outputs %d scores",
+		count, count-1, n)
+}
+
+// Probabilities reports whether Class.Score is a probability: true when
+// the model's output comes from a SOFTMAX or LOGISTIC operator (seen
+// through reshapes and (de)quantization), false when it is a logit.
+func (c *Classifier) Probabilities() bool { return c.probabilities }
+
 // Classify returns the top classes of img, highest score first: at most
-// Options.MaxResults (all when 0), none below Options.MinScore. It gives up
-// between operators when ctx is done, returning ctx.Err().
+// Options.MaxResults (all when 0), none below Options.MinScore when it is
+// positive. It gives up between operators when ctx is done, returning
+// ctx.Err(). A nil image, an image with no pixels and an in-memory image
+// over DefaultMaxPixels are errors.
 func (c *Classifier) Classify(ctx context.Context, img image.Image) ([]Class, error) {
 	return c.ClassifyInto(ctx, nil, img)
 }
@@ -61,22 +115,22 @@ func (c *Classifier) Classify(ctx context.Context, img image.Image) ([]Class, er
 // dst allocates nothing in steady state.
 func (c *Classifier) ClassifyInto(ctx context.Context, dst []Class, img image.Image) ([]Class, error) {
 	dst = dst[:0]
-	if err := c.loader.load(c.it.Input(0), img); err != nil {
-		return dst, fmt.Errorf("classifier: %w", err)
-	}
-	if err := c.it.InvokeContext(ctx); err != nil {
-		return dst, fmt.Errorf("classifier: %w", err)
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.s.run(ctx, img); err != nil {
+		return dst, err
 	}
 	for i := range c.order {
 		c.order[i] = i
 	}
 	slices.SortStableFunc(c.order, func(i, j int) int { return cmp.Compare(c.score(j), c.score(i)) })
+	minScore, maxResults := c.s.opts.MinScore, c.s.opts.MaxResults
 	for _, i := range c.order {
 		s := c.score(i)
-		if s < c.opts.MinScore || (c.opts.MaxResults > 0 && len(dst) == c.opts.MaxResults) {
+		if (minScore > 0 && !(s >= minScore)) || (maxResults > 0 && len(dst) == maxResults) {
 			break
 		}
-		dst = append(dst, Class{Index: i, Label: c.labels[i], Score: s})
+		dst = append(dst, Class{Index: i, Label: c.s.labels[i], Score: s})
 	}
 	return dst, nil
 }
@@ -92,14 +146,20 @@ func (c *Classifier) score(i int) float32 {
 	return c.out.Float32s()[i]
 }
 
-// Input describes how images are prepared for the model.
-func (c *Classifier) Input() InputSpec { return c.loader.spec }
+// Input describes how images are prepared for the model. Like Labels, it
+// is plain data and stays available after Close.
+func (c *Classifier) Input() InputSpec { return c.s.loader.spec }
 
-// Close stops the classifier's worker threads.
-func (c *Classifier) Close() error { return c.it.Close() }
+// Labels returns the class names the classifier reports (index i names
+// Class.Index i). It stays available after Close.
+func (c *Classifier) Labels() Labels { return c.s.labels }
 
-// Labels returns the class names the classifier reports.
-func (c *Classifier) Labels() Labels { return c.labels }
+// Close waits for a call in flight, then stops the classifier's worker
+// threads and releases its hold on the model. Later calls return an error
+// wrapping ErrClosed; Close itself may be called again and returns nil.
+func (c *Classifier) Close() error { return c.s.close() }
 
-// Interpreter gives access to the underlying interpreter.
-func (c *Classifier) Interpreter() *nn.Interpreter { return c.it }
+// Interpreter gives access to the underlying interpreter, for raw tensors
+// and profiling. It must not be invoked while the Classifier is in use, and
+// is closed with it.
+func (c *Classifier) Interpreter() *nn.Interpreter { return c.s.it }

@@ -12,7 +12,11 @@ import (
 	"github.com/percept-robotics/percept/tflite"
 )
 
-// Box is an axis-aligned rectangle in pixels of the original image.
+// Box is an axis-aligned rectangle in pixels of the image given to Detect
+// (the original image, not the model's resized input): X, Y is its
+// top-left corner, inclusive, in the image's own coordinates (offset by
+// its Bounds().Min), and Width, Height its size, so that it covers the
+// pixels X ≤ x < X+Width, Y ≤ y < Y+Height. Boxes are clipped to the image.
 type Box struct {
 	X      int `json:"x"`
 	Y      int `json:"y"`
@@ -20,63 +24,57 @@ type Box struct {
 	Height int `json:"height"`
 }
 
+// Rect returns the box as an image.Rectangle: Min is (X, Y), Max (exclusive)
+// is (X+Width, Y+Height).
+func (b Box) Rect() image.Rectangle {
+	return image.Rect(b.X, b.Y, b.X+b.Width, b.Y+b.Height)
+}
+
 // Detection is one object found in an image.
 type Detection struct {
-	Class int     `json:"class"` // class index as the model numbers it
+	// Class is the zero-based class index as the model numbers its
+	// outputs; label i of the label file names class i.
+	Class int     `json:"class"`
 	Label string  `json:"label"` // the class's name, "" when unknown
 	Score float32 `json:"score"` // confidence in [0, 1]
 	Box   Box     `json:"box"`
 }
 
-// Options configure a Detector or a Classifier. The zero value is ready to
-// use.
-type Options struct {
-	// Labels overrides the labels packed in the model.
-	Labels Labels
-	// Threads is passed to the interpreter (0: every core the process may
-	// use).
-	Threads int
-	// MinScore drops results scoring below it.
-	MinScore float32
-	// MaxResults keeps at most that many results (0: all).
-	MaxResults int
-}
-
 // Detector finds objects with an SSD-style model that ends in TFLite's
 // TFLite_Detection_PostProcess operator (outputs: boxes, classes, scores,
-// count). A Detector is used by one goroutine at a time.
+// count; see CheckTask). Its calls are serialized: a Detector runs one
+// image at a time whatever the number of goroutines calling it (use a
+// DetectorPool to run several at once).
+//
+// Close it when done. It keeps what it needs of the model, so the model
+// may be closed first; every call after Close returns an error wrapping
+// ErrClosed.
 type Detector struct {
-	it                            *nn.Interpreter
-	loader                        imageLoader
-	labels                        Labels
-	opts                          Options
+	s                             *session
 	boxes, classes, scores, count *nn.Tensor
 }
 
-// NewDetector prepares a detector for m.
+// NewDetector prepares a detector for m. It fails, naming what it found,
+// when m is not a detector (see CheckTask), when opts are out of range (see
+// Options.Validate), or when percept cannot run one of m's operators (an
+// error wrapping nn.ErrUnsupported).
 func NewDetector(m *tflite.Model, opts *Options) (*Detector, error) {
-	if opts == nil {
-		opts = &Options{}
-	}
-	it, spec, labels, err := open(m, opts)
+	s, err := newSession(m, opts, TaskDetector)
 	if err != nil {
 		return nil, err
 	}
-	d := &Detector{it: it, loader: imageLoader{spec: spec}, labels: labels, opts: *opts}
+	d := &Detector{s: s}
 	if err := d.bindOutputs(); err != nil {
-		it.Close()
+		s.close()
 		return nil, err
 	}
 	return d, nil
 }
 
 // bindOutputs finds the four outputs of the post-processing operator and
-// checks that they agree in size.
+// checks that the shapes the interpreter gave them agree in size.
 func (d *Detector) bindOutputs() error {
-	outs := d.it.Outputs()
-	if len(outs) != 4 {
-		return fmt.Errorf("detector: model has %d outputs, want 4 (boxes, classes, scores, count)", len(outs))
-	}
+	outs := d.s.it.Outputs()
 	d.boxes, d.classes, d.scores, d.count = outs[0], outs[1], outs[2], outs[3]
 	n := d.scores.NumElements()
 	for _, c := range []struct {
@@ -84,19 +82,16 @@ func (d *Detector) bindOutputs() error {
 		size int
 	}{{d.boxes, 4 * n}, {d.classes, n}, {d.count, 1}} {
 		if c.t.NumElements() != c.size {
-			return fmt.Errorf("detector: output %v does not fit %d detections", c.t, n)
-		}
-	}
-	for _, t := range outs {
-		if t.Type != tflite.TypeFloat32 {
-			return fmt.Errorf("detector: output %v is not FLOAT32", t)
+			return fmt.Errorf("models: detector: output %v does not fit %d detections", c.t, n)
 		}
 	}
 	return nil
 }
 
 // Detect finds objects in img, sorted by score, highest first. It gives up
-// between operators when ctx is done, returning ctx.Err().
+// between operators when ctx is done, returning ctx.Err(). A nil image, an
+// image with no pixels and an in-memory image over DefaultMaxPixels are
+// errors.
 func (d *Detector) Detect(ctx context.Context, img image.Image) ([]Detection, error) {
 	return d.DetectInto(ctx, nil, img)
 }
@@ -105,42 +100,46 @@ func (d *Detector) Detect(ctx context.Context, img image.Image) ([]Detection, er
 // allocates nothing in steady state.
 func (d *Detector) DetectInto(ctx context.Context, dst []Detection, img image.Image) ([]Detection, error) {
 	dst = dst[:0]
-	if err := d.loader.load(d.it.Input(0), img); err != nil {
-		return dst, fmt.Errorf("detector: %w", err)
-	}
-	if err := d.it.InvokeContext(ctx); err != nil {
-		return dst, fmt.Errorf("detector: %w", err)
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	if err := d.s.run(ctx, img); err != nil {
+		return dst, err
 	}
 	bounds := img.Bounds()
 	boxes, classes, scores := d.boxes.Float32s(), d.classes.Float32s(), d.scores.Float32s()
 	n := min(int(d.count.Float32s()[0]), len(scores))
 	for i := range max(n, 0) {
-		if scores[i] < d.opts.MinScore {
+		if !(scores[i] >= d.s.opts.MinScore) {
 			continue
 		}
 		class := int(classes[i])
-		dst = append(dst, Detection{Class: class, Label: d.labels[class], Score: scores[i],
+		dst = append(dst, Detection{Class: class, Label: d.s.labels[class], Score: scores[i],
 			Box: pixelBox(boxes[4*i:4*i+4], bounds)})
 	}
 	slices.SortStableFunc(dst, func(a, b Detection) int { return cmp.Compare(b.Score, a.Score) })
-	if d.opts.MaxResults > 0 && len(dst) > d.opts.MaxResults {
-		dst = dst[:d.opts.MaxResults]
+	if d.s.opts.MaxResults > 0 && len(dst) > d.s.opts.MaxResults {
+		dst = dst[:d.s.opts.MaxResults]
 	}
 	return dst, nil
 }
 
-// Input describes how images are prepared for the model.
-func (d *Detector) Input() InputSpec { return d.loader.spec }
+// Input describes how images are prepared for the model. Like Labels, it
+// is plain data and stays available after Close.
+func (d *Detector) Input() InputSpec { return d.s.loader.spec }
 
-// Close stops the detector's worker threads.
-func (d *Detector) Close() error { return d.it.Close() }
+// Labels returns the class names the detector reports (index i names
+// Detection.Class i). It stays available after Close.
+func (d *Detector) Labels() Labels { return d.s.labels }
 
-// Labels returns the class names the detector reports.
-func (d *Detector) Labels() Labels { return d.labels }
+// Close waits for a call in flight, then stops the detector's worker
+// threads and releases its hold on the model. Later calls return an error
+// wrapping ErrClosed; Close itself may be called again and returns nil.
+func (d *Detector) Close() error { return d.s.close() }
 
 // Interpreter gives access to the underlying interpreter, for raw tensors
-// and profiling.
-func (d *Detector) Interpreter() *nn.Interpreter { return d.it }
+// and profiling. It must not be invoked while the Detector is in use, and
+// is closed with it.
+func (d *Detector) Interpreter() *nn.Interpreter { return d.s.it }
 
 // pixelBox converts a normalised (ymin, xmin, ymax, xmax) box to pixels of
 // the image with TFLite Task Library's arithmetic (origin truncated, size
@@ -154,35 +153,6 @@ func pixelBox(b []float32, bounds image.Rectangle) Box {
 	x, y = min(max(x, 0), bounds.Dx()), min(max(y, 0), bounds.Dy())
 	x1, y1 = min(max(x1, x), bounds.Dx()), min(max(y1, y), bounds.Dy())
 	return Box{X: x + bounds.Min.X, Y: y + bounds.Min.Y, Width: x1 - x, Height: y1 - y}
-}
-
-// open builds the interpreter for a single-image model and reads its
-// preprocessing and labels.
-func open(m *tflite.Model, opts *Options) (*nn.Interpreter, InputSpec, Labels, error) {
-	md, err := m.ReadMetadata()
-	if err != nil {
-		return nil, InputSpec{}, nil, err
-	}
-	labels := opts.Labels
-	if labels == nil {
-		if labels, err = modelLabels(m, md); err != nil {
-			return nil, InputSpec{}, nil, err
-		}
-	}
-	it, err := nn.New(m, &nn.Options{Threads: opts.Threads})
-	if err != nil {
-		return nil, InputSpec{}, nil, err
-	}
-	if len(it.Inputs()) != 1 {
-		it.Close()
-		return nil, InputSpec{}, nil, fmt.Errorf("model has %d inputs, want one image", len(it.Inputs()))
-	}
-	spec, err := inputSpec(it.Input(0), md)
-	if err != nil {
-		it.Close()
-		return nil, InputSpec{}, nil, err
-	}
-	return it, spec, labels, nil
 }
 
 // modelLabels reads the label file packed in the model: the one the output

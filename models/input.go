@@ -1,8 +1,10 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"image"
+	"reflect"
 
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
@@ -79,10 +81,10 @@ type imageLoader struct {
 
 // load writes img, resized to the input size, into t.
 func (l *imageLoader) load(t *nn.Tensor, img image.Image) error {
-	b := img.Bounds()
-	if b.Dx() <= 0 || b.Dy() <= 0 {
-		return fmt.Errorf("empty image %v", b)
+	if err := checkImage(img); err != nil {
+		return err
 	}
+	b := img.Bounds()
 	s := &l.spec
 	l.packed = ToPacked(l.packed, img, s.Channels)
 	px := l.packed
@@ -111,4 +113,51 @@ func (l *imageLoader) load(t *nn.Tensor, img image.Image) error {
 		}
 	}
 	return nil
+}
+
+// checkImage refuses what would make ToPacked fail or run away: a nil
+// image (also a typed nil pointer), no pixels, more than DefaultMaxPixels
+// (an image.Uniform reports a billion pixels a side), or pixel slices
+// shorter than the bounds they claim.
+func checkImage(img image.Image) error {
+	if img == nil {
+		return errors.New("nil image")
+	}
+	if v := reflect.ValueOf(img); v.Kind() == reflect.Pointer && v.IsNil() {
+		return fmt.Errorf("nil %T image", img)
+	}
+	b := img.Bounds()
+	if b.Empty() {
+		return fmt.Errorf("%T image has no pixels (bounds %v)", img, b)
+	}
+	if int64(b.Dx())*int64(b.Dy()) > DefaultMaxPixels {
+		return &ImageTooLargeError{Format: fmt.Sprintf("%T", img), Width: b.Dx(), Height: b.Dy(), MaxPixels: DefaultMaxPixels}
+	}
+	ok := true
+	switch m := img.(type) {
+	case *image.RGBA:
+		ok = pixelsCover(len(m.Pix), m.Stride, 4, m.Rect, b, m.PixOffset)
+	case *image.NRGBA:
+		ok = pixelsCover(len(m.Pix), m.Stride, 4, m.Rect, b, m.PixOffset)
+	case *image.Gray:
+		ok = pixelsCover(len(m.Pix), m.Stride, 1, m.Rect, b, m.PixOffset)
+	case *image.YCbCr:
+		last := image.Pt(b.Max.X-1, b.Max.Y-1)
+		ok = m.YStride >= 0 && m.CStride >= 0 && m.YOffset(b.Min.X, b.Min.Y) >= 0 && m.COffset(b.Min.X, b.Min.Y) >= 0 &&
+			m.YOffset(last.X, last.Y) < len(m.Y) && m.COffset(last.X, last.Y) < min(len(m.Cb), len(m.Cr))
+	}
+	if !ok {
+		return fmt.Errorf("%T image's pixel data is shorter than its bounds %v", img, b)
+	}
+	return nil
+}
+
+// pixelsCover reports whether a pix slice of n bytes with this stride holds
+// every pixel of bounds b (within the image's rect r), bpp bytes each.
+func pixelsCover(n, stride, bpp int, r, b image.Rectangle, offset func(x, y int) int) bool {
+	if !b.In(r) || stride < b.Dx()*bpp {
+		return false
+	}
+	first, last := offset(b.Min.X, b.Min.Y), offset(b.Max.X-1, b.Max.Y-1)
+	return first >= 0 && last >= first && last+bpp <= n
 }

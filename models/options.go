@@ -1,0 +1,75 @@
+package models
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/percept-robotics/percept/nn"
+)
+
+// Options configure a Detector, a Classifier or a pool of them. The zero
+// value is ready to use: every core, every result the model reports
+// (MinScore 0, MaxResults 0), the model's own labels, the best kernels of
+// this CPU.
+//
+// Note that the zero value's MinScore keeps everything, while the percept
+// command line's -threshold defaults to 0.5: set MinScore to 0.5 for the
+// same results as the CLI.
+type Options struct {
+	// Labels overrides the labels packed in the model.
+	Labels Labels
+	// Threads is passed to the interpreter (0: every core the process may
+	// use; a pool divides them among its members). Negative is an error.
+	Threads int
+	// MinScore drops results scoring below it; it must be in [0, 1]. 0
+	// keeps every result, including the negative scores of a classifier
+	// whose scores are logits (see Classifier.Probabilities).
+	MinScore float32
+	// MaxResults keeps at most that many results (0: all). Negative is an
+	// error.
+	MaxResults int
+	// Kernels names the kernel target, one of nn.KernelTargets() (empty:
+	// the PERCEPT_KERNELS environment variable, else the best this CPU
+	// runs); see nn.Options.Kernels.
+	Kernels string
+	// Profile times every operator of every call; read the times through
+	// Interpreter().Profile(). See nn.Options.Profile.
+	Profile bool
+}
+
+// Validate reports the first option out of range: MinScore NaN or outside
+// [0, 1], negative MaxResults or Threads, or a kernel target this build
+// does not run on this CPU. Every constructor of this package calls it.
+func (o Options) Validate() error {
+	if math.IsNaN(float64(o.MinScore)) || o.MinScore < 0 || o.MinScore > 1 {
+		return fmt.Errorf("models: MinScore %g is outside [0, 1]", o.MinScore)
+	}
+	if o.MaxResults < 0 {
+		return fmt.Errorf("models: MaxResults %d is negative (0 keeps every result)", o.MaxResults)
+	}
+	if o.Threads < 0 {
+		return fmt.Errorf("models: Threads %d is negative (0 uses every core)", o.Threads)
+	}
+	if o.Kernels != "" {
+		if targets := nn.KernelTargets(); !slices.Contains(targets, o.Kernels) {
+			return fmt.Errorf("models: kernel target %q is not available here (have %s)", o.Kernels, strings.Join(targets, ", "))
+		}
+	}
+	return nil
+}
+
+// nnOptions is what the interpreter takes from o.
+func (o *Options) nnOptions() *nn.Options {
+	return &nn.Options{Threads: o.Threads, Kernels: o.Kernels, Profile: o.Profile}
+}
+
+// options copies *opts (the zero value for nil) and validates it.
+func options(opts *Options) (Options, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	return o, o.Validate()
+}
