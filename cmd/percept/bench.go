@@ -55,8 +55,11 @@ func benchCmd(args []string, stdout io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	if *runs < 1 {
-		return usageError{"-n must be at least 1"}
+	switch {
+	case *runs < 1:
+		return usageError{fmt.Sprintf("-n %d: want at least 1", *runs)}
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected argument %q (models are given with -model)", fs.Arg(0))}
 	}
 	threads, err := parseInts(*threadList)
 	if err != nil {
@@ -67,7 +70,7 @@ func benchCmd(args []string, stdout io.Writer) error {
 		targetNames = strings.Split(*targets, ",")
 		for _, t := range targetNames {
 			if _, err := kernels.ResolveTarget(t); err != nil {
-				return err
+				return usageError{"-kernels: " + err.Error()}
 			}
 		}
 	}

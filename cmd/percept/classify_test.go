@@ -21,10 +21,11 @@ type classJSON struct {
 
 type classifyLine struct {
 	Image   string      `json:"image"`
+	Scores  string      `json:"scores"` // "probabilities" or "logits"
 	Classes []classJSON `json:"classes"`
 }
 
-const classifyKeys = "{image,classes:[{index,label,score}]}"
+const classifyKeys = "{image,scores,classes:[{index,label,score}]}"
 
 // ImageNet's "cheeseburger" in the 1001-class numbering (0 = background).
 const cheeseburger = 934
@@ -42,6 +43,7 @@ func classifyJSON(t *testing.T, args ...string) []classifyLine {
 		requireSkeleton(t, line, classifyKeys)
 		var c classifyLine
 		decodeStrict(t, line, &c)
+		require.Contains(t, []string{"probabilities", "logits"}, c.Scores)
 		for i, cl := range c.Classes {
 			if i > 0 {
 				assert.LessOrEqual(t, cl.Score, c.Classes[i-1].Score, "classes sorted by score: %s", line)
@@ -74,6 +76,7 @@ func TestClassifyEmbeddedDefaultsAndTop(t *testing.T) {
 	all := classifyJSON(t, "-top", "2000")
 	require.Len(t, all, 1)
 	assert.Equal(t, "embedded:burger.jpg", all[0].Image)
+	assert.Equal(t, "probabilities", all[0].Scores)
 	require.Len(t, all[0].Classes, 1001)
 	seen := map[int]bool{}
 	for _, c := range all[0].Classes {
@@ -108,11 +111,12 @@ func TestClassifyText(t *testing.T) {
 	r := runCLI(t, "classify", "-top", "3")
 	requireSuccess(t, r)
 	lines := outputLines(t, r.stdout)
-	require.Len(t, lines, 4, r.stdout)
+	require.Len(t, lines, 5, r.stdout)
 	assert.Equal(t, "embedded:burger.jpg:", lines[0])
+	assert.Equal(t, []string{"score", "class", "label"}, strings.Fields(lines[1]))
 	for i, c := range all[0].Classes {
-		fields := strings.Fields(lines[1+i])
-		require.GreaterOrEqual(t, len(fields), 2, lines[1+i])
+		fields := strings.Fields(lines[2+i])
+		require.GreaterOrEqual(t, len(fields), 2, lines[2+i])
 		assert.Equal(t, strconv.FormatFloat(float64(c.Score), 'f', 3, 32), fields[0])
 		assert.Equal(t, strconv.Itoa(c.Index), fields[1])
 		assert.Equal(t, c.Label, strings.Join(fields[2:], " "))
@@ -146,6 +150,8 @@ func TestClassifySeveralImagesAndLabels(t *testing.T) {
 			require.Len(t, lines, len(photos), "one line per image")
 			for i, photo := range photos {
 				assert.Equal(t, photo, lines[i].Image, "lines in the order of the arguments")
+				// This MobileNet v2 has no softmax at its end.
+				assert.Equal(t, "logits", lines[i].Scores)
 				require.Len(t, lines[i].Classes, 2)
 				for _, c := range lines[i].Classes {
 					want := ""

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/percept-robotics/percept/assets"
@@ -20,26 +16,88 @@ import (
 	"github.com/percept-robotics/percept/tflite"
 )
 
-func detectCmd(args []string, stdout io.Writer) error {
+// imageFlags are the flags detect and classify share.
+type imageFlags struct {
+	model, labels string
+	threads       int
+	asJSON        bool
+	source        string
+	frames        int
+	maxPixels     int
+}
+
+// addImageFlags defines the shared flags on fs; what names the default
+// model.
+func addImageFlags(fs *flag.FlagSet, what string) *imageFlags {
+	f := &imageFlags{}
+	fs.StringVar(&f.model, "model", "", what)
+	fs.StringVar(&f.labels, "labels", "", "label file, overriding the labels packed in the model")
+	fs.IntVar(&f.threads, "threads", 0, "threads (0: all cores)")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per image")
+	fs.StringVar(&f.source, "source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
+	fs.IntVar(&f.frames, "n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
+	fs.IntVar(&f.maxPixels, "max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	return f
+}
+
+// check refuses out-of-range values and contradictory flags before any
+// work.
+func (f *imageFlags) check(c *checks, args []string) {
+	c.nonNegative("threads", f.threads)
+	c.nonNegative("n", f.frames)
+	c.require(f.maxPixels >= 1, "-max-pixels %d: want at least 1", f.maxPixels)
+	c.require(f.source == "" || len(args) == 0, "give either -source or image files, not both (got -source %s and %q)", f.source, args)
+	c.require(f.source != "" || f.frames == 0, "-n counts the frames of -source; it needs -source")
+}
+
+// stream returns the -source run these flags ask for.
+func (f *imageFlags) stream(command string) stream {
+	return stream{command: command, spec: f.source, frames: f.frames, maxPixels: f.maxPixels}
+}
+
+// options returns the models.Options of the flags, validated.
+func (f *imageFlags) options(minScore float32, maxResults int) (*models.Options, error) {
+	opts := &models.Options{MinScore: minScore, MaxResults: maxResults, Threads: f.threads}
+	if err := opts.Validate(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if err := loadLabels(f.labels, opts); err != nil {
+		return nil, err
+	}
+	return opts, nil
+}
+
+func detectCmd(args []string, stdout, stderr io.Writer) error {
+	return detect(context.Background(), args, stdout, stderr)
+}
+
+// detect is `percept detect`; ctx bounds a -source stream.
+func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("detect")
-	modelPath := fs.String("model", "", "detection model (.tflite); default: the embedded SSD-MobileNet v1")
-	threshold := fs.Float64("threshold", 0.5, "minimum score")
+	f := addImageFlags(fs, "detection model (.tflite, SSD with TFLite_Detection_PostProcess); default: the embedded SSD-MobileNet v1")
+	threshold := fs.Float64("threshold", 0.5, "minimum score, in [0, 1] (the library's models.Options.MinScore is 0 when unset)")
 	maxN := fs.Int("max", 0, "keep at most N detections per image (0: all)")
-	asJSON := fs.Bool("json", false, "print one JSON line per image")
-	outPath := fs.String("out", "", "write the image with boxes drawn to this PNG file")
-	labelsPath := fs.String("labels", "", "label file, overriding the labels packed in the model")
-	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	outPath := fs.String("out", "", "write the image with its boxes drawn to this .png, .jpg or .jpeg file; with several images, NAME_0.EXT, NAME_1.EXT, ... in argument order")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	if *maxN < 0 {
-		return usageError{"-max must not be negative"}
+	var c checks
+	c.unitInterval("threshold", *threshold)
+	c.nonNegative("max", *maxN)
+	f.check(&c, fs.Args())
+	c.require(f.source == "" || *outPath == "", "-out writes annotated image files; it does not apply to -source")
+	if c.err != nil {
+		return c.err
 	}
-	opts := &models.Options{MinScore: float32(*threshold), MaxResults: *maxN, Threads: *threads}
-	if err := loadLabels(*labelsPath, opts); err != nil {
+	write, err := outputWriter(*outPath)
+	if err != nil {
 		return err
 	}
-	m, err := openModel(*modelPath, assets.DetectorModel)
+	opts, err := f.options(float32(*threshold), *maxN)
+	if err != nil {
+		return err
+	}
+	m, err := openModel(f.model, assets.DetectorModel)
 	if err != nil {
 		return err
 	}
@@ -49,21 +107,28 @@ func detectCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer det.Close()
-	inputs, err := imageInputs(fs.Args(), "embedded:dogs.jpg", assets.DogsJPEG)
-	if err != nil {
-		return err
+
+	if f.source != "" {
+		return streamFrames(ctx, f.stream("detect"), stdout, stderr,
+			func(ctx context.Context, img image.Image) ([]models.Detection, error) { return det.Detect(ctx, img) },
+			func(b image.Rectangle, dets []models.Detection, m frameMeta) any {
+				if dets == nil {
+					dets = []models.Detection{}
+				}
+				return server.FrameResult{
+					Result: server.Result{Image: f.source, Width: b.Dx(), Height: b.Dy(), Detections: dets},
+					Seq:    m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
+				}
+			})
 	}
-	for i, in := range inputs {
-		img, err := in.decode()
+	inputs := imageInputs(fs.Args(), "embedded:dogs.jpg", assets.DogsJPEG)
+	return eachImage("detect", inputs, f.maxPixels, stderr, func(i int, in imageInput, img image.Image) error {
+		dets, err := det.Detect(ctx, img)
 		if err != nil {
 			return err
 		}
-		dets, err := det.Detect(context.Background(), img)
-		if err != nil {
-			return fmt.Errorf("%s: %w", in.name, err)
-		}
 		b := img.Bounds()
-		if *asJSON {
+		if f.asJSON {
 			if dets == nil {
 				dets = []models.Detection{}
 			}
@@ -75,13 +140,37 @@ func detectCmd(args []string, stdout io.Writer) error {
 		} else {
 			printDetections(stdout, in.name, b, dets)
 		}
-		if *outPath != "" {
-			if err := writePNG(numbered(*outPath, i, len(inputs)), annotate.Draw(img, dets)); err != nil {
-				return err
-			}
+		if write != nil {
+			return write(numbered(*outPath, i, len(inputs)), annotate.Draw(img, dets))
+		}
+		return nil
+	})
+}
+
+// eachImage decodes each input and calls process on it. An image that
+// fails is one line on stderr naming it, and the batch goes on; when any
+// failed, eachImage returns reportedError after the others were done.
+func eachImage(command string, inputs []imageInput, maxPixels int, stderr io.Writer,
+	process func(i int, in imageInput, img image.Image) error,
+) error {
+	failed := 0
+	for i, in := range inputs {
+		img, err := in.decode(maxPixels)
+		if err == nil {
+			err = process(i, in, img)
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(stderr, "percept %s: %s: %v\n", command, in.name, err)
 		}
 	}
-	return nil
+	switch {
+	case failed == 0:
+		return nil
+	case len(inputs) > 1:
+		fmt.Fprintf(stderr, "percept %s: %d of %d images failed\n", command, failed, len(inputs))
+	}
+	return reportedError{}
 }
 
 func printDetections(w io.Writer, name string, b image.Rectangle, dets []models.Detection) {
@@ -92,30 +181,6 @@ func printDetections(w io.Writer, name string, b image.Rectangle, dets []models.
 		fmt.Fprintf(tw, "  %.3f\t%d\t%s\t%d\t%d\t%d\t%d\n", d.Score, d.Class, d.Label, d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height)
 	}
 	tw.Flush()
-}
-
-// imageInput is an image named on the command line, or the embedded one.
-type imageInput struct {
-	name string
-	data []byte // embedded bytes; nil for files
-}
-
-func (in imageInput) decode() (image.Image, error) {
-	if in.data != nil {
-		return models.DecodeImage(bytes.NewReader(in.data))
-	}
-	return models.LoadImage(in.name)
-}
-
-func imageInputs(args []string, embeddedName string, embedded []byte) ([]imageInput, error) {
-	if len(args) == 0 {
-		return []imageInput{{name: embeddedName, data: embedded}}, nil
-	}
-	inputs := make([]imageInput, len(args))
-	for i, a := range args {
-		inputs[i] = imageInput{name: a}
-	}
-	return inputs, nil
 }
 
 // openModel memory-maps the model at path, or parses the embedded model
@@ -134,26 +199,4 @@ func loadLabels(path string, opts *models.Options) error {
 	labels, err := models.LoadLabels(path)
 	opts.Labels = labels
 	return err
-}
-
-// numbered returns path, or path with an index before its extension when
-// several images are written.
-func numbered(path string, i, n int) string {
-	if n == 1 {
-		return path
-	}
-	ext := filepath.Ext(path)
-	return fmt.Sprintf("%s_%d%s", strings.TrimSuffix(path, ext), i, ext)
-}
-
-func writePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -1,18 +1,32 @@
 // Command percept runs TensorFlow Lite vision models on the CPU: object
-// detection and classification on image files, raw inference on .npy
-// tensors, and a description of any model.
+// detection and classification on image files or camera frames, raw
+// inference on .npy tensors, a description of any model, benchmarks and a
+// live web demo.
 //
 // Usage:
 //
-//	percept detect   [-model PATH] [-threshold 0.5] [-max N] [-json] [-out annotated.png] IMAGE...
+//	percept detect   [-model PATH] [-threshold 0.5] [-max N] [-json] [-out boxes.png|.jpg] IMAGE...
+//	percept detect   [-model PATH] -source camera:0|v4l2:DEV|file:PATH|dir:GLOB|test: [-n N]
 //	percept classify [-model PATH] [-top 5] [-json] IMAGE...
+//	percept classify [-model PATH] -source SPEC [-n N]
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
-//	percept inspect  PATH
+//	percept inspect  MODEL
 //	percept bench    [-model PATH]... [-kernels all|generic] [-threads 1,2] [-n 10] [-json] [-profile] [-svg FILE]
-//	percept serve    [-source camera:0|v4l2:/dev/video0|file:PATH|dir:GLOB|gocv:URL] [-model PATH] [-labels PATH] [-threshold 0.5] [-addr 127.0.0.1:8080] [-threads N]
+//	percept serve    [-source SPEC] [-model PATH] [-threshold 0.5] [-addr 127.0.0.1:8080]
+//	percept version
+//	percept help     [COMMAND]
 //
 // With no -model, detect and classify use the models embedded in the
-// binary; with no IMAGE, they use its embedded sample photo.
+// binary; with no IMAGE and no -source, they use its embedded sample photo.
+// Flags may come before or after the image arguments; "--" ends the flags.
+// A batch of images goes on past an image that fails: each failure is one
+// line on stderr, and the exit code is 1 at the end. With -source, detect
+// and classify print one JSON line per frame as it comes, until the source
+// ends, -n frames are done, or SIGINT/SIGTERM.
+//
+// Exit codes: 0 success (and help), 1 failure, 2 command-line error
+// (found before any work). Every command prints its own help with -h, and
+// `percept help` lists the commands.
 package main
 
 import (
@@ -21,6 +35,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"text/tabwriter"
 )
 
 // usageError marks errors caused by the command line itself.
@@ -28,22 +46,142 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-var commands = map[string]func(args []string, stdout io.Writer) error{
+// reportedError is returned by a command that has already printed its
+// failures on stderr: run exits 1 without printing it again.
+type reportedError struct{}
+
+func (reportedError) Error() string { return "failures reported on stderr" }
+
+// commandDoc describes one command for `percept help`.
+type commandDoc struct {
+	name     string
+	summary  string   // one line, lower case, no final period
+	synopsis []string // usage lines after "percept NAME "
+	about    string   // paragraphs printed between the synopsis and the flags
+	examples []string // full command lines
+}
+
+// docs lists the commands in the order help prints them. It holds no
+// function, so that parse can read it without an initialization cycle.
+var docs = []commandDoc{
+	{
+		name:    "detect",
+		summary: "find objects in images or camera frames (SSD models)",
+		synopsis: []string{
+			"[flags] [IMAGE...]",
+			"[flags] -source SPEC [-n N]",
+		},
+		about: `With no IMAGE, detect uses the embedded sample photo; with no -model, the
+embedded SSD-MobileNet v1 (COCO). A batch goes on past an image that fails
+(its error goes to stderr, the exit code is 1 at the end).
+-threshold defaults to 0.5 here; models.Options' zero value keeps every
+score (MinScore 0).
+-out writes the image with its boxes in the format its extension names
+(.png, .jpg or .jpeg). With several images, each gets a numbered file:
+-out boxes.png writes boxes_0.png, boxes_1.png, ... in argument order.
+-source reads frames instead (camera:N, v4l2:/dev/videoN, file:PATH,
+dir:GLOB, test:) and prints one JSON line per frame as it is done:
+{"image","width","height","detections","seq","time","dropped",
+"inference_ms","latency_ms"}, until the source ends, -n frames, or
+SIGINT/SIGTERM.`,
+		examples: []string{
+			"percept detect -json -out boxes.jpg photo.jpg",
+			"percept detect -source camera:0 -n 100 -threshold 0.6",
+		},
+	},
+	{
+		name:    "classify",
+		summary: "name what images or camera frames show (classification models)",
+		synopsis: []string{
+			"[flags] [IMAGE...]",
+			"[flags] -source SPEC [-n N]",
+		},
+		about: `With no IMAGE, classify uses the embedded sample photo; with no -model, the
+embedded MobileNet v1 0.25 (ImageNet). Scores are probabilities when the
+model ends in a softmax or logistic; otherwise they are logits, and the
+output says so: the table's column reads "score (logit)" and each JSON line
+has "scores": "logits" instead of "probabilities".
+-source reads frames as in percept detect and prints one JSON line per
+frame with "classes" in place of "detections".`,
+		examples: []string{
+			"percept classify -top 3 photo.jpg",
+			"percept classify -json -source dir:photos/ -model mobilenet.tflite",
+		},
+	},
+	{
+		name:     "run",
+		summary:  "run any model on .npy input tensors and write its outputs as .npy",
+		synopsis: []string{"-model PATH -input IN.npy [-input IN2.npy ...] -outdir DIR"},
+		about: `Each -input must match its model input's dtype and shape exactly. The
+outputs are written as DIR/output_0.npy, output_1.npy, ... in model order.`,
+		examples: []string{"percept run -model model.tflite -input x.npy -outdir out"},
+	},
+	{
+		name:     "inspect",
+		summary:  "describe a model and say whether percept can run it",
+		synopsis: []string{"MODEL"},
+		about: `Prints the model's inputs, outputs, operators, metadata and labels, every
+operator percept does not support, and which percept task fits the model.
+Exits 1, after printing everything, when percept cannot run the model.`,
+		examples: []string{"percept inspect model.tflite"},
+	},
+	{
+		name:     "bench",
+		summary:  "time models on this CPU for each kernel target and thread count",
+		synopsis: []string{"[flags]"},
+		examples: []string{"percept bench -threads 1,2,4 -n 20", "percept bench -model model.tflite -json"},
+	},
+	{
+		name:     "serve",
+		summary:  "detect objects in a live stream and show it in a web page",
+		synopsis: []string{"[flags]"},
+		examples: []string{"percept serve -source camera:0 -addr 0.0.0.0:8080"},
+	},
+	{
+		name:     "version",
+		summary:  "print percept's version and the revision it was built from",
+		synopsis: []string{""},
+		examples: []string{"percept version"},
+	},
+	{
+		name:     "help",
+		summary:  "print this list, or the help of one command",
+		synopsis: []string{"[COMMAND]"},
+		examples: []string{"percept help detect"},
+	},
+}
+
+// docFor returns the documentation of the command name, or nil.
+func docFor(name string) *commandDoc {
+	for i := range docs {
+		if docs[i].name == name {
+			return &docs[i]
+		}
+	}
+	return nil
+}
+
+// commandFunc runs one command with its arguments. `percept help`, which
+// runs the others, is not in the map.
+type commandFunc func(args []string, stdout, stderr io.Writer) error
+
+var commands = map[string]commandFunc{
 	"detect":   detectCmd,
 	"classify": classifyCmd,
-	"run":      runCmd,
-	"inspect":  inspectCmd,
-	"bench":    benchCmd,
-	"serve":    serveCmd,
+	"run":      func(args []string, stdout, _ io.Writer) error { return runCmd(args, stdout) },
+	"inspect":  func(args []string, stdout, _ io.Writer) error { return inspectCmd(args, stdout) },
+	"bench":    func(args []string, stdout, _ io.Writer) error { return benchCmd(args, stdout) },
+	"serve":    func(args []string, stdout, _ io.Writer) error { return serveCmd(args, stdout) },
+	"version":  versionCmd,
 }
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run executes one command and returns the process exit code: 0 on success,
-// 1 on failure, 2 on a command-line error. Failures print one line on
-// stderr.
+// run executes one command and returns the process exit code: 0 on success
+// and help, 1 on failure, 2 on a command-line error. Failures print one
+// line on stderr (a batch prints one per failed image).
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -51,28 +189,127 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
-	const usage = "usage: percept detect|classify|run|inspect|bench|serve [flags] [args]  (percept CMD -h for help)"
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
+		printOverview(stdout)
+		return 0
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	case "-version", "--version":
+		name = "version"
+	}
+	cmd := commands[name]
+	if name == "help" {
+		cmd = helpCmd
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "percept: unknown command %q; usage: percept COMMAND [flags] [args] (percept help lists the commands)\n", name)
 		return 2
 	}
-	if commands[args[0]] == nil {
-		fmt.Fprintf(stderr, "percept: unknown command %q; %s\n", args[0], usage)
-		return 2
-	}
-	err := commands[args[0]](args[1:], stdout)
+	err := cmd(args[1:], stdout, stderr)
 	var ue usageError
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
+	case errors.Is(err, reportedError{}):
+		return 1
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "percept %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "percept %s: %v (percept help %s)\n", name, err, name)
 		return 2
 	}
-	fmt.Fprintf(stderr, "percept %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "percept %s: %v\n", name, err)
 	return 1
+}
+
+// printOverview prints what `percept` and `percept help` print.
+func printOverview(w io.Writer) {
+	fmt.Fprintf(w, "percept runs TensorFlow Lite vision models on the CPU, in pure Go.\n\n")
+	fmt.Fprintf(w, "usage: percept COMMAND [flags] [arguments]\n\ncommands:\n")
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, d := range docs {
+		fmt.Fprintf(tw, "  %s\t%s\n", d.name, d.summary)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n`percept help COMMAND` or `percept COMMAND -h` prints a command's flags.\n")
+	fmt.Fprintf(w, "\nexample:\n  percept detect -json photo.jpg\n")
+}
+
+// helpCmd is `percept help [COMMAND]`.
+func helpCmd(args []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) == 0:
+		printOverview(stdout)
+		return nil
+	case len(args) > 1:
+		return usageError{"help takes at most one command name"}
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		printOverview(stdout)
+		return nil
+	}
+	cmd := commands[args[0]]
+	if cmd == nil {
+		return usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	return cmd([]string{"-h"}, stdout, stderr)
+}
+
+// versionCmd is `percept version`.
+func versionCmd(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("version")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		fmt.Fprintf(stdout, "percept (devel): no build information in this binary\n%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return nil
+	}
+	fmt.Fprint(stdout, versionText(info))
+	return nil
+}
+
+// versionText renders the build information: the module version ("(devel)"
+// when the binary was not built from a tagged module), the VCS revision,
+// its time and whether the tree had local changes.
+func versionText(info *debug.BuildInfo) string {
+	version := info.Main.Version
+	if version == "" {
+		version = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "percept %s\n", version)
+	if info.Main.Path != "" {
+		fmt.Fprintf(&b, "module %s\n", info.Main.Path)
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		fmt.Fprintf(&b, "revision %s", rev)
+		if t := settings["vcs.time"]; t != "" {
+			fmt.Fprintf(&b, " (%s)", t)
+		}
+		if settings["vcs.modified"] == "true" {
+			b.WriteString(", modified")
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("revision unknown (not built from a version-controlled checkout)\n")
+	}
+	goVersion := info.GoVersion
+	if goVersion == "" {
+		goVersion = runtime.Version()
+	}
+	fmt.Fprintf(&b, "built with %s for %s/%s\n", goVersion, runtime.GOOS, runtime.GOARCH)
+	return b.String()
 }
 
 // newFlags makes a flag set that reports errors instead of exiting.
@@ -82,16 +319,95 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args, printing help to stdout on -h.
+// parse parses args with fs, accepting flags before, between and after the
+// positional arguments ("--" ends the flags). On -h, -help or --help it
+// prints the command's help to stdout and returns flag.ErrHelp; other
+// errors are usage errors.
 func parse(fs *flag.FlagSet, args []string, stdout io.Writer) error {
-	err := fs.Parse(args)
+	flags, positional := splitArgs(fs, args)
+	err := fs.Parse(flags)
+	if err == nil {
+		// Parse again from "--" so that fs.Args returns the positional
+		// arguments; the flags keep their values.
+		err = fs.Parse(append([]string{"--"}, positional...))
+	}
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		printHelp(stdout, fs)
 		return err
 	}
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	return nil
+}
+
+// splitArgs separates flags (with their values) from positional arguments
+// the way fs.Parse reads them, but without stopping at the first positional
+// argument.
+func splitArgs(fs *flag.FlagSet, args []string) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(positional, args[i+1:]...)
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil || isBoolFlag(f) || i+1 == len(args) {
+			continue
+		}
+		i++
+		flags = append(flags, args[i])
+	}
+	return flags, positional
+}
+
+// isBoolFlag reports whether f takes no value, as flag.Parse decides it.
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// printHelp prints a command's summary, synopsis, description, flags with
+// their defaults, and examples.
+func printHelp(w io.Writer, fs *flag.FlagSet) {
+	name := strings.TrimPrefix(fs.Name(), "percept ")
+	d := docFor(name)
+	if d == nil {
+		d = &commandDoc{name: name, synopsis: []string{"[flags]"}}
+	}
+	if d.summary != "" {
+		fmt.Fprintf(w, "percept %s: %s\n\n", d.name, d.summary)
+	}
+	for i, s := range d.synopsis {
+		prefix := "usage:"
+		if i > 0 {
+			prefix = "      "
+		}
+		fmt.Fprintf(w, "%s percept %s %s\n", prefix, d.name, s)
+	}
+	if d.about != "" {
+		fmt.Fprintf(w, "\n%s\n", d.about)
+	}
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintf(w, "\nflags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if len(d.examples) > 0 {
+		fmt.Fprintf(w, "\nexample:\n")
+		for _, e := range d.examples {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
 }

@@ -36,8 +36,13 @@ func runCmd(args []string, stdout io.Writer) error {
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	if *modelPath == "" || *outdir == "" || len(inputs) == 0 {
+	switch {
+	case *modelPath == "" || *outdir == "" || len(inputs) == 0:
 		return usageError{"-model, -input and -outdir are required"}
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected argument %q (inputs are given with -input)", fs.Arg(0))}
+	case *threads < 0:
+		return usageError{fmt.Sprintf("-threads %d: must not be negative", *threads)}
 	}
 	m, err := tflite.Open(*modelPath)
 	if err != nil {
