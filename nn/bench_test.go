@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/internal/kernels"
+	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -40,22 +41,86 @@ func newGraph(it *Interpreter, sg *tflite.Subgraph) *graph {
 	return g
 }
 
+// buildAll prepares every operator of the subgraph in order. It goes on
+// past operators percept does not support, to list them all in an
+// *UnsupportedError, and stops at the first error of any other kind.
+// Operators that read what an unsupported one writes are only checked for
+// an implementation: their inputs were never prepared.
+func (g *graph) buildAll() error {
+	var unsupported UnsupportedError
+	blocked := map[int32]bool{} // tensors written by operators not built
+	for i := range g.sg.Operators {
+		mop := &g.sg.Operators[i]
+		code := g.it.model.OperatorCodes[mop.OpcodeIndex]
+		var err error
+		if slices.ContainsFunc(mop.Inputs, func(t int32) bool { return blocked[t] }) {
+			if implementation(code) == nil {
+				err = unsupportedOperator(code)
+			}
+			for _, t := range mop.Outputs {
+				blocked[t] = true
+			}
+		} else {
+			var o *op
+			if o, err = g.build(i); o != nil {
+				g.it.ops = append(g.it.ops, o)
+			}
+		}
+		var uc *unsupportedCase
+		if errors.As(err, &uc) {
+			unsupported.add(i, opName(code), code.Version, uc.reason)
+			for _, t := range mop.Outputs {
+				blocked[t] = true
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(unsupported.Ops) > 0 {
+		return &unsupported
+	}
+	return nil
+}
+
+// implementation returns the builder of an operator, nil when percept has
+// none.
+func implementation(code tflite.OperatorCode) builderFunc {
+	if code.Builtin == tflite.OpCustom {
+		return customOps[code.CustomCode]
+	}
+	return builtinOps[code.Builtin]
+}
+
+// opName names an operator as `percept inspect` lists it: the builtin name,
+// or "custom " and the custom code.
+func opName(code tflite.OperatorCode) string {
+	if code.Builtin == tflite.OpCustom {
+		return "custom " + code.CustomCode
+	}
+	return code.Builtin.String()
+}
+
+// unsupportedOperator is the error of an operator percept has no kernel
+// for.
+func unsupportedOperator(code tflite.OperatorCode) error {
+	if code.Builtin == tflite.OpCustom && code.CustomCode == edgeTPUOp {
+		return &unsupportedCase{"it runs on a Coral Edge TPU, not on the CPU"}
+	}
+	return &unsupportedCase{"percept has no kernel for this operator"}
+}
+
 // build prepares operator i. It returns nil, nil for operators folded away
 // at build time.
 func (g *graph) build(i int) (*op, error) {
 	mop := &g.sg.Operators[i]
 	code := g.it.model.OperatorCodes[mop.OpcodeIndex]
-	b := &builder{g: g, index: i, op: mop, version: code.Version}
-	var fn builderFunc
+	b := &builder{g: g, index: i, op: mop, version: code.Version, name: code.Builtin.String()}
 	if code.Builtin == tflite.OpCustom {
 		b.name = code.CustomCode
-		fn = customOps[code.CustomCode]
-	} else {
-		b.name = code.Builtin.String()
-		fn = builtinOps[code.Builtin]
 	}
+	fn := implementation(code)
 	if fn == nil {
-		return nil, fmt.Errorf("nn: op %d: %s version %d: %w operator", i, b.name, code.Version, errUnsupported)
+		return nil, unsupportedOperator(code)
 	}
 	// Operators run in order and each tensor has one producer, which runs
 	// before its readers: a kernel must never write memory another kernel
@@ -130,9 +195,10 @@ func (b *builder) errorf(format string, args ...any) error {
 	return fmt.Errorf("nn: op %d %s (v%d): %s", b.index, b.name, b.version, fmt.Sprintf(format, args...))
 }
 
-// unsupportedf makes an error for a valid but unimplemented case.
+// unsupportedf makes an error for a valid but unimplemented case; New
+// lists it in an UnsupportedError.
 func (b *builder) unsupportedf(format string, args ...any) error {
-	return fmt.Errorf("nn: op %d %s (v%d): %w: %s", b.index, b.name, b.version, errUnsupported, fmt.Sprintf(format, args...))
+	return &unsupportedCase{fmt.Sprintf(format, args...)}
 }
 
 // input returns input i, which must be present. An input folded from a

@@ -2,9 +2,9 @@ package nn
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"unsafe"
 
 	"github.com/percept-robotics/percept/internal/kernels"
@@ -36,8 +36,20 @@ func KernelTargets() []string { return kernels.Targets() }
 // Interpreter runs one subgraph of a model. Build it once with New, then
 // fill its inputs and call Invoke as often as needed. It is not safe for
 // concurrent use: give each goroutine its own Interpreter (they share the
-// model's weights).
+// model's weights). The one exception is Close, which may be called while
+// another goroutine is in Invoke: it waits for that Invoke to end.
+//
+// An Interpreter holds its model's memory (see tflite.Model.Acquire) from
+// New to its own Close, so the model may be closed before it.
 type Interpreter struct {
+	// mu guards Invoke against Close; closed is set by Close.
+	mu     sync.Mutex
+	closed bool
+	// closer stops the workers and releases the model, at Close or when
+	// the garbage collector finds the Interpreter unreachable.
+	closer  *closer
+	cleanup runtime.Cleanup
+
 	model    *tflite.Model
 	subgraph int
 	tensors  []Tensor
@@ -72,14 +84,43 @@ type op struct {
 	bind func()
 }
 
+// closer ends an Interpreter's hold on its workers and its model. It must
+// not refer to the Interpreter, so that the garbage collector can find the
+// Interpreter unreachable and run it as a cleanup.
+type closer struct {
+	pool    *workerPool
+	release func() // the hold on the model's memory
+}
+
+// close stops the workers and releases the model; it is safe to call more
+// than once.
+func (c *closer) close() {
+	c.pool.close()
+	c.release()
+}
+
 // New validates the model's operators, plans memory and prepares every
-// operator. Unsupported operators or types, inconsistent shapes and
-// malformed constant data are reported as errors that name the operator
-// and tensor at fault.
-func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
+// operator. Inconsistent shapes and malformed constant data are reported as
+// errors that name the operator and tensor at fault; operators percept does
+// not support are all listed in one *UnsupportedError (errors.Is(err,
+// ErrUnsupported) holds). New on a closed model returns an error wrapping
+// ErrClosed.
+//
+// The Interpreter holds the model's memory until its Close: closing the
+// model earlier is safe.
+func New(m *tflite.Model, opts *Options) (_ *Interpreter, err error) {
 	if opts == nil {
 		opts = &Options{}
 	}
+	release, err := m.Acquire()
+	if err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
 	if opts.Subgraph < 0 || opts.Subgraph >= len(m.Subgraphs) {
 		return nil, fmt.Errorf("nn: subgraph %d out of range (model has %d)", opts.Subgraph, len(m.Subgraphs))
 	}
@@ -93,6 +134,9 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	it := &Interpreter{model: m, subgraph: opts.Subgraph, target: target, tensors: make([]Tensor, len(sg.Tensors)), threads: threads}
+	for i := range it.tensors {
+		it.tensors[i].owner = it
+	}
 	for i := range sg.Tensors {
 		if err := it.initTensor(i, &sg.Tensors[i]); err != nil {
 			return nil, err
@@ -109,14 +153,8 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 		it.outputs = append(it.outputs, &it.tensors[idx])
 	}
 	g := newGraph(it, sg)
-	for i := range sg.Operators {
-		o, err := g.build(i)
-		if err != nil {
-			return nil, err
-		}
-		if o != nil {
-			it.ops = append(it.ops, o)
-		}
+	if err := g.buildAll(); err != nil {
+		return nil, err
 	}
 	plan, err := g.planMemory()
 	if err != nil {
@@ -140,18 +178,42 @@ func New(m *tflite.Model, opts *Options) (*Interpreter, error) {
 	if opts.Profile {
 		it.prof = newProfiler(it.ops)
 	}
-	runtime.AddCleanup(it, (*workerPool).close, it.pool)
+	it.closer = &closer{pool: it.pool, release: release}
+	it.cleanup = runtime.AddCleanup(it, (*closer).close, it.closer)
 	return it, nil
 }
 
-// Close stops the interpreter's worker goroutines. An Interpreter that is
-// garbage collected is closed automatically; Close is safe to call twice.
+// Close ends the interpreter: it waits for an Invoke in progress on
+// another goroutine, stops the worker goroutines and releases the model's
+// memory (unmapped when the model is closed too and nothing else holds
+// it). Afterwards Invoke and InvokeContext return an error wrapping
+// ErrClosed, and constant tensors, whose data was the model's, have none
+// (their Bytes, Float32s, ... return nil); the other tensors keep their
+// metadata and the data of the last Invoke, which is the Interpreter's own
+// memory. Slices of constant data taken before Close must not be used
+// after it.
+//
+// An Interpreter that is garbage collected without Close is closed
+// automatically. Close is safe to call more than once; it returns nil.
 func (it *Interpreter) Close() error {
-	it.pool.close()
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.closed {
+		return nil
+	}
+	it.closed = true
+	for i := range it.tensors {
+		if it.tensors[i].constant {
+			it.tensors[i].data = nil
+		}
+	}
+	it.cleanup.Stop()
+	it.closer.close()
 	return nil
 }
 
-// Invoke runs every operator once on the current inputs.
+// Invoke runs every operator once on the current inputs. After Close it
+// returns an error wrapping ErrClosed.
 func (it *Interpreter) Invoke() error {
 	return it.InvokeContext(context.Background())
 }
@@ -159,6 +221,11 @@ func (it *Interpreter) Invoke() error {
 // InvokeContext is Invoke that stops between operators when ctx is done,
 // returning ctx.Err().
 func (it *Interpreter) InvokeContext(ctx context.Context) error {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.closed {
+		return fmt.Errorf("nn: interpreter %w", ErrClosed)
+	}
 	if it.prof != nil {
 		return it.prof.invoke(ctx, it)
 	}
@@ -309,10 +376,6 @@ func (it *Interpreter) initTensor(i int, mt *tflite.Tensor) error {
 	t.data, t.constant = buf, true
 	return nil
 }
-
-// errUnsupported marks build errors for operators or types percept does
-// not implement.
-var errUnsupported = errors.New("unsupported")
 
 // alignedBytes returns a zeroed slice of n bytes whose start is aligned to
 // 64 bytes, the widest SIMD load percept issues.

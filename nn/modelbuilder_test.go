@@ -251,3 +251,9 @@ func (m *testModel) parse(t *testing.T) *tflite.Model {
 	require.NoError(t, err)
 	return parsed
 }
+
+// customOp adds a custom operator with the given code and no options.
+func (m *testModel) customOp(code string, inputs, outputs []int32) {
+	m.opcodes = append(m.opcodes, fbTable{int8(tflite.OpCustom), code, int32(1), int32(tflite.OpCustom)})
+	m.ops = append(m.ops, fbTable{uint32(len(m.opcodes) - 1), inputs, outputs, nil, nil})
+}

@@ -11,7 +11,8 @@ import (
 // Tensor is a view of one tensor of a model: its metadata and, once the
 // interpreter is built, its data in the arena (or in the model's buffers for
 // constants). The typed accessors return slices that alias that memory, so
-// writing to an input's slice sets the input.
+// writing to an input's slice sets the input. A constant tensor has no data
+// after its Interpreter's Close (see Interpreter.Close).
 type Tensor struct {
 	Index        int                  // position in the subgraph's tensor list
 	Name         string               // the name the model gives it
@@ -21,6 +22,9 @@ type Tensor struct {
 
 	data     []byte
 	constant bool
+	// owner keeps the Interpreter, and so its hold on the model's memory,
+	// alive while the caller keeps one of its tensors.
+	owner *Interpreter
 }
 
 // NumElements is the product of the shape's dimensions.
