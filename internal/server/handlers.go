@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/percept-robotics/percept/internal/annotate"
+	"github.com/percept-robotics/percept/internal/imagedecode"
 	"github.com/percept-robotics/percept/models"
 )
 
@@ -38,7 +39,9 @@ const keepAlive = 15 * time.Second
 //	GET  /api/frame.jpg         the newest frame as JPEG; ?seq=N picks one
 //	                            of the last few, &annotated=1 draws the boxes
 //	POST /api/detect            detections in the JPEG, PNG, GIF or BMP body
-//	GET  /healthz               "ok", or 503 and the reason
+//	GET  /healthz               "ok", or 503 and the reason; then a
+//	                            line on skipped files, if any
+//	GET  /api/health            Health as JSON (503 when not OK)
 //	GET  /metrics               Prometheus text format
 //
 // Errors are JSON objects {"error": "..."}.
@@ -49,6 +52,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/frame.jpg", s.serveFrame)
 	mux.HandleFunc("/api/detect", s.serveDetect)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /api/health", s.serveHealthJSON)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	return s.countRequests(mux)
 }
@@ -126,6 +130,24 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	w.Write(indexHTML)
 }
 
+// noFrameBody is the 503 answer of the frame endpoints before the first
+// frame: why there is none, and the health the page shows.
+type noFrameBody struct {
+	Error  string `json:"error"`
+	Health Health `json:"health"`
+}
+
+// noFrame answers a request for a frame when none has been processed.
+func (s *Server) noFrame(w http.ResponseWriter) {
+	h := s.Health()
+	problem := h.Problem
+	if problem == "" { // a frame was published since the caller looked
+		problem = "no frame processed yet"
+	}
+	w.Header().Set("Retry-After", "1")
+	writeJSON(w, http.StatusServiceUnavailable, noFrameBody{Error: problem, Health: h})
+}
+
 // wantsStream reports whether r asks for server-sent events.
 func wantsStream(r *http.Request) bool {
 	if v := r.URL.Query().Get("stream"); v != "" {
@@ -142,8 +164,7 @@ func (s *Server) serveDetections(w http.ResponseWriter, r *http.Request) {
 	}
 	snap, _ := s.hub.current()
 	if snap == nil {
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "no frame processed yet")
+		s.noFrame(w)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -223,8 +244,7 @@ func (s *Server) serveFrame(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else if snap, _ = s.hub.current(); snap == nil {
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "no frame processed yet")
+		s.noFrame(w)
 		return
 	}
 
@@ -269,12 +289,20 @@ func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
+	if !s.borrowDetector() {
+		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
+		return
+	}
 	start := time.Now()
 	dets, err := s.cfg.Detector.Detect(r.Context(), img)
 	inference := time.Since(start)
+	s.returnDetector()
 	switch {
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		return // the client left
+		return // the client left, or shutdown cancelled the request
+	case errors.Is(err, models.ErrClosed):
+		writeError(w, http.StatusServiceUnavailable, "the detector is closed: the server is shutting down")
+		return
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, "detection failed: %v", err)
 		return
@@ -288,35 +316,47 @@ func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Result{Image: "upload", Width: b.Dx(), Height: b.Dy(), Detections: dets})
 }
 
-// decodeUpload decodes an uploaded image, checking its declared size
-// before allocating its pixels.
+// decodeUpload decodes an uploaded image with the decoder every entry
+// point shares, which checks the size the header declares against
+// MaxImagePixels before allocating the pixels.
 func (s *Server) decodeUpload(body []byte) (image.Image, error) {
 	if len(body) == 0 {
 		return nil, errors.New("empty body: POST a JPEG, PNG, GIF or BMP image")
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
+	img, _, err := imagedecode.Decode(bytes.NewReader(body), s.cfg.MaxImagePixels)
 	if err != nil {
-		return nil, fmt.Errorf("body is not a JPEG, PNG, GIF or BMP image: %v", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(s.cfg.MaxImagePixels) {
-		return nil, fmt.Errorf("%s image of %d×%d pixels: want 1 to %d pixels", format, cfg.Width, cfg.Height, s.cfg.MaxImagePixels)
-	}
-	img, err := models.DecodeImage(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("%s body: %v", format, err)
+		return nil, fmt.Errorf("body: %w", err)
 	}
 	return img, nil
 }
 
+// serveHealth answers "ok" (200) while frames flow, else 503 and the
+// problem; a line about skipped files follows either.
 func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if problem := s.health(); problem != "" {
+	h := s.Health()
+	if h.OK {
+		io.WriteString(w, "ok\n")
+	} else {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, problem)
-		return
+		fmt.Fprintln(w, h.Problem)
 	}
-	io.WriteString(w, "ok\n")
+	if h.Skipped > 0 {
+		fmt.Fprintf(w, "%d files skipped; the last: %s\n", h.Skipped, h.LastSkipped)
+	}
+}
+
+// serveHealthJSON is GET /api/health: Health as JSON, with the status
+// code of /healthz.
+func (s *Server) serveHealthJSON(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	h := s.Health()
+	code := http.StatusOK
+	if !h.OK {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, h)
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ type Stats struct {
 	Dropped      uint64 // frames skipped because detection was slower than the source
 	Processed    uint64 // frames run through the detector and published
 	SourceErrors uint64 // source failures, undecodable frames included
+	Skipped      uint64 // files the source passed over (camera.ErrSkipped)
 	// InferenceTotal sums the detector's time over the processed frames.
 	InferenceTotal time.Duration
 	// LatencyTotal sums the time from capture to result over the processed
@@ -87,9 +88,9 @@ type requestKey struct {
 // Prometheus text format (version 0.0.4): a few counters and histograms do
 // not justify client_golang and its dependencies in a robot's binary.
 type metrics struct {
-	captured, dropped, processed, sourceErrors atomic.Uint64
-	inferenceNanos, latencyNanos               atomic.Int64
-	streamClients                              atomic.Int64
+	captured, dropped, processed, sourceErrors, skipped atomic.Uint64
+	inferenceNanos, latencyNanos                        atomic.Int64
+	streamClients                                       atomic.Int64
 
 	streamInference  *histogram // the capture loop's detector time
 	requestInference *histogram // POST /api/detect's detector time
@@ -129,6 +130,7 @@ func (m *metrics) stats() Stats {
 		Dropped:        m.dropped.Load(),
 		Processed:      m.processed.Load(),
 		SourceErrors:   m.sourceErrors.Load(),
+		Skipped:        m.skipped.Load(),
 		InferenceTotal: time.Duration(m.inferenceNanos.Load()),
 		LatencyTotal:   time.Duration(m.latencyNanos.Load()),
 	}
@@ -148,6 +150,7 @@ func (m *metrics) writeTo(out io.Writer) error {
 	counter("percept_frames_dropped_total", "Frames skipped because detection was slower than the source.", m.dropped.Load())
 	counter("percept_frames_processed_total", "Frames run through the detector and published.", m.processed.Load())
 	counter("percept_source_errors_total", "Source failures, undecodable frames included.", m.sourceErrors.Load())
+	counter("percept_source_skipped_files_total", "Files the source passed over: not an image, or over the pixel budget.", m.skipped.Load())
 
 	header("percept_stream_clients", "gauge", "Clients of the server-sent event stream.")
 	fmt.Fprintf(w, "percept_stream_clients %d\n", m.streamClients.Load())

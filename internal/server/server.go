@@ -9,8 +9,13 @@
 //	hs := server.NewHTTPServer(":8080", srv.Handler())
 //	hs.ListenAndServe()
 //
-// To stop, end Run's context first (streams then finish), then call
-// http.Server.Shutdown.
+// Serve does both and stops them in the right order:
+//
+//	err := srv.Serve(ctx, ln)       // until ctx ends or either fails
+//	pool.Close()                    // nothing uses the detector any more
+//
+// To run them separately, end Run's context first (streams then finish),
+// then call http.Server.Shutdown, and close the detector after both.
 package server
 
 import (
@@ -21,6 +26,7 @@ import (
 	"image"
 	"image/draw"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -35,6 +41,7 @@ const (
 	DefaultMaxBodyBytes   = 16 << 20
 	DefaultMaxImagePixels = 25_000_000
 	DefaultStaleAfter     = 5 * time.Second
+	DefaultShutdownGrace  = 5 * time.Second
 )
 
 // Config is what a Server serves.
@@ -61,6 +68,19 @@ type Config struct {
 	// StaleAfter is how long /healthz tolerates no new frame before it
 	// reports 503 (default 5 s).
 	StaleAfter time.Duration
+	// ReadEveryFrame makes Run read Source directly instead of through
+	// camera.Latest: every frame is detected, none is dropped, and the
+	// source waits for the detector. It suits sources that make frames on
+	// demand (file:, dir:, test:), whose images Latest would otherwise read
+	// and discard while the detector works; a live camera needs Latest.
+	ReadEveryFrame bool
+	// Logf, when set, receives a line for each event of the capture loop
+	// worth a log entry: each file the source skips (once, with its name)
+	// and each source failure.
+	Logf func(format string, args ...any)
+	// ShutdownGrace bounds Serve's wait for requests in flight when it
+	// stops (default 5 s); requests still running then are cancelled.
+	ShutdownGrace time.Duration
 }
 
 // Detector finds objects in images. Detect is called from many goroutines
@@ -79,9 +99,13 @@ type Server struct {
 	started atomic.Bool
 
 	mu          sync.Mutex
+	uploads     int        // POST /api/detect calls using the detector
+	uploadsIdle *sync.Cond // signalled, with mu, when uploads falls to 0
+	released    bool       // the detector is no longer lent to uploads
 	running     bool
 	stopErr     error     // why Run returned, once it has
-	sourceErr   error     // the source's latest failure
+	sourceErr   error     // the source's latest failure since the last frame
+	lastSkip    error     // the latest file the source skipped
 	lastPublish time.Time // when the newest result was published
 }
 
@@ -93,9 +117,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Detector == nil {
 		return nil, errors.New("server: Config.Detector is nil")
 	}
-	if cfg.MaxBodyBytes < 0 || cfg.MaxImagePixels < 0 || cfg.StaleAfter < 0 {
-		return nil, fmt.Errorf("server: negative limit in Config (MaxBodyBytes %d, MaxImagePixels %d, StaleAfter %v)",
-			cfg.MaxBodyBytes, cfg.MaxImagePixels, cfg.StaleAfter)
+	if cfg.MaxBodyBytes < 0 || cfg.MaxImagePixels < 0 || cfg.StaleAfter < 0 || cfg.ShutdownGrace < 0 {
+		return nil, fmt.Errorf("server: negative limit in Config (MaxBodyBytes %d, MaxImagePixels %d, StaleAfter %v, ShutdownGrace %v)",
+			cfg.MaxBodyBytes, cfg.MaxImagePixels, cfg.StaleAfter, cfg.ShutdownGrace)
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -106,7 +130,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.StaleAfter == 0 {
 		cfg.StaleAfter = DefaultStaleAfter
 	}
-	return &Server{cfg: cfg, hub: newHub(), metrics: newMetrics()}, nil
+	if cfg.ShutdownGrace == 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	s := &Server{cfg: cfg, hub: newHub(), metrics: newMetrics()}
+	s.uploadsIdle = sync.NewCond(&s.mu)
+	return s, nil
 }
 
 // Stats returns the capture loop's counters.
@@ -114,14 +146,18 @@ func (s *Server) Stats() Stats { return s.metrics.stats() }
 
 // Run is the capture loop: it reads frames, detects objects and publishes
 // the results until ctx ends (returning nil), the source ends (io.EOF,
-// returning nil) or fails with anything but camera.ErrReconnecting, or the
+// returning nil) or fails with anything but camera.ErrReconnecting or
+// camera.ErrSkipped (which are counted, logged and waited out), or the
 // detector fails. It closes the source and ends the event streams before
 // returning. Run may be called once.
 func (s *Server) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("server: Run called twice")
 	}
-	src := camera.Latest(s.cfg.Source)
+	src := s.cfg.Source
+	if !s.cfg.ReadEveryFrame {
+		src = camera.Latest(src)
+	}
 	s.mu.Lock()
 	s.running = true
 	s.mu.Unlock()
@@ -149,6 +185,9 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 		switch {
 		case ctx.Err() != nil, errors.Is(err, io.EOF):
 			return nil
+		case errors.Is(err, camera.ErrSkipped):
+			s.fileSkipped(err)
+			continue
 		case errors.Is(err, camera.ErrReconnecting):
 			s.sourceFailed(err)
 			continue
@@ -201,36 +240,190 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 	}
 }
 
-// sourceFailed records a failure of the source.
+// sourceFailed records and logs a failure of the source.
+// A run of identical failures (a camera sending broken frames) is logged
+// once.
 func (s *Server) sourceFailed(err error) {
 	s.metrics.sourceErrors.Add(1)
 	s.mu.Lock()
+	repeated := s.sourceErr != nil && s.sourceErr.Error() == err.Error()
 	s.sourceErr = err
 	s.mu.Unlock()
+	if !repeated {
+		s.cfg.Logf("%v", err)
+	}
 }
 
-// health explains why the server is unhealthy, or returns "" when the
-// capture loop runs and its newest result is recent.
-func (s *Server) health() string {
+// fileSkipped records and logs a file the source passed over.
+func (s *Server) fileSkipped(err error) {
+	s.metrics.skipped.Add(1)
+	s.mu.Lock()
+	s.lastSkip = err
+	s.mu.Unlock()
+	s.cfg.Logf("%v", err)
+}
+
+// The states of Health.State.
+const (
+	StateNotStarted   = "not started"  // Run has not been called
+	StateWaiting      = "waiting"      // no frame processed yet
+	StateLive         = "live"         // frames are being processed
+	StateStale        = "stale"        // no new frame for longer than StaleAfter
+	StateReconnecting = "reconnecting" // the source failed and is being reopened
+	StateEnded        = "ended"        // the capture loop has returned
+)
+
+// Health is what the server knows of its capture loop and source: the body
+// of GET /api/health, and what GET /healthz and the live page say.
+type Health struct {
+	// OK is true while the capture loop runs and its newest result is
+	// younger than StaleAfter: /healthz then answers 200.
+	OK bool `json:"ok"`
+	// State is one of the State constants.
+	State string `json:"state"`
+	// Problem says why OK is false, as /healthz does.
+	Problem string `json:"problem,omitempty"`
+	// Source is Config.SourceName.
+	Source string `json:"source"`
+	// Frames counts the frames processed so far.
+	Frames uint64 `json:"frames"`
+	// LastFrame is when the newest result was published.
+	LastFrame time.Time `json:"last_frame,omitzero"`
+	// SourceError is the source's latest failure since the last frame
+	// (an outage being waited out, a frame that did not decode).
+	SourceError string `json:"source_error,omitempty"`
+	// Skipped counts the files the source passed over (camera.ErrSkipped);
+	// LastSkipped names the latest and why.
+	Skipped     uint64 `json:"skipped"`
+	LastSkipped string `json:"last_skipped,omitempty"`
+}
+
+// Health reports the state of the capture loop and its source.
+func (s *Server) Health() Health {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var problem string
-	switch {
-	case !s.running && s.stopErr != nil:
-		return "capture loop ended: " + s.stopErr.Error()
-	case !s.running:
-		return "capture loop not started"
-	case s.lastPublish.IsZero():
-		problem = "no frame processed yet"
-	case time.Since(s.lastPublish) > s.cfg.StaleAfter:
-		problem = fmt.Sprintf("no frame for %v", time.Since(s.lastPublish).Round(time.Millisecond))
-	default:
-		return ""
+	h := Health{
+		Source:    s.cfg.SourceName,
+		Frames:    s.metrics.processed.Load(),
+		LastFrame: s.lastPublish,
+		Skipped:   s.metrics.skipped.Load(),
 	}
 	if s.sourceErr != nil {
-		problem += ": " + s.sourceErr.Error()
+		h.SourceError = s.sourceErr.Error()
 	}
-	return problem
+	if s.lastSkip != nil {
+		h.LastSkipped = s.lastSkip.Error()
+	}
+	switch {
+	case !s.running && s.stopErr != nil:
+		h.State, h.Problem = StateEnded, "capture loop ended: "+s.stopErr.Error()
+		return h
+	case !s.running:
+		h.State, h.Problem = StateNotStarted, "capture loop not started"
+		return h
+	case s.lastPublish.IsZero():
+		h.State, h.Problem = StateWaiting, "no frame processed yet"
+	case time.Since(s.lastPublish) > s.cfg.StaleAfter:
+		h.State, h.Problem = StateStale, fmt.Sprintf("no frame for %v", time.Since(s.lastPublish).Round(time.Millisecond))
+	default:
+		h.OK, h.State = true, StateLive
+	}
+	if errors.Is(s.sourceErr, camera.ErrReconnecting) {
+		h.State = StateReconnecting
+	}
+	if !h.OK && s.sourceErr != nil {
+		h.Problem += ": " + h.SourceError
+	}
+	return h
+}
+
+// Serve runs the capture loop and serves Handler on ln until ctx ends
+// (returning nil), the capture loop ends or the HTTP server fails. It then
+// stops them in order: the capture loop first, which ends the event
+// streams; then the HTTP server, which waits up to ShutdownGrace for the
+// requests in flight and then cancels the ones still running. When Serve
+// returns, neither the source nor the detector is in use: close the
+// detector then, never before. A source that ends (io.EOF) leaves the
+// server nothing to show and is an error here.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// Requests keep running through the grace period after ctx ends, and
+	// are cancelled with requests when it is over.
+	requests, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
+	hs := NewHTTPServer(ln.Addr().String(), s.Handler())
+	hs.BaseContext = func(net.Listener) context.Context { return requests }
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	runDone := make(chan error, 1)
+	go func() { runDone <- s.Run(runCtx) }()
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- hs.Serve(ln) }()
+
+	var runErr, serveErr error
+	runEnded, serveEnded := false, false
+	select {
+	case <-ctx.Done():
+	case runErr = <-runDone:
+		runEnded = true
+		if runErr == nil && ctx.Err() == nil {
+			runErr = errors.New("server: the source ended")
+		}
+	case serveErr = <-serveDone:
+		serveEnded = true
+	}
+	stopRun()
+	if !runEnded {
+		runErr = <-runDone
+	}
+	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
+	defer cancel()
+	shutdownErr := hs.Shutdown(grace)
+	if shutdownErr != nil {
+		shutdownErr = fmt.Errorf("server: requests still running after %v were cancelled: %w", s.cfg.ShutdownGrace, shutdownErr)
+		cancelRequests()
+		hs.Close()
+	}
+	if !serveEnded {
+		serveErr = <-serveDone
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	s.releaseDetector()
+	return errors.Join(runErr, serveErr, shutdownErr)
+}
+
+// borrowDetector lends the detector to an upload, or returns false once
+// Serve has released it.
+func (s *Server) borrowDetector() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released {
+		return false
+	}
+	s.uploads++
+	return true
+}
+
+// returnDetector ends an upload's loan.
+func (s *Server) returnDetector() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uploads--
+	if s.uploads == 0 {
+		s.uploadsIdle.Broadcast()
+	}
+}
+
+// releaseDetector refuses further uploads and waits for those in flight.
+func (s *Server) releaseDetector() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.released = true
+	for s.uploads > 0 {
+		s.uploadsIdle.Wait()
+	}
 }
 
 // NewHTTPServer returns an http.Server for handler with timeouts that suit

@@ -517,7 +517,7 @@ func TestUpload(t *testing.T) {
 	}{
 		{"text", []byte("these are not the pixels you are looking for"), http.StatusBadRequest, "not a JPEG, PNG, GIF or BMP image"},
 		{"empty", nil, http.StatusBadRequest, "empty body"},
-		{"truncated JPEG", sceneJPEG.Bytes()[:sceneJPEG.Len()/2], http.StatusBadRequest, "jpeg body"},
+		{"truncated JPEG", sceneJPEG.Bytes()[:sceneJPEG.Len()/2], http.StatusBadRequest, "body: jpeg image"},
 		{"over the byte limit", bytes.Repeat([]byte{0xff}, maxBody+1), http.StatusRequestEntityTooLarge, "larger than the 65536-byte limit"},
 		{"over the pixel limit", encodePNG(t, image.NewGray(image.Rect(0, 0, sceneWidth+1, sceneHeight))), http.StatusBadRequest, "161×120 pixels"},
 	}
@@ -763,7 +763,7 @@ func TestRunEndsOnSourceFailure(t *testing.T) {
 	require.NoError(t, err)
 	err = srv.Run(context.Background())
 	require.ErrorContains(t, err, "camera unplugged")
-	assert.Contains(t, srv.health(), "capture loop ended: server: source: camera unplugged")
+	assert.Contains(t, srv.Health().Problem, "capture loop ended: server: source: camera unplugged")
 	assert.EqualValues(t, 1, srv.Stats().SourceErrors)
 }
 
@@ -913,7 +913,7 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 		t.Fatal("the event stream outlived the capture loop")
 	}
 	resp.Body.Close()
-	assert.Contains(t, srv.health(), "capture loop ended")
+	assert.Contains(t, srv.Health().Problem, "capture loop ended")
 	code, _, body := r.get(t, "/api/detections?stream=1")
 	assert.Equal(t, http.StatusServiceUnavailable, code, "no stream after the capture loop ended: %s", body)
 	ts.Close()
