@@ -100,7 +100,7 @@ func imageInput(m *tflite.Model) error {
 		return err
 	}
 	if len(sg.Inputs) != 1 {
-		return fmt.Errorf("it has %d inputs (%s), want one image", len(sg.Inputs), describe(sg, sg.Inputs))
+		return fmt.Errorf("it has %s (%s), want one image", count(len(sg.Inputs), "input"), describe(sg, sg.Inputs))
 	}
 	t := &sg.Tensors[sg.Inputs[0]]
 	if len(t.Shape) != 4 || t.Shape[0] != 1 || t.Shape[1] < 1 || t.Shape[2] < 1 || (t.Shape[3] != 1 && t.Shape[3] != 3) {
@@ -124,7 +124,7 @@ func detectorSignature(m *tflite.Model) error {
 	const want = "a detector needs the 4 FLOAT32 outputs of " + postProcessOp +
 		": boxes [1, N, 4], classes [1, N], scores [1, N], count [1]"
 	if len(sg.Outputs) != 4 {
-		return fmt.Errorf("it has %d outputs (%s); %s", len(sg.Outputs), describe(sg, sg.Outputs), want)
+		return fmt.Errorf("it has %s (%s); %s", count(len(sg.Outputs), "output"), describe(sg, sg.Outputs), want)
 	}
 	shapes := [][]int32{{1, -1, 4}, {1, -1}, {1, -1}, {1}}
 	n := int32(-1)
@@ -182,7 +182,7 @@ func classifierOutput(m *tflite.Model) error {
 	}
 	const want = "a classifier needs one score vector [1, N] of UINT8, INT8 or FLOAT32"
 	if len(sg.Outputs) != 1 {
-		return fmt.Errorf("it has %d outputs (%s); %s", len(sg.Outputs), describe(sg, sg.Outputs), want)
+		return fmt.Errorf("it has %s (%s); %s", count(len(sg.Outputs), "output"), describe(sg, sg.Outputs), want)
 	}
 	t := &sg.Tensors[sg.Outputs[0]]
 	vector := len(t.Shape) > 0 && t.Shape[len(t.Shape)-1] > 0
@@ -267,6 +267,14 @@ func outputsProbabilities(m *tflite.Model) bool {
 		}
 	}
 	return false
+}
+
+// count says "1 output", "4 outputs".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // describe lists tensors as `TYPE[shape] "name"`.
