@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,8 +19,9 @@ import (
 	"github.com/percept-robotics/percept/models"
 )
 
-// sampleSeconds is how long the embedded demo shows each sample photo.
-const sampleSeconds = 3
+// defaultHold is how long serve shows each image of file:, dir: and the
+// embedded samples.
+const defaultHold = 3 * time.Second
 
 // shutdownGrace bounds the wait for requests in flight at shutdown.
 const shutdownGrace = 5 * time.Second
@@ -40,11 +40,17 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	spec := fs.String("source", "", "frames: camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB, test: or gocv:URL; default: the embedded sample photos")
 	modelPath := fs.String("model", "", "detection model (.tflite); default: the embedded SSD-MobileNet v1")
 	labelsPath := fs.String("labels", "", "label file, overriding the labels packed in the model")
-	threshold := fs.Float64("threshold", 0.5, "minimum score")
+	threshold := fs.Float64("threshold", 0.5, "minimum score, from 0 to 1")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	threads := fs.Int("threads", 0, "threads per detector (0: the cores shared among the detectors)")
 	detectors := fs.Int("detectors", 2, "detectors shared by the stream and POST /api/detect (each holds its own arena)")
-	rate := fs.Float64("rate", 15, "frames per second for file:, dir:, test: and the embedded photos (0: unpaced, which keeps a core busy reading frames; to measure throughput, pick a rate above the detector's)")
+	hold := fs.Duration("hold", defaultHold, "how long each image of file:, dir: and the embedded photos stays on the page. "+
+		"Each image of a file: or dir: source is detected once per turn and none is skipped, however slow the detector, "+
+		"so that a folder of photos can be looked through one by one; files that are not images, or are over -max-pixels, "+
+		"are skipped and logged. 0: play them as frames at -rate (a folder of video frames), still every one detected")
+	rate := fs.Float64("rate", 15, "frames per second for test:, and for file: and dir: with -hold 0 "+
+		"(0: unpaced, which keeps a core busy reading frames; to measure throughput, pick a rate above the detector's)")
+	maxPixels := fs.Int("max-pixels", camera.DefaultMaxPixels, "refuse an image (file:, dir:, MJPEG camera frame or upload) whose header declares more pixels than this, before decoding it")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest image POST /api/detect accepts, in bytes")
 	statsEvery := fs.Duration("stats", 0, "print frame rate and latency at this interval (0: never)")
 	if err := parse(fs, args, stdout); err != nil {
@@ -53,12 +59,18 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	switch {
 	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("unexpected argument %q (the source is given with -source)", fs.Arg(0))}
+	case *threshold < 0 || *threshold > 1:
+		return usageError{fmt.Sprintf("-threshold %g: want a score from 0 to 1", *threshold)}
 	case *threads < 0:
 		return usageError{"-threads must not be negative"}
 	case *detectors < 1:
 		return usageError{"-detectors must be at least 1"}
+	case *hold < 0:
+		return usageError{"-hold must not be negative"}
 	case *rate < 0:
 		return usageError{"-rate must not be negative"}
+	case *maxPixels < 1:
+		return usageError{fmt.Sprintf("-max-pixels %d: want at least 1", *maxPixels)}
 	case *maxBody < 1:
 		return usageError{"-max-body must be at least 1"}
 	case *statsEvery < 0:
@@ -78,101 +90,127 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	if err != nil {
 		return err
 	}
+	// Deferred after the model's Close, so run before it; and reached only
+	// once srv.Serve has returned, when nothing uses the pool any more.
 	defer pool.Close()
 
-	src, name, err := openServeSource(*spec, *rate)
+	plan, err := openServeSource(*spec, sourceTiming{rate: *rate, hold: *hold, maxPixels: *maxPixels})
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Source: src, SourceName: name, Detector: pool, MaxBodyBytes: *maxBody})
+	srv, err := server.New(server.Config{
+		Source:         plan.src,
+		SourceName:     plan.name,
+		Detector:       pool,
+		MaxBodyBytes:   *maxBody,
+		MaxImagePixels: *maxPixels,
+		StaleAfter:     plan.staleAfter,
+		ReadEveryFrame: plan.everyFrame,
+		Logf:           func(format string, args ...any) { fmt.Fprintf(stdout, "percept serve: "+format+"\n", args...) },
+		ShutdownGrace:  shutdownGrace,
+	})
 	if err != nil {
-		src.Close()
+		plan.src.Close()
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		src.Close()
+		plan.src.Close()
 		return err
 	}
-	hs := server.NewHTTPServer(*addr, srv.Handler())
-	fmt.Fprintf(stdout, "percept serve: detecting in %s; open http://%s/\n", name, ln.Addr())
+	fmt.Fprintf(stdout, "percept serve: detecting in %s%s; open http://%s/\n", plan.name, plan.note, ln.Addr())
 	if listening != nil {
 		listening(ln.Addr())
 	}
 
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	runDone := make(chan error, 1)
-	go func() { runDone <- srv.Run(runCtx) }()
-	serveDone := make(chan error, 1)
-	go func() { serveDone <- hs.Serve(ln) }()
-	var statsTick <-chan time.Time
 	if *statsEvery > 0 {
-		ticker := time.NewTicker(*statsEvery)
-		defer ticker.Stop()
-		statsTick = ticker.C
+		stopStats := make(chan struct{})
+		statsDone := make(chan struct{})
+		go func() {
+			defer close(statsDone)
+			ticker := time.NewTicker(*statsEvery)
+			defer ticker.Stop()
+			for last := srv.Stats(); ; {
+				select {
+				case <-ticker.C:
+					now := srv.Stats()
+					printStats(stdout, last, now, *statsEvery)
+					last = now
+				case <-stopStats:
+					return
+				}
+			}
+		}()
+		defer func() { close(stopStats); <-statsDone }()
 	}
+	// Serve stops the capture loop, then the HTTP server, and returns when
+	// neither can call the pool again.
+	return srv.Serve(ctx, ln)
+}
 
-	var runErr, serveErr error
-	runEnded, serveEnded := false, false
-	for last := srv.Stats(); !runEnded && !serveEnded; {
-		select {
-		case <-ctx.Done():
-			stopRun()
-			runErr, runEnded = <-runDone, true
-		case runErr = <-runDone:
-			runEnded = true
-		case serveErr = <-serveDone:
-			serveEnded = true
-		case <-statsTick:
-			now := srv.Stats()
-			printStats(stdout, last, now, *statsEvery)
-			last = now
-		}
-	}
-	// The capture loop ends first, which ends the event streams, so that
-	// Shutdown finds no endless response to wait for.
-	stopRun()
-	if !runEnded {
-		runErr = <-runDone
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	shutdownErr := hs.Shutdown(shutdownCtx)
-	if !serveEnded {
-		serveErr = <-serveDone
-	}
-	if errors.Is(serveErr, http.ErrServerClosed) {
-		serveErr = nil
-	}
-	if ctx.Err() == nil && runErr == nil && serveErr == nil {
-		runErr = errors.New("the source ended")
-	}
-	return errors.Join(runErr, serveErr, shutdownErr)
+// sourceTiming is how serve paces and bounds its source.
+type sourceTiming struct {
+	rate      float64       // frames per second of test: (and file:/dir: when hold is 0)
+	hold      time.Duration // how long each image of file:, dir: and the samples stays
+	maxPixels int           // pixel budget of images and MJPEG frames
+}
+
+// servePlan is the source serve reads and how the server treats it.
+type servePlan struct {
+	src        camera.Source
+	name       string        // for the results
+	note       string        // how the source is played, for the start-up line
+	everyFrame bool          // read without camera.Latest: every image is detected
+	staleAfter time.Duration // 0: the server's default
 }
 
 // openServeSource opens the frames named by spec, or the embedded sample
-// photos when spec is empty, and returns them with a name for the results.
-// A named source is opened once now, so that a typo fails at once, and is
-// reopened with back-off whenever it fails later.
-func openServeSource(spec string, rate float64) (camera.Source, string, error) {
+// photos when spec is empty. A named source is opened now, so that a typo
+// or an unreadable file fails at once.
+//
+// file: and dir: make their images on demand: they are read without
+// camera.Latest (which would decode and discard the images a slower
+// detector has no time for), so every image is detected, each shown for
+// the hold time, and a file that is not an image is skipped and logged. A
+// bad file: or a dir: without a single image ends serve with the reason;
+// there is nothing to reconnect to. Cameras (camera:, v4l2:, gocv:) are
+// reopened with back-off whenever they fail.
+func openServeSource(spec string, timing sourceTiming) (servePlan, error) {
 	if spec == "" {
 		var photos []image.Image
 		for _, data := range [][]byte{assets.DogsJPEG, assets.BurgerJPEG} {
 			img, err := models.DecodeImage(bytes.NewReader(data))
 			if err != nil {
-				return nil, "", fmt.Errorf("embedded sample: %w", err)
+				return servePlan{}, fmt.Errorf("embedded sample: %w", err)
 			}
 			photos = append(photos, img)
 		}
-		hold := max(1, int(rate*sampleSeconds))
-		src, err := server.NewImageSource(photos, rate, hold)
-		return src, "embedded:dogs.jpg,burger.jpg", err
+		holdFrames := max(1, int(timing.rate*timing.hold.Seconds()))
+		src, err := server.NewImageSource(photos, timing.rate, holdFrames)
+		return servePlan{src: src, name: "embedded:dogs.jpg,burger.jpg"}, err
 	}
-	opts := camera.Options{Loop: true, Rate: rate}
+	opts := camera.Options{Loop: true, Rate: timing.rate, MaxPixels: timing.maxPixels}
+	scheme, _, _ := strings.Cut(spec, ":")
+	switch scheme {
+	case "file", "dir":
+		plan := servePlan{name: spec, everyFrame: true}
+		if timing.hold > 0 {
+			opts.Rate = 1 / timing.hold.Seconds()
+			plan.note = fmt.Sprintf(", each image for %v", timing.hold)
+			// An image shown for longer than the server's staleness limit
+			// is not a stalled source.
+			plan.staleAfter = max(server.DefaultStaleAfter, 2*timing.hold)
+		}
+		src, err := camera.Open(spec, opts)
+		plan.src = src
+		return plan, err
+	case "test":
+		src, err := camera.Open(spec, opts)
+		return servePlan{src: src, name: spec}, err
+	}
 	first, err := camera.Open(spec, opts)
 	if err != nil {
-		return nil, "", err
+		return servePlan{}, err
 	}
 	reopen := func() (camera.Source, error) {
 		if first != nil {
@@ -182,7 +220,7 @@ func openServeSource(spec string, rate float64) (camera.Source, string, error) {
 		}
 		return camera.Open(spec, opts)
 	}
-	return camera.Reconnecting(reopen, camera.Backoff{}), spec, nil
+	return servePlan{src: camera.Reconnecting(reopen, camera.Backoff{}), name: spec}, nil
 }
 
 // printStats prints the frame rate and mean latencies between two readings

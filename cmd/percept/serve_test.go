@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/internal/testmodels"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader in
@@ -85,7 +87,7 @@ func TestServeMatchesDetect(t *testing.T) {
 	addrs := make(chan net.Addr, 1)
 	served := make(chan error, 1)
 	go func() {
-		served <- serve(ctx, []string{"-source", "file:" + path, "-addr", "127.0.0.1:0", "-rate", "20", "-threads", "1"},
+		served <- serve(ctx, []string{"-source", "file:" + path, "-addr", "127.0.0.1:0", "-hold", "0", "-rate", "20", "-threads", "1"},
 			&stdout, func(a net.Addr) { addrs <- a })
 	}()
 	var base string
@@ -172,6 +174,10 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 }
 
 func TestServeCommandLineErrors(t *testing.T) {
+	dir := t.TempDir()
+	bomb := writeFile(t, dir, "bomb.png", testmodels.HugePNG(20000, 20000))
+	dogs := writeFile(t, dir, "dogs.jpg", assets.DogsJPEG)
+	notes := writeFile(t, dir, "notes.txt", []byte("shot list"))
 	for _, c := range []struct {
 		name     string
 		args     []string
@@ -181,6 +187,13 @@ func TestServeCommandLineErrors(t *testing.T) {
 		{"argument", []string{"serve", "camera:0"}, 2, `unexpected argument "camera:0"`},
 		{"no detectors", []string{"serve", "-detectors", "0"}, 2, "-detectors must be at least 1"},
 		{"negative rate", []string{"serve", "-rate", "-1"}, 2, "-rate must not be negative"},
+		{"threshold over 1", []string{"serve", "-threshold", "2"}, 2, "-threshold 2: want a score from 0 to 1"},
+		{"negative threshold", []string{"serve", "-threshold", "-1"}, 2, "-threshold -1: want a score from 0 to 1"},
+		{"negative hold", []string{"serve", "-hold", "-1s"}, 2, "-hold must not be negative"},
+		{"no pixels", []string{"serve", "-max-pixels", "0"}, 2, "-max-pixels 0: want at least 1"},
+		{"oversized file", []string{"serve", "-addr", "127.0.0.1:0", "-source", "file:" + bomb}, 1, "png image of 20000×20000 pixels"},
+		{"file over -max-pixels", []string{"serve", "-addr", "127.0.0.1:0", "-max-pixels", "1000", "-source", "file:" + dogs}, 1, "640×427 pixels"},
+		{"text file", []string{"serve", "-addr", "127.0.0.1:0", "-source", "file:" + notes}, 1, "not a JPEG, PNG, GIF or BMP image"},
 		{"bad flag", []string{"serve", "-frobnicate"}, 2, "frobnicate"},
 		{"source without scheme", []string{"serve", "-source", "webcam"}, 1, "has no scheme"},
 		{"missing file", []string{"serve", "-source", "file:" + t.TempDir() + "/none.jpg"}, 1, "none.jpg"},
@@ -191,4 +204,78 @@ func TestServeCommandLineErrors(t *testing.T) {
 			assertOneLineFailure(t, runCLI(t, c.args...), c.wantCode, c.wantText)
 		})
 	}
+}
+
+// TestServeDirWithoutImagesFails: a folder of files that are not images
+// (or are over the pixel budget) ends serve with the reason once each file
+// has been tried and logged, rather than reconnecting forever.
+func TestServeDirWithoutImagesFails(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "bomb.png", testmodels.HugePNG(20000, 20000))
+	writeFile(t, dir, "notes.txt", []byte("shot list"))
+	r := runCLI(t, "serve", "-addr", "127.0.0.1:0", "-source", "dir:"+dir, "-threads", "1", "-detectors", "1")
+	assertOneLineFailure(t, r, 1, "none of its 2 files is a decodable image")
+	assert.Equal(t, 1, strings.Count(r.stdout, "skipping "+filepath.Join(dir, "bomb.png")+": png image of 20000×20000 pixels"), "%s", r.stdout)
+	assert.Equal(t, 1, strings.Count(r.stdout, "skipping "+filepath.Join(dir, "notes.txt")+": not a JPEG, PNG, GIF or BMP image"), "%s", r.stdout)
+	assert.NotContains(t, r.stdout, "reconnecting")
+}
+
+// healthLine is the part of GET /api/health these tests read.
+type healthLine struct {
+	OK          bool   `json:"ok"`
+	State       string `json:"state"`
+	Frames      uint64 `json:"frames"`
+	Skipped     uint64 `json:"skipped"`
+	LastSkipped string `json:"last_skipped"`
+}
+
+// TestServeDirOfPhotos is a user's first try with a folder of photos and a
+// stray file: every photo is detected in turn, the stray file is skipped
+// and logged once, and the health says so.
+func TestServeDirOfPhotos(t *testing.T) {
+	skipInShort(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "a-dogs.jpg", assets.DogsJPEG)
+	writeFile(t, dir, "b-notes.txt", []byte("shot list"))
+	writeFile(t, dir, "c-burger.jpg", assets.BurgerJPEG)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout lockedBuffer
+	addrs := make(chan net.Addr, 1)
+	served := make(chan error, 1)
+	go func() {
+		served <- serve(ctx, []string{"-source", "dir:" + dir, "-addr", "127.0.0.1:0", "-hold", "0", "-rate", "30", "-threads", "1"},
+			&stdout, func(a net.Addr) { addrs <- a })
+	}()
+	var base string
+	select {
+	case a := <-addrs:
+		base = "http://" + a.String()
+	case err := <-served:
+		t.Fatalf("serve ended before listening: %v; output: %s", err, stdout.String())
+	}
+
+	// Both photos come by, each with its own size.
+	seen := map[int]bool{}
+	require.Eventually(t, func() bool {
+		seen[getFrame(t, base).Width] = true
+		return len(seen) == 2
+	}, 30*time.Second, 5*time.Millisecond, "widths seen: %v", seen)
+
+	var h healthLine
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/api/health")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&h))
+		return h.OK && h.Frames >= 4 // two rounds: the skip is behind us
+	}, 30*time.Second, 10*time.Millisecond)
+	assert.Equal(t, "live", h.State)
+	assert.EqualValues(t, 1, h.Skipped)
+	assert.Contains(t, h.LastSkipped, "b-notes.txt")
+	assert.Equal(t, 1, strings.Count(stdout.String(), "b-notes.txt"), "logged once: %s", stdout.String())
+
+	cancel()
+	require.NoError(t, <-served)
 }
