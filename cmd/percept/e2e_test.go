@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,7 +23,9 @@ func TestBinary(t *testing.T) {
 		t.Skip("no go tool on PATH to build the binary with")
 	}
 	bin := filepath.Join(t.TempDir(), "percept")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
+	// -buildvcs=auto stamps the revision when a checkout and git are there,
+	// whatever GOFLAGS says.
+	build := exec.Command(goTool, "build", "-buildvcs=auto", "-o", bin, ".")
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 
@@ -50,6 +53,16 @@ func TestBinary(t *testing.T) {
 		require.Len(t, lines, 1)
 		assert.Equal(t, "embedded:dogs.jpg", lines[0].Image)
 		assert.NotEmpty(t, lines[0].Detections)
+	})
+
+	t.Run("version", func(t *testing.T) {
+		code, stdout, stderr := execute("version")
+		require.Equal(t, 0, code, stderr)
+		head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+		if err != nil {
+			t.Skipf("no git checkout to compare the revision with: %v", err)
+		}
+		assert.Contains(t, stdout, "\nrevision "+strings.TrimSpace(string(head))+" (", "the build stamps the checkout's revision and time")
 	})
 
 	failures := []struct {

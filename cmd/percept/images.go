@@ -72,8 +72,8 @@ func withoutPath(err error) error {
 // extension names.
 type imageWriter func(path string, img image.Image) error
 
-// outputWriter checks the -out path's extension before any work and returns
-// the writer for it, or nil when path is empty.
+// outputWriter checks the -out path's extension and folder before any work
+// and returns the writer for it, or nil when path is empty.
 func outputWriter(path string) (imageWriter, error) {
 	if path == "" {
 		return nil, nil
@@ -86,6 +86,12 @@ func outputWriter(path string) (imageWriter, error) {
 		encode = func(f *os.File, img image.Image) error { return jpeg.Encode(f, img, &jpeg.Options{Quality: 90}) }
 	default:
 		return nil, usageError{fmt.Sprintf("-out %s: the extension must name the format: .png, .jpg or .jpeg", path)}
+	}
+	// A folder that is not there fails now, not after the first image.
+	if st, err := os.Stat(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("-out %s: %w", path, withoutPath(err))
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("-out %s: %s is not a directory", path, filepath.Dir(path))
 	}
 	return func(path string, img image.Image) error {
 		f, err := os.Create(path)

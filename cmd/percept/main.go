@@ -233,6 +233,7 @@ func printOverview(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n`percept help COMMAND` or `percept COMMAND -h` prints a command's flags.\n")
+	fmt.Fprintf(w, "Flags may come before or after the arguments; \"--\" ends them.\n")
 	fmt.Fprintf(w, "\nexample:\n  percept detect -json photo.jpg\n")
 }
 
@@ -302,7 +303,7 @@ func versionText(info *debug.BuildInfo) string {
 		}
 		b.WriteString("\n")
 	} else {
-		b.WriteString("revision unknown (not built from a version-controlled checkout)\n")
+		b.WriteString("revision unknown (built outside a git checkout, or with -buildvcs=false)\n")
 	}
 	goVersion := info.GoVersion
 	if goVersion == "" {

@@ -147,6 +147,7 @@ func TestUsageAndCommandLineErrors(t *testing.T) {
 		{"detect truncated JPEG", []string{"detect", truncatedJPEG}, 1, truncatedJPEG},
 		{"detect missing labels", []string{"detect", "-labels", missing + ".txt"}, 1, missing + ".txt"},
 		{"detect unwritable out", []string{"detect", "-out", filepath.Join(missing, "a.png")}, 1, missing},
+		{"detect out under a file", []string{"detect", "-out", filepath.Join(notes, "a.png")}, 1, "is not a directory"},
 		{"classify missing image", []string{"classify", missing + ".jpg"}, 1, missing + ".jpg"},
 		{"classify text as image", []string{"classify", notes}, 1, notes},
 		{"classify truncated JPEG", []string{"classify", truncatedJPEG}, 1, truncatedJPEG},
