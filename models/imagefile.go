@@ -10,10 +10,10 @@ import (
 )
 
 // DefaultMaxPixels is the pixel budget of DecodeImage, LoadImage and an
-// ImageDecoder whose MaxPixels is 0: 50 megapixels, above any camera a
-// robot carries (a 50 MP image decodes to 200 MB of RGBA), far below the
-// 400 MP a 389 KB PNG can declare. Detect and Classify refuse in-memory
-// images over it too.
+// ImageDecoder whose MaxPixels is 0: 50 megapixels, more than any camera a
+// robot carries, and at most 200 MB once decoded, where a PNG of a few
+// hundred kilobytes can declare 400 megapixels (1.6 GB). Detect and
+// Classify refuse in-memory images over it too.
 const DefaultMaxPixels = 50_000_000
 
 // ImageTooLargeError reports an image whose header declares more pixels

@@ -17,6 +17,7 @@ import (
 
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/models"
+	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -159,6 +160,7 @@ func TestCloseThenUse(t *testing.T) {
 					err := r.call(x, context.Background(), img)
 					require.Error(t, err)
 					assert.ErrorIs(t, err, models.ErrClosed)
+					assert.ErrorIs(t, err, nn.ErrClosed)
 					assert.ErrorIs(t, err, tflite.ErrClosed)
 				}
 				assert.NoError(t, x.Close(), "second Close")

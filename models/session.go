@@ -14,7 +14,7 @@ import (
 // DetectorPool or ClassifierPool after its Close. It is nn.ErrClosed (and
 // tflite.ErrClosed), so one errors.Is test covers models, interpreters and
 // model files.
-var ErrClosed = tflite.ErrClosed
+var ErrClosed = nn.ErrClosed
 
 // session is what every task type shares: one interpreter, the image
 // loader feeding its input, the labels, and the lifetime. mu is held by a

@@ -11,6 +11,7 @@ import (
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/models"
+	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -127,8 +128,10 @@ func TestRealModelsTasks(t *testing.T) {
 				} else {
 					_, err = models.NewClassifier(m, nil)
 				}
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), "edgetpu-custom-op")
+				require.ErrorIs(t, err, nn.ErrUnsupported)
+				var unsupported *nn.UnsupportedError
+				require.ErrorAs(t, err, &unsupported)
+				assert.True(t, unsupported.EdgeTPU, "the error says the model is for an Edge TPU")
 				return
 			}
 			if testing.Short() && !strings.Contains(c.path, "0.25") && !strings.Contains(c.path, "person") {
