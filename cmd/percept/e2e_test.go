@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -63,6 +65,33 @@ func TestBinary(t *testing.T) {
 			t.Skipf("no git checkout to compare the revision with: %v", err)
 		}
 		assert.Contains(t, stdout, "\nrevision "+strings.TrimSpace(string(head))+" (", "the build stamps the checkout's revision and time")
+	})
+
+	t.Run("stream until SIGINT", func(t *testing.T) {
+		// Lines come as frames are done, not at the end: read two, then
+		// interrupt; the command stops cleanly with complete lines.
+		cmd := exec.Command(bin, "classify", "-top", "1", "-source", "test:")
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		lines := bufio.NewScanner(stdout)
+		var got []string
+		for len(got) < 2 && lines.Scan() {
+			got = append(got, lines.Text())
+		}
+		require.Len(t, got, 2, "two lines before the interrupt; stderr: %s", stderr.String())
+		require.NoError(t, cmd.Process.Signal(os.Interrupt))
+		for lines.Scan() {
+			got = append(got, lines.Text())
+		}
+		require.NoError(t, cmd.Wait(), "exit code 0 after SIGINT; stderr: %s", stderr.String())
+		assert.Empty(t, stderr.String())
+		frames := parseClassifyFrames(t, strings.Join(got, "\n")+"\n")
+		for i, f := range frames {
+			assert.Equal(t, uint64(i), f.Seq)
+		}
 	})
 
 	failures := []struct {
