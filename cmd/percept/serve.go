@@ -45,10 +45,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	threads := fs.Int("threads", 0, "threads per detector (0: the cores shared among the detectors)")
 	detectors := fs.Int("detectors", 2, "detectors shared by the stream and POST /api/detect (each holds its own arena)")
 	hold := fs.Duration("hold", defaultHold, "how long each image of file:, dir: and the embedded photos stays on the page. "+
-		"Each image of a file: or dir: source is detected once per turn and none is skipped, however slow the detector, "+
-		"so that a folder of photos can be looked through one by one; files that are not images, or are over -max-pixels, "+
-		"are skipped and logged. 0: play them as frames at -rate (a folder of video frames), still every one detected")
-	rate := fs.Float64("rate", 15, "frames per second for test:, and for file: and dir: with -hold 0 "+
+		"Every image of file: or dir: is detected in turn, none skipped however slow the detector, so that a folder "+
+		"of photos can be looked through; files that are not images or are over -max-pixels are skipped and logged. "+
+		"0: play them at -rate like video frames, still every one detected")
+	rate := fs.Float64("rate", 15, "frames per second for test: and the embedded photos, and for file: and dir: with -hold 0 "+
 		"(0: unpaced, which keeps a core busy reading frames; to measure throughput, pick a rate above the detector's)")
 	maxPixels := fs.Int("max-pixels", camera.DefaultMaxPixels, "refuse an image (file:, dir:, MJPEG camera frame or upload) whose header declares more pixels than this, before decoding it")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest image POST /api/detect accepts, in bytes")

@@ -13,6 +13,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/percept-robotics/percept/camera"
+	"github.com/percept-robotics/percept/internal/testmodels"
 )
 
 // chromiumPath is where Debian's chromium package puts the browser;
@@ -29,50 +32,19 @@ func chromiumPath() string {
 // canvas. It saves a screenshot in the test's temporary directory and, when
 // PERCEPT_SCREENSHOT names a file, there too.
 func TestBrowserShowsDetections(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a browser: skipped with -short")
-	}
-	chromium := chromiumPath()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("no Chromium at %s (apt-get install chromium, or set PERCEPT_CHROMIUM): skipping the browser test", chromium)
-	}
+	ctx := newBrowser(t)
 	r := dogsServer(t, Config{})
 	first := r.latest(t, -1)
 	requireTwoDogs(t, first.Detections)
-
-	var browserLog bytes.Buffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		// The machine's network is closed: without these the browser
-		// waits on connections it will never get.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1100, 640),
-		chromedp.CombinedOutput(&browserLog),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	// The first Run starts the browser and must not carry a deadline;
-	// everything after it gets one.
-	require.NoError(t, chromedp.Do(browser), "starting %s: %s", chromium, &browserLog)
-	ctx, cancel := context.WithTimeout(browser, 20*time.Second)
-	defer cancel()
 
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(r.http.URL+"/")))
 	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
 		`document.querySelectorAll('#detections li[data-label="dog"]').length == 2 && document.getElementById("fps").textContent != "–"`,
 		chromedp.WithPollingTimeout(15*time.Second)))
 	require.NoError(t, err, "the page never listed the two dogs")
+	status, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("status").textContent`))
+	require.NoError(t, err)
+	assert.Equal(t, "live", status)
 
 	listed, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll("#detections li"), li => li.textContent)`))
@@ -112,4 +84,93 @@ func TestBrowserShowsDetections(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, shot, 0o644))
 		t.Logf("screenshot saved to %s", path)
 	}
+}
+
+// newBrowser starts headless Chromium for the test, or skips it with
+// -short or when there is none. The context it returns carries a deadline.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a browser: skipped with -short")
+	}
+	chromium := chromiumPath()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("no Chromium at %s (apt-get install chromium, or set PERCEPT_CHROMIUM): skipping the browser test", chromium)
+	}
+	var browserLog bytes.Buffer
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// The machine's network is closed: without these the browser
+		// waits on connections it will never get.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1100, 640),
+		chromedp.CombinedOutput(&browserLog),
+	)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	// The first Run starts the browser and must not carry a deadline;
+	// everything after it gets one.
+	require.NoError(t, chromedp.Do(browser), "starting %s: %s", chromium, &browserLog)
+	ctx, cancel := context.WithTimeout(browser, 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestBrowserShowsSourceHealth opens the live view of servers without a
+// frame: the status line says why instead of "live".
+func TestBrowserShowsSourceHealth(t *testing.T) {
+	ctx := newBrowser(t)
+	type page struct {
+		State, Status, Problem, Skipped string
+	}
+	read := func(t *testing.T, url, until string) page {
+		t.Helper()
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(url)))
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
+			`document.getElementById("status").dataset.state == "`+until+`"`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		require.NoError(t, err, "the page never showed the state %q", until)
+		p, err := chromedp.Run(ctx, chromedp.Evaluate[page](`({
+			State: document.getElementById("status").dataset.state,
+			Status: document.getElementById("status").textContent,
+			Problem: document.getElementById("problem").textContent,
+			Skipped: document.getElementById("skipped").textContent,
+		})`))
+		require.NoError(t, err)
+		return p
+	}
+
+	t.Run("no frame yet", func(t *testing.T) {
+		srv, err := New(Config{Source: idleSource{}, Detector: &brightDetector{}})
+		require.NoError(t, err)
+		r := start(t, srv)
+		p := read(t, r.http.URL+"/", "waiting")
+		assert.Equal(t, page{"waiting", "waiting for the first frame", "no frame processed yet", "0"}, p)
+	})
+
+	t.Run("a directory without images", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "bomb.png"), testmodels.HugePNG(bombSide, bombSide), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("no pixels"), 0o644))
+		src, err := camera.Open("dir:"+dir, camera.Options{Loop: true})
+		require.NoError(t, err)
+		srv, err := New(Config{Source: src, Detector: &brightDetector{}, ReadEveryFrame: true})
+		require.NoError(t, err)
+		r := start(t, srv)
+		p := read(t, r.http.URL+"/", "ended")
+		assert.Equal(t, "capture stopped", p.Status)
+		assert.Contains(t, p.Problem, "none of its 2 files is a decodable image")
+		assert.Equal(t, "2", p.Skipped)
+	})
 }

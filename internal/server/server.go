@@ -192,7 +192,7 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 			s.sourceFailed(err)
 			continue
 		case err != nil:
-			s.sourceFailed(err)
+			s.recordSourceError(err) // Run's caller reports it
 			return fmt.Errorf("server: source: %w", err)
 		}
 		s.metrics.captured.Add(1 + frame.Dropped)
@@ -240,18 +240,24 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 	}
 }
 
-// sourceFailed records and logs a failure of the source.
-// A run of identical failures (a camera sending broken frames) is logged
-// once.
+// sourceFailed records and logs a failure of the source that the capture
+// loop waits out. A run of identical failures (a camera sending broken
+// frames) is logged once.
 func (s *Server) sourceFailed(err error) {
-	s.metrics.sourceErrors.Add(1)
-	s.mu.Lock()
-	repeated := s.sourceErr != nil && s.sourceErr.Error() == err.Error()
-	s.sourceErr = err
-	s.mu.Unlock()
-	if !repeated {
+	if repeated := s.recordSourceError(err); !repeated {
 		s.cfg.Logf("%v", err)
 	}
+}
+
+// recordSourceError counts a failure of the source and keeps it for the
+// health report; it says whether the previous failure was the same.
+func (s *Server) recordSourceError(err error) (repeated bool) {
+	s.metrics.sourceErrors.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	repeated = s.sourceErr != nil && s.sourceErr.Error() == err.Error()
+	s.sourceErr = err
+	return repeated
 }
 
 // fileSkipped records and logs a file the source passed over.
