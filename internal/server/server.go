@@ -57,7 +57,9 @@ type Config struct {
 	// several goroutines at once. A *models.DetectorPool fits: each call
 	// takes an idle detector, so a pool of two lets one upload run beside
 	// the stream while further uploads wait their turn. The caller closes
-	// it after Run and the HTTP server have finished.
+	// it once Serve has returned (or, without Serve, after Run and the
+	// HTTP server have finished); a call after that may only fail, with
+	// models.ErrClosed, which uploads answer with 503.
 	Detector Detector
 	// MaxBodyBytes bounds uploads to POST /api/detect (default 16 MiB);
 	// larger bodies get 413.
