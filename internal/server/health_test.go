@@ -376,3 +376,17 @@ func TestServeReportsTheEndOfTheSource(t *testing.T) {
 	assert.ErrorContains(t, err, "the source ended")
 	assert.EqualValues(t, 1, srv.Stats().Processed)
 }
+
+// TestUploadToAClosedPool: a pool closed while the server still serves
+// (closing it before Serve returns is a misuse) answers uploads with 503,
+// not a crash or a 500.
+func TestUploadToAClosedPool(t *testing.T) {
+	pool, err := models.NewDetectorPool(testModel(t), &models.Options{MinScore: minScore, Threads: 1}, 2)
+	require.NoError(t, err)
+	srv, err := New(Config{Source: idleSource{}, Detector: pool})
+	require.NoError(t, err)
+	require.NoError(t, pool.Close())
+	code, body := newUploader(t, srv).post(t, "image/png", encodePNG(t, scene()))
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Contains(t, string(body), "the detector is closed")
+}
