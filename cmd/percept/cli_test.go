@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -429,7 +430,7 @@ func TestClassifySource(t *testing.T) {
 		assert.Contains(t, errs[0], filepath.Join(dir, "notes.txt"))
 		assert.Contains(t, errs[1], filepath.Join(dir, "zhuge.png"))
 		assert.Contains(t, errs[1], "20000×20000")
-		assert.Equal(t, "percept classify: 2 of 2 frames failed", errs[2])
+		assert.Equal(t, "percept classify: 2 files skipped", errs[2])
 	})
 	t.Run("test pattern", func(t *testing.T) {
 		r := runCLI(t, "classify", "-source", "test:", "-n", "3")
@@ -517,4 +518,27 @@ func TestDetectOutFormats(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(dir, "many_1.jpg"))
 	assert.True(t, os.IsNotExist(err), "no file for the image that failed")
+}
+
+// TestStreamGoesOnPastAFailedFrame: a frame whose inference fails is a line
+// on stderr, the following frames are still done, and the run ends with
+// exit code 1 after a count of the failures.
+func TestStreamGoesOnPastAFailedFrame(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	calls := 0
+	infer := func(_ context.Context, img image.Image) (int, error) {
+		calls++
+		if calls == 2 {
+			return 0, errors.New("the model failed")
+		}
+		return img.Bounds().Dx(), nil
+	}
+	line := func(b image.Rectangle, width int, m frameMeta) any {
+		return map[string]any{"seq": m.Seq, "width": width}
+	}
+	err := streamFrames(context.Background(), stream{command: "detect", spec: "test:", frames: 4, maxPixels: 1 << 20},
+		&stdout, &stderr, infer, line)
+	require.ErrorIs(t, err, reportedError{})
+	assert.Equal(t, `{"seq":0,"width":640}`+"\n"+`{"seq":2,"width":640}`+"\n"+`{"seq":3,"width":640}`+"\n", stdout.String())
+	assert.Equal(t, "percept detect: test:: frame 1: the model failed\npercept detect: 1 of 4 frames failed\n", stderr.String())
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,40 +52,38 @@ func streamFrames[R any](ctx context.Context, s stream, stdout, stderr io.Writer
 	}
 	defer src.Close()
 	var conv camera.FrameImage
-	read, failed := 0, 0
-	fail := func(format string, args ...any) {
-		failed++
+	var n streamCounts
+	report := func(counter *int, format string, args ...any) {
+		*counter++
 		fmt.Fprintf(stderr, "percept %s: %s: %s\n", s.command, s.spec, fmt.Sprintf(format, args...))
 	}
-	for s.frames == 0 || read < s.frames {
+	for s.frames == 0 || n.read < s.frames {
 		f, err := src.Next(ctx)
 		switch {
 		case err == nil:
 		case errors.Is(err, io.EOF) || ctx.Err() != nil:
-			return streamEnd(stderr, s, failed, read)
+			return n.end(stderr, s.command)
 		case errors.Is(err, camera.ErrSkipped):
 			// A dir: source passed over a file that is not an image.
-			fail("%v", err)
+			report(&n.skipped, "%v", err)
 			continue
 		default:
-			if failed > 0 {
-				streamEnd(stderr, s, failed, read)
-			}
+			n.end(stderr, s.command)
 			return err
 		}
-		read++
+		n.read++
 		img, err := f.Image(&conv)
 		if err != nil {
-			fail("frame %d: %v", f.Seq, err)
+			report(&n.failed, "frame %d: %v", f.Seq, err)
 			continue
 		}
 		start := time.Now()
 		result, err := infer(ctx, img)
 		if ctx.Err() != nil {
-			return streamEnd(stderr, s, failed, read)
+			return n.end(stderr, s.command)
 		}
 		if err != nil {
-			fail("frame %d: %v", f.Seq, err)
+			report(&n.failed, "frame %d: %v", f.Seq, err)
 			continue
 		}
 		done := time.Now()
@@ -102,16 +101,30 @@ func streamFrames[R any](ctx context.Context, s stream, stdout, stderr io.Writer
 			return err
 		}
 	}
-	return streamEnd(stderr, s, failed, read)
+	return n.end(stderr, s.command)
 }
 
-// streamEnd is the result of a stream that read frames frames after
-// failed failures that were reported already; it prints their count.
-func streamEnd(stderr io.Writer, s stream, failed, frames int) error {
-	if failed == 0 {
+// streamCounts counts what a stream met.
+type streamCounts struct {
+	read    int // frames read from the source
+	failed  int // of those, frames that failed
+	skipped int // files a dir: source skipped
+}
+
+// end prints, when anything failed, the count of the failures (each was
+// reported already) and returns reportedError; otherwise nil.
+func (n streamCounts) end(stderr io.Writer, command string) error {
+	var parts []string
+	if n.failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d frames failed", n.failed, n.read))
+	}
+	if n.skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d files skipped", n.skipped))
+	}
+	if len(parts) == 0 {
 		return nil
 	}
-	fmt.Fprintf(stderr, "percept %s: %d of %d frames failed\n", s.command, failed, frames)
+	fmt.Fprintf(stderr, "percept %s: %s\n", command, strings.Join(parts, ", "))
 	return reportedError{}
 }
 
