@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -135,11 +134,4 @@ func (c *checks) unitInterval(name string, v float64) {
 // nonNegative checks that the int flag name is not negative.
 func (c *checks) nonNegative(name string, v int) {
 	c.require(v >= 0, "-%s %d: must not be negative", name, v)
-}
-
-// isSet reports whether the flag name was given on the command line.
-func isSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
 }
