@@ -13,8 +13,10 @@ import (
 var ErrClosed = tflite.ErrClosed
 
 // ErrUnsupported marks errors of New for models that are valid but use
-// operators, or cases of operators, that percept does not implement. Every
-// such error of New is an *UnsupportedError.
+// operators, cases of operators or element types that percept does not
+// implement. Such errors are an *UnsupportedError that lists the operators
+// concerned, except for a model whose only fault is an input or output
+// that no operator uses, of an element type percept lacks.
 var ErrUnsupported = errors.New("unsupported")
 
 // edgeTPUOp is the custom operator of models compiled by edgetpu_compiler:

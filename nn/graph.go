@@ -60,6 +60,8 @@ func (g *graph) buildAll() error {
 			for _, t := range mop.Outputs {
 				blocked[t] = true
 			}
+		} else if t := g.unknownType(mop); t != nil {
+			err = unsupportedType(t)
 		} else {
 			var o *op
 			if o, err = g.build(i); o != nil {
@@ -78,6 +80,19 @@ func (g *graph) buildAll() error {
 	}
 	if len(unsupported.Ops) > 0 {
 		return &unsupported
+	}
+	return nil
+}
+
+// unknownType returns the first tensor of mop whose element type percept
+// lacks, or nil.
+func (g *graph) unknownType(mop *tflite.Operator) *Tensor {
+	for _, list := range [][]int32{mop.Inputs, mop.Outputs} {
+		for _, t := range list {
+			if t >= 0 && !knownType(&g.it.tensors[t]) {
+				return &g.it.tensors[t]
+			}
+		}
 	}
 	return nil
 }

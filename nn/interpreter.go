@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -155,6 +156,11 @@ func New(m *tflite.Model, opts *Options) (_ *Interpreter, err error) {
 	g := newGraph(it, sg)
 	if err := g.buildAll(); err != nil {
 		return nil, err
+	}
+	for _, t := range slices.Concat(it.inputs, it.outputs) {
+		if !knownType(t) {
+			return nil, fmt.Errorf("nn: %w", unsupportedType(t))
+		}
 	}
 	plan, err := g.planMemory()
 	if err != nil {
@@ -349,19 +355,18 @@ func (it *Interpreter) initTensor(i int, mt *tflite.Tensor) error {
 		// wide on 32-bit ARM.
 		return fmt.Errorf("nn: %v: %d bytes, above the arena limit of %d", t, n*size, maxArenaBytes)
 	}
+	if !knownType(t) {
+		// Left without data: New reports the operators that use it, or
+		// the tensor itself when it is an input or output.
+		return nil
+	}
 	buf := it.model.Buffers[mt.Buffer].Data
 	if len(buf) == 0 {
-		if size == 0 && mt.Type != tflite.TypeString {
-			return fmt.Errorf("nn: %v: unsupported element type %s", t, mt.Type)
-		}
 		return nil
 	}
 	if mt.Type == tflite.TypeString {
 		t.data, t.constant = buf, true
 		return nil
-	}
-	if size == 0 {
-		return fmt.Errorf("nn: %v: unsupported element type %s", t, mt.Type)
 	}
 	if int64(len(buf)) != n*size {
 		return fmt.Errorf("nn: %v: constant buffer %d holds %d bytes, want %d", t, mt.Buffer, len(buf), n*size)
@@ -375,6 +380,17 @@ func (it *Interpreter) initTensor(i int, mt *tflite.Tensor) error {
 	}
 	t.data, t.constant = buf, true
 	return nil
+}
+
+// knownType reports whether percept knows the size of t's elements (or,
+// for STRING, how to hold them).
+func knownType(t *Tensor) bool {
+	return t.Type.Size() > 0 || t.Type == tflite.TypeString
+}
+
+// unsupportedType is the error of tensor t of a type percept lacks.
+func unsupportedType(t *Tensor) error {
+	return &unsupportedCase{fmt.Sprintf("%v has element type %s, which percept does not support", t, t.Type)}
 }
 
 // alignedBytes returns a zeroed slice of n bytes whose start is aligned to

@@ -177,3 +177,31 @@ func TestEdgeTPUHint(t *testing.T) {
 	assert.Contains(t, err.Error(), "compiled for a Coral Edge TPU (edgetpu_compiler)")
 	assert.True(t, errors.Is(err, ErrUnsupported))
 }
+
+// TestUnsupportedElementType: operators on a tensor of a type percept
+// lacks (INT4 here) are listed; an input of that type that no operator
+// reads is still refused as unsupported.
+func TestUnsupportedElementType(t *testing.T) {
+	m := newTestModel()
+	in := m.tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	packed := m.tensor("packed", tflite.TypeInt4, []int32{1, 4}, []byte{0x12, 0x34}, nil)
+	out := m.tensor("out", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	m.op(tflite.OpAdd, 1, []int32{in, packed}, []int32{out}, optionsAdd, fbTable{int8(0)})
+	m.inputs, m.outputs = []int32{in}, []int32{out}
+	_, err := build(t, m)
+	var ue *UnsupportedError
+	require.ErrorAs(t, err, &ue)
+	require.Len(t, ue.Ops, 1)
+	assert.Equal(t, "ADD", ue.Ops[0].Name)
+	assert.Equal(t, `tensor 1 "packed" INT4[1 4] has element type INT4, which percept does not support`, ue.Ops[0].Reason)
+
+	m = newTestModel()
+	in = m.tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	flags := m.tensor("flags", tflite.TypeInt4, []int32{8}, nil, nil)
+	out = m.tensor("out", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	m.op(tflite.OpAdd, 1, []int32{in, in}, []int32{out}, optionsAdd, fbTable{int8(0)})
+	m.inputs, m.outputs = []int32{in, flags}, []int32{out}
+	_, err = build(t, m)
+	require.ErrorIs(t, err, ErrUnsupported)
+	assert.Contains(t, err.Error(), `"flags" INT4[8] has element type INT4`)
+}

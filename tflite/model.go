@@ -8,7 +8,9 @@
 //
 // Weights are never copied: the Data of every Buffer, and the custom
 // options of operators, alias the bytes the Model was parsed from (a
-// read-only memory map for Open).
+// read-only memory map for Open). Those bytes live until the Model is
+// closed and every holder (each nn.Interpreter built on it) has released
+// them: see Model.Close and Model.Acquire.
 package tflite
 
 import (
