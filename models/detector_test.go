@@ -29,6 +29,9 @@ func decode(t testing.TB, data []byte) image.Image {
 }
 
 func TestDetectorEmbedded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a full SSD inference takes seconds under -race with the generic kernels: covered by the full run")
+	}
 	det, err := models.NewDetector(embeddedDetectorModel(t), &models.Options{MinScore: 0.5})
 	require.NoError(t, err)
 	defer det.Close()
@@ -63,53 +66,93 @@ func TestDetectIntoAllocatesNothing(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
-// TestDetectorPoolConcurrent serves 8 goroutines from a pool of 3 detectors
-// and requires every result to equal a lone detector's on the same photo.
-func TestDetectorPoolConcurrent(t *testing.T) {
-	m := embeddedDetectorModel(t)
-	var imgs []image.Image
-	names := []string{"dogs.jpg", "cat.jpg", "grace_hopper.jpg", "kite_and_cold.jpg"}
-	if testing.Short() {
-		names = names[:2] // under the race detector an inference takes seconds
+// TestPoolsConcurrent serves 8 goroutines from a pool of 3 members and
+// requires every result to equal a lone detector's or classifier's on the
+// same photo. Both pools share their lending code; under -short (the race
+// run) the DetectorPool's part is left to the full run, as an SSD inference
+// takes seconds there.
+func TestPoolsConcurrent(t *testing.T) {
+	imgs := []image.Image{decode(t, assets.DogsJPEG), decode(t, assets.BurgerJPEG)}
+	if !testing.Short() && testmodels.Root() != "" {
+		for _, name := range []string{"cat.jpg", "grace_hopper.jpg", "kite_and_cold.jpg"} {
+			img, err := models.LoadImage(testmodels.Path(t, "images", name))
+			require.NoError(t, err)
+			imgs = append(imgs, img)
+		}
 	}
-	for _, name := range names {
-		img, err := models.LoadImage(testmodels.Path(t, "images", name))
-		require.NoError(t, err)
-		imgs = append(imgs, img)
-	}
-	lone, err := models.NewDetector(m, &models.Options{Threads: 1})
-	require.NoError(t, err)
-	defer lone.Close()
-	want := make([][]models.Detection, len(imgs))
-	for i, img := range imgs {
-		want[i], err = lone.Detect(context.Background(), img)
-		require.NoError(t, err)
-	}
-	pool, err := models.NewDetectorPool(m, nil, 3)
-	require.NoError(t, err)
-	defer pool.Close()
-	var wg sync.WaitGroup
 	rounds := 3
 	if testing.Short() {
-		rounds = 1 // under the race detector an inference takes seconds
+		rounds = 1
 	}
-	for g := range 8 {
-		wg.Go(func() {
-			var dst []models.Detection
-			for k := range rounds {
-				i := (g + k) % len(imgs)
-				var err error
-				dst, err = pool.DetectInto(context.Background(), dst, imgs[i])
-				if assert.NoError(t, err) {
-					assert.Equal(t, want[i], dst, "goroutine %d, image %d", g, i)
+	t.Run("ClassifierPool", func(t *testing.T) {
+		m := embeddedClassifierModel(t)
+		opts := &models.Options{MaxResults: 5}
+		lone, err := models.NewClassifier(m, opts)
+		require.NoError(t, err)
+		defer lone.Close()
+		want := make([][]models.Class, len(imgs))
+		for i, img := range imgs {
+			want[i], err = lone.Classify(context.Background(), img)
+			require.NoError(t, err)
+		}
+		pool, err := models.NewClassifierPool(m, opts, 3)
+		require.NoError(t, err)
+		defer pool.Close()
+		assert.Equal(t, 3, pool.Size())
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				var dst []models.Class
+				for k := range rounds {
+					i := (g + k) % len(imgs)
+					var err error
+					dst, err = pool.ClassifyInto(context.Background(), dst, imgs[i])
+					if assert.NoError(t, err) {
+						assert.Equal(t, want[i], dst, "goroutine %d, image %d", g, i)
+					}
 				}
-			}
-		})
-	}
-	wg.Wait()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err = pool.Detect(ctx, imgs[0])
-	assert.ErrorIs(t, err, context.Canceled)
+			})
+		}
+		wg.Wait()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err = pool.Classify(ctx, imgs[0])
+		assert.ErrorIs(t, err, context.Canceled)
+	})
+	t.Run("DetectorPool", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("SSD under -race takes seconds per image: the full run covers the DetectorPool")
+		}
+		m := embeddedDetectorModel(t)
+		lone, err := models.NewDetector(m, &models.Options{Threads: 1})
+		require.NoError(t, err)
+		defer lone.Close()
+		want := make([][]models.Detection, len(imgs))
+		for i, img := range imgs {
+			want[i], err = lone.Detect(context.Background(), img)
+			require.NoError(t, err)
+		}
+		pool, err := models.NewDetectorPool(m, nil, 3)
+		require.NoError(t, err)
+		defer pool.Close()
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				var dst []models.Detection
+				for k := range rounds {
+					i := (g + k) % len(imgs)
+					var err error
+					dst, err = pool.DetectInto(context.Background(), dst, imgs[i])
+					if assert.NoError(t, err) {
+						assert.Equal(t, want[i], dst, "goroutine %d, image %d", g, i)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err = pool.Detect(ctx, imgs[0])
+		assert.ErrorIs(t, err, context.Canceled)
+	})
 }
