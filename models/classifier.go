@@ -105,8 +105,8 @@ func (c *Classifier) Probabilities() bool { return c.probabilities }
 // Classify returns the top classes of img, highest score first: at most
 // Options.MaxResults (all when 0), none below Options.MinScore when it is
 // positive. It gives up between operators when ctx is done, returning
-// ctx.Err(). A nil image, an image with no pixels and an in-memory image
-// over DefaultMaxPixels are errors.
+// ctx.Err(). A nil image, an image with no pixels and an image over
+// Options.MaxPixels are errors.
 func (c *Classifier) Classify(ctx context.Context, img image.Image) ([]Class, error) {
 	return c.ClassifyInto(ctx, nil, img)
 }

@@ -90,8 +90,7 @@ func (d *Detector) bindOutputs() error {
 
 // Detect finds objects in img, sorted by score, highest first. It gives up
 // between operators when ctx is done, returning ctx.Err(). A nil image, an
-// image with no pixels and an in-memory image over DefaultMaxPixels are
-// errors.
+// image with no pixels and an image over Options.MaxPixels are errors.
 func (d *Detector) Detect(ctx context.Context, img image.Image) ([]Detection, error) {
 	return d.DetectInto(ctx, nil, img)
 }

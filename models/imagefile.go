@@ -13,7 +13,8 @@ import (
 // ImageDecoder whose MaxPixels is 0: 50 megapixels, more than any camera a
 // robot carries, and at most 200 MB once decoded, where a PNG of a few
 // hundred kilobytes can declare 400 megapixels (1.6 GB). Detect and
-// Classify refuse in-memory images over it too.
+// Classify refuse larger images too, unless Options.MaxPixels says
+// otherwise.
 const DefaultMaxPixels = 50_000_000
 
 // ImageTooLargeError reports an image whose header declares more pixels

@@ -74,14 +74,15 @@ func inputNormalization(md *tflite.ModelMetadata) *tflite.NormalizationOptions {
 
 // imageLoader turns images into input tensors, reusing its buffers.
 type imageLoader struct {
-	spec    InputSpec
-	packed  []byte // the whole image, packed
-	resized []byte // the image at the input size, packed
+	spec      InputSpec
+	maxPixels int    // the largest image accepted
+	packed    []byte // the whole image, packed
+	resized   []byte // the image at the input size, packed
 }
 
 // load writes img, resized to the input size, into t.
 func (l *imageLoader) load(t *nn.Tensor, img image.Image) error {
-	if err := checkImage(img); err != nil {
+	if err := checkImage(img, l.maxPixels); err != nil {
 		return err
 	}
 	b := img.Bounds()
@@ -116,10 +117,10 @@ func (l *imageLoader) load(t *nn.Tensor, img image.Image) error {
 }
 
 // checkImage refuses what would make ToPacked fail or run away: a nil
-// image (also a typed nil pointer), no pixels, more than DefaultMaxPixels
-// (an image.Uniform reports a billion pixels a side), or pixel slices
-// shorter than the bounds they claim.
-func checkImage(img image.Image) error {
+// image (also a typed nil pointer), no pixels, more than maxPixels (an
+// image.Uniform reports a billion pixels a side), or pixel slices shorter
+// than the bounds they claim.
+func checkImage(img image.Image, maxPixels int) error {
 	if img == nil {
 		return errors.New("nil image")
 	}
@@ -130,8 +131,8 @@ func checkImage(img image.Image) error {
 	if b.Empty() {
 		return fmt.Errorf("%T image has no pixels (bounds %v)", img, b)
 	}
-	if int64(b.Dx())*int64(b.Dy()) > DefaultMaxPixels {
-		return &ImageTooLargeError{Format: fmt.Sprintf("%T", img), Width: b.Dx(), Height: b.Dy(), MaxPixels: DefaultMaxPixels}
+	if int64(b.Dx())*int64(b.Dy()) > int64(maxPixels) {
+		return &ImageTooLargeError{Format: fmt.Sprintf("%T", img), Width: b.Dx(), Height: b.Dy(), MaxPixels: maxPixels}
 	}
 	ok := true
 	switch m := img.(type) {

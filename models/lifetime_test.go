@@ -217,6 +217,24 @@ func TestBadImages(t *testing.T) {
 	_, err = det.Detect(context.Background(), image.NewUniform(color.Black))
 	require.ErrorAs(t, err, &uniformErr)
 	assert.Equal(t, models.DefaultMaxPixels, uniformErr.MaxPixels)
+
+	// Options.MaxPixels moves the budget both ways: the 640×427 photo is
+	// refused one pixel below its size and accepted at it.
+	dogs := decode(t, assets.DogsJPEG)
+	for limit, ok := range map[int]bool{640*427 - 1: false, 640 * 427: true} {
+		cls, err := models.NewClassifier(embeddedClassifierModel(t), &models.Options{MaxPixels: limit})
+		require.NoError(t, err)
+		_, err = cls.Classify(context.Background(), dogs)
+		if ok {
+			require.NoError(t, err)
+		} else {
+			require.ErrorAs(t, err, &uniformErr)
+			assert.Equal(t, limit, uniformErr.MaxPixels)
+		}
+		require.NoError(t, cls.Close())
+	}
+	_, err = models.NewDetector(embeddedDetectorModel(t), &models.Options{MaxPixels: -1})
+	require.ErrorContains(t, err, "MaxPixels -1 is negative")
 }
 
 // TestModelClosedFirst closes a memory-mapped model while a classifier and

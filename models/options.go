@@ -37,10 +37,15 @@ type Options struct {
 	// Profile times every operator of every call; read the times through
 	// Interpreter().Profile(). See nn.Options.Profile.
 	Profile bool
+	// MaxPixels is the largest image, in pixels, a call accepts (0:
+	// DefaultMaxPixels). A Detector or Classifier keeps a packed copy of
+	// the largest image it has seen (3 bytes a pixel), so this bounds its
+	// memory. Negative is an error.
+	MaxPixels int
 }
 
 // Validate reports the first option out of range: MinScore NaN or outside
-// [0, 1], negative MaxResults or Threads, or a kernel target this build
+// [0, 1], negative MaxResults, MaxPixels or Threads, or a kernel target this build
 // does not run on this CPU. Every constructor of this package calls it.
 func (o Options) Validate() error {
 	if math.IsNaN(float64(o.MinScore)) || o.MinScore < 0 || o.MinScore > 1 {
@@ -48,6 +53,9 @@ func (o Options) Validate() error {
 	}
 	if o.MaxResults < 0 {
 		return fmt.Errorf("models: MaxResults %d is negative (0 keeps every result)", o.MaxResults)
+	}
+	if o.MaxPixels < 0 {
+		return fmt.Errorf("models: MaxPixels %d is negative (0 means DefaultMaxPixels)", o.MaxPixels)
 	}
 	if o.Threads < 0 {
 		return fmt.Errorf("models: Threads %d is negative (0 uses every core)", o.Threads)

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"image"
@@ -67,7 +68,7 @@ func newSession(m *tflite.Model, opts *Options, t Task) (*session, error) {
 		it.Close()
 		return nil, fmt.Errorf("models: %s: %w", t, err)
 	}
-	return &session{task: t, it: it, in: it.Input(0), loader: imageLoader{spec: spec}, labels: labels, opts: o}, nil
+	return &session{task: t, it: it, in: it.Input(0), loader: imageLoader{spec: spec, maxPixels: cmp.Or(o.MaxPixels, DefaultMaxPixels)}, labels: labels, opts: o}, nil
 }
 
 // run feeds img to the model and runs it; s.mu must be held.

@@ -36,7 +36,7 @@ func addImageFlags(fs *flag.FlagSet, what string) *imageFlags {
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per image (always on with -source)")
 	fs.StringVar(&f.source, "source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
 	fs.IntVar(&f.frames, "n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
-	fs.IntVar(&f.maxPixels, "max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it (at most the default, which the models enforce on any image)")
+	fs.IntVar(&f.maxPixels, "max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
 	return f
 }
 
@@ -45,8 +45,7 @@ func addImageFlags(fs *flag.FlagSet, what string) *imageFlags {
 func (f *imageFlags) check(c *checks, args []string) {
 	c.nonNegative("threads", f.threads)
 	c.nonNegative("n", f.frames)
-	c.require(f.maxPixels >= 1 && f.maxPixels <= models.DefaultMaxPixels,
-		"-max-pixels %d: want 1 to %d (the models refuse larger images)", f.maxPixels, models.DefaultMaxPixels)
+	c.require(f.maxPixels >= 1, "-max-pixels %d: want at least 1", f.maxPixels)
 	c.require(f.source == "" || len(args) == 0, "give either -source or image files, not both (got -source %s and %q)", f.source, args)
 	c.require(f.source != "" || f.frames == 0, "-n counts the frames of -source; it needs -source")
 }
@@ -58,7 +57,7 @@ func (f *imageFlags) stream(command string) stream {
 
 // options returns the models.Options of the flags, validated.
 func (f *imageFlags) options(minScore float32, maxResults int) (*models.Options, error) {
-	opts := &models.Options{MinScore: minScore, MaxResults: maxResults, Threads: f.threads}
+	opts := &models.Options{MinScore: minScore, MaxResults: maxResults, Threads: f.threads, MaxPixels: f.maxPixels}
 	if err := opts.Validate(); err != nil {
 		return nil, usageError{err.Error()}
 	}

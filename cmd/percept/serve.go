@@ -77,7 +77,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		return usageError{"-stats must not be negative"}
 	}
 
-	opts := &models.Options{MinScore: float32(*threshold), Threads: *threads}
+	opts := &models.Options{MinScore: float32(*threshold), Threads: *threads, MaxPixels: *maxPixels}
 	if err := loadLabels(*labelsPath, opts); err != nil {
 		return err
 	}
