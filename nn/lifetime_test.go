@@ -14,11 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/tflite"
 )
-
-// optionsFullyConnected is the BuiltinOptions tag of FULLY_CONNECTED.
-const optionsFullyConnected uint8 = 8
 
 // fullyConnectedModel is one float FULLY_CONNECTED layer of 64 rows of 256
 // inputs onto 256 units, 4.2 M multiply-accumulates: enough for two
@@ -26,7 +24,7 @@ const optionsFullyConnected uint8 = 8
 // memory on the generic target.
 func fullyConnectedModel() []byte {
 	const rows, depth = 64, 256
-	m := newTestModel()
+	m := tflitetest.NewModel()
 	w := make([]float32, depth*depth)
 	for i := range w {
 		w[i] = float32(i%17-8) / 64
@@ -35,13 +33,13 @@ func fullyConnectedModel() []byte {
 	for i := range bias {
 		bias[i] = float32(i) / 256
 	}
-	in := m.tensor("in", tflite.TypeFloat32, []int32{rows, depth}, nil, nil)
-	weights := m.tensor("weights", tflite.TypeFloat32, []int32{depth, depth}, floats(w...), nil)
-	b := m.tensor("bias", tflite.TypeFloat32, []int32{depth}, floats(bias...), nil)
-	out := m.tensor("out", tflite.TypeFloat32, []int32{rows, depth}, nil, nil)
-	m.op(tflite.OpFullyConnected, 1, []int32{in, weights, b}, []int32{out}, optionsFullyConnected, fbTable{int8(tflite.ActNone)})
-	m.inputs, m.outputs = []int32{in}, []int32{out}
-	return m.encode()
+	in := m.Tensor("in", tflite.TypeFloat32, []int32{rows, depth}, nil, nil)
+	weights := m.Tensor("weights", tflite.TypeFloat32, []int32{depth, depth}, tflitetest.Floats(w...), nil)
+	b := m.Tensor("bias", tflite.TypeFloat32, []int32{depth}, tflitetest.Floats(bias...), nil)
+	out := m.Tensor("out", tflite.TypeFloat32, []int32{rows, depth}, nil, nil)
+	m.Op(tflite.OpFullyConnected, 1, []int32{in, weights, b}, []int32{out}, tflitetest.OptionsFullyConnected, tflitetest.Table{int8(tflite.ActNone)})
+	m.Inputs, m.Outputs = []int32{in}, []int32{out}
+	return m.Encode()
 }
 
 // openModel writes data to a fresh file and memory-maps it; it returns the

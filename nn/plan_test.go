@@ -10,15 +10,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/tflite"
 )
 
 // build encodes, parses and builds a hand-written model with one thread. A
 // New that does not return within seconds fails the test instead of
 // hanging it.
-func build(t *testing.T, m *testModel) (*Interpreter, error) {
+func build(t *testing.T, m *tflitetest.Model) (*Interpreter, error) {
 	t.Helper()
-	parsed := m.parse(t)
+	parsed := m.Parse(t)
 	type result struct {
 		it  *Interpreter
 		err error
@@ -188,16 +189,16 @@ func TestArenaPlanOnRealModels(t *testing.T) {
 }
 
 // addChain is in → a = in+in → b = a+a → c = b+b, all float32 of shape.
-func addChain(shape []int32) *testModel {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeFloat32, shape, nil, nil)
-	a := m.tensor("a", tflite.TypeFloat32, shape, nil, nil)
-	b := m.tensor("b", tflite.TypeFloat32, shape, nil, nil)
-	c := m.tensor("c", tflite.TypeFloat32, shape, nil, nil)
+func addChain(shape []int32) *tflitetest.Model {
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeFloat32, shape, nil, nil)
+	a := m.Tensor("a", tflite.TypeFloat32, shape, nil, nil)
+	b := m.Tensor("b", tflite.TypeFloat32, shape, nil, nil)
+	c := m.Tensor("c", tflite.TypeFloat32, shape, nil, nil)
 	for _, step := range [][2]int32{{in, a}, {a, b}, {b, c}} {
-		m.op(tflite.OpAdd, 1, []int32{step[0], step[0]}, []int32{step[1]}, optionsAdd, fbTable{int8(0)})
+		m.Op(tflite.OpAdd, 1, []int32{step[0], step[0]}, []int32{step[1]}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})
 	}
-	m.inputs, m.outputs = []int32{in}, []int32{c}
+	m.Inputs, m.Outputs = []int32{in}, []int32{c}
 	return m
 }
 
@@ -235,18 +236,18 @@ func TestPlanAlignsOffsets(t *testing.T) {
 // TestReshapeAndSqueezeAlias: RESHAPE and SQUEEZE run no kernel; their
 // outputs are their inputs' memory under another shape.
 func TestReshapeAndSqueezeAlias(t *testing.T) {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeFloat32, []int32{1, 2, 2, 4}, nil, nil)
-	sum := m.tensor("sum", tflite.TypeFloat32, []int32{1, 2, 2, 4}, nil, nil)
-	shape := m.tensor("shape", tflite.TypeInt32, []int32{2}, int32s(1, -1), nil)
-	flat := m.tensor("flat", tflite.TypeFloat32, []int32{1, 16}, nil, nil)
-	squeezed := m.tensor("squeezed", tflite.TypeFloat32, []int32{16}, nil, nil)
-	out := m.tensor("out", tflite.TypeFloat32, []int32{16}, nil, nil)
-	m.op(tflite.OpAdd, 1, []int32{in, in}, []int32{sum}, optionsAdd, fbTable{int8(0)})
-	m.op(tflite.OpReshape, 1, []int32{sum, shape}, []int32{flat}, 0, nil)
-	m.op(tflite.OpSqueeze, 1, []int32{flat}, []int32{squeezed}, optionsSqueeze, fbTable{[]int32{0}})
-	m.op(tflite.OpAdd, 1, []int32{squeezed, squeezed}, []int32{out}, optionsAdd, fbTable{int8(0)})
-	m.inputs, m.outputs = []int32{in}, []int32{out}
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeFloat32, []int32{1, 2, 2, 4}, nil, nil)
+	sum := m.Tensor("sum", tflite.TypeFloat32, []int32{1, 2, 2, 4}, nil, nil)
+	shape := m.Tensor("shape", tflite.TypeInt32, []int32{2}, tflitetest.Int32s(1, -1), nil)
+	flat := m.Tensor("flat", tflite.TypeFloat32, []int32{1, 16}, nil, nil)
+	squeezed := m.Tensor("squeezed", tflite.TypeFloat32, []int32{16}, nil, nil)
+	out := m.Tensor("out", tflite.TypeFloat32, []int32{16}, nil, nil)
+	m.Op(tflite.OpAdd, 1, []int32{in, in}, []int32{sum}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})
+	m.Op(tflite.OpReshape, 1, []int32{sum, shape}, []int32{flat}, 0, nil)
+	m.Op(tflite.OpSqueeze, 1, []int32{flat}, []int32{squeezed}, tflitetest.OptionsSqueeze, tflitetest.Table{[]int32{0}})
+	m.Op(tflite.OpAdd, 1, []int32{squeezed, squeezed}, []int32{out}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})
+	m.Inputs, m.Outputs = []int32{in}, []int32{out}
 	it, err := build(t, m)
 	require.NoError(t, err)
 	checkArena(t, it)
@@ -269,11 +270,11 @@ func TestReshapeAndSqueezeAlias(t *testing.T) {
 }
 
 func TestUnsupportedOperatorIsNamed(t *testing.T) {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeFloat32, []int32{4}, nil, nil)
-	out := m.tensor("out", tflite.TypeFloat32, []int32{4}, nil, nil)
-	m.op(tflite.OpFloor, 2, []int32{in}, []int32{out}, 0, nil)
-	m.inputs, m.outputs = []int32{in}, []int32{out}
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeFloat32, []int32{4}, nil, nil)
+	out := m.Tensor("out", tflite.TypeFloat32, []int32{4}, nil, nil)
+	m.Op(tflite.OpFloor, 2, []int32{in}, []int32{out}, 0, nil)
+	m.Inputs, m.Outputs = []int32{in}, []int32{out}
 	_, err := build(t, m)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrUnsupported)
@@ -281,11 +282,11 @@ func TestUnsupportedOperatorIsNamed(t *testing.T) {
 }
 
 func TestDeclaredOutputShapeMustAgree(t *testing.T) {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeFloat32, []int32{1, 2, 2, 4}, nil, nil)
-	out := m.tensor("sum", tflite.TypeFloat32, []int32{1, 2, 2, 5}, nil, nil)
-	m.op(tflite.OpAdd, 1, []int32{in, in}, []int32{out}, optionsAdd, fbTable{int8(0)})
-	m.inputs, m.outputs = []int32{in}, []int32{out}
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeFloat32, []int32{1, 2, 2, 4}, nil, nil)
+	out := m.Tensor("sum", tflite.TypeFloat32, []int32{1, 2, 2, 5}, nil, nil)
+	m.Op(tflite.OpAdd, 1, []int32{in, in}, []int32{out}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})
+	m.Inputs, m.Outputs = []int32{in}, []int32{out}
 	_, err := build(t, m)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `tensor 1 "sum" FLOAT32[1 2 2 5]`)
@@ -295,9 +296,9 @@ func TestDeclaredOutputShapeMustAgree(t *testing.T) {
 // TestArenaIsBounded: a 700-byte file declaring one 4 GiB input (found by
 // FuzzNew) must not make New allocate it.
 func TestArenaIsBounded(t *testing.T) {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeFloat32, []int32{65, 4, 1048580, 4}, nil, nil)
-	m.inputs, m.outputs = []int32{in}, []int32{in}
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeFloat32, []int32{65, 4, 1048580, 4}, nil, nil)
+	m.Inputs, m.Outputs = []int32{in}, []int32{in}
 	_, err := build(t, m)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "4362092800 bytes") // also on 32-bit ARM, where int wraps

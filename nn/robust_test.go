@@ -592,8 +592,8 @@ func FuzzNew(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	f.Add(addChain([]int32{1, 4, 4, 4}).encode())
-	f.Add(conv1x1Uint8(1).encode())
+	f.Add(addChain([]int32{1, 4, 4, 4}).Encode())
+	f.Add(conv1x1Uint8(1).Encode())
 	lim := robustLimits{arenaBytes: 64 << 20, macs: 1 << 28}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := exercise(data, nil, lim, true, uint64(len(data))); err != nil {

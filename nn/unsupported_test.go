@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -98,22 +99,22 @@ func modelDir(name string) string {
 // counts and indices; the ADD that reads a FLOOR's output is implemented
 // and is neither listed nor blamed for the shape it never got.
 func TestUnsupportedErrorListsEveryOperator(t *testing.T) {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	floor1 := m.tensor("floor1", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	sum := m.tensor("sum", tflite.TypeFloat32, nil, nil, nil) // shape left to the operator
-	floor2 := m.tensor("floor2", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	root := m.tensor("root", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	ints := m.tensor("ints", tflite.TypeInt32, []int32{1, 4}, nil, nil)
-	intSum := m.tensor("int_sum", tflite.TypeInt32, []int32{1, 4}, nil, nil)
-	custom := m.tensor("custom", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	m.op(tflite.OpFloor, 2, []int32{in}, []int32{floor1}, 0, nil)                              // 0
-	m.op(tflite.OpAdd, 1, []int32{floor1, floor1}, []int32{sum}, optionsAdd, fbTable{int8(0)}) // 1
-	m.op(tflite.OpFloor, 2, []int32{in}, []int32{floor2}, 0, nil)                              // 2
-	m.op(tflite.OpSqrt, 1, []int32{in}, []int32{root}, 0, nil)                                 // 3
-	m.op(tflite.OpAdd, 1, []int32{ints, ints}, []int32{intSum}, optionsAdd, fbTable{int8(0)})  // 4
-	m.customOp("MyPostprocess", []int32{in}, []int32{custom})                                  // 5
-	m.inputs, m.outputs = []int32{in, ints}, []int32{sum, floor2, root, intSum, custom}
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	floor1 := m.Tensor("floor1", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	sum := m.Tensor("sum", tflite.TypeFloat32, nil, nil, nil) // shape left to the operator
+	floor2 := m.Tensor("floor2", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	root := m.Tensor("root", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	ints := m.Tensor("ints", tflite.TypeInt32, []int32{1, 4}, nil, nil)
+	intSum := m.Tensor("int_sum", tflite.TypeInt32, []int32{1, 4}, nil, nil)
+	custom := m.Tensor("custom", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	m.Op(tflite.OpFloor, 2, []int32{in}, []int32{floor1}, 0, nil)                                                  // 0
+	m.Op(tflite.OpAdd, 1, []int32{floor1, floor1}, []int32{sum}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)}) // 1
+	m.Op(tflite.OpFloor, 2, []int32{in}, []int32{floor2}, 0, nil)                                                  // 2
+	m.Op(tflite.OpSqrt, 1, []int32{in}, []int32{root}, 0, nil)                                                     // 3
+	m.Op(tflite.OpAdd, 1, []int32{ints, ints}, []int32{intSum}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})  // 4
+	m.CustomOp("MyPostprocess", []int32{in}, []int32{custom})                                                      // 5
+	m.Inputs, m.Outputs = []int32{in, ints}, []int32{sum, floor2, root, intSum, custom}
 	_, err := build(t, m)
 	require.ErrorIs(t, err, ErrUnsupported)
 	var ue *UnsupportedError
@@ -137,19 +138,21 @@ func TestUnsupportedErrorListsEveryOperator(t *testing.T) {
 // such, before or after an unsupported one, and is not ErrUnsupported.
 func TestUnsupportedStopsAtOtherErrors(t *testing.T) {
 	for _, malformedFirst := range []bool{true, false} {
-		m := newTestModel()
-		in := m.tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-		floor := m.tensor("floor", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-		bad := m.tensor("bad", tflite.TypeFloat32, []int32{1, 5}, nil, nil)
-		addBad := func() { m.op(tflite.OpAdd, 1, []int32{in, in}, []int32{bad}, optionsAdd, fbTable{int8(0)}) }
+		m := tflitetest.NewModel()
+		in := m.Tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+		floor := m.Tensor("floor", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+		bad := m.Tensor("bad", tflite.TypeFloat32, []int32{1, 5}, nil, nil)
+		addBad := func() {
+			m.Op(tflite.OpAdd, 1, []int32{in, in}, []int32{bad}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})
+		}
 		if malformedFirst {
 			addBad()
 		}
-		m.op(tflite.OpFloor, 1, []int32{in}, []int32{floor}, 0, nil)
+		m.Op(tflite.OpFloor, 1, []int32{in}, []int32{floor}, 0, nil)
 		if !malformedFirst {
 			addBad()
 		}
-		m.inputs, m.outputs = []int32{in}, []int32{floor, bad}
+		m.Inputs, m.Outputs = []int32{in}, []int32{floor, bad}
 		_, err := build(t, m)
 		require.Error(t, err)
 		assert.NotErrorIs(t, err, ErrUnsupported)
@@ -160,13 +163,13 @@ func TestUnsupportedStopsAtOtherErrors(t *testing.T) {
 // TestEdgeTPUHint: a model compiled for the Edge TPU says so, and lists the
 // Edge TPU operator only, not the CPU operators after it.
 func TestEdgeTPUHint(t *testing.T) {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeUint8, []int32{1, 4}, nil, &affine{1, 0})
-	mid := m.tensor("mid", tflite.TypeUint8, []int32{1, 4}, nil, &affine{1, 0})
-	out := m.tensor("out", tflite.TypeUint8, []int32{1, 4}, nil, &affine{1.0 / 256, 0})
-	m.customOp("edgetpu-custom-op", []int32{in}, []int32{mid})
-	m.op(tflite.OpLogistic, 1, []int32{mid}, []int32{out}, 0, nil)
-	m.inputs, m.outputs = []int32{in}, []int32{out}
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeUint8, []int32{1, 4}, nil, &tflitetest.Affine{Scale: 1})
+	mid := m.Tensor("mid", tflite.TypeUint8, []int32{1, 4}, nil, &tflitetest.Affine{Scale: 1})
+	out := m.Tensor("out", tflite.TypeUint8, []int32{1, 4}, nil, &tflitetest.Affine{Scale: 1.0 / 256})
+	m.CustomOp("edgetpu-custom-op", []int32{in}, []int32{mid})
+	m.Op(tflite.OpLogistic, 1, []int32{mid}, []int32{out}, 0, nil)
+	m.Inputs, m.Outputs = []int32{in}, []int32{out}
 	_, err := build(t, m)
 	var ue *UnsupportedError
 	require.ErrorAs(t, err, &ue)
@@ -182,12 +185,12 @@ func TestEdgeTPUHint(t *testing.T) {
 // lacks (INT4 here) are listed; an input of that type that no operator
 // reads is still refused as unsupported.
 func TestUnsupportedElementType(t *testing.T) {
-	m := newTestModel()
-	in := m.tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	packed := m.tensor("packed", tflite.TypeInt4, []int32{1, 4}, []byte{0x12, 0x34}, nil)
-	out := m.tensor("out", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	m.op(tflite.OpAdd, 1, []int32{in, packed}, []int32{out}, optionsAdd, fbTable{int8(0)})
-	m.inputs, m.outputs = []int32{in}, []int32{out}
+	m := tflitetest.NewModel()
+	in := m.Tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	packed := m.Tensor("packed", tflite.TypeInt4, []int32{1, 4}, []byte{0x12, 0x34}, nil)
+	out := m.Tensor("out", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	m.Op(tflite.OpAdd, 1, []int32{in, packed}, []int32{out}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})
+	m.Inputs, m.Outputs = []int32{in}, []int32{out}
 	_, err := build(t, m)
 	var ue *UnsupportedError
 	require.ErrorAs(t, err, &ue)
@@ -195,12 +198,12 @@ func TestUnsupportedElementType(t *testing.T) {
 	assert.Equal(t, "ADD", ue.Ops[0].Name)
 	assert.Equal(t, `tensor 1 "packed" INT4[1 4] has element type INT4, which percept does not support`, ue.Ops[0].Reason)
 
-	m = newTestModel()
-	in = m.tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	flags := m.tensor("flags", tflite.TypeInt4, []int32{8}, nil, nil)
-	out = m.tensor("out", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	m.op(tflite.OpAdd, 1, []int32{in, in}, []int32{out}, optionsAdd, fbTable{int8(0)})
-	m.inputs, m.outputs = []int32{in, flags}, []int32{out}
+	m = tflitetest.NewModel()
+	in = m.Tensor("in", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	flags := m.Tensor("flags", tflite.TypeInt4, []int32{8}, nil, nil)
+	out = m.Tensor("out", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
+	m.Op(tflite.OpAdd, 1, []int32{in, in}, []int32{out}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})
+	m.Inputs, m.Outputs = []int32{in, flags}, []int32{out}
 	_, err = build(t, m)
 	require.ErrorIs(t, err, ErrUnsupported)
 	assert.Contains(t, err.Error(), `"flags" INT4[8] has element type INT4`)

@@ -1,0 +1,147 @@
+package tflitetest
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Table is a flatbuffer table to encode: entry i is the field of slot i,
+// nil when absent. Scalars are bool, int8, uint8, int32, uint32 and
+// float32; references are string, []byte, []int32, []int64, []float32,
+// Table and []Table. Builtin options passed to [Model.Op] are Tables.
+type Table []any
+
+// encoder lays a flatbuffer out forwards: every object is written before
+// the objects it refers to, so that every offset points forwards, as
+// unsigned flatbuffer offsets must.
+type encoder struct{ buf []byte }
+
+// encodeModel encodes root as a file with the TFLite identifier.
+func encodeModel(root Table) []byte {
+	e := &encoder{buf: make([]byte, 8)}
+	copy(e.buf[4:], "TFL3")
+	binary.LittleEndian.PutUint32(e.buf, uint32(e.table(root)))
+	return e.buf
+}
+
+// alignFor pads so that the next write, skipping `before` bytes, starts at
+// a multiple of align.
+func (e *encoder) alignFor(before, align int) {
+	for (len(e.buf)+before)%align != 0 {
+		e.buf = append(e.buf, 0)
+	}
+}
+
+// patch stores at p the forward offset from p to target.
+func (e *encoder) patch(p, target int) {
+	binary.LittleEndian.PutUint32(e.buf[p:], uint32(target-p))
+}
+
+// table writes t's vtable, then t with one 4-byte cell per present field,
+// then the objects t refers to. It returns t's position.
+func (e *encoder) table(t Table) int {
+	e.alignFor(0, 4)
+	vt := len(e.buf)
+	vtSize := 4 + 2*len(t)
+	vtable := make([]byte, vtSize+(4-vtSize%4)%4)
+	binary.LittleEndian.PutUint16(vtable, uint16(vtSize))
+	cells := 0
+	for i, f := range t {
+		if f != nil {
+			cells++
+			binary.LittleEndian.PutUint16(vtable[4+2*i:], uint16(4*cells))
+		}
+	}
+	binary.LittleEndian.PutUint16(vtable[2:], uint16(4+4*cells))
+	e.buf = append(e.buf, vtable...)
+	pos := len(e.buf)
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(pos-vt)) // soffset to the vtable
+	type reference struct {
+		at    int
+		value any
+	}
+	var refs []reference
+	for _, f := range t {
+		var cell uint32
+		switch v := f.(type) {
+		case nil:
+			continue
+		case bool:
+			if v {
+				cell = 1
+			}
+		case int8:
+			cell = uint32(uint8(v))
+		case uint8:
+			cell = uint32(v)
+		case int32:
+			cell = uint32(v)
+		case uint32:
+			cell = v
+		case float32:
+			cell = math.Float32bits(v)
+		default:
+			refs = append(refs, reference{len(e.buf), v})
+		}
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, cell)
+	}
+	for _, r := range refs {
+		e.patch(r.at, e.object(r.value))
+	}
+	return pos
+}
+
+// object writes a referenced object and returns its position.
+func (e *encoder) object(v any) int {
+	switch v := v.(type) {
+	case Table:
+		return e.table(v)
+	case []Table:
+		e.alignFor(0, 4)
+		pos := len(e.buf)
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		slots := len(e.buf)
+		e.buf = append(e.buf, make([]byte, 4*len(v))...)
+		for i, t := range v {
+			e.patch(slots+4*i, e.table(t))
+		}
+		return pos
+	case string:
+		e.alignFor(0, 4)
+		pos := len(e.buf)
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		e.buf = append(append(e.buf, v...), 0)
+		return pos
+	case []byte:
+		e.alignFor(4, 16) // constant data starts 16-byte aligned
+		pos := len(e.buf)
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		e.buf = append(e.buf, v...)
+		return pos
+	case []int32:
+		e.alignFor(0, 4)
+		pos := len(e.buf)
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		for _, x := range v {
+			e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(x))
+		}
+		return pos
+	case []float32:
+		e.alignFor(0, 4)
+		pos := len(e.buf)
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		for _, x := range v {
+			e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(x))
+		}
+		return pos
+	case []int64:
+		e.alignFor(4, 8)
+		pos := len(e.buf)
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		for _, x := range v {
+			e.buf = binary.LittleEndian.AppendUint64(e.buf, uint64(x))
+		}
+		return pos
+	}
+	panic("tflitetest: cannot encode a field of this type")
+}
