@@ -97,9 +97,7 @@ func (e *encoder) object(v any) int {
 	case Table:
 		return e.table(v)
 	case []Table:
-		e.alignFor(0, 4)
-		pos := len(e.buf)
-		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		pos := e.vector(len(v), 4)
 		slots := len(e.buf)
 		e.buf = append(e.buf, make([]byte, 4*len(v))...)
 		for i, t := range v {
@@ -107,41 +105,41 @@ func (e *encoder) object(v any) int {
 		}
 		return pos
 	case string:
-		e.alignFor(0, 4)
-		pos := len(e.buf)
-		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		pos := e.vector(len(v), 4)
 		e.buf = append(append(e.buf, v...), 0)
 		return pos
 	case []byte:
-		e.alignFor(4, 16) // constant data starts 16-byte aligned
-		pos := len(e.buf)
-		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		pos := e.vector(len(v), 16) // constant data starts 16-byte aligned
 		e.buf = append(e.buf, v...)
 		return pos
 	case []int32:
-		e.alignFor(0, 4)
-		pos := len(e.buf)
-		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		pos := e.vector(len(v), 4)
 		for _, x := range v {
 			e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(x))
 		}
 		return pos
 	case []float32:
-		e.alignFor(0, 4)
-		pos := len(e.buf)
-		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		pos := e.vector(len(v), 4)
 		for _, x := range v {
 			e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(x))
 		}
 		return pos
 	case []int64:
-		e.alignFor(4, 8)
-		pos := len(e.buf)
-		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(len(v)))
+		pos := e.vector(len(v), 8)
 		for _, x := range v {
 			e.buf = binary.LittleEndian.AppendUint64(e.buf, uint64(x))
 		}
 		return pos
 	}
 	panic("tflitetest: cannot encode a field of this type")
+}
+
+// vector starts a vector of n elements whose data is to start at a
+// multiple of align: it pads, writes the length and returns the vector's
+// position, where its length is.
+func (e *encoder) vector(n, align int) int {
+	e.alignFor(4, align)
+	pos := len(e.buf)
+	e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(n))
+	return pos
 }
