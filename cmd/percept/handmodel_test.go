@@ -17,12 +17,6 @@ type handOp struct {
 	options     tflitetest.Table
 }
 
-// fbTable and optionsAdd are the names inspect_test.go gives the options of
-// its ADD operator.
-type fbTable = tflitetest.Table
-
-const optionsAdd = tflitetest.OptionsAdd
-
 // handModel encodes a chain of ops over one FLOAT32 input of shape, whose
 // last op's output is the model's one output.
 func handModel(shape []int32, ops ...handOp) []byte {

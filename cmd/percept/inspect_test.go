@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )
@@ -242,7 +243,7 @@ func TestInspectHandMade(t *testing.T) {
 		fancy, handOp{builtin: tflite.OpLSTM}, fancy, handOp{custom: "OtherOp"}))
 	edgeTPU := writeFile(t, dir, "edgetpu.tflite", handModel(image, handOp{custom: "edgetpu-custom-op"}))
 	notAnImage := writeFile(t, dir, "vector.tflite", handModel([]int32{1, 4},
-		handOp{builtin: tflite.OpAdd, optionsType: optionsAdd, options: fbTable{int8(0)}}))
+		handOp{builtin: tflite.OpAdd, optionsType: tflitetest.OptionsAdd, options: tflitetest.Table{int8(0)}}))
 	classifier := writeFile(t, dir, "classifier.tflite", logitClassifier)
 
 	t.Run("unsupported operators", func(t *testing.T) {
