@@ -2,7 +2,7 @@
 
 package kernels
 
-//go:generate go run ./internal/asmgen
+//go:generate go -C _generate run . -dir ..
 
 // dotSix stores into acc ([6][64]int32) the raw dot products of the six
 // pixels at a, stride bytes apart, with one packed group of blocks·16

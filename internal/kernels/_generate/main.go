@@ -1,14 +1,17 @@
-// Command asmgen writes the quantized GEMM micro-kernels of package kernels
-// that exist in several variants: for uint8 activations against signed
-// weights and for int8 activations against unsigned ones, for several
-// tiles, and for instructions Go's assembler cannot spell. Each kernel is
-// described once here; `go generate ./internal/kernels` rewrites the .s files, and
+// Command _generate writes the assembly kernels of package kernels that
+// exist in several variants: for uint8 activations against signed weights
+// and for int8 activations against unsigned ones, for several tiles, and
+// for instructions Go's assembler cannot spell. Each kernel is described
+// once here; `go generate ./internal/kernels` rewrites the .s files, and
 // this command's test fails when a committed file differs from what it
 // writes.
 //
-// Usage (from the internal/kernels directory):
+// It is a module of its own, as klauspost/compress's s2/_generate is, so
+// that the library's go.mod, builds and tests never see it (the go tool
+// skips directories whose name starts with an underscore). Usage (from
+// this directory):
 //
-//	go run ./internal/asmgen [-dir .]
+//	go run . [-dir ..]
 package main
 
 import (
@@ -21,7 +24,7 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", ".", "directory to write the .s files into")
+	dir := flag.String("dir", "..", "directory to write the .s files into")
 	flag.Parse()
 	files := generate()
 	names := make([]string, 0, len(files))

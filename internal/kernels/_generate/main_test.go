@@ -15,10 +15,10 @@ import (
 )
 
 // TestGeneratedFilesAreCurrent fails when a committed .s file differs from
-// what asmgen writes: edit the generator, then run go generate.
+// what the generator writes: edit the generator, then run go generate.
 func TestGeneratedFilesAreCurrent(t *testing.T) {
 	for name, want := range generate() {
-		got, err := os.ReadFile(filepath.Join("..", "..", name))
+		got, err := os.ReadFile(filepath.Join("..", name))
 		require.NoError(t, err)
 		require.Equal(t, want, string(got), "%s is stale: run `go generate ./internal/kernels`", name)
 	}

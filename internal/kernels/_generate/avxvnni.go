@@ -53,7 +53,7 @@ const (
 func avxVNNIFile() string {
 	f := newFile(
 		"Micro-kernels of PointwiseQ for AVX-VNNI, the VEX-encoded form of VPDPBUSD that CPUs without AVX-512 have (Alder Lake and later). Each computes raw int32 dot products D[p][c] = Σ_k a[p][k]·w[c][k] of up to four input pixels against one group of 16 packed output channels, the product of each group of four input bytes coming from one VPDPBUSD (u8 × s8 → int32, wrapping, no saturation). Packed weights hold, for each group of four input bytes, 16 channels × 4 bytes: Y0 holds channels 0–7, Y1 channels 8–15. Accumulators are stored to acc as [pixel][16]int32.",
-		"Go's assembler knows VPDPBUSD only in its EVEX form, so each one is written as the bytes of its VEX encoding, computed by asmgen. The functions ending in EVEX are the same kernels in the EVEX encoding (AVX-512 VL + VNNI), which the tests run on CPUs that have AVX-512 VNNI but not AVX-VNNI.",
+		"Go's assembler knows VPDPBUSD only in its EVEX form, so each one is written as the bytes of its VEX encoding, computed by the generator in _generate. The functions ending in EVEX are the same kernels in the EVEX encoding (AVX-512 VL + VNNI), which the tests run on CPUs that have AVX-512 VNNI but not AVX-VNNI.",
 	)
 	for _, e := range []encoding{vex, evex} {
 		for _, s := range pairings {
