@@ -2,11 +2,9 @@ package nn
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 
-	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -190,141 +188,6 @@ func (g *graph) root(t int) int {
 
 func (g *graph) byteSize(t *Tensor) int {
 	return t.NumElements() * t.Type.Size()
-}
-
-// builder is the context in which one operator is validated and prepared.
-type builder struct {
-	g       *graph
-	index   int
-	op      *tflite.Operator
-	name    string
-	version int32
-}
-
-// builderFunc validates one operator and prepares its kernel. It returns
-// nil, nil when the operator was folded away at build time.
-type builderFunc func(b *builder) (*op, error)
-
-// errorf makes an error that names the operator.
-func (b *builder) errorf(format string, args ...any) error {
-	return fmt.Errorf("nn: op %d %s (v%d): %s", b.index, b.name, b.version, fmt.Sprintf(format, args...))
-}
-
-// unsupportedf makes an error for a valid but unimplemented case; New
-// lists it in an UnsupportedError.
-func (b *builder) unsupportedf(format string, args ...any) error {
-	return &unsupportedCase{fmt.Sprintf(format, args...)}
-}
-
-// input returns input i, which must be present. An input folded from a
-// float16 constant is widened to float32 here; kernels that read float16
-// weights themselves take them through weightInput instead.
-func (b *builder) input(i int) (*Tensor, error) {
-	if t := b.optionalInput(i); t != nil {
-		return t, nil
-	}
-	return nil, b.errorf("missing input %d", i)
-}
-
-// optionalInput is input for an input the model may leave out: it returns
-// nil then.
-func (b *builder) optionalInput(i int) *Tensor {
-	t := b.weightInput(i)
-	if t != nil && b.g.halfOf[t.Index] != nil && t.data == nil {
-		w := kernels.WidenHalves(make([]float32, t.NumElements()), b.g.halfOf[t.Index].Halves())
-		t.data = floatBytes(w)
-	}
-	return t
-}
-
-// weightInput returns input i, or nil when absent, leaving a tensor folded
-// from a float16 constant as float16 (see graph.halfOf).
-func (b *builder) weightInput(i int) *Tensor {
-	if i >= len(b.op.Inputs) || b.op.Inputs[i] < 0 {
-		return nil
-	}
-	return &b.g.it.tensors[b.op.Inputs[i]]
-}
-
-// output returns output i, which must be present and must not be constant.
-func (b *builder) output(i int) (*Tensor, error) {
-	if i >= len(b.op.Outputs) || b.op.Outputs[i] < 0 {
-		return nil, b.errorf("missing output %d", i)
-	}
-	t := &b.g.it.tensors[b.op.Outputs[i]]
-	if t.constant {
-		return nil, b.errorf("output %v has constant data", t)
-	}
-	return t, nil
-}
-
-// numInputs is the number of inputs the operator lists.
-func (b *builder) numInputs() int { return len(b.op.Inputs) }
-
-// expectType checks that t has one of the given element types.
-func (b *builder) expectType(t *Tensor, types ...tflite.TensorType) error {
-	for _, want := range types {
-		if t.Type == want {
-			return nil
-		}
-	}
-	return b.unsupportedf("%v has type %s, want one of %v", t, t.Type, types)
-}
-
-// expectRank checks the rank of t.
-func (b *builder) expectRank(t *Tensor, rank int) error {
-	if len(t.Shape) != rank {
-		return b.errorf("%v has rank %d, want %d", t, len(t.Shape), rank)
-	}
-	return nil
-}
-
-// setShape gives out the shape the operator produces. A model may leave an
-// output's shape empty; otherwise the declared shape must agree.
-func (b *builder) setShape(out *Tensor, shape []int) error {
-	if len(out.Shape) == 0 && len(shape) > 0 {
-		if !boundedShape(shape) {
-			return b.errorf("%v: the operator produces shape %v, too many elements", out, shape)
-		}
-		if bytes := int64(numElements(shape)) * int64(out.Type.Size()); bytes > maxArenaBytes {
-			return b.errorf("%v: the operator produces shape %v, %d bytes, above the arena limit of %d", out, shape, bytes, maxArenaBytes)
-		}
-		out.Shape = shape
-		return nil
-	}
-	if !slices.Equal(out.Shape, shape) {
-		return b.errorf("%v: the operator produces shape %v", out, shape)
-	}
-	return nil
-}
-
-// alias makes out share in's memory: the operator only relabels its input.
-func (b *builder) alias(out, in *Tensor) {
-	if in.constant {
-		out.data, out.constant = in.data, true
-		return
-	}
-	b.g.aliasOf[out.Index] = in.Index
-}
-
-// quantized reports the per-tensor scale and zero point of t, failing when
-// t has none.
-func (b *builder) quantized(t *Tensor) (scale float32, zeroPoint int32, err error) {
-	q := t.Quantization
-	if q == nil || len(q.Scale) == 0 {
-		return 0, 0, b.errorf("%v has no quantization parameters", t)
-	}
-	if len(q.Scale) != 1 {
-		return 0, 0, b.unsupportedf("%v is quantized per channel here", t)
-	}
-	zp := int32(0)
-	if len(q.ZeroPoint) > 0 {
-		zp = int32(q.ZeroPoint[0])
-	}
-	if !(q.Scale[0] > 0) || math.IsInf(float64(q.Scale[0]), 1) {
-		return 0, 0, b.errorf("%v has scale %g", t, q.Scale[0])
-	}
-	return q.Scale[0], zp, nil
 }
 
 // maxExtent bounds the product of a shape's dimensions, counting a

@@ -7,8 +7,6 @@ import (
 	"github.com/percept-robotics/percept/tflite"
 )
 
-var quantizedTypes = []tflite.TensorType{tflite.TypeFloat32, tflite.TypeUint8, tflite.TypeInt8}
-
 func buildRelu(b *builder) (*op, error) {
 	return b.buildReluRange(0, float32(math.Inf(1)), kernels.ReluFloat)
 }
@@ -197,74 +195,4 @@ func (b *builder) buildSigmoidTanh(float func(src, dst []float32),
 		return elementwise8(in, out, func(src, dst []int8) { i8(p, src, dst) }), nil
 	}
 	return elementwise8(in, out, func(src, dst []uint8) { u8(p, src, dst) }), nil
-}
-
-func buildSoftmax(b *builder) (*op, error) {
-	o, ok := b.op.Options.(*tflite.SoftmaxOptions)
-	if !ok {
-		return nil, b.errorf("missing SoftmaxOptions")
-	}
-	in, out, err := b.unary(quantizedTypes...)
-	if err != nil {
-		return nil, err
-	}
-	if len(in.Shape) == 0 {
-		return nil, b.errorf("%v has no dimensions", in)
-	}
-	depth := in.Shape[len(in.Shape)-1]
-	outer := 0
-	if depth > 0 {
-		outer = in.NumElements() / depth
-	}
-	switch in.Type {
-	case tflite.TypeFloat32:
-		return &op{run: func() { kernels.SoftmaxFloat(outer, depth, in.Float32s(), out.Float32s(), o.Beta) }}, nil
-	case tflite.TypeUint8:
-		return softmaxQuantized[uint8](b, in, out, o.Beta, outer, depth)
-	}
-	return softmaxQuantized[int8](b, in, out, o.Beta, outer, depth)
-}
-
-func softmaxQuantized[T int8 | uint8](b *builder, in, out *Tensor, beta float32, outer, depth int) (*op, error) {
-	qi, qo, err := b.affinePair(in, out)
-	if err != nil {
-		return nil, err
-	}
-	p, err := kernels.NewSoftmaxParams[T](qi, qo, beta)
-	if err != nil {
-		return nil, b.errorf("%v", err)
-	}
-	return &op{run: func() { kernels.Softmax(p, outer, depth, viewAs[T](in), viewAs[T](out)) }}, nil
-}
-
-// affinePair is the quantization of an operator's input and output.
-func (b *builder) affinePair(in, out *Tensor) (qi, qo kernels.Affine, err error) {
-	if qi, err = b.affine(in); err != nil {
-		return qi, qo, err
-	}
-	qo, err = b.affine(out)
-	return qi, qo, err
-}
-
-// parallelElements is the size from which an elementwise operator is split
-// across the worker pool: below it, handing out shares costs more than it
-// saves.
-const parallelElements = 1 << 14
-
-// elementwise prepares an operator that maps element i of in to element i
-// of out, split across the worker pool when it is large enough.
-func elementwise[S, D any](in, out *Tensor, f func(src []S, dst []D)) *op {
-	n := in.NumElements()
-	if n < parallelElements {
-		return &op{run: func() { f(viewAs[S](in), viewAs[D](out)) }}
-	}
-	return &op{rows: n, runRows: func(_, lo, hi int) { f(viewAs[S](in)[lo:hi], viewAs[D](out)[lo:hi]) }}
-}
-
-// elementwise8 prepares an elementwise operator between 8-bit types as a
-// lookup table, built at build time by running the kernel f on all 256
-// inputs: exact by construction, and one load per element.
-func elementwise8[S, D int8 | uint8](in, out *Tensor, f func(src []S, dst []D)) *op {
-	table := kernels.Tabulate8(f)
-	return elementwise(in, out, func(src []S, dst []D) { kernels.Lookup8(table, src, dst) })
 }
