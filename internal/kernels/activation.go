@@ -213,63 +213,10 @@ func NewHardSwishParams(in, out Affine) (*HardSwishParams, error) {
 	if e > 0 {
 		return nil, fmt.Errorf("kernels: hard swish: input scale %g is too large for output scale %g", in.Scale, out.Scale)
 	}
-	p.outMult, p.outExponent = downScaleMultiplier(m), e
+	p.outMult, p.outExponent = quant.DownScaleInt32ToInt16Multiplier(m), e
 	m, e = quant.QuantizeMultiplier(float64(hiresInputScale / reluishScale))
-	p.reluishMult, p.reluishExponent = downScaleMultiplier(m), e
+	p.reluishMult, p.reluishExponent = quant.DownScaleInt32ToInt16Multiplier(m), e
 	return p, nil
-}
-
-// downScaleMultiplier rounds a non-negative Q31 multiplier to Q15
-// (TFLite's DownScaleInt32ToInt16Multiplier).
-func downScaleMultiplier(m int32) int16 {
-	const roundingOffset = 1 << 15
-	if m >= math.MaxInt32-roundingOffset {
-		return math.MaxInt16
-	}
-	return int16((m + roundingOffset) >> 16)
-}
-
-// srdhm16 is gemmlowp's SaturatingRoundingDoublingHighMul on int16.
-func srdhm16(a, b int16) int16 {
-	if a == b && a == math.MinInt16 {
-		return math.MaxInt16
-	}
-	ab := int32(a) * int32(b)
-	nudge := int32(1 << 14)
-	if ab < 0 {
-		nudge = 1 - (1 << 14)
-	}
-	return int16((ab + nudge) / (1 << 15))
-}
-
-// sdhm16 is TFLite's SaturatingDoublingHighMul on int16: like srdhm16 but
-// rounding toward zero.
-func sdhm16(a, b int16) int16 {
-	if a == b && a == math.MinInt16 {
-		return math.MaxInt16
-	}
-	return int16(int32(a) * int32(b) / (1 << 15))
-}
-
-// saturatingLeftShift16 shifts v left by amount, saturating to int16.
-func saturatingLeftShift16(v int16, amount int) int16 {
-	r := int64(v) << amount
-	return int16(min(max(r, math.MinInt16), math.MaxInt16))
-}
-
-// roundingDivideByPOT16 is gemmlowp's RoundingDivideByPOT on int16.
-func roundingDivideByPOT16(x int16, exponent int) int16 {
-	mask := int16(int64(1)<<exponent - 1)
-	remainder := x & mask
-	threshold := mask >> 1
-	if x < 0 {
-		threshold++
-	}
-	r := x >> exponent
-	if remainder > threshold {
-		r++
-	}
-	return r
 }
 
 // HardSwish is TFLite's quantized reference HARD_SWISH, with its int16
@@ -279,21 +226,21 @@ func HardSwish[T int8 | uint8](p *HardSwishParams, src, dst []T) {
 	for i, v := range src {
 		x := int16(v) - p.inZero
 		hires := x * (1 << 7)
-		preshiftOut := srdhm16(hires, p.outMult)
+		preshiftOut := quant.SaturatingRoundingDoublingHighMul16(hires, p.outMult)
 		reluish := hires
 		if p.reluishExponent > 0 {
-			reluish = saturatingLeftShift16(reluish, p.reluishExponent-1)
+			reluish = quant.SaturatingLeftShift16(reluish, p.reluishExponent-1)
 		}
-		reluish = srdhm16(reluish, p.reluishMult)
+		reluish = quant.SaturatingRoundingDoublingHighMul16(reluish, p.reluishMult)
 		if p.reluishExponent > 0 {
-			reluish = saturatingLeftShift16(reluish, 1)
+			reluish = quant.SaturatingLeftShift16(reluish, 1)
 		}
 		if p.reluishExponent < 0 {
-			reluish = roundingDivideByPOT16(reluish, -p.reluishExponent)
+			reluish = quant.RoundingDivideByPOT16(reluish, -p.reluishExponent)
 		}
 		// From [−1, 1] to [0, 1].
 		reluish = int16((int32(reluish) + 1<<15) >> 1)
-		out := roundingDivideByPOT16(sdhm16(reluish, preshiftOut), -p.outExponent)
+		out := quant.RoundingDivideByPOT16(quant.SaturatingDoublingHighMul16(reluish, preshiftOut), -p.outExponent)
 		out += p.outZero
 		dst[i] = T(min(max(int32(out), lo), hi))
 	}
