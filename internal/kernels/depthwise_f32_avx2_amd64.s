@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 
 // The float32 depthwise kernel for AVX2 and FMA: one output pixel, 32,
 // then 8 channels at a time, then the last channels under a lane mask; one
@@ -15,9 +16,9 @@ TEXT ·dwF32PixelAVX2(SB), NOSPLIT, $0-56
 	MOVQ         bias+24(FP), R9
 	MOVQ         act+32(FP), R13
 	MOVQ         out+40(FP), R10
-	VBROADCASTSS (R13), Y14
-	VBROADCASTSS 4(R13), Y15
-	MOVQ         48(R8), CX        // channels left
+	VBROADCASTSS FloatRange_Min(R13), Y14
+	VBROADCASTSS FloatRange_Max(R13), Y15
+	MOVQ         dwF32Taps_channels(R8), CX        // channels left
 	XORQ         AX, AX            // byte offset of the next channel
 
 wide:
@@ -29,13 +30,13 @@ wide:
 	VXORPS Y3, Y3, Y3
 	MOVQ SI, R11
 	MOVQ DI, R12
-	MOVQ 0(R8), DX
+	MOVQ dwF32Taps_rows(R8), DX
 	TESTQ DX, DX
 	JZ widedone
 widerows:
 	MOVQ R11, R13
 	MOVQ R12, R14
-	MOVQ 8(R8), BX
+	MOVQ dwF32Taps_cols(R8), BX
 widecols:
 	VMOVUPS (R13)(AX*1), Y4
 	VMOVUPS 32(R13)(AX*1), Y5
@@ -45,12 +46,12 @@ widecols:
 	VFMADD231PS 32(R14)(AX*1), Y5, Y1
 	VFMADD231PS 64(R14)(AX*1), Y6, Y2
 	VFMADD231PS 96(R14)(AX*1), Y7, Y3
-	ADDQ 16(R8), R13
-	ADDQ 32(R8), R14
+	ADDQ dwF32Taps_inCol(R8), R13
+	ADDQ dwF32Taps_wCol(R8), R14
 	DECQ BX
 	JNZ  widecols
-	ADDQ 24(R8), R11
-	ADDQ 40(R8), R12
+	ADDQ dwF32Taps_inRow(R8), R11
+	ADDQ dwF32Taps_wRow(R8), R12
 	DECQ DX
 	JNZ  widerows
 widedone:
@@ -80,22 +81,22 @@ single:
 	VXORPS Y0, Y0, Y0
 	MOVQ SI, R11
 	MOVQ DI, R12
-	MOVQ 0(R8), DX
+	MOVQ dwF32Taps_rows(R8), DX
 	TESTQ DX, DX
 	JZ singledone
 singlerows:
 	MOVQ R11, R13
 	MOVQ R12, R14
-	MOVQ 8(R8), BX
+	MOVQ dwF32Taps_cols(R8), BX
 singlecols:
 	VMOVUPS (R13)(AX*1), Y4
 	VFMADD231PS (R14)(AX*1), Y4, Y0
-	ADDQ 16(R8), R13
-	ADDQ 32(R8), R14
+	ADDQ dwF32Taps_inCol(R8), R13
+	ADDQ dwF32Taps_wCol(R8), R14
 	DECQ BX
 	JNZ  singlecols
-	ADDQ 24(R8), R11
-	ADDQ 40(R8), R12
+	ADDQ dwF32Taps_inRow(R8), R11
+	ADDQ dwF32Taps_wRow(R8), R12
 	DECQ DX
 	JNZ  singlerows
 singledone:
@@ -115,23 +116,23 @@ tail:
 	VXORPS     Y0, Y0, Y0
 	MOVQ SI, R11
 	MOVQ DI, R12
-	MOVQ 0(R8), DX
+	MOVQ dwF32Taps_rows(R8), DX
 	TESTQ DX, DX
 	JZ taildone
 tailrows:
 	MOVQ R11, R13
 	MOVQ R12, R14
-	MOVQ 8(R8), BX
+	MOVQ dwF32Taps_cols(R8), BX
 tailcols:
 	VMASKMOVPS (R13)(AX*1), Y13, Y4
 	VMASKMOVPS (R14)(AX*1), Y13, Y5
 	VFMADD231PS Y5, Y4, Y0
-	ADDQ 16(R8), R13
-	ADDQ 32(R8), R14
+	ADDQ dwF32Taps_inCol(R8), R13
+	ADDQ dwF32Taps_wCol(R8), R14
 	DECQ BX
 	JNZ  tailcols
-	ADDQ 24(R8), R11
-	ADDQ 40(R8), R12
+	ADDQ dwF32Taps_inRow(R8), R11
+	ADDQ dwF32Taps_wRow(R8), R12
 	DECQ DX
 	JNZ  tailrows
 taildone:

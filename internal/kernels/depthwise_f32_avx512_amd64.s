@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 
 // The float32 depthwise kernel for AVX-512: one output pixel, 64, then 16
 // channels at a time, then the last channels under a mask; one lane per
@@ -15,9 +16,9 @@ TEXT ·dwF32PixelAVX512(SB), NOSPLIT, $0-48
 	MOVQ         bias+24(FP), R9
 	MOVQ         act+32(FP), R13
 	MOVQ         out+40(FP), R10
-	VBROADCASTSS (R13), Z14
-	VBROADCASTSS 4(R13), Z15
-	MOVQ         48(R8), CX        // channels left
+	VBROADCASTSS FloatRange_Min(R13), Z14
+	VBROADCASTSS FloatRange_Max(R13), Z15
+	MOVQ         dwF32Taps_channels(R8), CX        // channels left
 	XORQ         AX, AX            // byte offset of the next channel
 
 wide:
@@ -29,13 +30,13 @@ wide:
 	VXORPS Z3, Z3, Z3
 	MOVQ SI, R11
 	MOVQ DI, R12
-	MOVQ 0(R8), DX
+	MOVQ dwF32Taps_rows(R8), DX
 	TESTQ DX, DX
 	JZ widedone
 widerows:
 	MOVQ R11, R13
 	MOVQ R12, R14
-	MOVQ 8(R8), BX
+	MOVQ dwF32Taps_cols(R8), BX
 widecols:
 	VMOVUPS (R13)(AX*1), Z4
 	VMOVUPS 64(R13)(AX*1), Z5
@@ -45,12 +46,12 @@ widecols:
 	VFMADD231PS 64(R14)(AX*1), Z5, Z1
 	VFMADD231PS 128(R14)(AX*1), Z6, Z2
 	VFMADD231PS 192(R14)(AX*1), Z7, Z3
-	ADDQ 16(R8), R13
-	ADDQ 32(R8), R14
+	ADDQ dwF32Taps_inCol(R8), R13
+	ADDQ dwF32Taps_wCol(R8), R14
 	DECQ BX
 	JNZ  widecols
-	ADDQ 24(R8), R11
-	ADDQ 40(R8), R12
+	ADDQ dwF32Taps_inRow(R8), R11
+	ADDQ dwF32Taps_wRow(R8), R12
 	DECQ DX
 	JNZ  widerows
 widedone:
@@ -80,22 +81,22 @@ single:
 	VXORPS Z0, Z0, Z0
 	MOVQ SI, R11
 	MOVQ DI, R12
-	MOVQ 0(R8), DX
+	MOVQ dwF32Taps_rows(R8), DX
 	TESTQ DX, DX
 	JZ singledone
 singlerows:
 	MOVQ R11, R13
 	MOVQ R12, R14
-	MOVQ 8(R8), BX
+	MOVQ dwF32Taps_cols(R8), BX
 singlecols:
 	VMOVUPS (R13)(AX*1), Z4
 	VFMADD231PS (R14)(AX*1), Z4, Z0
-	ADDQ 16(R8), R13
-	ADDQ 32(R8), R14
+	ADDQ dwF32Taps_inCol(R8), R13
+	ADDQ dwF32Taps_wCol(R8), R14
 	DECQ BX
 	JNZ  singlecols
-	ADDQ 24(R8), R11
-	ADDQ 40(R8), R12
+	ADDQ dwF32Taps_inRow(R8), R11
+	ADDQ dwF32Taps_wRow(R8), R12
 	DECQ DX
 	JNZ  singlerows
 singledone:
@@ -117,23 +118,23 @@ tail:
 	VXORPS Z0, Z0, Z0
 	MOVQ SI, R11
 	MOVQ DI, R12
-	MOVQ 0(R8), DX
+	MOVQ dwF32Taps_rows(R8), DX
 	TESTQ DX, DX
 	JZ taildone
 tailrows:
 	MOVQ R11, R13
 	MOVQ R12, R14
-	MOVQ 8(R8), BX
+	MOVQ dwF32Taps_cols(R8), BX
 tailcols:
 	VMOVUPS.Z (R13)(AX*1), K1, Z4
 	VMOVUPS.Z (R14)(AX*1), K1, Z5
 	VFMADD231PS Z5, Z4, Z0
-	ADDQ 16(R8), R13
-	ADDQ 32(R8), R14
+	ADDQ dwF32Taps_inCol(R8), R13
+	ADDQ dwF32Taps_wCol(R8), R14
 	DECQ BX
 	JNZ  tailcols
-	ADDQ 24(R8), R11
-	ADDQ 40(R8), R12
+	ADDQ dwF32Taps_inRow(R8), R11
+	ADDQ dwF32Taps_wRow(R8), R12
 	DECQ DX
 	JNZ  tailrows
 taildone:

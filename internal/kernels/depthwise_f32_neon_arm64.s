@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 
 // The float32 depthwise kernel for NEON: one output pixel's sums, 16, then
 // 4 channels at a time; one lane per channel sums the valid taps in
@@ -13,12 +14,12 @@ TEXT ·dwF32SumsNeon(SB), NOSPLIT, $0-40
 	MOVD taps+16(FP), R2
 	MOVD out+24(FP), R3
 	MOVD channels+32(FP), R4
-	MOVD 0(R2), R5                // rows
-	MOVD 8(R2), R6                // cols
-	MOVD 16(R2), R7               // input bytes between taps along x
-	MOVD 24(R2), R8               // and along y
-	MOVD 32(R2), R9               // filter bytes between taps along x
-	MOVD 40(R2), R10              // and along y
+	MOVD dwF32Taps_rows(R2), R5
+	MOVD dwF32Taps_cols(R2), R6
+	MOVD dwF32Taps_inCol(R2), R7   // input bytes between taps along x
+	MOVD dwF32Taps_inRow(R2), R8   // and along y
+	MOVD dwF32Taps_wCol(R2), R9    // filter bytes between taps along x
+	MOVD dwF32Taps_wRow(R2), R10   // and along y
 
 wide:
 	CMP  $16, R4

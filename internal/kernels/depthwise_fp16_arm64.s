@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 #include "neon_arm64.h"
 
 // The fp16 depthwise kernel: one output pixel's sums, 32 channels (four
@@ -17,16 +18,16 @@ TEXT ·dwF16SumsNeon(SB), NOSPLIT, $0-56
 	MOVD taps+16(FP), R2
 	MOVD out+24(FP), R3
 	MOVD channels+32(FP), R4
-	MOVD 0(R2), R5                // rows
-	MOVD 8(R2), R6                // cols
-	MOVD 16(R2), R7               // input bytes between taps along x
-	MOVD 24(R2), R8               // and along y
-	MOVD 32(R2), R9               // filter bytes between taps along x
-	MOVD 40(R2), R10              // and along y
+	MOVD dwF32Taps_rows(R2), R5
+	MOVD dwF32Taps_cols(R2), R6
+	MOVD dwF32Taps_inCol(R2), R7   // input bytes between taps along x
+	MOVD dwF32Taps_inRow(R2), R8   // and along y
+	MOVD dwF32Taps_wCol(R2), R9    // filter bytes between taps along x
+	MOVD dwF32Taps_wRow(R2), R10   // and along y
 	MOVD bias+40(FP), R20
 	MOVD act+48(FP), R21
-	VLD1R.P 4(R21), [V12.S4]      // the clamp's minimum
-	VLD1R (R21), [V13.S4]         // and maximum
+	VLD1R.P FloatRange_Max(R21), [V12.S4] // Min (the first field), then R21 moves on to Max
+	VLD1R (R21), [V13.S4]
 
 wide:
 	CMP  $32, R4

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 
 // 3×3 depthwise convolution kernels of DepthwiseQ for AVX-512 (F and BW).
 // Each call computes a run of output pixels, all of whose nine taps lie in
@@ -20,6 +21,10 @@
 // Arguments: func(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
 // with dwGeometry {dx, dy, step, pixels, outStep int}.
 
+// GROUP_ROW(i) is the byte offset of row i of a packed group: tap i's
+// weights, or the requantization table's row i (const_dwRowBias...).
+#define GROUP_ROW(i) ((i)*const_dwGroup*4)
+
 // TAP adds the tap at addr, widened by the instruction widen, times the
 // weights wreg to the accumulator Z22.
 #define TAP(widen, addr, wreg) widen addr, K1, Z23; VPMULLD wreg, Z23, Z23; VPADDD Z23, Z22, Z22
@@ -33,32 +38,32 @@
 	MOVQ out+32(FP), DX; \
 	MOVWLZX mask+40(FP), R12; \
 	KMOVW R12, K1; \
-	MOVQ 0(AX), BX; \
-	MOVQ 8(AX), R8; \
-	MOVQ 16(AX), R9; \
-	MOVQ 24(AX), CX; \
-	MOVQ 32(AX), R10; \
+	MOVQ dwGeometry_dx(AX), BX; \
+	MOVQ dwGeometry_dy(AX), R8; \
+	MOVQ dwGeometry_step(AX), R9; \
+	MOVQ dwGeometry_pixels(AX), CX; \
+	MOVQ dwGeometry_outStep(AX), R10; \
 	LEAQ (BX)(BX*1), R13; \
 	LEAQ (R8)(R8*1), R14; \
-	VMOVDQU32 0(DI), Z0; \
-	VMOVDQU32 64(DI), Z1; \
-	VMOVDQU32 128(DI), Z2; \
-	VMOVDQU32 192(DI), Z3; \
-	VMOVDQU32 256(DI), Z4; \
-	VMOVDQU32 320(DI), Z5; \
-	VMOVDQU32 384(DI), Z6; \
-	VMOVDQU32 448(DI), Z7; \
-	VMOVDQU32 512(DI), Z8; \
-	VMOVDQU32 0(R11), Z9; \
-	VMOVDQU32 64(R11), Z10; \
-	VMOVDQU32 128(R11), Z11; \
-	VMOVDQU32 192(R11), Z12; \
-	VMOVDQU32 256(R11), Z13; \
-	VMOVDQU32 320(R11), Z14; \
-	VMOVDQU32 384(R11), Z15; \
-	VMOVDQU32 448(R11), Z16; \
-	VMOVDQU32 512(R11), Z17; \
-	VMOVDQU32 576(R11), Z18; \
+	VMOVDQU32 GROUP_ROW(0)(DI), Z0; \
+	VMOVDQU32 GROUP_ROW(1)(DI), Z1; \
+	VMOVDQU32 GROUP_ROW(2)(DI), Z2; \
+	VMOVDQU32 GROUP_ROW(3)(DI), Z3; \
+	VMOVDQU32 GROUP_ROW(4)(DI), Z4; \
+	VMOVDQU32 GROUP_ROW(5)(DI), Z5; \
+	VMOVDQU32 GROUP_ROW(6)(DI), Z6; \
+	VMOVDQU32 GROUP_ROW(7)(DI), Z7; \
+	VMOVDQU32 GROUP_ROW(8)(DI), Z8; \
+	VMOVDQU32 GROUP_ROW(const_dwRowBias)(R11), Z9; \
+	VMOVDQU32 GROUP_ROW(const_dwRowMultiplier)(R11), Z10; \
+	VMOVDQU32 GROUP_ROW(const_dwRowOddMult)(R11), Z11; \
+	VMOVDQU32 GROUP_ROW(const_dwRowLeftShift)(R11), Z12; \
+	VMOVDQU32 GROUP_ROW(const_dwRowRightShift)(R11), Z13; \
+	VMOVDQU32 GROUP_ROW(const_dwRowRoundMask)(R11), Z14; \
+	VMOVDQU32 GROUP_ROW(const_dwRowThreshold)(R11), Z15; \
+	VMOVDQU32 GROUP_ROW(const_dwRowOutOffset)(R11), Z16; \
+	VMOVDQU32 GROUP_ROW(const_dwRowActMin)(R11), Z17; \
+	VMOVDQU32 GROUP_ROW(const_dwRowActMax)(R11), Z18; \
 	MOVQ $0x40000000, R12; \
 	VPBROADCASTQ R12, Z19; \
 	MOVL $0x80000000, R12; \
@@ -136,10 +141,10 @@
 	MOVQ w+16(FP), DI; \
 	MOVQ table+24(FP), R11; \
 	MOVQ out+32(FP), DX; \
-	MOVQ 0(AX), BX; \
-	MOVQ 16(AX), R9; \
-	MOVQ 24(AX), R10; \
-	MOVQ 32(AX), CX; \
+	MOVQ dwEdge_dx(AX), BX; \
+	MOVQ dwEdge_rows(AX), R9; \
+	MOVQ dwEdge_cols(AX), R10; \
+	MOVQ dwEdge_channels(AX), CX; \
 	MOVQ $0x40000000, R12; \
 	VPBROADCASTQ R12, Z19; \
 	MOVL $0x80000000, R12; \
@@ -178,24 +183,24 @@ TEXT ·dwEdgeU8AVX512(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 groupU8:
 	MOVL $0xFFFF, R15
-	CMPQ CX, $16
+	CMPQ CX, $const_dwGroup
 	JGE maskU8
 	MOVL $1, R15
 	SHLL CX, R15
 	DECL R15
 maskU8:
 	KMOVW R15, K1
-	VMOVDQU32 64(R11), Z10
-	VMOVDQU32 128(R11), Z11
-	VMOVDQU32 192(R11), Z12
-	VMOVDQU32 256(R11), Z13
-	VMOVDQU32 320(R11), Z14
-	VMOVDQU32 384(R11), Z15
-	VMOVDQU32 448(R11), Z16
-	VMOVDQU32 512(R11), Z17
-	VMOVDQU32 576(R11), Z18
-	VMOVDQU32 640(R11), Z22
-	VMOVDQU32 704(R11), Z25
+	VMOVDQU32 GROUP_ROW(const_dwRowMultiplier)(R11), Z10
+	VMOVDQU32 GROUP_ROW(const_dwRowOddMult)(R11), Z11
+	VMOVDQU32 GROUP_ROW(const_dwRowLeftShift)(R11), Z12
+	VMOVDQU32 GROUP_ROW(const_dwRowRightShift)(R11), Z13
+	VMOVDQU32 GROUP_ROW(const_dwRowRoundMask)(R11), Z14
+	VMOVDQU32 GROUP_ROW(const_dwRowThreshold)(R11), Z15
+	VMOVDQU32 GROUP_ROW(const_dwRowOutOffset)(R11), Z16
+	VMOVDQU32 GROUP_ROW(const_dwRowActMin)(R11), Z17
+	VMOVDQU32 GROUP_ROW(const_dwRowActMax)(R11), Z18
+	VMOVDQU32 GROUP_ROW(const_dwRowPlainBias)(R11), Z22
+	VMOVDQU32 GROUP_ROW(const_dwRowInOffset)(R11), Z25
 	MOVQ SI, R12
 	MOVQ DI, R13
 	MOVQ R9, R14
@@ -204,19 +209,19 @@ rowU8:
 colU8:
 	EDGE_TAP(VPMOVZXBD.Z, (R12), 0(R13))
 	ADDQ BX, R12
-	ADDQ $64, R13
+	ADDQ $GROUP_ROW(1), R13
 	DECQ R15
 	JNZ colU8
-	ADDQ 40(AX), R12
-	ADDQ 48(AX), R13
+	ADDQ dwEdge_rowSkip(AX), R12
+	ADDQ dwEdge_wRowSkip(AX), R13
 	DECQ R14
 	JNZ rowU8
 	REQUANT_STORE
-	ADDQ $16, SI
-	ADDQ 56(AX), DI
-	ADDQ $768, R11
-	ADDQ $16, DX
-	SUBQ $16, CX
+	ADDQ $const_dwGroup, SI
+	ADDQ dwEdge_wGroup(AX), DI
+	ADDQ $GROUP_ROW(const_dwRows), R11
+	ADDQ $const_dwGroup, DX
+	SUBQ $const_dwGroup, CX
 	JG groupU8
 	VZEROUPPER
 	RET
@@ -226,24 +231,24 @@ TEXT ·dwEdgeS8AVX512(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 groupS8:
 	MOVL $0xFFFF, R15
-	CMPQ CX, $16
+	CMPQ CX, $const_dwGroup
 	JGE maskS8
 	MOVL $1, R15
 	SHLL CX, R15
 	DECL R15
 maskS8:
 	KMOVW R15, K1
-	VMOVDQU32 64(R11), Z10
-	VMOVDQU32 128(R11), Z11
-	VMOVDQU32 192(R11), Z12
-	VMOVDQU32 256(R11), Z13
-	VMOVDQU32 320(R11), Z14
-	VMOVDQU32 384(R11), Z15
-	VMOVDQU32 448(R11), Z16
-	VMOVDQU32 512(R11), Z17
-	VMOVDQU32 576(R11), Z18
-	VMOVDQU32 640(R11), Z22
-	VMOVDQU32 704(R11), Z25
+	VMOVDQU32 GROUP_ROW(const_dwRowMultiplier)(R11), Z10
+	VMOVDQU32 GROUP_ROW(const_dwRowOddMult)(R11), Z11
+	VMOVDQU32 GROUP_ROW(const_dwRowLeftShift)(R11), Z12
+	VMOVDQU32 GROUP_ROW(const_dwRowRightShift)(R11), Z13
+	VMOVDQU32 GROUP_ROW(const_dwRowRoundMask)(R11), Z14
+	VMOVDQU32 GROUP_ROW(const_dwRowThreshold)(R11), Z15
+	VMOVDQU32 GROUP_ROW(const_dwRowOutOffset)(R11), Z16
+	VMOVDQU32 GROUP_ROW(const_dwRowActMin)(R11), Z17
+	VMOVDQU32 GROUP_ROW(const_dwRowActMax)(R11), Z18
+	VMOVDQU32 GROUP_ROW(const_dwRowPlainBias)(R11), Z22
+	VMOVDQU32 GROUP_ROW(const_dwRowInOffset)(R11), Z25
 	MOVQ SI, R12
 	MOVQ DI, R13
 	MOVQ R9, R14
@@ -252,19 +257,19 @@ rowS8:
 colS8:
 	EDGE_TAP(VPMOVSXBD.Z, (R12), 0(R13))
 	ADDQ BX, R12
-	ADDQ $64, R13
+	ADDQ $GROUP_ROW(1), R13
 	DECQ R15
 	JNZ colS8
-	ADDQ 40(AX), R12
-	ADDQ 48(AX), R13
+	ADDQ dwEdge_rowSkip(AX), R12
+	ADDQ dwEdge_wRowSkip(AX), R13
 	DECQ R14
 	JNZ rowS8
 	REQUANT_STORE
-	ADDQ $16, SI
-	ADDQ 56(AX), DI
-	ADDQ $768, R11
-	ADDQ $16, DX
-	SUBQ $16, CX
+	ADDQ $const_dwGroup, SI
+	ADDQ dwEdge_wGroup(AX), DI
+	ADDQ $GROUP_ROW(const_dwRows), R11
+	ADDQ $const_dwGroup, DX
+	SUBQ $const_dwGroup, CX
 	JG groupS8
 	VZEROUPPER
 	RET

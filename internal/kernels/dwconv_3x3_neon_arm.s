@@ -1,6 +1,7 @@
 //go:build arm && !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 #include "neon_arm.h"
 
 // 3×3 depthwise interior kernels for 32-bit ARM NEON, 8 channels of one
@@ -61,12 +62,12 @@
 	MOVW	geom+4(FP), R8; \
 	MOVW	w+8(FP), R6; \
 	MOVW	out+16(FP), R7; \
-	MOVW	0(R8), R1; \
-	MOVW	4(R8), R2; \
-	MOVW	8(R8), R3; \
-	MOVW	12(R8), R4; \
-	MOVW	16(R8), R5; \
-	MOVW	$64, R8; \
+	MOVW	dwGeometry_dx(R8), R1; \
+	MOVW	dwGeometry_dy(R8), R2; \
+	MOVW	dwGeometry_step(R8), R3; \
+	MOVW	dwGeometry_pixels(R8), R4; \
+	MOVW	dwGeometry_outStep(R8), R5; \
+	MOVW	$(const_dwGroup*4), R8; \
 	NARROW_TAP(0); \
 	NARROW_TAP(1); \
 	NARROW_TAP(2); \
@@ -86,7 +87,7 @@ pixel: \
 	TAP_ROW(vmovl, 0); \
 	TAP_ROW(vmovl, 3); \
 	TAP_ROW(vmovl, 6); \
-	MOVW	$64, R8; \
+	MOVW	$(const_dwGroup*4), R8; \
 	MOVW	R6, R12; \
 	REQUANT(13); \
 	ADD	$16, R6, R12; \

@@ -1,6 +1,7 @@
 //go:build arm64 && !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 #include "neon_arm64.h"
 
 // DepthwiseQ kernels for arm64, shared by the neon and dotprod targets, one
@@ -8,6 +9,12 @@
 // channels remain. The packed weights are int32
 // w' = w + FilterOffset, [taps][16] per group; a group's table is
 // [dwRows][16]int32, one row every 64 bytes, in the order of dwRowBias.
+// Where a kernel walks the table with post-incremented loads, the rows it
+// reads one after the other must stay adjacent: asm_layout.go checks that.
+
+// GROUP_ROW(i) is the byte offset of row i of a packed group: tap i's
+// weights, or the requantization table's row i (const_dwRowBias...).
+#define GROUP_ROW(i) ((i)*const_dwGroup*4)
 //
 // The 3×3 interior kernels narrow the group's nine weight rows to int16
 // once per call and keep them in V12..V29 (tap t: V12+2t channels 0..7,
@@ -25,23 +32,23 @@
 // remainder exceeds mask/2, or mask/2 + 1 for negative values), the output
 // offset and the clamp.
 #define REQUANT(a, s) \
-	ADD $64, R3, R14 \
-	VLD1.P 64(R14), [V4.S4, V5.S4, V6.S4, V7.S4] \
-	ADD $64, R14, R14 \
-	VLD1.P 64(R14), [V8.S4, V9.S4, V10.S4, V11.S4] \
+	ADD $GROUP_ROW(const_dwRowMultiplier), R3, R14 \
+	VLD1.P GROUP_ROW(1)(R14), [V4.S4, V5.S4, V6.S4, V7.S4] \
+	ADD $GROUP_ROW(const_dwRowLeftShift-const_dwRowMultiplier-1), R14, R14 \
+	VLD1.P GROUP_ROW(1)(R14), [V8.S4, V9.S4, V10.S4, V11.S4] \
 	SSHL_4S(a, a, 8); SQRDMULH_4S(a, a, 4) \
 	SSHL_4S(a+1, a+1, 9); SQRDMULH_4S(a+1, a+1, 5) \
 	SSHL_4S(a+2, a+2, 10); SQRDMULH_4S(a+2, a+2, 6) \
 	SSHL_4S(a+3, a+3, 11); SQRDMULH_4S(a+3, a+3, 7) \
-	VLD1.P 64(R14), [V4.S4, V5.S4, V6.S4, V7.S4] \
-	VLD1.P 64(R14), [V8.S4, V9.S4, V10.S4, V11.S4] \
-	ADD $64, R14, R14 \
+	VLD1.P GROUP_ROW(1)(R14), [V4.S4, V5.S4, V6.S4, V7.S4] \
+	VLD1.P GROUP_ROW(1)(R14), [V8.S4, V9.S4, V10.S4, V11.S4] \
+	ADD $GROUP_ROW(const_dwRowOutOffset-const_dwRowRoundMask-1), R14, R14 \
 	ROUND_SHIFT(a, 4, 8, s) \
 	ROUND_SHIFT(a+1, 5, 9, s) \
 	ROUND_SHIFT(a+2, 6, 10, s) \
 	ROUND_SHIFT(a+3, 7, 11, s) \
-	VLD1.P 64(R14), [V4.S4, V5.S4, V6.S4, V7.S4] \
-	VLD1.P 64(R14), [V8.S4, V9.S4, V10.S4, V11.S4] \
+	VLD1.P GROUP_ROW(1)(R14), [V4.S4, V5.S4, V6.S4, V7.S4] \
+	VLD1.P GROUP_ROW(1)(R14), [V8.S4, V9.S4, V10.S4, V11.S4] \
 	ADD_4S(a, a, 4); SMAX_4S(a, a, 8) \
 	ADD_4S(a+1, a+1, 5); SMAX_4S(a+1, a+1, 9) \
 	ADD_4S(a+2, a+2, 6); SMAX_4S(a+2, a+2, 10) \
@@ -59,7 +66,7 @@
 // NARROW_TAP narrows tap t's int32 weights at R2 (post-incremented) to
 // int16 in V12+2t and V13+2t.
 #define NARROW_TAP(t) \
-	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4] \
+	VLD1.P GROUP_ROW(1)(R2), [V4.S4, V5.S4, V6.S4, V7.S4] \
 	UZP1_8H(12+2*(t), 4, 5); UZP1_8H(13+2*(t), 6, 7)
 
 // WIDEN16_U8 and WIDEN16_S8 widen the 16 bytes of V4 to int16 in V5
@@ -87,11 +94,11 @@
 	MOVD w+16(FP), R2 \
 	MOVD table+24(FP), R3 \
 	MOVD out+32(FP), R4 \
-	MOVD 0(R1), R5 \
-	MOVD 8(R1), R6 \
-	MOVD 16(R1), R7 \
-	MOVD 24(R1), R8 \
-	MOVD 32(R1), R9 \
+	MOVD dwGeometry_dx(R1), R5 \
+	MOVD dwGeometry_dy(R1), R6 \
+	MOVD dwGeometry_step(R1), R7 \
+	MOVD dwGeometry_pixels(R1), R8 \
+	MOVD dwGeometry_outStep(R1), R9 \
 	CBZ R8, done \
 	NARROW_TAP(0); NARROW_TAP(1); NARROW_TAP(2) \
 	NARROW_TAP(3); NARROW_TAP(4); NARROW_TAP(5) \
@@ -114,23 +121,23 @@ done: \
 // REQUANT8 is REQUANT for the eight channels of Va, Va+1 (the first eight
 // of the group's table columns), leaving the 8 bytes in the low half of Va.
 #define REQUANT8(a, s) \
-	ADD $64, R3, R14 \
+	ADD $GROUP_ROW(const_dwRowMultiplier), R3, R14 \
 	VLD1 (R14), [V4.S4, V5.S4] \
-	ADD $128, R14, R14 \
+	ADD $GROUP_ROW(const_dwRowLeftShift-const_dwRowMultiplier), R14, R14 \
 	VLD1 (R14), [V8.S4, V9.S4] \
-	ADD $64, R14, R14 \
+	ADD $GROUP_ROW(const_dwRowRightShift-const_dwRowLeftShift), R14, R14 \
 	SSHL_4S(a, a, 8); SQRDMULH_4S(a, a, 4) \
 	SSHL_4S(a+1, a+1, 9); SQRDMULH_4S(a+1, a+1, 5) \
 	VLD1 (R14), [V4.S4, V5.S4] \
-	ADD $64, R14, R14 \
+	ADD $GROUP_ROW(const_dwRowRoundMask-const_dwRowRightShift), R14, R14 \
 	VLD1 (R14), [V8.S4, V9.S4] \
-	ADD $128, R14, R14 \
+	ADD $GROUP_ROW(const_dwRowOutOffset-const_dwRowRoundMask), R14, R14 \
 	ROUND_SHIFT(a, 4, 8, s) \
 	ROUND_SHIFT(a+1, 5, 9, s) \
 	VLD1 (R14), [V4.S4, V5.S4] \
-	ADD $64, R14, R14 \
+	ADD $GROUP_ROW(const_dwRowActMin-const_dwRowOutOffset), R14, R14 \
 	VLD1 (R14), [V8.S4, V9.S4] \
-	ADD $64, R14, R14 \
+	ADD $GROUP_ROW(const_dwRowActMax-const_dwRowActMin), R14, R14 \
 	ADD_4S(a, a, 4); SMAX_4S(a, a, 8); ADD_4S(a+1, a+1, 5); SMAX_4S(a+1, a+1, 9) \
 	VLD1 (R14), [V4.S4, V5.S4] \
 	SMIN_4S(a, a, 4); SMIN_4S(a+1, a+1, 5) \
@@ -140,7 +147,7 @@ done: \
 // int16 in V12+t and steps R2 to the next tap.
 #define NARROW_TAP8(t) \
 	VLD1 (R2), [V4.S4, V5.S4] \
-	ADD $64, R2, R2 \
+	ADD $GROUP_ROW(1), R2, R2 \
 	UZP1_8H(12+(t), 4, 5)
 
 // WIDEN8_U8 and WIDEN8_S8 widen the low 8 bytes of V4 to int16 in V5.
@@ -163,11 +170,11 @@ done: \
 	MOVD w+16(FP), R2 \
 	MOVD table+24(FP), R3 \
 	MOVD out+32(FP), R4 \
-	MOVD 0(R1), R5 \
-	MOVD 8(R1), R6 \
-	MOVD 16(R1), R7 \
-	MOVD 24(R1), R8 \
-	MOVD 32(R1), R9 \
+	MOVD dwGeometry_dx(R1), R5 \
+	MOVD dwGeometry_dy(R1), R6 \
+	MOVD dwGeometry_step(R1), R7 \
+	MOVD dwGeometry_pixels(R1), R8 \
+	MOVD dwGeometry_outStep(R1), R9 \
 	CBZ R8, done \
 	NARROW_TAP8(0); NARROW_TAP8(1); NARROW_TAP8(2) \
 	NARROW_TAP8(3); NARROW_TAP8(4); NARROW_TAP8(5) \
@@ -205,7 +212,7 @@ done: \
 	ADD R5, R10, R10 \
 	widen \
 	ADD_4S(4, 4, 12); ADD_4S(5, 5, 13); ADD_4S(6, 6, 14); ADD_4S(7, 7, 15) \
-	VLD1.P 64(R11), [V8.S4, V9.S4, V10.S4, V11.S4] \
+	VLD1.P GROUP_ROW(1)(R11), [V8.S4, V9.S4, V10.S4, V11.S4] \
 	MLA_4S(16, 4, 8); MLA_4S(17, 5, 9); MLA_4S(18, 6, 10); MLA_4S(19, 7, 11)
 
 // EDGE_TAP8 is EDGE_TAP for the first eight channels of a group, whose
@@ -216,14 +223,14 @@ done: \
 	widen \
 	ADD_4S(4, 4, 12); ADD_4S(5, 5, 13) \
 	VLD1 (R11), [V8.S4, V9.S4] \
-	ADD $64, R11, R11 \
+	ADD $GROUP_ROW(1), R11, R11 \
 	MLA_4S(16, 4, 8); MLA_4S(17, 5, 9)
 
 // EDGE is the body of the edge kernels: for each group of 16 channels, the
 // plain bias plus the valid rows × cols taps, then REQUANT. After a row of
 // taps the input pointer moves on by edge.rowSkip and the weight pointer by
-// edge.wRowSkip; groups are 16 bytes of input and output, edge.wGroup bytes
-// of weights and dwRows·64 = 768 bytes of table apart. A last 8 channels
+// edge.wRowSkip; groups are dwGroup bytes of input and output, edge.wGroup
+// bytes of weights and dwRows table rows apart. A last 8 channels
 // (edge.channels mod 16) take the first half of the next group.
 #define EDGE(widen, widen8) \
 	MOVD in+0(FP), R0 \
@@ -231,18 +238,18 @@ done: \
 	MOVD w+16(FP), R2 \
 	MOVD table+24(FP), R3 \
 	MOVD out+32(FP), R4 \
-	MOVD 0(R1), R5 \
-	MOVD 16(R1), R7 \
-	MOVD 24(R1), R8 \
-	MOVD 32(R1), R9 \
-	MOVD 40(R1), R6 \
-	MOVD 48(R1), R20 \
-	MOVD 56(R1), R21 \
-	CMP $16, R9 \
+	MOVD dwEdge_dx(R1), R5 \
+	MOVD dwEdge_rows(R1), R7 \
+	MOVD dwEdge_cols(R1), R8 \
+	MOVD dwEdge_channels(R1), R9 \
+	MOVD dwEdge_rowSkip(R1), R6 \
+	MOVD dwEdge_wRowSkip(R1), R20 \
+	MOVD dwEdge_wGroup(R1), R21 \
+	CMP $const_dwGroup, R9 \
 	BLT half \
 group: \
-	ADD $640, R3, R14 \
-	VLD1.P 64(R14), [V16.S4, V17.S4, V18.S4, V19.S4] \
+	ADD $GROUP_ROW(const_dwRowPlainBias), R3, R14 \
+	VLD1.P GROUP_ROW(1)(R14), [V16.S4, V17.S4, V18.S4, V19.S4] \
 	VLD1 (R14), [V12.S4, V13.S4, V14.S4, V15.S4] \
 	MOVD R0, R10 \
 	MOVD R2, R11 \
@@ -259,18 +266,18 @@ col: \
 	BNE row \
 	REQUANT(16, 0) \
 	VST1 [V16.B16], (R4) \
-	ADD $16, R0, R0 \
+	ADD $const_dwGroup, R0, R0 \
 	ADD R21, R2, R2 \
-	ADD $768, R3, R3 \
-	ADD $16, R4, R4 \
-	SUB $16, R9, R9 \
-	CMP $16, R9 \
+	ADD $GROUP_ROW(const_dwRows), R3, R3 \
+	ADD $const_dwGroup, R4, R4 \
+	SUB $const_dwGroup, R9, R9 \
+	CMP $const_dwGroup, R9 \
 	BGE group \
 half: \
 	CBZ R9, done \
-	ADD $640, R3, R14 \
+	ADD $GROUP_ROW(const_dwRowPlainBias), R3, R14 \
 	VLD1 (R14), [V16.S4, V17.S4] \
-	ADD $64, R14, R14 \
+	ADD $GROUP_ROW(const_dwRowInOffset-const_dwRowPlainBias), R14, R14 \
 	VLD1 (R14), [V12.S4, V13.S4] \
 	MOVD R0, R10 \
 	MOVD R2, R11 \

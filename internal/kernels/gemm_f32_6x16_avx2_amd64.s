@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 
 // The float32 GEMM micro-kernels for AVX2 and FMA: 16 output channels (two
 // ymm) per packed group, one accumulator per pixel and ymm, each lane
@@ -33,8 +34,8 @@
 #define LOAD_EPILOGUE \
 	VMOVUPS      (R9), Y12; \
 	VMOVUPS      32(R9), Y13; \
-	VBROADCASTSS (R10), Y14; \
-	VBROADCASTSS 4(R10), Y15
+	VBROADCASTSS FloatRange_Min(R10), Y14; \
+	VBROADCASTSS FloatRange_Max(R10), Y15
 
 // LOAD_MASKS replaces the bias with the store masks (at AX).
 #define LOAD_MASKS \

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 
 // The float32 GEMM micro-kernels for AVX-512: 32 output channels (two zmm)
 // per packed group, one accumulator per pixel and zmm, each lane summing
@@ -33,8 +34,8 @@
 	KMOVW        AX, K2; \
 	VMOVUPS      (R9), Z12; \
 	VMOVUPS      64(R9), Z13; \
-	VBROADCASTSS (R10), Z14; \
-	VBROADCASTSS 4(R10), Z15
+	VBROADCASTSS FloatRange_Min(R10), Z14; \
+	VBROADCASTSS FloatRange_Max(R10), Z15
 
 // func gemmF32Tile6x32AVX512(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask uint32)
 TEXT ·gemmF32Tile6x32AVX512(SB), NOSPLIT, $0-68

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "go_asm.h"
 #include "neon_arm64.h"
 
 // The float16 GEMM micro-kernels of the fp16 target: 16 output channels
@@ -86,7 +87,7 @@
 // R20 into V4 (minimum) and V5 (maximum).
 #define LOADEPILOGUE \
 	VLD1 (R19), [V0.S4, V1.S4, V2.S4, V3.S4] \
-	VLD1R.P 4(R20), [V4.S4] \
+	VLD1R.P FloatRange_Max(R20), [V4.S4] \
 	VLD1R (R20), [V5.S4]
 
 // func gemmF16Tile8x16(a *float32, lda int, w *Half, k int, acc *[128]float32, out *float32, ldo int, bias *float32, act *FloatRange)
