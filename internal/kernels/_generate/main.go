@@ -42,9 +42,13 @@ func main() {
 
 // generate returns every generated file's name and contents.
 func generate() map[string]string {
-	return map[string]string{
+	files := map[string]string{
 		"qgemm_6x64c4_avx512vnni_amd64.s": avx512VNNIFile(),
 		"qgemm_4x16c4_avxvnni_amd64.s":    avxVNNIFile(),
 		"qgemm_4x16c4_avx2_amd64.s":       avx2File(),
 	}
+	for name, v := range dwF32Variants {
+		files[name] = dwF32File(v)
+	}
+	return files
 }
