@@ -17,6 +17,9 @@ type builder struct {
 	op      *tflite.Operator
 	name    string
 	version int32
+	// layer, set by convolutions and fully connected layers, is what the
+	// operator is prepared with (see ConvLayer).
+	layer *ConvLayer
 }
 
 // builderFunc validates one operator and prepares its kernel. It returns
@@ -260,7 +263,8 @@ func (b *builder) unary(types ...tflite.TensorType) (in, out *Tensor, err error)
 
 // requant computes the integer parameters of a quantized convolution or
 // fully connected layer whose filter is quantized per tensor or per channel
-// along channelDim, exactly as TFLite's Prepare does.
+// along channelDim, exactly as TFLite's Prepare does. It records them as
+// the layer's Requant (see describeLayer).
 //
 // legacyMultiplier selects TFLite's float32 product of per-tensor scales
 // (uint8 convolutions and fully connected layers) over its float64 one.
@@ -318,10 +322,14 @@ func (b *builder) requant(in, filter, bias, out *Tensor, act tflite.Activation, 
 	}
 	mult, shift := quant.ConvMultipliers(inScale, fq.Scale, outScale, channels, legacyMultiplier)
 	lo, hi := quant.ActivationRange(kind, outScale, outZero, qmin, qmax)
-	return &kernels.Requant{
+	r := &kernels.Requant{
 		InputOffset: -inZero, FilterOffset: -filterZero, OutputOffset: outZero,
 		Multiplier: mult, Shift: shift, ActMin: lo, ActMax: hi,
-	}, nil
+	}
+	if b.layer != nil {
+		b.layer.Requant = (*Requantization)(r)
+	}
+	return r, nil
 }
 
 // floatBias returns the float32 data of an optional bias (nil when absent).

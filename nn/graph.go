@@ -162,7 +162,7 @@ func (g *graph) build(i int) (*op, error) {
 	if o == nil {
 		return nil, nil
 	}
-	o.index, o.name = i, b.name
+	o.index, o.name, o.layer = i, b.name, b.layer
 	var used []int
 	for _, list := range [][]int32{mop.Inputs, mop.Outputs} {
 		for _, t := range list {

@@ -83,6 +83,9 @@ type op struct {
 	// bind, when set, runs once after the arena is laid out, to capture
 	// data slices that the operator keeps (so Invoke allocates nothing).
 	bind func()
+	// layer describes a convolution or fully connected layer (see
+	// Interpreter.ConvLayers); nil for other operators.
+	layer *ConvLayer
 }
 
 // closer ends an Interpreter's hold on its workers and its model. It must

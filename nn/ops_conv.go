@@ -109,6 +109,7 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 		taps *= fs.C
 	}
 	macs := int64(os.Size()) * int64(taps)
+	b.describeLayer(in, filter, bias, out, &p, macs)
 
 	switch in.Type {
 	case tflite.TypeFloat32:
@@ -116,6 +117,7 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 		if err != nil {
 			return nil, err
 		}
+		b.describeClamp(act)
 		biasData, err := b.floatBias(bias)
 		if err != nil {
 			return nil, err

@@ -52,12 +52,14 @@ func buildFullyConnected(b *builder) (*op, error) {
 		return nil, b.errorf("bias %v must have shape [%d]", bias, outDepth)
 	}
 	macs := int64(batches) * int64(inDepth) * int64(outDepth)
+	b.describeLayer(in, filter, bias, out, nil, macs)
 	switch in.Type {
 	case tflite.TypeFloat32:
 		act, err := b.floatActivation(o.FusedActivationFunction)
 		if err != nil {
 			return nil, err
 		}
+		b.describeClamp(act)
 		biasData, err := b.floatBias(bias)
 		if err != nil {
 			return nil, err
