@@ -1,8 +1,9 @@
-package tflite
+package tflite_test
 
 import (
 	"testing"
 
+	"github.com/percept-robotics/percept/tflite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +37,7 @@ var flexWideMap = []byte{
 }
 
 func TestParseFlexMapHandBuilt(t *testing.T) {
-	m, err := ParseFlexMap(flexSmallMap)
+	m, err := tflite.ParseFlexMap(flexSmallMap)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "b"}, m.Keys())
 	v, ok := m.Int("a")
@@ -56,7 +57,7 @@ func TestParseFlexMapHandBuilt(t *testing.T) {
 	_, ok = m.Int("missing")
 	assert.False(t, ok)
 
-	m, err = ParseFlexMap(flexWideMap)
+	m, err = tflite.ParseFlexMap(flexWideMap)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x", "y", "z"}, m.Keys())
 	v, ok = m.Int("x")
@@ -102,7 +103,7 @@ func TestParseFlexMapRejectsMalformed(t *testing.T) {
 		{"truncated", flexWideMap[:20], ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseFlexMap(tc.data)
+			_, err := tflite.ParseFlexMap(tc.data)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -120,12 +121,12 @@ func TestFlexMapOfDetectionPostProcess(t *testing.T) {
 		m, _ := readModel(t, tc.path...)
 		var options []byte
 		for _, op := range m.Subgraphs[0].Operators {
-			if c := m.OperatorCodes[op.OpcodeIndex]; c.Builtin == OpCustom && c.CustomCode == "TFLite_Detection_PostProcess" {
+			if c := m.OperatorCodes[op.OpcodeIndex]; c.Builtin == tflite.OpCustom && c.CustomCode == "TFLite_Detection_PostProcess" {
 				options = op.CustomOptions
 			}
 		}
 		require.NotEmpty(t, options)
-		fm, err := ParseFlexMap(options)
+		fm, err := tflite.ParseFlexMap(options)
 		require.NoError(t, err)
 		for key, want := range map[string]int64{
 			"max_detections": tc.maxDetections, "max_classes_per_detection": 1, "num_classes": 90,

@@ -1,4 +1,4 @@
-package tflite
+package tflite_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/tflite"
 )
 
 // writeModel writes the embedded classifier to a fresh file and returns
@@ -37,15 +38,15 @@ func mapped(t *testing.T, path string) bool {
 }
 
 // checkClosed checks that every method of a closed model reports it.
-func checkClosed(t *testing.T, m *Model) {
+func checkClosed(t *testing.T, m *tflite.Model) {
 	t.Helper()
 	_, err := m.ReadMetadata()
-	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, err, tflite.ErrClosed)
 	_, err = m.AssociatedFiles()
-	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, err, tflite.ErrClosed)
 	assert.Nil(t, m.Bytes())
 	release, err := m.Acquire()
-	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, err, tflite.ErrClosed)
 	assert.Equal(t, "tflite: model already closed", err.Error())
 	require.NotNil(t, release, "release is never nil")
 	release()
@@ -53,7 +54,7 @@ func checkClosed(t *testing.T, m *Model) {
 }
 
 func TestParsedModelCloseThenUse(t *testing.T) {
-	m, err := Parse(bytes.Clone(assets.ClassifierModel))
+	m, err := tflite.Parse(bytes.Clone(assets.ClassifierModel))
 	require.NoError(t, err)
 	files, err := m.AssociatedFiles()
 	require.NoError(t, err)
@@ -69,7 +70,7 @@ func TestParsedModelCloseThenUse(t *testing.T) {
 // TestModelBuiltByHandFollowsTheRule: a Model written as a struct literal
 // (as tests of other packages do) has the same lifetime as a parsed one.
 func TestModelBuiltByHandFollowsTheRule(t *testing.T) {
-	m := &Model{Buffers: []Buffer{{}, {Data: []byte{1, 2, 3, 4}}}}
+	m := &tflite.Model{Buffers: []tflite.Buffer{{}, {Data: []byte{1, 2, 3, 4}}}}
 	release, err := m.Acquire()
 	require.NoError(t, err)
 	require.NoError(t, m.Close())
@@ -86,7 +87,7 @@ func TestHoldKeepsTheMapAlive(t *testing.T) {
 	for _, order := range []string{"close first", "release first"} {
 		t.Run(order, func(t *testing.T) {
 			path := writeModel(t)
-			m, err := Open(path)
+			m, err := tflite.Open(path)
 			require.NoError(t, err)
 			require.True(t, mapped(t, path))
 			weights := m.Buffers[m.Subgraphs[0].Tensors[m.Subgraphs[0].Operators[0].Inputs[1]].Buffer].Data
@@ -125,7 +126,7 @@ func TestHoldKeepsTheMapAlive(t *testing.T) {
 // hold is taken and goes with the last.
 func TestHoldsAcrossGoroutines(t *testing.T) {
 	path := writeModel(t)
-	m, err := Open(path)
+	m, err := tflite.Open(path)
 	require.NoError(t, err)
 	keep, err := m.Acquire()
 	require.NoError(t, err)
@@ -135,11 +136,11 @@ func TestHoldsAcrossGoroutines(t *testing.T) {
 			for range 100 {
 				release, err := m.Acquire()
 				if err != nil {
-					assert.ErrorIs(t, err, ErrClosed)
+					assert.ErrorIs(t, err, tflite.ErrClosed)
 					continue
 				}
 				if _, err := m.ReadMetadata(); err != nil {
-					assert.ErrorIs(t, err, ErrClosed, "goroutine %d", g)
+					assert.ErrorIs(t, err, tflite.ErrClosed, "goroutine %d", g)
 				}
 				release()
 				release()
@@ -155,13 +156,13 @@ func TestHoldsAcrossGoroutines(t *testing.T) {
 
 func TestOpenRefusesDirectoriesAndOtherFiles(t *testing.T) {
 	dir := t.TempDir()
-	_, err := Open(dir)
+	_, err := tflite.Open(dir)
 	require.Error(t, err)
 	assert.Equal(t, "tflite: "+dir+": is a directory", err.Error())
 
 	photo := filepath.Join(dir, "photo.jpg")
 	require.NoError(t, os.WriteFile(photo, assets.BurgerJPEG, 0o600))
-	_, err = Open(photo)
+	_, err = tflite.Open(photo)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not a TFLite model (no TFL3 identifier)")
 	assert.True(t, strings.HasSuffix(err.Error(), "(in "+photo+")"), err.Error())

@@ -1,4 +1,4 @@
-package tflite
+package tflite_test
 
 import (
 	"archive/zip"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/percept-robotics/percept/internal/tflitetest"
+	"github.com/percept-robotics/percept/tflite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,23 +29,23 @@ func TestMetadataOfSSDMobileNetV1(t *testing.T) {
 	in := sg.InputTensorMetadata[0]
 	require.NotNil(t, in.Content)
 	require.NotNil(t, in.Content.ImageProperties)
-	assert.Equal(t, ColorSpaceRGB, in.Content.ImageProperties.ColorSpace)
+	assert.Equal(t, tflite.ColorSpaceRGB, in.Content.ImageProperties.ColorSpace)
 	require.Len(t, in.ProcessUnits, 1)
-	assert.Equal(t, ProcessUnitNormalization, in.ProcessUnits[0].Type)
-	assert.Equal(t, &NormalizationOptions{Mean: []float32{127.5}, Std: []float32{127.5}}, in.ProcessUnits[0].Normalization)
+	assert.Equal(t, tflite.ProcessUnitNormalization, in.ProcessUnits[0].Type)
+	assert.Equal(t, &tflite.NormalizationOptions{Mean: []float32{127.5}, Std: []float32{127.5}}, in.ProcessUnits[0].Normalization)
 
 	// Boxes are ymin, xmin, ymax, xmax (MANIFEST.md): as BOUNDARIES (left,
 	// top, right, bottom) the index is 1, 0, 3, 2, in ratios of the image.
 	boxes := sg.OutputTensorMetadata[0].Content
 	require.NotNil(t, boxes)
 	require.NotNil(t, boxes.BoundingBoxProperties)
-	assert.Equal(t, &BoundingBoxProperties{Index: []uint32{1, 0, 3, 2}, Type: BoundingBoxBoundaries, CoordinateType: CoordinateRatio},
+	assert.Equal(t, &tflite.BoundingBoxProperties{Index: []uint32{1, 0, 3, 2}, Type: tflite.BoundingBoxBoundaries, CoordinateType: tflite.CoordinateRatio},
 		boxes.BoundingBoxProperties)
 
 	var labelFile string
 	for _, tm := range sg.OutputTensorMetadata {
 		for _, f := range tm.AssociatedFiles {
-			assert.Equal(t, AssociatedFileTensorValueLabels, f.Type)
+			assert.Equal(t, tflite.AssociatedFileTensorValueLabels, f.Type)
 			labelFile = f.Name
 		}
 	}
@@ -66,15 +68,15 @@ func TestMetadataOfMobileNetV1Quant(t *testing.T) {
 	require.Len(t, md.SubgraphMetadata, 1)
 	in := md.SubgraphMetadata[0].InputTensorMetadata[0]
 	require.Len(t, in.ProcessUnits, 1)
-	assert.Equal(t, &NormalizationOptions{Mean: []float32{127.5}, Std: []float32{127.5}}, in.ProcessUnits[0].Normalization)
+	assert.Equal(t, &tflite.NormalizationOptions{Mean: []float32{127.5}, Std: []float32{127.5}}, in.ProcessUnits[0].Normalization)
 	require.NotNil(t, in.Stats)
-	assert.Equal(t, &Stats{Max: []float32{255}, Min: []float32{0}}, in.Stats)
+	assert.Equal(t, &tflite.Stats{Max: []float32{255}, Min: []float32{0}}, in.Stats)
 
 	out := md.SubgraphMetadata[0].OutputTensorMetadata[0]
 	require.Len(t, out.AssociatedFiles, 1)
 	f := out.AssociatedFiles[0]
 	assert.Equal(t, "labels.txt", f.Name)
-	assert.Equal(t, AssociatedFileTensorAxisLabels, f.Type)
+	assert.Equal(t, tflite.AssociatedFileTensorAxisLabels, f.Type)
 	assert.Equal(t, "TENSOR_AXIS_LABELS", f.Type.String())
 
 	files, err := m.AssociatedFiles()
@@ -93,7 +95,7 @@ func TestMetadataOfFloatMobileNet(t *testing.T) {
 	require.NotNil(t, md)
 	in := md.SubgraphMetadata[0].InputTensorMetadata[0]
 	// MANIFEST.md: input normalised (x − 127.5) / 127.5.
-	assert.Equal(t, &NormalizationOptions{Mean: []float32{127.5}, Std: []float32{127.5}}, in.ProcessUnits[0].Normalization)
+	assert.Equal(t, &tflite.NormalizationOptions{Mean: []float32{127.5}, Std: []float32{127.5}}, in.ProcessUnits[0].Normalization)
 }
 
 func TestNoMetadata(t *testing.T) {
@@ -107,48 +109,48 @@ func TestNoMetadata(t *testing.T) {
 }
 
 func TestMetadataHandBuilt(t *testing.T) {
-	metadata := buildFlatbuffer(fbTable{
+	metadata := tflitetest.Encode(tflitetest.Table{
 		"name", "description", "v2",
-		[]fbTable{{
+		[]tflitetest.Table{{
 			"sub", nil,
-			[]fbTable{{"image", "the picture", []string{"batch", "height"},
-				fbTable{uint8(2), fbTable{int8(ColorSpaceGrayscale), fbTable{uint32(96), uint32(64)}}},
-				[]fbTable{{uint8(2), fbTable{}}, {uint8(1), fbTable{[]float32{0, 1}, []float32{2, 4}}}},
+			[]tflitetest.Table{{"image", "the picture", []string{"batch", "height"},
+				tflitetest.Table{uint8(2), tflitetest.Table{int8(tflite.ColorSpaceGrayscale), tflitetest.Table{uint32(96), uint32(64)}}},
+				[]tflitetest.Table{{uint8(2), tflitetest.Table{}}, {uint8(1), tflitetest.Table{[]float32{0, 1}, []float32{2, 4}}}},
 			}},
-			[]fbTable{{"out", nil, nil, fbTable{uint8(0), nil, fbTable{int32(2), int32(3)}}}},
+			[]tflitetest.Table{{"out", nil, nil, tflitetest.Table{uint8(0), nil, tflitetest.Table{int32(2), int32(3)}}}},
 		}},
 		"author", "licence",
-		[]fbTable{{"vocab.txt", "words", int8(AssociatedFileVocabulary), "en", "1"}},
+		[]tflitetest.Table{{"vocab.txt", "words", int8(tflite.AssociatedFileVocabulary), "en", "1"}},
 		"1.2.0",
 	}, "M001")
 	model, _, _ := testModel()
-	model[4] = []fbTable{{}, {[]byte{1, 255}}, {metadata}}
-	model = append(model, nil, []fbTable{{"min_runtime_version", uint32(0)}, {MetadataName, uint32(2)}})
-	m, err := Parse(buildFlatbuffer(model, "TFL3"))
+	model[4] = []tflitetest.Table{{}, {[]byte{1, 255}}, {metadata}}
+	model = append(model, nil, []tflitetest.Table{{"min_runtime_version", uint32(0)}, {tflite.MetadataName, uint32(2)}})
+	m, err := tflite.Parse(tflitetest.Encode(model, "TFL3"))
 	require.NoError(t, err)
 	md, err := m.ReadMetadata()
 	require.NoError(t, err)
-	assert.Equal(t, &ModelMetadata{
+	assert.Equal(t, &tflite.ModelMetadata{
 		Name: "name", Description: "description", Version: "v2", Author: "author", License: "licence",
 		MinParserVersion: "1.2.0",
-		AssociatedFiles:  []AssociatedFile{{Name: "vocab.txt", Description: "words", Type: AssociatedFileVocabulary, Locale: "en", Version: "1"}},
-		SubgraphMetadata: []SubgraphMetadata{{
+		AssociatedFiles:  []tflite.AssociatedFile{{Name: "vocab.txt", Description: "words", Type: tflite.AssociatedFileVocabulary, Locale: "en", Version: "1"}},
+		SubgraphMetadata: []tflite.SubgraphMetadata{{
 			Name: "sub",
-			InputTensorMetadata: []TensorMetadata{{
+			InputTensorMetadata: []tflite.TensorMetadata{{
 				Name: "image", Description: "the picture", DimensionNames: []string{"batch", "height"},
-				Content: &Content{ImageProperties: &ImageProperties{ColorSpace: ColorSpaceGrayscale, DefaultSize: &ImageSize{Width: 96, Height: 64}}},
-				ProcessUnits: []ProcessUnit{
-					{Type: ProcessUnitScoreCalibration},
-					{Type: ProcessUnitNormalization, Normalization: &NormalizationOptions{Mean: []float32{0, 1}, Std: []float32{2, 4}}},
+				Content: &tflite.Content{ImageProperties: &tflite.ImageProperties{ColorSpace: tflite.ColorSpaceGrayscale, DefaultSize: &tflite.ImageSize{Width: 96, Height: 64}}},
+				ProcessUnits: []tflite.ProcessUnit{
+					{Type: tflite.ProcessUnitScoreCalibration},
+					{Type: tflite.ProcessUnitNormalization, Normalization: &tflite.NormalizationOptions{Mean: []float32{0, 1}, Std: []float32{2, 4}}},
 				},
 			}},
-			OutputTensorMetadata: []TensorMetadata{{Name: "out", Content: &Content{Range: &ValueRange{Min: 2, Max: 3}}}},
+			OutputTensorMetadata: []tflite.TensorMetadata{{Name: "out", Content: &tflite.Content{Range: &tflite.ValueRange{Min: 2, Max: 3}}}},
 		}},
 	}, md)
 
 	// A metadata buffer cut short names what is wrong.
-	model[4].([]fbTable)[2][0] = metadata[:40]
-	m, err = Parse(buildFlatbuffer(model, "TFL3"))
+	model[4].([]tflitetest.Table)[2][0] = metadata[:40]
+	m, err = tflite.Parse(tflitetest.Encode(model, "TFL3"))
 	require.NoError(t, err)
 	_, err = m.ReadMetadata()
 	require.ErrorContains(t, err, "tflite: metadata in buffer 2:")
@@ -156,7 +158,7 @@ func TestMetadataHandBuilt(t *testing.T) {
 
 func TestAssociatedFilesOfBuiltArchive(t *testing.T) {
 	model, _, _ := testModel()
-	data := buildFlatbuffer(model, "TFL3")
+	data := tflitetest.Encode(model, "TFL3")
 	var archive bytes.Buffer
 	zw := zip.NewWriter(&archive)
 	for name, body := range map[string]string{"labels.txt": "cat\ndog\n", "notes.txt": strings.Repeat("x", 5000)} {
@@ -167,7 +169,7 @@ func TestAssociatedFilesOfBuiltArchive(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, zw.Close())
-	m, err := Parse(append(data, archive.Bytes()...))
+	m, err := tflite.Parse(append(data, archive.Bytes()...))
 	require.NoError(t, err)
 	files, err := m.AssociatedFiles()
 	require.NoError(t, err)
@@ -178,7 +180,7 @@ func TestAssociatedFilesOfBuiltArchive(t *testing.T) {
 	i := bytes.Index(withZip, []byte("cat\ndog"))
 	require.Positive(t, i)
 	withZip[i] = 'b'
-	m, err = Parse(withZip)
+	m, err = tflite.Parse(withZip)
 	require.NoError(t, err)
 	_, err = m.AssociatedFiles()
 	require.ErrorContains(t, err, `tflite: associated file "labels.txt"`)

@@ -1,22 +1,22 @@
-package tflite
+package tflite_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
-	"unsafe"
 
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/internal/tflitetest"
+	"github.com/percept-robotics/percept/tflite"
 	"github.com/stretchr/testify/require"
 )
 
 // walk touches everything a parsed model hands out, as a user would: every
 // index Parse validated, the options, the flex maps of custom options, the
 // metadata and the associated files. A validation gap shows as a panic.
-func walk(m *Model) {
+func walk(m *tflite.Model) {
 	for _, sg := range m.Subgraphs {
 		for _, x := range sg.Tensors {
 			_ = len(m.Buffers[x.Buffer].Data)
@@ -38,7 +38,7 @@ func walk(m *Model) {
 			}
 			_ = fmt.Sprint(op.Options)
 			if len(op.CustomOptions) > 0 {
-				if fm, err := ParseFlexMap(op.CustomOptions); err == nil {
+				if fm, err := tflite.ParseFlexMap(op.CustomOptions); err == nil {
 					for _, k := range fm.Keys() {
 						fm.Int(k)
 						fm.Float(k)
@@ -65,40 +65,17 @@ func parseAndWalk(data []byte, what string) (err error) {
 			err = fmt.Errorf("%s: panic: %v", what, r)
 		}
 	}()
-	if m, perr := Parse(data); perr == nil {
+	if m, perr := tflite.Parse(data); perr == nil {
 		walk(m)
 	}
 	return nil
-}
-
-// structureOffsets returns the offsets of data that are not constant buffer
-// contents: flipping bits there exercises the parser, not the weights.
-func structureOffsets(m *Model, data []byte) []int {
-	isWeight := make([]bool, len(data))
-	base := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
-	for _, b := range m.Buffers {
-		if len(b.Data) == 0 {
-			continue
-		}
-		start := int(uintptr(unsafe.Pointer(unsafe.SliceData(b.Data))) - base)
-		for i := range b.Data {
-			isWeight[start+i] = true
-		}
-	}
-	var offsets []int
-	for i, w := range isWeight {
-		if !w {
-			offsets = append(offsets, i)
-		}
-	}
-	return offsets
 }
 
 func TestCorruptRealModelsNeverPanic(t *testing.T) {
 	for _, path := range modelFiles(t) {
 		data, err := os.ReadFile(path)
 		require.NoError(t, err)
-		m, err := Parse(data)
+		m, err := tflite.Parse(data)
 		require.NoError(t, err)
 		name := filepath.Base(path)
 		rng := rand.New(rand.NewPCG(uint64(len(data)), 7))
@@ -119,7 +96,12 @@ func TestCorruptRealModelsNeverPanic(t *testing.T) {
 		// at a time, on a copy. The file identifier is left alone: Parse
 		// rejects a file without it before reading anything else, and the
 		// flips are there to reach the deeper checks.
-		offsets := slices.DeleteFunc(structureOffsets(m, data), func(at int) bool { return at >= 4 && at < 8 })
+		var offsets []int
+		for at, weight := range tflitetest.WeightBytes(m, data) {
+			if !weight && (at < 4 || at >= 8) {
+				offsets = append(offsets, at)
+			}
+		}
 		mutated := make([]byte, len(data))
 		for trial := range 150 {
 			copy(mutated, data)
@@ -136,7 +118,7 @@ func TestCorruptRealModelsNeverPanic(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	model, _, _ := testModel()
-	f.Add(buildFlatbuffer(model, "TFL3"))
+	f.Add(tflitetest.Encode(model, "TFL3"))
 	f.Add(flexSmallMap)
 	if root := testmodels.Root(); root != "" {
 		files, err := filepath.Glob(filepath.Join(root, "*", "*.tflite"))
@@ -148,12 +130,12 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if m, err := Parse(data); err == nil {
+		if m, err := tflite.Parse(data); err == nil {
 			walk(m)
 		}
 		// The input also serves as a flex map, the format of custom
 		// options.
-		if fm, err := ParseFlexMap(data); err == nil {
+		if fm, err := tflite.ParseFlexMap(data); err == nil {
 			for _, k := range fm.Keys() {
 				fm.Int(k)
 				fm.Float(k)

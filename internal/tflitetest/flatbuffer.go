@@ -6,20 +6,30 @@ import (
 )
 
 // Table is a flatbuffer table to encode: entry i is the field of slot i,
-// nil when absent. Scalars are bool, int8, uint8, int32, uint32 and
-// float32; references are string, []byte, []int32, []int64, []float32,
-// Table and []Table. Builtin options passed to [Model.Op] are Tables.
+// nil when absent. Scalars are bool, int8, uint8, int32, uint32, float32
+// and uint64; references are string, []byte, []int32, []int64, []float32,
+// []string, Table, []Table and [Repeat]. Builtin options passed to
+// [Model.Op] are Tables.
 type Table []any
+
+// Repeat is a vector of N offsets that all refer to one table, which a
+// crafted file may hold to make a parser copy one table N times.
+type Repeat struct {
+	N     int
+	Table Table
+}
 
 // encoder lays a flatbuffer out forwards: every object is written before
 // the objects it refers to, so that every offset points forwards, as
 // unsigned flatbuffer offsets must.
 type encoder struct{ buf []byte }
 
-// encodeModel encodes root as a file with the TFLite identifier.
-func encodeModel(root Table) []byte {
+// Encode writes root as a flatbuffer file with the given 4-byte file
+// identifier: "TFL3" for a model, "M001" for TFLite metadata, or another
+// for a test that the identifier is checked.
+func Encode(root Table, identifier string) []byte {
 	e := &encoder{buf: make([]byte, 8)}
-	copy(e.buf[4:], "TFL3")
+	copy(e.buf[4:], identifier)
 	binary.LittleEndian.PutUint32(e.buf, uint32(e.table(root)))
 	return e.buf
 }
@@ -37,24 +47,31 @@ func (e *encoder) patch(p, target int) {
 	binary.LittleEndian.PutUint32(e.buf[p:], uint32(target-p))
 }
 
-// table writes t's vtable, then t with one 4-byte cell per present field,
-// then the objects t refers to. It returns t's position.
+// table writes t's vtable, then t with one 4-byte cell per present field
+// (8 bytes at a multiple of 8 for a uint64), then the objects t refers to.
+// It returns t's position.
 func (e *encoder) table(t Table) int {
 	e.alignFor(0, 4)
 	vt := len(e.buf)
 	vtSize := 4 + 2*len(t)
 	vtable := make([]byte, vtSize+(4-vtSize%4)%4)
-	binary.LittleEndian.PutUint16(vtable, uint16(vtSize))
-	cells := 0
+	pos := vt + len(vtable)
+	size := 4 // the soffset to the vtable
 	for i, f := range t {
-		if f != nil {
-			cells++
-			binary.LittleEndian.PutUint16(vtable[4+2*i:], uint16(4*cells))
+		if f == nil {
+			continue
 		}
+		width := 4
+		if _, wide := f.(uint64); wide {
+			width = 8
+			size += (pos + size) % 8 // pos+size is a multiple of 4
+		}
+		binary.LittleEndian.PutUint16(vtable[4+2*i:], uint16(size))
+		size += width
 	}
-	binary.LittleEndian.PutUint16(vtable[2:], uint16(4+4*cells))
+	binary.LittleEndian.PutUint16(vtable, uint16(vtSize))
+	binary.LittleEndian.PutUint16(vtable[2:], uint16(size))
 	e.buf = append(e.buf, vtable...)
-	pos := len(e.buf)
 	e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(pos-vt)) // soffset to the vtable
 	type reference struct {
 		at    int
@@ -65,6 +82,10 @@ func (e *encoder) table(t Table) int {
 		var cell uint32
 		switch v := f.(type) {
 		case nil:
+			continue
+		case uint64:
+			e.alignFor(0, 8) // the padding the layout above counted
+			e.buf = binary.LittleEndian.AppendUint64(e.buf, v)
 			continue
 		case bool:
 			if v {
@@ -97,13 +118,17 @@ func (e *encoder) object(v any) int {
 	case Table:
 		return e.table(v)
 	case []Table:
-		pos := e.vector(len(v), 4)
-		slots := len(e.buf)
-		e.buf = append(e.buf, make([]byte, 4*len(v))...)
-		for i, t := range v {
-			e.patch(slots+4*i, e.table(t))
-		}
-		return pos
+		return e.offsets(len(v), func(i int) int { return e.table(v[i]) })
+	case []string:
+		return e.offsets(len(v), func(i int) int { return e.object(v[i]) })
+	case Repeat:
+		target := -1
+		return e.offsets(v.N, func(int) int {
+			if target < 0 {
+				target = e.table(v.Table)
+			}
+			return target
+		})
 	case string:
 		pos := e.vector(len(v), 4)
 		e.buf = append(append(e.buf, v...), 0)
@@ -113,17 +138,9 @@ func (e *encoder) object(v any) int {
 		e.buf = append(e.buf, v...)
 		return pos
 	case []int32:
-		pos := e.vector(len(v), 4)
-		for _, x := range v {
-			e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(x))
-		}
-		return pos
+		return e.words(len(v), func(i int) uint32 { return uint32(v[i]) })
 	case []float32:
-		pos := e.vector(len(v), 4)
-		for _, x := range v {
-			e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(x))
-		}
-		return pos
+		return e.words(len(v), func(i int) uint32 { return math.Float32bits(v[i]) })
 	case []int64:
 		pos := e.vector(len(v), 8)
 		for _, x := range v {
@@ -141,5 +158,26 @@ func (e *encoder) vector(n, align int) int {
 	e.alignFor(4, align)
 	pos := len(e.buf)
 	e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(n))
+	return pos
+}
+
+// words writes a vector of n 4-byte elements, element i being word(i).
+func (e *encoder) words(n int, word func(i int) uint32) int {
+	pos := e.vector(n, 4)
+	for i := range n {
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, word(i))
+	}
+	return pos
+}
+
+// offsets writes a vector of n offsets, then the objects they refer to:
+// write(i) writes the object of element i and returns its position.
+func (e *encoder) offsets(n int, write func(i int) int) int {
+	pos := e.vector(n, 4)
+	slots := len(e.buf)
+	e.buf = append(e.buf, make([]byte, 4*n)...)
+	for i := range n {
+		e.patch(slots+4*i, write(i))
+	}
 	return pos
 }

@@ -1,9 +1,11 @@
 // Package tflitetest builds small TFLite models by hand for tests, so that
 // each test states exactly the tensors and operators it needs: a minimal
 // flatbuffer encoder ([Table]) and a one-subgraph model description on top
-// of it ([Model]).
+// of it ([Model]). Tests that need a malformed file change the tables
+// themselves ([Model.Root]) and encode them with [Encode].
 //
-// It imports tflite, so the tests of package tflite itself cannot use it.
+// It imports tflite, so the tests of package tflite use it from the
+// external test package tflite_test.
 package tflitetest
 
 import (
@@ -144,10 +146,18 @@ const (
 	OptionsSqueeze uint8 = 30
 )
 
-// Encode writes the model as a TFLite file (schema version 3).
-func (m *Model) Encode() []byte {
+// Root returns the model's root table as [Model.Encode] writes it (schema
+// version 3, one subgraph named "main"), for tests that change a field the
+// builder does not reach and then call [Encode]. The tables and vectors in
+// it are the model's own: changing one in place changes the model.
+func (m *Model) Root() Table {
 	subgraph := Table{m.tensors, m.Inputs, m.Outputs, m.ops, "main"}
-	return encodeModel(Table{uint32(3), m.opcodes, []Table{subgraph}, m.Description, m.buffers})
+	return Table{uint32(3), m.opcodes, []Table{subgraph}, m.Description, m.buffers}
+}
+
+// Encode writes the model as a TFLite file.
+func (m *Model) Encode() []byte {
+	return Encode(m.Root(), "TFL3")
 }
 
 // Parse encodes the model and parses it with [tflite.Parse], failing t if
