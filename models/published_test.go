@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"image"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -107,7 +106,7 @@ func checkDetection(t *testing.T, m *tflite.Model, e published, img image.Image,
 	b := img.Bounds()
 	for _, want := range e.Results {
 		i := slices.IndexFunc(got, func(d models.Detection) bool {
-			return d.Class == want.Class && boxIoU(normalised(d.Box, b), wantBox(want.Box, b, e.Tolerance.IoUGreaterThan != nil)) > 0.5
+			return d.Class == want.Class && testmodels.IoU(normalised(d.Box, b), wantBox(want.Box, b, e.Tolerance.IoUGreaterThan != nil)) > 0.5
 		})
 		require.GreaterOrEqual(t, i, 0, "no %s (class %d) near %+v in %+v", want.Label, want.Class, *want.Box, got)
 		d := got[i]
@@ -119,7 +118,7 @@ func checkDetection(t *testing.T, m *tflite.Model, e published, img image.Image,
 			assert.Greater(t, float64(d.Score), *g, "score")
 		}
 		if e.Tolerance.IoUGreaterThan != nil {
-			v := boxIoU(normalised(d.Box, b), wantBox(want.Box, b, true))
+			v := testmodels.IoU(normalised(d.Box, b), wantBox(want.Box, b, true))
 			assert.Greater(t, v, *e.Tolerance.IoUGreaterThan, "IoU with the published box")
 		} else {
 			assert.InDelta(t, want.Box.X, d.Box.X, boxPixels, "x")
@@ -163,10 +162,7 @@ func checkMicro(t *testing.T, m *tflite.Model, e published) {
 	require.NoError(t, err)
 	defer it.Close()
 	stem := strings.TrimSuffix(filepath.Base(e.Image), ".bmp") + "_tflm"
-	f, err := os.Open(testmodels.Path(t, "reference", "armnn", "person_detect", stem+".input.npy"))
-	require.NoError(t, err)
-	defer f.Close()
-	in, err := npy.Read(f)
+	in, err := npy.ReadFile(testmodels.Path(t, "reference", "armnn", "person_detect", stem+".input.npy"))
 	require.NoError(t, err)
 	copy(it.Input(0).Bytes(), in.Data)
 	require.NoError(t, it.Invoke())
@@ -189,15 +185,4 @@ func wantBox(box *struct{ X, Y, Width, Height float64 }, b image.Rectangle, isNo
 		return [4]float64{box.X, box.Y, box.X + box.Width, box.Y + box.Height}
 	}
 	return normalised(models.Box{X: int(box.X) + b.Min.X, Y: int(box.Y) + b.Min.Y, Width: int(box.Width), Height: int(box.Height)}, b)
-}
-
-// boxIoU is the intersection over union of two (x0, y0, x1, y1) boxes.
-func boxIoU(a, b [4]float64) float64 {
-	iw := math.Min(a[2], b[2]) - math.Max(a[0], b[0])
-	ih := math.Min(a[3], b[3]) - math.Max(a[1], b[1])
-	if iw <= 0 || ih <= 0 {
-		return 0
-	}
-	inter := iw * ih
-	return inter / ((a[2]-a[0])*(a[3]-a[1]) + (b[2]-b[0])*(b[3]-b[1]) - inter)
 }

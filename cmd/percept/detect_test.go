@@ -189,34 +189,17 @@ func TestDetectTable(t *testing.T) {
 	}
 }
 
-// iou is the intersection over union of two boxes.
-func iou(a, b boxJSON) float64 {
-	ra := image.Rect(a.X, a.Y, a.X+a.Width, a.Y+a.Height)
-	rb := image.Rect(b.X, b.Y, b.X+b.Width, b.Y+b.Height)
-	inter := ra.Intersect(rb)
-	area := func(r image.Rectangle) float64 { return float64(r.Dx() * r.Dy()) }
-	union := area(ra) + area(rb) - area(inter)
-	if union == 0 {
-		return 0
-	}
-	return area(inter) / union
-}
-
-// readNpy reads a .npy file.
-func readNpy(t *testing.T, path string) *npy.Array {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	a, err := npy.Read(f)
-	require.NoError(t, err, path)
-	return a
+// corners is b as (x0, y0, x1, y1), the form [testmodels.IoU] takes.
+func (b boxJSON) corners() [4]float64 {
+	return [4]float64{float64(b.X), float64(b.Y), float64(b.X + b.Width), float64(b.Y + b.Height)}
 }
 
 // float32s reads a "<f4" .npy file.
 func float32s(t *testing.T, path string) []float32 {
 	t.Helper()
-	v, err := readNpy(t, path).Float32s()
+	a, err := npy.ReadFile(path)
+	require.NoError(t, err)
+	v, err := a.Float32s()
 	require.NoError(t, err, path)
 	return v
 }
@@ -263,7 +246,7 @@ func TestDetectMatchesReference(t *testing.T) {
 
 	matches := func(d detectionJSON, in []detectionJSON) bool {
 		for _, o := range in {
-			if o.Class == d.Class && iou(o.Box, d.Box) >= 0.5 {
+			if o.Class == d.Class && testmodels.IoU(o.Box.corners(), d.Box.corners()) >= 0.5 {
 				return true
 			}
 		}

@@ -48,7 +48,9 @@ func topIndices(v []uint8) []int {
 // referenceArray reads one of Arm NN's reference tensors.
 func referenceArray(t *testing.T, model, name string) *npy.Array {
 	t.Helper()
-	return readNpy(t, testmodels.Path(t, "reference", "armnn", model, name))
+	a, err := npy.ReadFile(testmodels.Path(t, "reference", "armnn", model, name))
+	require.NoError(t, err)
+	return a
 }
 
 func TestRunWritesOutputs(t *testing.T) {
@@ -74,7 +76,9 @@ func TestRunWritesOutputs(t *testing.T) {
 				// Arm NN ties two classes on this photo: either is its top-1.
 				assert.Contains(t, topIndices(r), argmaxOf(g), "top-1 class among Arm NN's")
 				// TFLite itself (LiteRT.js) breaks the tie.
-				tflite, err := readNpy(t, testmodels.Path(t, "reference", "litertjs", "mobilenet_v1_0.25_128_quant", "cat.output_0.npy")).Uint8s()
+				litert, err := npy.ReadFile(testmodels.Path(t, "reference", "litertjs", "mobilenet_v1_0.25_128_quant", "cat.output_0.npy"))
+				require.NoError(t, err)
+				tflite, err := litert.Uint8s()
 				require.NoError(t, err)
 				assert.Equal(t, argmaxOf(tflite), argmaxOf(g), "top-1 class as TFLite's")
 				for i := range r {

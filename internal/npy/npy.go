@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -265,6 +266,21 @@ func (p *headerParser) tuple() ([]int, error) {
 		}
 	}
 	return shape, nil
+}
+
+// ReadFile reads the array of the .npy file at path. A file that does not
+// decode is an error that starts with path.
+func ReadFile(path string) (*Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
 }
 
 // Write encodes a as a version 1.0 .npy file.

@@ -107,6 +107,27 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	want := &Array{DType: "<i4", Shape: []int{2}, Data: []byte{1, 0, 0, 0, 2, 0, 0, 0}}
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, want))
+	path := filepath.Join(dir, "a.npy")
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
+	got, err := ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	_, err = ReadFile(filepath.Join(dir, "missing.npy"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.Contains(t, err.Error(), "missing.npy")
+
+	require.NoError(t, os.WriteFile(path, buf.Bytes()[:buf.Len()-1], 0o600))
+	_, err = ReadFile(path)
+	require.Error(t, err)
+	assert.Equal(t, path+": npy: data is 7 bytes, but dtype <i4 and shape [2] need 8", err.Error())
+}
+
 func TestWriteRejects(t *testing.T) {
 	var buf bytes.Buffer
 	assert.ErrorContains(t, Write(&buf, &Array{DType: ">f4", Shape: []int{1}, Data: make([]byte, 4)}), "dtype")
@@ -154,13 +175,8 @@ func TestReadReferences(t *testing.T) {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".npy" {
 			return err
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		a, err := Read(f)
-		require.NoError(t, err, path)
+		a, err := ReadFile(path)
+		require.NoError(t, err)
 		require.Contains(t, []string{"<f4", "|u1", "|i1"}, a.DType, path)
 		require.NotEmpty(t, a.Shape, path)
 		assert.Equal(t, 1, a.Shape[0], "%s: batch of one", path)
@@ -189,10 +205,7 @@ func TestReadReferences(t *testing.T) {
 func TestReadDetectionReference(t *testing.T) {
 	dir := testmodels.Path(t, "reference", "armnn", "coco_ssd_mobilenet_v1_quant")
 	read := func(name string) *Array {
-		f, err := os.Open(filepath.Join(dir, name))
-		require.NoError(t, err)
-		defer f.Close()
-		a, err := Read(f)
+		a, err := ReadFile(filepath.Join(dir, name))
 		require.NoError(t, err)
 		return a
 	}
