@@ -28,15 +28,23 @@ import (
 // one: a slow consumer sees only a few images of a directory. Read such a
 // source directly, without Latest, to see every image.
 func Latest(src Source) Source {
+	return newLatest(src, nil)
+}
+
+// newLatest is Latest with a hook: published, when not nil, is called from
+// the reader goroutine with each frame's Seq once Next can return the
+// frame, so that tests wait for the reader instead of sleeping.
+func newLatest(src Source, published func(seq uint64)) *latest {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &latest{
-		src:     src,
-		cancel:  cancel,
-		done:    make(chan struct{}),
-		closing: make(chan struct{}),
-		wake:    make(chan struct{}, 1),
-		ready:   noSlot,
-		held:    noSlot,
+		src:       src,
+		published: published,
+		cancel:    cancel,
+		done:      make(chan struct{}),
+		closing:   make(chan struct{}),
+		wake:      make(chan struct{}, 1),
+		ready:     noSlot,
+		held:      noSlot,
 	}
 	go l.read(ctx)
 	return l
@@ -49,12 +57,13 @@ const noSlot = -1
 const maxNotices = 256
 
 type latest struct {
-	src     Source
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when the reader goroutine has returned
-	closing chan struct{} // closed by Close to wake a blocked Next
-	wake    chan struct{} // a new frame or error is available
-	once    sync.Once
+	src       Source
+	published func(seq uint64) // see newLatest; nil outside tests
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the reader goroutine has returned
+	closing   chan struct{} // closed by Close to wake a blocked Next
+	wake      chan struct{} // a new frame or error is available
+	once      sync.Once
 
 	mu         sync.Mutex
 	slots      [3]Frame
@@ -102,7 +111,11 @@ func (l *latest) read(ctx context.Context) {
 			l.slots[slot].Dropped += l.slots[l.ready].Dropped + 1
 		}
 		l.ready = slot
+		seq := l.slots[slot].Seq
 		l.mu.Unlock()
+		if l.published != nil {
+			l.published(seq)
+		}
 		l.notify()
 	}
 }

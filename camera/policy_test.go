@@ -72,6 +72,63 @@ func (s *gatedSource) Close() error {
 	return nil
 }
 
+// publications follows the frames a Latest reader publishes (see
+// newLatest), so that tests wait for the reader instead of sleeping.
+type publications struct {
+	mu      sync.Mutex
+	any     bool          // a frame has been published
+	newest  uint64        // the Seq of the newest frame published
+	changed chan struct{} // holds a token after each publication
+}
+
+func newPublications() *publications {
+	return &publications{changed: make(chan struct{}, 1)}
+}
+
+// publish is the hook newLatest calls.
+func (p *publications) publish(seq uint64) {
+	p.mu.Lock()
+	p.any, p.newest = true, seq
+	p.mu.Unlock()
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
+}
+
+// waitFor waits until the reader has published a frame with Seq seq or
+// later, failing t after ten seconds.
+func (p *publications) waitFor(t *testing.T, seq uint64) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		p.mu.Lock()
+		done := p.any && p.newest >= seq
+		p.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-p.changed:
+		case <-timeout:
+			t.Fatalf("the reader did not publish frame %d", seq)
+		}
+	}
+}
+
+// doneCalled is a context that closes called the first time its Done
+// method is called: a Next that selects on Done is about to block.
+type doneCalled struct {
+	context.Context
+	once   sync.Once
+	called chan struct{}
+}
+
+func (c *doneCalled) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.called) })
+	return c.Context.Done()
+}
+
 // waitForGoroutines waits up to a second for the goroutine count to fall
 // to at most want.
 func waitForGoroutines(t *testing.T, want int) {
@@ -88,7 +145,8 @@ func TestLatestSlowConsumerGetsNewestFrames(t *testing.T) {
 	before := runtime.NumGoroutine()
 	pattern, err := Open("test:", Options{Width: width, Height: height})
 	require.NoError(t, err)
-	src := Latest(pattern)
+	published := newPublications()
+	src := newLatest(pattern, published.publish)
 
 	var previous *Frame
 	var prevSeq, totalDropped uint64
@@ -102,9 +160,10 @@ func TestLatestSlowConsumerGetsNewestFrames(t *testing.T) {
 		}
 		totalDropped += f.Dropped
 		prevSeq, previous = f.Seq, f
-		// Be slow while the producer keeps running, then check that the
-		// frame held all along was not overwritten.
-		time.Sleep(5 * time.Millisecond)
+		// Be slow while the producer publishes two more frames, filling
+		// both other buffers, then check that the frame held all along
+		// was not overwritten.
+		published.waitFor(t, f.Seq+2)
 		for y := range height {
 			for x := range width {
 				want := wantPatternPixel(f.Seq, x, y, width, height)
@@ -112,7 +171,7 @@ func TestLatestSlowConsumerGetsNewestFrames(t *testing.T) {
 			}
 		}
 	}
-	assert.Positive(t, totalDropped, "a slow consumer skips frames instead of queueing them")
+	assert.GreaterOrEqual(t, totalDropped, uint64(7), "a slow consumer skips frames instead of queueing them")
 
 	require.NoError(t, src.Close())
 	_, err = src.Next(context.Background())
@@ -124,7 +183,8 @@ func TestLatestSlowConsumerGetsNewestFrames(t *testing.T) {
 func TestLatestBlocksUntilANewFrame(t *testing.T) {
 	before := runtime.NumGoroutine()
 	gated := &gatedSource{gate: make(chan struct{})}
-	src := Latest(gated)
+	published := newPublications()
+	src := newLatest(gated, published.publish)
 
 	gated.gate <- struct{}{}
 	f, err := src.Next(context.Background())
@@ -140,20 +200,24 @@ func TestLatestBlocksUntilANewFrame(t *testing.T) {
 	for range 3 {
 		gated.gate <- struct{}{}
 	}
-	require.Eventually(t, func() bool { return gated.seq.Load() == 4 }, time.Second, time.Millisecond)
-	time.Sleep(20 * time.Millisecond) // let the reader publish frame 3
+	published.waitFor(t, 3)
 	f, err = src.Next(context.Background())
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, f.Seq)
 	assert.EqualValues(t, 2, f.Dropped)
 
 	// Close wakes a Next blocked in another goroutine.
+	waiting := &doneCalled{Context: context.Background(), called: make(chan struct{})}
 	result := make(chan error, 1)
 	go func() {
-		_, err := src.Next(context.Background())
+		_, err := src.Next(waiting)
 		result <- err
 	}()
-	time.Sleep(5 * time.Millisecond)
+	select {
+	case <-waiting.called:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Next did not wait for a frame")
+	}
 	require.NoError(t, src.Close())
 	select {
 	case err := <-result:
@@ -234,7 +298,6 @@ func TestReconnectingBacksOffAndResumes(t *testing.T) {
 	assert.GreaterOrEqual(t, opens[1].Sub(failureAt), initial-time.Millisecond)
 	assert.GreaterOrEqual(t, opens[2].Sub(opens[1]), 2*initial)
 	assert.GreaterOrEqual(t, opens[3].Sub(opens[2]), maxDelay)
-	assert.Less(t, opens[3].Sub(opens[2]), 4*initial, "the wait is capped at Max")
 
 	f, err = src.Next(ctx)
 	require.NoError(t, err)
@@ -243,6 +306,19 @@ func TestReconnectingBacksOffAndResumes(t *testing.T) {
 	require.NoError(t, src.Close())
 	_, err = src.Next(ctx)
 	assert.ErrorIs(t, err, ErrClosed)
+}
+
+// TestReconnectingDelayIsCappedAtMax follows the back-off without a clock,
+// where TestReconnectingBacksOffAndResumes can only bound the waits from
+// below: a timer may always fire late.
+func TestReconnectingDelayIsCappedAtMax(t *testing.T) {
+	r := Reconnecting(func() (Source, error) { return nil, io.EOF }, Backoff{Initial: 10 * time.Millisecond, Max: 25 * time.Millisecond}).(*reconnecting)
+	var delays []time.Duration
+	for range 5 {
+		r.lengthenDelay()
+		delays = append(delays, r.delay)
+	}
+	assert.Equal(t, []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 25 * time.Millisecond, 25 * time.Millisecond, 25 * time.Millisecond}, delays)
 }
 
 func TestReconnectingFirstOpenFailureIsAnOutage(t *testing.T) {
@@ -284,23 +360,32 @@ func TestReconnectingBackoffWaitHonoursContext(t *testing.T) {
 func TestLatestPassesReconnectionNewsOnce(t *testing.T) {
 	before := runtime.NumGoroutine()
 	opens := 0
+	reopened := make(chan struct{})
 	reconnecting := Reconnecting(func() (Source, error) {
 		opens++
 		if opens == 1 {
 			return &scriptedSource{frames: 1, failure: errors.New("glitch")}, nil
 		}
+		close(reopened)
 		return &gatedSource{gate: make(chan struct{})}, nil
 	}, Backoff{Initial: time.Millisecond})
 	src := Latest(reconnecting)
 
+	// The reader reopens after it has queued the frame and the outage;
+	// the gated second source never yields, so nothing follows them.
+	select {
+	case <-reopened:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the source was not reopened")
+	}
 	var outages int
 	var gotFrame bool
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	for {
 		f, err := src.Next(ctx)
 		if errors.Is(err, context.DeadlineExceeded) {
-			break // the gated second source never yields
+			break // all news delivered
 		}
 		if errors.Is(err, ErrReconnecting) {
 			outages++
