@@ -3,6 +3,7 @@ package nn
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -128,7 +129,11 @@ func New(m *tflite.Model, opts *Options) (_ *Interpreter, err error) {
 	if opts.Subgraph < 0 || opts.Subgraph >= len(m.Subgraphs) {
 		return nil, fmt.Errorf("nn: subgraph %d out of range (model has %d)", opts.Subgraph, len(m.Subgraphs))
 	}
-	target, err := kernels.ResolveTarget(opts.Kernels)
+	kernelTarget := opts.Kernels
+	if kernelTarget == "" {
+		kernelTarget = os.Getenv("PERCEPT_KERNELS")
+	}
+	target, err := kernels.ResolveTarget(kernelTarget)
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,8 @@ type DepthwiseF32 struct {
 	weights                   []float32 // [KH][KW][OutC]
 	bias                      []float32 // may be nil
 
-	isa        f32ISA
-	packedBias []float32 // the bias, zero when absent, for the SIMD targets
+	cfg        *f32dwConfig // nil: the reference
+	packedBias []float32    // the bias, zero when absent, for the SIMD targets
 }
 
 // NewDepthwiseF32 prepares a depthwise convolution with the geometry p, the
@@ -27,11 +27,11 @@ type DepthwiseF32 struct {
 // modify them. The slices must match the shapes.
 func NewDepthwiseF32[W float32 | Half](target string, p *ConvParams, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *DepthwiseF32 {
 	k := &DepthwiseF32{p: *p, act: act, inShape: inShape, fShape: fShape, outShape: outShape, weights: widenedF32(filter), bias: bias}
-	isa := f32ISAOf(target)
-	if isa == f32Reference || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {
+	cfg := lookupTarget(target).f32dw
+	if cfg == nil || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {
 		return k
 	}
-	k.isa = isa
+	k.cfg = cfg
 	k.packedBias = make([]float32, outShape.C)
 	copy(k.packedBias, bias)
 	return k
@@ -41,7 +41,7 @@ func NewDepthwiseF32[W float32 | Half](target string, p *ConvParams, act FloatRa
 // as DepthwiseConvF32 does. It allocates nothing; disjoint row ranges may
 // run concurrently.
 func (k *DepthwiseF32) Run(in, out []float32, y0, y1 int) {
-	if k.isa == f32Reference {
+	if k.cfg == nil {
 		DepthwiseConvF32(&k.p, k.act, k.inShape, in, k.fShape, k.weights, k.bias, k.outShape, out, y0, y1, nil)
 		return
 	}

@@ -1,11 +1,12 @@
 package kernels
 
-// dwISA is the instruction set a DepthwiseQ runs its interior pixels with.
+// dwISA is the instruction set of a target's DepthwiseQ kernels; each
+// architecture's file names its own and dispatches on them.
 type dwISA uint8
 
-// dwNone runs the reference, DepthwiseConvQ; each architecture's file
-// names its own instruction sets.
-const dwNone dwISA = 0
+// qdwConfig is a target's entry for DepthwiseQ (see target): the
+// instruction set its kernels use.
+type qdwConfig struct{ isa dwISA }
 
 // Geometry of the packed weights and requantization tables: channels are
 // packed in groups of dwGroup, each group holding KH·KW weight rows (9 for
@@ -60,11 +61,11 @@ type DepthwiseQ[T int8 | uint8] struct {
 	// scratch, by the prepared layer of that row's valid filter rows.
 	byRows map[[2]int]*DepthwiseQ[T] // by the first and end valid filter row
 
-	isa     dwISA
-	signed  bool    // int8 data
-	taps    []int32 // [tap][channel] w + FilterOffset, for the channels Go computes
-	weights []int32 // [group][KH·KW][dwGroup] w + FilterOffset
-	table   []int32 // [group][dwRows][dwGroup]: see dwRowBias
+	cfg     *qdwConfig // nil: the reference
+	signed  bool       // int8 data
+	taps    []int32    // [tap][channel] w + FilterOffset, for the channels Go computes
+	weights []int32    // [group][KH·KW][dwGroup] w + FilterOffset
+	table   []int32    // [group][dwRows][dwGroup]: see dwRowBias
 }
 
 // NewDepthwiseQ prepares a depthwise convolution with the geometry p, the
@@ -75,15 +76,15 @@ type DepthwiseQ[T int8 | uint8] struct {
 // slices must match the shapes, as for DepthwiseConvQ.
 func NewDepthwiseQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *DepthwiseQ[T] {
 	k := &DepthwiseQ[T]{p: *p, r: r, inShape: inShape, fShape: fShape, outShape: outShape, filter: filter, bias: bias}
-	isa := dwISAOf(target)
-	if isa == dwNone || outShape.C <= 0 || inShape.C*p.DepthMultiplier != outShape.C {
+	cfg := lookupTarget(target).qdw
+	if cfg == nil || outShape.C <= 0 || inShape.C*p.DepthMultiplier != outShape.C {
 		return k
 	}
 	if p.DepthMultiplier != 1 {
 		k.prepareExpanded(target)
 		return k
 	}
-	k.isa = isa
+	k.cfg = cfg
 	_, k.signed = any(filter).([]int8)
 	c := outShape.C
 	groups := (c + dwGroup - 1) / dwGroup
@@ -114,16 +115,14 @@ func NewDepthwiseQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inS
 func (k *DepthwiseQ[T]) fillTable(oc int, bias, constant int32) {
 	r := k.r
 	col := k.table[oc/dwGroup*dwRows*dwGroup+oc%dwGroup:]
-	// Shifts of 32 or more act alike, in Go and in the vector shifts.
-	left, right := min(max(r.Shift[oc], 0), 32), min(max(-r.Shift[oc], 0), 32)
-	roundMask := int32(1)<<right - 1
+	left, right, roundMask := vectorShifts(r, oc)
 	col[dwRowBias*dwGroup] = constant
 	col[dwRowMultiplier*dwGroup] = r.Multiplier[oc]
 	if oc%2 == 1 {
 		col[dwRowOddMult*dwGroup-1] = r.Multiplier[oc]
 	}
-	col[dwRowLeftShift*dwGroup] = int32(left)
-	col[dwRowRightShift*dwGroup] = int32(right)
+	col[dwRowLeftShift*dwGroup] = left
+	col[dwRowRightShift*dwGroup] = right
 	col[dwRowRoundMask*dwGroup] = roundMask
 	col[dwRowThreshold*dwGroup] = roundMask >> 1
 	col[dwRowOutOffset*dwGroup] = r.OutputOffset
@@ -202,7 +201,7 @@ func (k *DepthwiseQ[T]) Run(in, out []T, y0, y1 int, scratch []T) {
 		k.runExpanded(in, out, y0, y1, scratch)
 		return
 	}
-	if k.isa == dwNone {
+	if k.cfg == nil {
 		DepthwiseConvQ(&k.p, k.r, k.inShape, in, k.fShape, k.filter, k.bias, k.outShape, out, y0, y1)
 		return
 	}
@@ -270,32 +269,30 @@ func (k *DepthwiseQ[T]) interior(in, out []T, row, b, iy0, xa, xb int) {
 }
 
 // edge computes output pixel ox of row (batch b, first input row iy0),
-// whose window touches the padding, with the edge kernels; channels the
-// AVX2 kernels do not cover, and windows with no valid tap, go through Go.
+// whose window touches the padding, with the edge kernels; the channels
+// they leave, and windows with no valid tap, go through Go.
 func (k *DepthwiseQ[T]) edge(in, out []T, row, b, iy0, ox int) {
 	p, is, c := &k.p, k.inShape, k.outShape.C
 	kh, kw := k.fShape.H, k.fShape.W
 	kyLo, kyHi := tapRange(iy0, kh, p.DilationH, is.H)
 	ix0 := ox*p.StrideW - p.PadLeft
 	kxLo, kxHi := tapRange(ix0, kw, p.DilationW, is.W)
-	simd := k.simdChannels()
-	if kyLo == kyHi || kxLo == kxHi || simd == 0 {
-		k.pixelGo(in, out, row, b, iy0, ox, 0)
-		return
+	covered := 0
+	if kyLo < kyHi && kxLo < kxHi {
+		cols := kxHi - kxLo
+		dy := p.DilationH * is.W * c
+		e := dwEdge{
+			dx: p.DilationW * c, dy: dy,
+			rows: kyHi - kyLo, cols: cols,
+			rowSkip: dy - cols*p.DilationW*c, wRowSkip: (kw - cols) * dwGroup * 4,
+			wGroup: kh * kw * dwGroup * 4,
+		}
+		src := in[((b*is.H+iy0+kyLo*p.DilationH)*is.W+ix0+kxLo*p.DilationW)*c:]
+		dst := out[(row*k.outShape.W+ox)*c:]
+		covered = k.edgeSIMD(src, dst, &e, &k.weights[(kyLo*kw+kxLo)*dwGroup])
 	}
-	cols := kxHi - kxLo
-	dy := p.DilationH * is.W * c
-	e := dwEdge{
-		dx: p.DilationW * c, dy: dy,
-		rows: kyHi - kyLo, cols: cols, channels: simd,
-		rowSkip: dy - cols*p.DilationW*c, wRowSkip: (kw - cols) * dwGroup * 4,
-		wGroup: kh * kw * dwGroup * 4,
-	}
-	src := in[((b*is.H+iy0+kyLo*p.DilationH)*is.W+ix0+kxLo*p.DilationW)*c:]
-	dst := out[(row*k.outShape.W+ox)*c:]
-	k.edgeSIMD(src, dst, &e, &k.weights[(kyLo*kw+kxLo)*dwGroup])
-	if simd < c {
-		k.pixelGo(in, out, row, b, iy0, ox, simd)
+	if covered < c {
+		k.pixelGo(in, out, row, b, iy0, ox, covered)
 	}
 }
 

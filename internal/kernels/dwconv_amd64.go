@@ -8,23 +8,17 @@ const (
 	dwAVX2                    // 8 channels a step, the remainder in Go
 )
 
-// dwISAOf returns the instruction set with which target runs DepthwiseQ:
-// that of its assembly when this CPU runs it, else dwNone.
-func dwISAOf(target string) dwISA {
-	switch {
-	case (target == AVX512VNNI && hasAVX512VNNI) || (target == AVX512 && hasAVX512):
-		return dwAVX512
-	case (target == AVXVNNI && hasAVXVNNI) || (target == AVX2 && hasAVX2):
-		return dwAVX2
-	}
-	return dwNone
-}
+// The table entries of the x86 targets.
+var (
+	qdwAVX512 = qdwConfig{isa: dwAVX512}
+	qdwAVX2   = qdwConfig{isa: dwAVX2}
+)
 
 // simdChannels returns how many of the channels, from the first, k's
 // assembly computes; Go computes the rest.
 func (k *DepthwiseQ[T]) simdChannels() int {
 	c := k.outShape.C
-	if k.isa == dwAVX2 {
+	if k.cfg.isa == dwAVX2 {
 		return c - c%8
 	}
 	return c
@@ -35,7 +29,7 @@ func (k *DepthwiseQ[T]) simdChannels() int {
 // simdChannels covers, and returns that count.
 func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 	c := k.outShape.C
-	if k.isa == dwAVX512 {
+	if k.cfg.isa == dwAVX512 {
 		for c0 := 0; c0 < c; c0 += dwGroup {
 			mask := uint16(1)<<min(dwGroup, c-c0) - 1 // 0xFFFF for a whole group
 			base := c0 / dwGroup
@@ -52,13 +46,18 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 }
 
 // edgeSIMD runs the edge kernel for the valid taps e of one pixel, the
-// first at src with weights at w, into the pixel's outputs at dst.
-func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) {
-	if k.isa == dwAVX512 {
+// first at src with weights at w, into the pixel's outputs at dst, for the
+// channels simdChannels covers, and returns that count.
+func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) int {
+	e.channels = k.simdChannels()
+	switch {
+	case e.channels == 0:
+	case k.cfg.isa == dwAVX512:
 		dwEdgeAVX512(k.signed, bytePtr(src), e, w, &k.table[0], bytePtr(dst))
-		return
+	default:
+		dwEdgeAVX2(k.signed, bytePtr(src), e, w, &k.table[0], bytePtr(dst))
 	}
-	dwEdgeAVX2(k.signed, bytePtr(src), e, w, &k.table[0], bytePtr(dst))
+	return e.channels
 }
 
 // dw3x3AVX512 computes g.pixels output pixels of one group of 16 channels

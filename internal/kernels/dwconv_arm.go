@@ -7,18 +7,8 @@ package kernels
 // channels and every edge pixel in Go.
 const dwNeon dwISA = 1
 
-// dwISAOf returns the instruction set with which target runs DepthwiseQ:
-// dwNeon for the Neon target on a CPU with NEON, else dwNone.
-func dwISAOf(target string) dwISA {
-	if target == Neon && hasNeon {
-		return dwNeon
-	}
-	return dwNone
-}
-
-// simdChannels returns 0: this build has no edge kernels, so Go computes
-// every pixel whose window touches the padding.
-func (k *DepthwiseQ[T]) simdChannels() int { return 0 }
+// qdwNeon is the table entry of the neon target.
+var qdwNeon = qdwConfig{isa: dwNeon}
 
 // interiorSIMD runs the 3×3 interior kernel over the pixels g describes,
 // the first window at src, the first output at dst, for the channels in
@@ -42,10 +32,9 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 	return whole
 }
 
-// edgeSIMD is never called: simdChannels is 0.
-func (k *DepthwiseQ[T]) edgeSIMD([]T, []T, *dwEdge, *int32) {
-	panic("kernels: no NEON edge kernels")
-}
+// edgeSIMD returns 0: this build has no edge kernels, so Go computes
+// every pixel whose window touches the padding.
+func (k *DepthwiseQ[T]) edgeSIMD([]T, []T, *dwEdge, *int32) int { return 0 }
 
 // The NEON kernels, in dwconv_3x3_neon_arm.s. Each computes g.pixels
 // output pixels of 8 channels of a 3×3 depthwise convolution whose windows

@@ -9,15 +9,8 @@ package kernels
 // in Go.
 const dwNeon dwISA = 1
 
-// dwISAOf returns the instruction set with which target runs DepthwiseQ:
-// dwNeon for the neon, dotprod and fp16 targets on a CPU that runs them,
-// else dwNone.
-func dwISAOf(target string) dwISA {
-	if (target == FP16 && hasFP16) || (target == DotProd && hasDotProd) || (target == Neon && hasNeon) {
-		return dwNeon
-	}
-	return dwNone
-}
+// qdwNeon is the table entry of every arm64 target.
+var qdwNeon = qdwConfig{isa: dwNeon}
 
 // simdChannels returns how many of the channels, from the first, k's
 // assembly computes: the whole groups of 16, then 8 more when C mod 16 is
@@ -35,7 +28,7 @@ const dwHalf = dwGroup / 2
 // w + FilterOffset would not fit the kernel's int16 weights, which no
 // 8-bit zero point causes.
 func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
-	if k.r.FilterOffset < neonMinOffset || k.r.FilterOffset > neonMaxOffset {
+	if !int16Weights(k.r.FilterOffset) {
 		return 0
 	}
 	covered := k.simdChannels()
@@ -58,13 +51,18 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 }
 
 // edgeSIMD runs the edge kernel for the valid taps e of one pixel, the
-// first at src with weights at w, into the pixel's outputs at dst.
-func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) {
-	if k.signed {
+// first at src with weights at w, into the pixel's outputs at dst, for the
+// channels simdChannels covers, and returns that count.
+func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) int {
+	e.channels = k.simdChannels()
+	switch {
+	case e.channels == 0:
+	case k.signed:
 		dwEdgeS8Neon(bytePtr(src), e, w, &k.table[0], bytePtr(dst))
-	} else {
+	default:
 		dwEdgeU8Neon(bytePtr(src), e, w, &k.table[0], bytePtr(dst))
 	}
+	return e.channels
 }
 
 // The kernels, in dwconv_3x3_neon_arm64.s. The interior ones compute

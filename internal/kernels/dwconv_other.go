@@ -2,18 +2,11 @@
 
 package kernels
 
-// dwISAOf returns dwNone: every target of this build runs DepthwiseQ with
-// the reference.
-func dwISAOf(string) dwISA { return dwNone }
+// This build has no depthwise assembly: no target's table has a qdw entry,
+// and the kernels below compute no channel, leaving every one to Go.
 
-// simdChannels is never called: dwISAOf admits no assembly in this build.
-func (k *DepthwiseQ[T]) simdChannels() int { panic(noAssembly) }
+// interiorSIMD returns 0: Go computes every channel of interior pixels.
+func (k *DepthwiseQ[T]) interiorSIMD([]T, []T, *dwGeometry) int { return 0 }
 
-// interiorSIMD is never called, as simdChannels.
-func (k *DepthwiseQ[T]) interiorSIMD([]T, []T, *dwGeometry) int { panic(noAssembly) }
-
-// edgeSIMD is never called, as simdChannels.
-func (k *DepthwiseQ[T]) edgeSIMD([]T, []T, *dwEdge, *int32) { panic(noAssembly) }
-
-// noAssembly is the panic of the kernels this build lacks.
-const noAssembly = "kernels: no assembly kernels in this build"
+// edgeSIMD returns 0: Go computes every channel of edge pixels.
+func (k *DepthwiseQ[T]) edgeSIMD([]T, []T, *dwEdge, *int32) int { return 0 }

@@ -2,12 +2,21 @@ package kernels
 
 import "math"
 
-// f32ISA is the instruction set a prepared float kernel runs with.
+// f32ISA is the instruction set of a target's float kernels; each
+// architecture's file names its own and dispatches on them.
 type f32ISA uint8
 
-// f32Reference runs the portable reference; each architecture's file names
-// its own instruction sets and maps targets to them in f32ISAOf.
-const f32Reference f32ISA = 0
+// f32gemmConfig is a target's entry for PointwiseF32 (see target): the
+// instruction set of its micro-kernels and the output channels of one
+// packed group of weights.
+type f32gemmConfig struct {
+	isa   f32ISA
+	width int
+}
+
+// f32dwConfig is a target's entry for DepthwiseF32: the instruction set of
+// its kernels.
+type f32dwConfig struct{ isa f32ISA }
 
 // widenedF32 returns filter as float32: filter itself for float32 weights,
 // a widened copy for Half weights.
@@ -38,7 +47,7 @@ type PointwiseF32 struct {
 	weights           []float32 // [outDepth][inDepth], for the reference
 	bias              []float32 // may be nil
 
-	isa f32ISA
+	cfg *f32gemmConfig // nil: the reference
 	// For the SIMD targets: weights in groups of width output channels,
 	// [group][inDepth][width], and the bias (zero when absent) likewise,
 	// [group][width], both zero-padded in the last group.
@@ -55,11 +64,11 @@ type PointwiseF32 struct {
 // must be positive and the slices must match the sizes.
 func NewPointwiseF32[W float32 | Half](target string, act FloatRange, inDepth, outDepth int, filter []W, bias []float32) *PointwiseF32 {
 	k := &PointwiseF32{act: act, inDepth: inDepth, outDepth: outDepth, weights: widenedF32(filter), bias: bias}
-	isa := f32ISAOf(target)
-	if isa == f32Reference || inDepth <= 0 || outDepth <= 0 {
+	cfg := lookupTarget(target).f32gemm
+	if cfg == nil || inDepth <= 0 || outDepth <= 0 {
 		return k
 	}
-	k.isa, k.width = isa, gemmF32Width(isa)
+	k.cfg, k.width = cfg, cfg.width
 	groups := (outDepth + k.width - 1) / k.width
 	k.packed = make([]float32, groups*inDepth*k.width)
 	k.packedBias = make([]float32, groups*k.width)
@@ -85,7 +94,7 @@ func (k *PointwiseF32) Run(in, out []float32, p0, p1 int) {
 	// The assembly reads and writes through pointers: slicing first makes
 	// short slices fail here, as Go indexing would.
 	in, out = in[p0*kd:p1*kd], out[p0*n:p1*n]
-	if k.isa != f32Reference {
+	if k.cfg != nil {
 		k.runSIMD(in, out, p1-p0)
 		return
 	}

@@ -8,25 +8,13 @@ const (
 	f32AVX512                   // AVX-512 F: 32 channels a group, mask registers
 )
 
-// f32ISAOf returns the instruction set with which target runs the float
-// kernels: that of its assembly when this CPU runs it, else f32Reference.
-func f32ISAOf(target string) f32ISA {
-	switch {
-	case target == AVX512VNNI && hasAVX512VNNI, target == AVX512 && hasAVX512:
-		return f32AVX512
-	case (target == AVX2 && hasAVX2 || target == AVXVNNI && hasAVXVNNI) && hasFMA:
-		return f32AVX2
-	}
-	return f32Reference
-}
-
-// gemmF32Width returns the output channels of one packed group of isa.
-func gemmF32Width(isa f32ISA) int {
-	if isa == f32AVX512 {
-		return 32
-	}
-	return 16
-}
+// The table entries of the x86 targets.
+var (
+	f32gemmAVX2   = f32gemmConfig{isa: f32AVX2, width: 16}
+	f32gemmAVX512 = f32gemmConfig{isa: f32AVX512, width: 32}
+	f32dwAVX2     = f32dwConfig{isa: f32AVX2}
+	f32dwAVX512   = f32dwConfig{isa: f32AVX512}
+)
 
 // gemmF32TilePixels is the pixels of the main GEMM micro-kernels.
 const gemmF32TilePixels = 6
@@ -49,9 +37,9 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 			g, valid := lo/width, min(width, n-lo)
 			w, bias, o := &k.packed[g*kd*width], &k.packedBias[g*width], &out[p*n+lo]
 			switch {
-			case k.isa == f32AVX512 && tile == gemmF32TilePixels:
+			case k.cfg.isa == f32AVX512 && tile == gemmF32TilePixels:
 				gemmF32Tile6x32AVX512(a, 4*kd, w, kd, bias, &k.act, o, 4*n, uint32(uint64(1)<<valid-1))
-			case k.isa == f32AVX512:
+			case k.cfg.isa == f32AVX512:
 				gemmF32Tile1x32AVX512(a, w, kd, bias, &k.act, o, uint32(uint64(1)<<valid-1))
 			case tile == gemmF32TilePixels:
 				gemmF32Tile6x16AVX2(a, 4*kd, w, kd, bias, &k.act, o, 4*n, &f32LaneMask[16-valid])
@@ -66,7 +54,7 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 // pixelSIMD computes one output pixel, all channels, from its valid taps,
 // the first at src[0] with its weights at w[0], into out.
 func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float32) {
-	if k.isa == f32AVX512 {
+	if k.cfg.isa == f32AVX512 {
 		dwF32PixelAVX512(&src[0], &w[0], taps, &k.packedBias[0], &k.act, &out[0])
 		return
 	}

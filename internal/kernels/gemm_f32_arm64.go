@@ -6,18 +6,11 @@ package kernels
 // float32 lanes; the bias, clamp and last channels are added in Go.
 const f32Neon f32ISA = 1
 
-// f32ISAOf returns the instruction set with which target runs the float
-// kernels: NEON for every ARM target this CPU runs, else f32Reference.
-func f32ISAOf(target string) f32ISA {
-	switch {
-	case target == Neon && hasNeon, target == DotProd && hasDotProd, target == FP16 && hasFP16:
-		return f32Neon
-	}
-	return f32Reference
-}
-
-// gemmF32Width returns the output channels of one packed group.
-func gemmF32Width(f32ISA) int { return gemmF32NeonWidth }
+// The table entries of every arm64 target.
+var (
+	f32gemmNeon = f32gemmConfig{isa: f32Neon, width: gemmF32NeonWidth}
+	f32dwNeon   = f32dwConfig{isa: f32Neon}
+)
 
 // Geometry of the NEON GEMM micro-kernels.
 const (

@@ -2,17 +2,38 @@
 
 package kernels
 
-// f32ISAOf returns f32Reference: this build has no float assembly.
-func f32ISAOf(string) f32ISA { return f32Reference }
+// This build has no float assembly: no target's table has an f32gemm or
+// f32dw entry. The Go twins below compute what the micro-kernels compute,
+// from the same packed weights.
 
-// gemmF32Width is never called: f32ISAOf admits no assembly in this build.
-func gemmF32Width(f32ISA) int { panic(noF32Assembly) }
+// runSIMD computes all pixels of in (pixels rows of inDepth) into out
+// against every packed group, in Go.
+func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
+	kd, n, width := k.inDepth, k.outDepth, k.width
+	for p := range pixels {
+		x := in[p*kd : (p+1)*kd]
+		for oc := range n {
+			g, lane := oc/width, oc%width
+			w := k.packed[g*kd*width+lane:]
+			var acc float32
+			for i, v := range x {
+				acc = fma32(v, w[i*width], acc)
+			}
+			out[p*n+oc] = clampF32(acc+k.packedBias[oc], k.act)
+		}
+	}
+}
 
-// runSIMD is never called, as gemmF32Width.
-func (k *PointwiseF32) runSIMD([]float32, []float32, int) { panic(noF32Assembly) }
-
-// pixelSIMD is never called, as gemmF32Width.
-func (k *DepthwiseF32) pixelSIMD([]float32, []float32, *dwF32Taps, []float32) { panic(noF32Assembly) }
-
-// noF32Assembly is the panic of the float kernels this build lacks.
-const noF32Assembly = "kernels: no float assembly kernels in this build"
+// pixelSIMD computes one output pixel, all channels, from its valid taps,
+// the first at src[0] with its weights at w[0], into out, in Go.
+func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float32) {
+	for j, b := range k.packedBias {
+		var acc float32
+		for ty := range taps.rows {
+			for tx := range taps.cols {
+				acc = fma32(src[(ty*taps.inRow+tx*taps.inCol)/4+j], w[(ty*taps.wRow+tx*taps.wCol)/4+j], acc)
+			}
+		}
+		out[j] = clampF32(acc+b, k.act)
+	}
+}

@@ -79,11 +79,37 @@ func (c *pointwiseCase[T]) fullyConnectedQ() []T {
 }
 
 // run computes the case with a PointwiseQ of target over all pixels.
-func (c *pointwiseCase[T]) run(target string) []T {
-	k := NewPointwiseQ(target, &c.r, c.inDepth, c.outDepth, c.filter, c.bias)
+func (c *pointwiseCase[T]) run(target string) []T { return c.runConfig(lookupTarget(target).qgemm) }
+
+// runConfig computes the case with a PointwiseQ of qgemm entry cfg over
+// all pixels.
+func (c *pointwiseCase[T]) runConfig(cfg *qgemmConfig) []T {
+	k := newPointwiseQ(cfg, &c.r, c.inDepth, c.outDepth, c.filter, c.bias)
 	out := make([]T, c.pixels*c.outDepth)
 	k.Run(c.in, out, 0, c.pixels)
 	return out
+}
+
+// qgemmTestConfigs returns the qgemm entries the tests compare with the
+// reference: every target's, by name, and the Go twin of the
+// micro-kernels (qgemmTileGo) in every layout and tile shape the targets
+// use, which tests the packing and the driver on every build.
+func qgemmTestConfigs() map[string]*qgemmConfig {
+	configs := map[string]*qgemmConfig{}
+	for _, target := range Targets() {
+		configs[target] = lookupTarget(target).qgemm
+	}
+	for _, cfg := range []qgemmConfig{
+		{mr: 6, nr: 64, block: 16, layout: qgemmBytesFlipped, maskedStores: true},
+		{mr: 4, nr: 16, block: 16, layout: qgemmBytesFlipped},
+		{mr: 4, nr: 16, block: 16, layout: qgemmInt16Pairs},
+		{mr: 4, nr: 16, block: 16, layout: qgemmInt16, negatedRightShift: true},
+		{mr: 4, nr: 16, block: 16, layout: qgemmBytes, negatedRightShift: true},
+		{mr: 4, nr: 8, block: 8, layout: qgemmInt16},
+	} {
+		configs[fmt.Sprintf("go/%dx%d/layout%d/%+v", cfg.mr, cfg.nr, cfg.layout, cfg)] = &cfg
+	}
+	return configs
 }
 
 func TestPointwiseQUint8ByHand(t *testing.T) {
@@ -153,7 +179,7 @@ func TestPointwiseQSaturatingMultiply(t *testing.T) {
 // the micro-kernels' groups of four bytes and the common vector widths.
 var pointwiseDepths = []int{1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 255, 256, 257}
 
-func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64, targets []string) {
+func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64, configs map[string]*qgemmConfig) {
 	rng := rand.New(rand.NewPCG(seed, 3))
 	outDepths := []int{1, 7, 16, 17, 63, 64, 65, 100}
 	depths := append(pointwiseDepths, 1+rng.IntN(300), 1+rng.IntN(300))
@@ -166,13 +192,13 @@ func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64, targets []s
 		c := randPointwiseCase[T](rng, inDepth, outDepth, pixels)
 		want := c.convQ()
 		require.Equal(t, want, c.fullyConnectedQ(), "ConvQ and FullyConnectedQ disagree")
-		for _, target := range targets {
+		for target, cfg := range configs {
 			name := fmt.Sprintf("%s K=%d N=%d P=%d", target, inDepth, outDepth, pixels)
-			got := c.run(target)
+			got := c.runConfig(cfg)
 			require.Equal(t, want, got, name)
 
 			// Pixel sub-ranges, run in a shuffled order, give the same output.
-			k := NewPointwiseQ(target, &c.r, inDepth, outDepth, c.filter, c.bias)
+			k := newPointwiseQ(cfg, &c.r, inDepth, outDepth, c.filter, c.bias)
 			split := make([]T, len(want))
 			ranges := convSplits(rng, pixels)
 			rng.Shuffle(len(ranges), func(i, j int) { ranges[i], ranges[j] = ranges[j], ranges[i] })
@@ -184,8 +210,8 @@ func testPointwiseQRandom[T int8 | uint8](t *testing.T, seed uint64, targets []s
 	}
 }
 
-func TestPointwiseQRandomUint8(t *testing.T) { testPointwiseQRandom[uint8](t, 11, Targets()) }
-func TestPointwiseQRandomInt8(t *testing.T)  { testPointwiseQRandom[int8](t, 12, Targets()) }
+func TestPointwiseQRandomUint8(t *testing.T) { testPointwiseQRandom[uint8](t, 11, qgemmTestConfigs()) }
+func TestPointwiseQRandomInt8(t *testing.T)  { testPointwiseQRandom[int8](t, 12, qgemmTestConfigs()) }
 
 func TestPointwiseQExtremes(t *testing.T) {
 	// Accumulators that wrap around int32: all-extreme data with large
@@ -205,8 +231,8 @@ func TestPointwiseQExtremes(t *testing.T) {
 			c.bias[oc] = math.MaxInt32 - int32(oc)
 		}
 		want := c.convQ()
-		for _, target := range Targets() {
-			assert.Equal(t, want, c.run(target), target)
+		for target, cfg := range qgemmTestConfigs() {
+			assert.Equal(t, want, c.runConfig(cfg), target)
 		}
 	}
 }
@@ -218,8 +244,8 @@ func TestPointwiseQHugeFilterOffset(t *testing.T) {
 		c := randPointwiseCase[int8](rng, 21, 19, 11)
 		c.r.FilterOffset = offset
 		want := c.convQ()
-		for _, target := range Targets() {
-			assert.Equal(t, want, c.run(target), target)
+		for target, cfg := range qgemmTestConfigs() {
+			assert.Equal(t, want, c.runConfig(cfg), target)
 		}
 	}
 }
@@ -235,16 +261,6 @@ func TestPointwiseQAllocs(t *testing.T) {
 		l := NewPointwiseQ(target, &d.r, d.inDepth, d.outDepth, d.filter, d.bias)
 		outS := make([]int8, d.pixels*d.outDepth)
 		assert.Zero(t, testing.AllocsPerRun(10, func() { l.Run(d.in, outS, 0, d.pixels) }), target)
-	}
-}
-
-func TestTargetsEndWithGeneric(t *testing.T) {
-	targets := Targets()
-	assert.Equal(t, Generic, targets[len(targets)-1])
-	for _, target := range targets {
-		got, err := ResolveTarget(target)
-		require.NoError(t, err)
-		assert.Equal(t, target, got)
 	}
 }
 
@@ -273,8 +289,8 @@ func fuzzPointwiseQ[T int8 | uint8](t *testing.T, seed uint64, inDepth, outDepth
 		}
 	}
 	want := c.run(Generic)
-	for _, target := range Targets() {
-		require.Equal(t, want, c.run(target), target)
+	for target, cfg := range qgemmTestConfigs() {
+		require.Equal(t, want, c.runConfig(cfg), target)
 	}
 }
 

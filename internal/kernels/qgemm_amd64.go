@@ -2,7 +2,160 @@
 
 package kernels
 
+import "unsafe"
+
 //go:generate go -C _generate run . -dir ..
+
+// The x86 int8 GEMM micro-kernels. They compute raw dot products into a
+// tile buffer, [pixel][nr]int32; Go adds init and the per-pixel terms where
+// the requantization kernels do not, and those requantize.
+const (
+	kernelVNNI        qgemmKernel = iota + 1 // VPDPBUSD on zmm: 6 pixels × 64 channels
+	kernelAVXVNNI                            // VEX VPDPBUSD on ymm: 4 pixels × 16 channels
+	kernelAVXVNNIEVEX                        // kernelAVXVNNI's EVEX twins (AVX-512 VL + VNNI)
+	kernelAVX2                               // VPMADDWD on int16: 4 pixels × 16 channels
+)
+
+// The table entries of the x86 targets.
+var (
+	qgemm6x64c4VNNI    = qgemmConfig{kernel: kernelVNNI, mr: 6, nr: 64, block: 16, layout: qgemmBytesFlipped, maskedStores: true}
+	qgemm4x16c4AVXVNNI = qgemmConfig{kernel: kernelAVXVNNI, mr: 4, nr: 16, block: 16, layout: qgemmBytesFlipped}
+	qgemm4x16AVX2      = qgemmConfig{kernel: kernelAVX2, mr: 4, nr: 16, block: 16, layout: qgemmInt16Pairs}
+)
+
+// qgemmRunTile runs cfg's micro-kernels on t. A switch, not a table of
+// functions: calls through function values would make the tile and its
+// buffers escape.
+func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	switch cfg.kernel {
+	case kernelVNNI:
+		tileVNNI(signedActs, t)
+	case kernelAVXVNNI, kernelAVXVNNIEVEX, kernelAVX2:
+		tile4x16(cfg.kernel, signedActs, t)
+	default:
+		qgemmTileGo(cfg, signedActs, t)
+	}
+}
+
+// qgemmRowSums stores into t.terms the sums of the tile's pixels' inputs.
+func qgemmRowSums(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	var flip int32
+	if signedActs {
+		flip = 0x80
+	}
+	switch cfg.kernel {
+	case kernelVNNI:
+		sumRowsAVX512(t.rows[0], t.stride, t.stride, t.pixels, flip, &t.terms[0])
+	case kernelAVXVNNI, kernelAVXVNNIEVEX, kernelAVX2:
+		sumRowsAVX2(t.rows[0], t.stride, t.stride, t.pixels, flip, &t.terms[0])
+	default:
+		qgemmRowSumsGo(signedActs, t)
+	}
+}
+
+// tileVNNI is the VNNI micro-kernel: per group, the raw dot products of
+// six pixels at once or of fewer one by one, then requantAVX512, which
+// adds the per-pixel terms.
+func tileVNNI(signedActs bool, t *qgemmTile) {
+	acc := (*[6 * 64]int32)(unsafe.Pointer(t.acc))
+	blocks := t.width / 16
+	for g := range t.groups {
+		w := (*byte)(unsafe.Add(t.w, g*t.wStride))
+		if t.pixels == 6 {
+			dotSix(signedActs, blocks, t.rows[0], t.stride, w, t.kq, &acc[0])
+		} else {
+			for i := range t.pixels {
+				dotOne(signedActs, blocks, t.rows[i], w, t.kq, &acc[i*64])
+			}
+		}
+		t.addInit(acc[:t.pixels*64], 64, t.width)
+		table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*64))
+		out := (*byte)(unsafe.Add(unsafe.Pointer(t.out), g*64))
+		requantAVX512(&acc[0], table, &t.terms[0], t.pixels, 1, t.outOffset, t.actMin, t.actMax, t.channels, out, t.outStride)
+	}
+}
+
+// tile4x16 is the AVX-VNNI and AVX2 micro-kernel: per group of 16
+// channels, the raw dot products of four pixels at once or of fewer one
+// by one, the per-pixel terms, then requantAVX2 pixel by pixel.
+func tile4x16(kernel qgemmKernel, signedActs bool, t *qgemmTile) {
+	acc := (*[4 * 16]int32)(unsafe.Pointer(t.acc))
+	for g := range t.groups {
+		w := unsafe.Add(t.w, g*t.wStride)
+		if t.pixels == 4 {
+			dot4x16(kernel, signedActs, t.rows[0], t.stride, w, t.kq, &acc[0])
+		} else {
+			for i := range t.pixels {
+				dot1x16(kernel, signedActs, t.rows[i], w, t.kq, &acc[i*16])
+			}
+		}
+		t.addInit(acc[:t.pixels*16], 16, 16)
+		if kernel != kernelAVX2 {
+			for i, term := range t.terms[:t.pixels] {
+				for c := range 16 {
+					acc[i*16+c] += term
+				}
+			}
+		}
+		table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*16))
+		for i := range t.pixels {
+			out := (*byte)(unsafe.Add(unsafe.Pointer(t.out), g*16+i*t.outStride))
+			requantAVX2(&acc[i*16], table, t.outOffset, t.actMin, t.actMax, out)
+		}
+	}
+}
+
+// addInit adds t.init, when set, to the first width channels of each
+// pixel's row of acc, rows stride apart.
+func (t *qgemmTile) addInit(acc []int32, stride, width int) {
+	if t.init == nil {
+		return
+	}
+	init := unsafe.Slice(t.init, len(acc))
+	for i := 0; i < len(acc); i += stride {
+		for c := range width {
+			acc[i+c] += init[i+c]
+		}
+	}
+}
+
+// dot4x16 stores into acc ([4][16]int32) the raw dot products of the four
+// pixels at a, stride bytes apart, with one packed group of 16 channels w
+// over kq steps of four bytes, with kernel's instructions.
+func dot4x16(kernel qgemmKernel, signedActs bool, a *byte, stride int, w unsafe.Pointer, kq int, acc *int32) {
+	switch {
+	case kernel == kernelAVX2 && signedActs:
+		dotAVX2S8x4(a, stride, (*int16)(w), kq, acc)
+	case kernel == kernelAVX2:
+		dotAVX2U8x4(a, stride, (*int16)(w), kq, acc)
+	case kernel == kernelAVXVNNIEVEX && signedActs:
+		dotS8U8x4AVXVNNIEVEX(a, stride, (*byte)(w), kq, acc)
+	case kernel == kernelAVXVNNIEVEX:
+		dotU8S8x4AVXVNNIEVEX(a, stride, (*byte)(w), kq, acc)
+	case signedActs:
+		dotS8U8x4AVXVNNI(a, stride, (*byte)(w), kq, acc)
+	default:
+		dotU8S8x4AVXVNNI(a, stride, (*byte)(w), kq, acc)
+	}
+}
+
+// dot1x16 is dot4x16 for the single pixel at a; acc holds [16]int32.
+func dot1x16(kernel qgemmKernel, signedActs bool, a *byte, w unsafe.Pointer, kq int, acc *int32) {
+	switch {
+	case kernel == kernelAVX2 && signedActs:
+		dotAVX2S8x1(a, (*int16)(w), kq, acc)
+	case kernel == kernelAVX2:
+		dotAVX2U8x1(a, (*int16)(w), kq, acc)
+	case kernel == kernelAVXVNNIEVEX && signedActs:
+		dotS8U8x1AVXVNNIEVEX(a, (*byte)(w), kq, acc)
+	case kernel == kernelAVXVNNIEVEX:
+		dotU8S8x1AVXVNNIEVEX(a, (*byte)(w), kq, acc)
+	case signedActs:
+		dotS8U8x1AVXVNNI(a, (*byte)(w), kq, acc)
+	default:
+		dotU8S8x1AVXVNNI(a, (*byte)(w), kq, acc)
+	}
+}
 
 // dotSix stores into acc ([6][64]int32) the raw dot products of the six
 // pixels at a, stride bytes apart, with one packed group of blocks·16
@@ -55,7 +208,7 @@ func dotOne(signedActs bool, blocks int, a *byte, w *byte, kq int, acc *int32) {
 }
 
 // The VNNI micro-kernels, in qgemm_6x64c4_avx512vnni_amd64.s, written by
-// ./internal/asmgen.
+// _generate.
 
 //go:noescape
 func dotU8S8x6(a *byte, stride int, w *byte, kq int, acc *int32)
@@ -120,28 +273,8 @@ func requantAVX512(acc, params, sums *int32, pixels int, pixelFactor, outOffset,
 //go:noescape
 func sumRowsAVX512(a *byte, stride, n, rows int, flip int32, sums *int32)
 
-// dotAVX2Four stores into acc ([4][16]int32) the raw dot products of the
-// four pixels at a, stride bytes apart, with one packed AVX2 group of 16
-// channels over kq groups of four bytes; signedActs selects int8
-// activations.
-func dotAVX2Four(signedActs bool, a *byte, stride int, w *int16, kq int, acc *int32) {
-	if signedActs {
-		dotAVX2S8x4(a, stride, w, kq, acc)
-	} else {
-		dotAVX2U8x4(a, stride, w, kq, acc)
-	}
-}
-
-// dotAVX2One is dotAVX2Four for the single pixel at a; acc holds [16]int32.
-func dotAVX2One(signedActs bool, a *byte, w *int16, kq int, acc *int32) {
-	if signedActs {
-		dotAVX2S8x1(a, w, kq, acc)
-	} else {
-		dotAVX2U8x1(a, w, kq, acc)
-	}
-}
-
-// The AVX2 micro-kernels, in qgemm_avx2_amd64.s.
+// The AVX2 micro-kernels, in qgemm_4x16c4_avx2_amd64.s: raw dot products
+// of four pixels (x4) or one (x1) with a packed group of 16 channels.
 
 //go:noescape
 func dotAVX2U8x4(a *byte, stride int, w *int16, kq int, acc *int32)
@@ -162,46 +295,8 @@ func dotAVX2S8x1(a *byte, w *int16, kq int, acc *int32)
 //go:noescape
 func requantAVX2(acc, params *int32, outOffset, actMin, actMax int32, out *byte)
 
-// dotAVXVNNIFour stores into acc ([4][16]int32) the raw dot products of the
-// four pixels at a, stride bytes apart, with one packed AVX-VNNI group of
-// 16 channels over kq groups of four bytes; signedActs selects int8
-// activations against unsigned weights.
-func dotAVXVNNIFour(signedActs bool, a *byte, stride int, w *byte, kq int, acc *int32) {
-	switch {
-	case avxVNNIThroughEVEX && signedActs:
-		dotS8U8x4AVXVNNIEVEX(a, stride, w, kq, acc)
-	case avxVNNIThroughEVEX:
-		dotU8S8x4AVXVNNIEVEX(a, stride, w, kq, acc)
-	case signedActs:
-		dotS8U8x4AVXVNNI(a, stride, w, kq, acc)
-	default:
-		dotU8S8x4AVXVNNI(a, stride, w, kq, acc)
-	}
-}
-
-// dotAVXVNNIOne is dotAVXVNNIFour for the single pixel at a; acc holds
-// [16]int32.
-func dotAVXVNNIOne(signedActs bool, a *byte, w *byte, kq int, acc *int32) {
-	switch {
-	case avxVNNIThroughEVEX && signedActs:
-		dotS8U8x1AVXVNNIEVEX(a, w, kq, acc)
-	case avxVNNIThroughEVEX:
-		dotU8S8x1AVXVNNIEVEX(a, w, kq, acc)
-	case signedActs:
-		dotS8U8x1AVXVNNI(a, w, kq, acc)
-	default:
-		dotU8S8x1AVXVNNI(a, w, kq, acc)
-	}
-}
-
-// avxVNNIThroughEVEX makes the AVX-VNNI target run its kernels' EVEX twins
-// (the same code, encoded for AVX-512 VL + VNNI). Only tests set it, to
-// check the AVX-VNNI kernels on CPUs with AVX-512 VNNI but not AVX-VNNI,
-// before any kernel is built.
-var avxVNNIThroughEVEX bool
-
 // The AVX-VNNI micro-kernels, in qgemm_4x16c4_avxvnni_amd64.s, written by
-// ./internal/asmgen.
+// _generate.
 
 //go:noescape
 func dotU8S8x4AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)

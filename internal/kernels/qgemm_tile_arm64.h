@@ -1,28 +1,30 @@
 // The frame shared by the PointwiseQ tile kernels of the neon and dotprod
 // targets (qgemm_4x16_neon_arm64.s, qgemm_4x16c4_dotprod_arm64.s): each
-// takes one *armTile (see pointwise_arm64.go), and for each of its groups
-// of 16 output channels computes the raw dot products of four pixels into
+// takes one *qgemmTile (see qgemm.go), and for each of its groups of 16
+// output channels computes the raw dot products of four pixels into
 // V16..V31 (V16+4p..V19+4p for pixel p) with its own K loop, between
 // TILE_GROUP and TILE_REQUANT, which requantizes and stores them. The K
 // loops use R0..R5 (R0..R3 the pixels, R4 the weights, R5 the count of
 // groups of four input bytes) and V0..V11; V12..V14 hold the output offset
-// and clamp range throughout.
+// and clamp range throughout. The fields of qgemmTile are read at the
+// offsets go_asm.h gives.
 
-// Offsets of the fields of armTile, which TestArmTileLayout checks.
-#define TILE_ROWS 0
-#define TILE_W 32
-#define TILE_WSTRIDE 40
-#define TILE_KQ 48
-#define TILE_TABLE 56
-#define TILE_GROUPS 64
-#define TILE_INIT 72
-#define TILE_OUT 80
-#define TILE_OUTSTRIDE 88
-#define TILE_PIXELS 96
-#define TILE_TERMS 104
-#define TILE_OUTOFFSET 120
-#define TILE_ACTMIN 124
-#define TILE_ACTMAX 128
+#include "go_asm.h"
+
+#define TILE_ROWS qgemmTile_rows
+#define TILE_W qgemmTile_w
+#define TILE_WSTRIDE qgemmTile_wStride
+#define TILE_KQ qgemmTile_kq
+#define TILE_TABLE qgemmTile_table
+#define TILE_GROUPS qgemmTile_groups
+#define TILE_INIT qgemmTile_init
+#define TILE_OUT qgemmTile_out
+#define TILE_OUTSTRIDE qgemmTile_outStride
+#define TILE_PIXELS qgemmTile_pixels
+#define TILE_TERMS qgemmTile_terms
+#define TILE_OUTOFFSET qgemmTile_outOffset
+#define TILE_ACTMIN qgemmTile_actMin
+#define TILE_ACTMAX qgemmTile_actMax
 
 // TILE_BEGIN loads the tile's constants: R9 the tile, R19 the group's
 // weights, R20 the weight stride, R10 the group's table, R11 the groups
@@ -48,9 +50,8 @@
 	CBZ R11, done
 
 // TILE_GROUP starts a group at label group: the pixels' rows, weights and
-// count in R0..R5, and the accumulators from the tile's init ([4][16]int32,
-// which holds the bias and terms already) or from the group's bias plus
-// each pixel's term.
+// count in R0..R5, and the accumulators from the group's bias plus each
+// pixel's term, plus the tile's init ([4][16]int32) when it is not nil.
 #define TILE_GROUP \
 group: \
 	MOVD (TILE_ROWS+0)(R9), R0 \
@@ -59,14 +60,6 @@ group: \
 	MOVD (TILE_ROWS+24)(R9), R3 \
 	MOVD R19, R4 \
 	MOVD TILE_KQ(R9), R5 \
-	MOVD TILE_INIT(R9), R6 \
-	CBZ R6, fresh \
-	VLD1.P 64(R6), [V16.S4, V17.S4, V18.S4, V19.S4] \
-	VLD1.P 64(R6), [V20.S4, V21.S4, V22.S4, V23.S4] \
-	VLD1.P 64(R6), [V24.S4, V25.S4, V26.S4, V27.S4] \
-	VLD1 (R6), [V28.S4, V29.S4, V30.S4, V31.S4] \
-	B accumulate \
-fresh: \
 	VLD1 (R10), [V0.S4, V1.S4, V2.S4, V3.S4] \
 	VDUP V15.S[0], V4.S4 \
 	VDUP V15.S[1], V5.S4 \
@@ -76,6 +69,16 @@ fresh: \
 	ADD_4S(20, 0, 5); ADD_4S(21, 1, 5); ADD_4S(22, 2, 5); ADD_4S(23, 3, 5) \
 	ADD_4S(24, 0, 6); ADD_4S(25, 1, 6); ADD_4S(26, 2, 6); ADD_4S(27, 3, 6) \
 	ADD_4S(28, 0, 7); ADD_4S(29, 1, 7); ADD_4S(30, 2, 7); ADD_4S(31, 3, 7) \
+	MOVD TILE_INIT(R9), R6 \
+	CBZ R6, accumulate \
+	VLD1.P 64(R6), [V0.S4, V1.S4, V2.S4, V3.S4] \
+	ADD_4S(16, 16, 0); ADD_4S(17, 17, 1); ADD_4S(18, 18, 2); ADD_4S(19, 19, 3) \
+	VLD1.P 64(R6), [V0.S4, V1.S4, V2.S4, V3.S4] \
+	ADD_4S(20, 20, 0); ADD_4S(21, 21, 1); ADD_4S(22, 22, 2); ADD_4S(23, 23, 3) \
+	VLD1.P 64(R6), [V0.S4, V1.S4, V2.S4, V3.S4] \
+	ADD_4S(24, 24, 0); ADD_4S(25, 25, 1); ADD_4S(26, 26, 2); ADD_4S(27, 27, 3) \
+	VLD1 (R6), [V0.S4, V1.S4, V2.S4, V3.S4] \
+	ADD_4S(28, 28, 0); ADD_4S(29, 29, 1); ADD_4S(30, 30, 2); ADD_4S(31, 31, 3) \
 accumulate:
 
 // REQUANT_PIXEL requantizes the accumulators Va..Va+3 of one pixel (bias
@@ -132,7 +135,7 @@ accumulate:
 	BEQ next \
 	REQUANT_PIXEL(28) \
 next: \
-	ADD $320, R10, R10 \
+	ADD $(const_requantRows*16*4), R10, R10 \
 	ADD $16, R12, R12 \
 	ADD R20, R19, R19 \
 	SUBS $1, R11, R11 \

@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 )
@@ -26,27 +25,68 @@ const (
 	FP16    = "fp16"    // dot-product plus half-precision arithmetic
 )
 
+// target is a kernel target's table: for each family of prepared kernels,
+// the micro-kernels it runs on this CPU, nil for the portable Go path.
+// Each architecture fills its targets once, in simdTargets (targets_<arch>.go),
+// from the CPU's features; the prepared kernels read nothing else, so adding
+// a target is a table entry there plus its micro-kernels.
+type target struct {
+	name string
+	// lossy targets trade accuracy for speed: their results are not
+	// bit-identical to the generic target's, so they run only when named.
+	lossy bool
+
+	qgemm   *qgemmConfig   // int8 GEMM: 1×1 and im2col convolutions, fully connected
+	qdw     *qdwConfig     // int8 depthwise convolution
+	f32gemm *f32gemmConfig // float GEMM: 1×1 and im2col convolutions, fully connected
+	f32dw   *f32dwConfig   // float depthwise convolution
+	// f16 computes the float layers in half precision (see PointwiseF16),
+	// with the float32 kernels above where a filter does not fit halves.
+	f16 bool
+}
+
+// generic is the table of the portable Go kernels.
+var generic = &target{name: Generic}
+
 // Targets lists the kernel targets this build can run on this CPU, best
 // first.
-func Targets() []string { return append(slices.Clone(simdTargets), Generic) }
+func Targets() []string {
+	names := make([]string, 0, len(simdTargets)+1)
+	for _, t := range simdTargets {
+		names = append(names, t.name)
+	}
+	return append(names, Generic)
+}
+
+// lookupTarget returns the table of the named target, or generic's when
+// this build or CPU cannot run it.
+func lookupTarget(name string) *target {
+	for _, t := range simdTargets {
+		if t.name == name {
+			return t
+		}
+	}
+	return generic
+}
 
 // Lossy reports whether target trades accuracy for speed: its results are
 // not bit-identical to the generic target's (fp16 computes float layers in
-// half precision), so it runs only when named.
-func Lossy(target string) bool { return target == FP16 }
+// half precision), so it runs only when named. A target this build or CPU
+// cannot run is not lossy: it runs the generic kernels.
+func Lossy(target string) bool { return lookupTarget(target).lossy }
 
 // ResolveTarget returns the kernel target to use: name when given, else the
-// PERCEPT_KERNELS environment variable, else the best target available that
-// is not Lossy. A target this build or CPU cannot run is an error.
+// best target available that is not Lossy. A target this build or CPU
+// cannot run is an error.
 func ResolveTarget(name string) (string, error) {
 	if name == "" {
-		name = os.Getenv("PERCEPT_KERNELS")
+		i := slices.IndexFunc(simdTargets, func(t *target) bool { return !t.lossy })
+		if i < 0 {
+			return Generic, nil
+		}
+		return simdTargets[i].name, nil
 	}
 	available := Targets()
-	if name == "" {
-		i := slices.IndexFunc(available, func(t string) bool { return !Lossy(t) })
-		return available[i], nil // Generic is not lossy
-	}
 	if !slices.Contains(available, name) {
 		return "", fmt.Errorf("kernels: target %q is not available here (have %s)", name, strings.Join(available, ", "))
 	}

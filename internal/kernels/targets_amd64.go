@@ -14,20 +14,25 @@ var (
 	hasAVXVNNI    = hasAVX2 && cpuid.CPU.Supports(cpuid.AVXVNNI)
 )
 
-// simdTargets lists the assembly targets this CPU runs, best first.
-var simdTargets = func() []string {
-	var names []string
+// simdTargets lists the assembly targets this CPU runs, best first, with
+// their kernels. The AVX2 float kernels need FMA as well.
+var simdTargets = func() []*target {
+	f32gemm, f32dw := &f32gemmAVX2, &f32dwAVX2
+	if !hasFMA {
+		f32gemm, f32dw = nil, nil
+	}
+	var ts []*target
 	if hasAVX512VNNI {
-		names = append(names, AVX512VNNI)
+		ts = append(ts, &target{name: AVX512VNNI, qgemm: &qgemm6x64c4VNNI, qdw: &qdwAVX512, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512})
 	}
 	if hasAVXVNNI {
-		names = append(names, AVXVNNI)
+		ts = append(ts, &target{name: AVXVNNI, qgemm: &qgemm4x16c4AVXVNNI, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw})
 	}
 	if hasAVX512 {
-		names = append(names, AVX512)
+		ts = append(ts, &target{name: AVX512, qgemm: &qgemm4x16AVX2, qdw: &qdwAVX512, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512})
 	}
 	if hasAVX2 {
-		names = append(names, AVX2)
+		ts = append(ts, &target{name: AVX2, qgemm: &qgemm4x16AVX2, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw})
 	}
-	return names
+	return ts
 }()

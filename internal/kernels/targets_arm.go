@@ -8,10 +8,11 @@ import "golang.org/x/sys/cpu"
 // HWCAP; hot code never queries the CPU.
 var hasNeon = cpu.ARM.HasNEON
 
-// simdTargets lists the assembly targets this CPU runs, best first.
-var simdTargets = func() []string {
+// simdTargets lists the assembly targets this CPU runs, with their
+// kernels: the float layers run the portable Go kernels.
+var simdTargets = func() []*target {
 	if hasNeon {
-		return []string{Neon}
+		return []*target{{name: Neon, qgemm: &qgemm4x8Neon, qdw: &qdwNeon}}
 	}
 	return nil
 }()

@@ -12,17 +12,20 @@ var (
 	hasFP16    = hasDotProd && cpuid.CPU.Supports(cpuid.FPHP, cpuid.ASIMDHP)
 )
 
-// simdTargets lists the assembly targets this CPU runs, best first.
-var simdTargets = func() []string {
-	var names []string
+// simdTargets lists the assembly targets this CPU runs, best first, with
+// their kernels. Every target runs the same depthwise and float kernels;
+// fp16, a superset of dotprod, runs its int8 kernels and computes float
+// layers in half precision.
+var simdTargets = func() []*target {
+	var ts []*target
 	if hasFP16 {
-		names = append(names, FP16)
+		ts = append(ts, &target{name: FP16, lossy: true, qgemm: &qgemm4x16c4Dot, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon, f16: true})
 	}
 	if hasDotProd {
-		names = append(names, DotProd)
+		ts = append(ts, &target{name: DotProd, qgemm: &qgemm4x16c4Dot, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon})
 	}
 	if hasNeon {
-		names = append(names, Neon)
+		ts = append(ts, &target{name: Neon, qgemm: &qgemm4x16Neon, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon})
 	}
-	return names
+	return ts
 }()

@@ -3,4 +3,4 @@
 package kernels
 
 // simdTargets is empty: this build has no assembly kernels.
-var simdTargets []string
+var simdTargets []*target

@@ -1,0 +1,77 @@
+//go:build arm && !purego
+
+package kernels
+
+import "unsafe"
+
+// kernelNeon is the 32-bit ARM int8 GEMM micro-kernel: activations widened
+// to int16 multiplied by lane with int16 weights (VMLAL), raw dot products
+// of four pixels by eight channels into a tile buffer, then requantNeon.
+const kernelNeon qgemmKernel = 1
+
+// qgemm4x8Neon is the table entry of the neon target.
+var qgemm4x8Neon = qgemmConfig{kernel: kernelNeon, mr: 4, nr: 8, block: 8, layout: qgemmInt16}
+
+// qgemmRunTile runs cfg's micro-kernels on t.
+func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	if cfg.kernel != kernelNeon {
+		qgemmTileGo(cfg, signedActs, t)
+		return
+	}
+	acc := (*[4 * 8]int32)(unsafe.Pointer(t.acc))
+	for g := range t.groups {
+		w := (*int16)(unsafe.Add(t.w, g*t.wStride))
+		switch {
+		case t.pixels == 4 && signedActs:
+			dotNeonS8x4(t.rows[0], t.stride, w, t.kq, &acc[0])
+		case t.pixels == 4:
+			dotNeonU8x4(t.rows[0], t.stride, w, t.kq, &acc[0])
+		default:
+			for i := range t.pixels {
+				if signedActs {
+					dotNeonS8x1(t.rows[i], w, t.kq, &acc[i*8])
+				} else {
+					dotNeonU8x1(t.rows[i], w, t.kq, &acc[i*8])
+				}
+			}
+		}
+		if t.init != nil {
+			init := unsafe.Slice(t.init, 4*8)
+			for i := range t.pixels * 8 {
+				acc[i] += init[i]
+			}
+		}
+		table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*8))
+		for i := range t.pixels {
+			out := (*byte)(unsafe.Add(unsafe.Pointer(t.out), g*8+i*t.outStride))
+			requantNeon(&acc[i*8], table, t.outOffset, t.actMin, t.actMax, out)
+		}
+	}
+}
+
+// qgemmRowSums stores into t.terms the sums of the tile's pixels' inputs;
+// the neon kernel's int16 layout needs none.
+func qgemmRowSums(_ *qgemmConfig, signedActs bool, t *qgemmTile) { qgemmRowSumsGo(signedActs, t) }
+
+// The NEON micro-kernels, in qgemm_neon_arm.s. The x4 kernels compute four
+// pixels stride bytes apart, the x1 kernels one, over kq groups of four
+// bytes of one packed group w, storing [pixel][8]int32 at acc.
+
+//go:noescape
+func dotNeonU8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+
+//go:noescape
+func dotNeonS8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+
+//go:noescape
+func dotNeonU8x1(a *byte, w *int16, kq int, acc *int32)
+
+//go:noescape
+func dotNeonS8x1(a *byte, w *int16, kq int, acc *int32)
+
+// requantNeon requantizes the 8 raw dot products at acc of one pixel's
+// packed group into 8 bytes at out, with the group's table
+// ([requantRows][8]int32) and the layer's output offset and clamp range.
+//
+//go:noescape
+func requantNeon(acc, table *int32, outOffset, actMin, actMax int32, out *byte)

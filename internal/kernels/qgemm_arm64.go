@@ -1,0 +1,78 @@
+//go:build arm64 && !purego
+
+package kernels
+
+// The arm64 int8 GEMM micro-kernels: tiles of four pixels by groups of 16
+// output channels that requantize in assembly, every group of a call in
+// one kernel call.
+//
+// The neon kernels widen activations to int16 and multiply them by lane
+// with the int16 weights (SMLAL); the dotprod kernels multiply the
+// caller's bytes as they are, uint8 by uint8 (UDOT) or int8 by int8
+// (SDOT), and iw·Σa is summed once per pixel when iw is not zero (int8
+// layers with symmetric weights skip it).
+const (
+	kernelNeon qgemmKernel = iota + 1
+	kernelDot
+)
+
+// The table entries of the arm64 targets. The requantization (SSHL)
+// shifts right by negative amounts.
+var (
+	qgemm4x16Neon  = qgemmConfig{kernel: kernelNeon, mr: 4, nr: 16, block: 16, layout: qgemmInt16, negatedRightShift: true}
+	qgemm4x16c4Dot = qgemmConfig{kernel: kernelDot, mr: 4, nr: 16, block: 16, layout: qgemmBytes, negatedRightShift: true}
+)
+
+// qgemmRunTile runs cfg's micro-kernels on t. A switch, not a table of
+// functions: calls through function values would make the tile and its
+// buffers escape.
+func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	switch {
+	case cfg.kernel == kernelNeon && signedActs:
+		tileNeonS8(t)
+	case cfg.kernel == kernelNeon:
+		tileNeonU8(t)
+	case cfg.kernel == kernelDot && signedActs:
+		tileDotS8(t)
+	case cfg.kernel == kernelDot:
+		tileDotU8(t)
+	default:
+		qgemmTileGo(cfg, signedActs, t)
+	}
+}
+
+// qgemmRowSums stores into t.terms the sums of the tile's pixels' inputs.
+func qgemmRowSums(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	switch {
+	case cfg.kernel != kernelDot:
+		qgemmRowSumsGo(signedActs, t)
+	case signedActs:
+		sumRowsDotS8(t.rows[0], t.rows[1], t.rows[2], t.rows[3], t.stride, &t.terms[0])
+	default:
+		sumRowsDotU8(t.rows[0], t.rows[1], t.rows[2], t.rows[3], t.stride, &t.terms[0])
+	}
+}
+
+// The tile kernels, in qgemm_4x16_neon_arm64.s (int16 weights) and
+// qgemm_4x16c4_dotprod_arm64.s (bytes): see qgemmTile.
+
+//go:noescape
+func tileNeonU8(t *qgemmTile)
+
+//go:noescape
+func tileNeonS8(t *qgemmTile)
+
+//go:noescape
+func tileDotU8(t *qgemmTile)
+
+//go:noescape
+func tileDotS8(t *qgemmTile)
+
+// sumRowsDotU8 stores into sums[p] the sum of the n bytes at ap, p < 4, as
+// uint8; sumRowsDotS8 as int8. In qgemm_4x16c4_dotprod_arm64.s.
+//
+//go:noescape
+func sumRowsDotU8(a0, a1, a2, a3 *byte, n int, sums *int32)
+
+//go:noescape
+func sumRowsDotS8(a0, a1, a2, a3 *byte, n int, sums *int32)
