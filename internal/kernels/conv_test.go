@@ -12,38 +12,6 @@ import (
 
 // --- Shared test models for conv, depthwise and fully connected kernels ---
 
-// convLimits returns the value range of T.
-func convLimits[T int8 | uint8]() (lo, hi int32) {
-	var zero T
-	if _, signed := any(zero).(int8); signed {
-		return math.MinInt8, math.MaxInt8
-	}
-	return 0, math.MaxUint8
-}
-
-// convRandValues returns n random values spanning all of T.
-func convRandValues[T int8 | uint8](rng *rand.Rand, n int) []T {
-	lo, hi := convLimits[T]()
-	v := make([]T, n)
-	for i := range v {
-		v[i] = T(lo + rng.Int32N(hi-lo+1))
-	}
-	return v
-}
-
-// convRandZero picks a zero point of T: one of the extremes a third of the
-// time, otherwise anywhere in T's range.
-func convRandZero[T int8 | uint8](rng *rand.Rand) int32 {
-	lo, hi := convLimits[T]()
-	switch rng.IntN(6) {
-	case 0:
-		return lo
-	case 1:
-		return hi
-	}
-	return lo + rng.Int32N(hi-lo+1)
-}
-
 // convGeometry is the shape of one convolution-family test case.
 type convGeometry struct {
 	p               ConvParams
@@ -97,17 +65,17 @@ type convLayer struct {
 // for T: per-tensor with any filter zero point for uint8, per-channel
 // symmetric for int8. calibrate completes it once the outputs are known.
 func randConvLayer[T int8 | uint8](rng *rand.Rand, outC int) *convLayer {
-	lo, hi := convLimits[T]()
+	lo, hi := typeRange[T]()
 	l := &convLayer{
 		qmin: lo, qmax: hi,
 		inScale: float32(0.01 + 0.04*rng.Float64()),
-		inZero:  convRandZero[T](rng),
-		outZero: convRandZero[T](rng),
+		inZero:  randZero[T](rng),
+		outZero: randZero[T](rng),
 	}
 	nScales := outC
 	if lo == 0 {
 		nScales = 1
-		l.fZero = convRandZero[T](rng)
+		l.fZero = randZero[T](rng)
 	}
 	for range nScales {
 		l.filterScales = append(l.filterScales, float32(0.002+0.02*rng.Float64()))
@@ -501,8 +469,8 @@ func testConvQRandom[T int8 | uint8](t *testing.T, seed uint64) {
 	for iter := range 150 {
 		g := randConvGeometry(rng, false)
 		l := randConvLayer[T](rng, g.out.C)
-		in := convRandValues[T](rng, g.in.Size())
-		filter := convRandValues[T](rng, g.filter.Size())
+		in := randValues[T](rng, g.in.Size())
+		filter := randValues[T](rng, g.filter.Size())
 		filterSize := g.filter.Size() / g.filter.N
 		realOut, _ := naiveConvF64(g, l.dequantizeInput(convWiden(in)),
 			l.dequantizeFilter(convWiden(filter), func(i int) int { return i / filterSize }), l.realBias(g.out.C))
@@ -605,8 +573,8 @@ func benchConvQ[T int8 | uint8](b *testing.B, depthwise bool, k, stride int, in 
 	l := randConvLayer[T](rng, outC)
 	l.calibrate(rng, outC, nil) // the speed does not depend on the output scale
 	l.bias = make([]int32, outC)
-	inData := convRandValues[T](rng, in.Size())
-	filterData := convRandValues[T](rng, filter.Size())
+	inData := randValues[T](rng, in.Size())
+	filterData := randValues[T](rng, filter.Size())
 	outData := make([]T, out.Size())
 	b.ResetTimer()
 	for b.Loop() {

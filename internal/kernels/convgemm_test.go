@@ -20,8 +20,8 @@ func testConvGemmQ[T int8 | uint8](t *testing.T, seed uint64) {
 			g.out.C = g.filter.N
 		}
 		l := randConvLayer[T](rng, g.out.C)
-		in := convRandValues[T](rng, g.in.Size())
-		filter := convRandValues[T](rng, g.filter.Size())
+		in := randValues[T](rng, g.in.Size())
+		filter := randValues[T](rng, g.filter.Size())
 		filterSize := g.filter.Size() / g.filter.N
 		realOut, _ := naiveConvF64(g, l.dequantizeInput(convWiden(in)),
 			l.dequantizeFilter(convWiden(filter), func(i int) int { return i / filterSize }), l.realBias(g.out.C))
@@ -52,8 +52,8 @@ func TestConvGemmQAllocatesNothing(t *testing.T) {
 	g := randConvGeometry(rng, false)
 	l := randConvLayer[uint8](rng, g.out.C)
 	l.calibrate(rng, g.out.C, make([]float64, g.out.Size()))
-	in := convRandValues[uint8](rng, g.in.Size())
-	filter := convRandValues[uint8](rng, g.filter.Size())
+	in := randValues[uint8](rng, g.in.Size())
+	filter := randValues[uint8](rng, g.filter.Size())
 	for _, target := range Targets() {
 		k := NewConvGemmQ(target, &g.p, &l.r, g.in, g.filter, g.out, filter, l.bias)
 		scratch, out := make([]uint8, k.ScratchLen()), make([]uint8, g.out.Size())
@@ -72,7 +72,7 @@ func BenchmarkConvGemmQ(b *testing.B) {
 	filter := Shape4{N: 24, H: 3, W: 3, C: 3}
 	l := randConvLayer[uint8](rng, out.C)
 	l.calibrate(rng, out.C, nil)
-	inData, filterData := convRandValues[uint8](rng, in.Size()), convRandValues[uint8](rng, filter.Size())
+	inData, filterData := randValues[uint8](rng, in.Size()), randValues[uint8](rng, filter.Size())
 	outData := make([]uint8, out.Size())
 	for _, target := range Targets() {
 		k := NewConvGemmQ(target, p, &l.r, in, filter, out, filterData, l.bias)

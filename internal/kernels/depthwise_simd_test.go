@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/percept-robotics/percept/quant"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -70,7 +69,6 @@ func randDepthwiseCase[T int8 | uint8](rng *rand.Rand, g depthwiseGeometry) *dep
 		return nil
 	}
 	outC := g.c * g.dm
-	lo, hi := convLimits[T]()
 	c := &depthwiseCase[T]{
 		p: ConvParams{
 			StrideH: g.stride, StrideW: g.stride, DilationH: g.dilation, DilationW: g.dilation,
@@ -80,32 +78,9 @@ func randDepthwiseCase[T int8 | uint8](rng *rand.Rand, g depthwiseGeometry) *dep
 		fShape:   Shape4{N: 1, H: g.kh, W: g.kw, C: outC},
 		outShape: Shape4{N: g.batch, H: outH, W: outW, C: outC},
 	}
-	c.in = convRandValues[T](rng, c.inShape.Size())
-	c.filter = convRandValues[T](rng, c.fShape.Size())
-	c.r.InputOffset = -convRandZero[T](rng)
-	if _, signed := any(c.filter).([]int8); !signed || rng.IntN(4) == 0 {
-		c.r.FilterOffset = -convRandZero[T](rng)
-	}
-	c.r.OutputOffset = convRandZero[T](rng)
-	c.r.Multiplier = make([]int32, outC)
-	c.r.Shift = make([]int, outC)
-	for oc := range outC {
-		c.r.Multiplier[oc], c.r.Shift[oc] = quant.QuantizeMultiplier(math.Exp2(-20 + 23*rng.Float64()))
-	}
-	if rng.IntN(4) != 0 {
-		c.bias = make([]int32, outC)
-		for oc := range c.bias {
-			c.bias[oc] = int32(rng.Uint32())
-			if rng.IntN(2) == 0 {
-				c.bias[oc] >>= 12
-			}
-		}
-	}
-	c.r.ActMin, c.r.ActMax = lo, hi
-	if rng.IntN(2) == 0 {
-		a, b := lo+rng.Int32N(hi-lo+1), lo+rng.Int32N(hi-lo+1)
-		c.r.ActMin, c.r.ActMax = min(a, b), max(a, b)
-	}
+	c.in = randValues[T](rng, c.inShape.Size())
+	c.filter = randValues[T](rng, c.fShape.Size())
+	c.r, c.bias = randRequant[T](rng, outC)
 	return c
 }
 

@@ -109,8 +109,8 @@ func testDepthwiseQRandom[T int8 | uint8](t *testing.T, seed uint64) {
 	}
 	for iter, g := range geometries {
 		l := randConvLayer[T](rng, g.out.C)
-		in := convRandValues[T](rng, g.in.Size())
-		filter := convRandValues[T](rng, g.filter.Size())
+		in := randValues[T](rng, g.in.Size())
+		filter := randValues[T](rng, g.filter.Size())
 		realOut, _ := naiveDepthwiseF64(g, l.dequantizeInput(convWiden(in)),
 			l.dequantizeFilter(convWiden(filter), func(i int) int { return i % g.filter.C }), l.realBias(g.out.C))
 		l.calibrate(rng, g.out.C, realOut)

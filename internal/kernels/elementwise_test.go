@@ -28,16 +28,6 @@ func randAffine[T int8 | uint8](rng *rand.Rand) Affine {
 	return Affine{Scale: float32(0.01 + 0.09*rng.Float64()), ZeroPoint: lo + rng.Int32N(hi-lo+1)}
 }
 
-// randValues returns n random values of T.
-func randValues[T int8 | uint8](rng *rand.Rand, n int) []T {
-	lo, hi := typeRange[T]()
-	v := make([]T, n)
-	for i := range v {
-		v[i] = T(lo + rng.Int32N(hi-lo+1))
-	}
-	return v
-}
-
 // requireWithin asserts |got − want| ≤ tol for every element.
 func requireWithin[T int8 | uint8](t *testing.T, want []int32, got []T, tol int32, msgAndArgs ...any) {
 	t.Helper()

@@ -73,8 +73,8 @@ func testFullyConnectedQRandom[T int8 | uint8](t *testing.T, seed uint64) {
 	for iter := range 150 {
 		batches, inDepth, outDepth := 1+rng.IntN(3), 1+rng.IntN(300), 1+rng.IntN(20)
 		l := randConvLayer[T](rng, outDepth)
-		in := convRandValues[T](rng, batches*inDepth)
-		filter := convRandValues[T](rng, outDepth*inDepth)
+		in := randValues[T](rng, batches*inDepth)
+		filter := randValues[T](rng, outDepth*inDepth)
 		realOut, _ := naiveFullyConnectedF64(batches, inDepth, outDepth, l.dequantizeInput(convWiden(in)),
 			l.dequantizeFilter(convWiden(filter), func(i int) int { return i / inDepth }), l.realBias(outDepth))
 		l.calibrate(rng, outDepth, realOut)

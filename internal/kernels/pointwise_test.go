@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/percept-robotics/percept/quant"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,37 +23,10 @@ type pointwiseCase[T int8 | uint8] struct {
 // per-channel multipliers from 2^−20 to 8 (and rarely extreme shifts), bias absent or spanning int32,
 // and a clamp range that is T's whole range or a random part of it.
 func randPointwiseCase[T int8 | uint8](rng *rand.Rand, inDepth, outDepth, pixels int) *pointwiseCase[T] {
-	lo, hi := convLimits[T]()
 	c := &pointwiseCase[T]{inDepth: inDepth, outDepth: outDepth, pixels: pixels}
-	c.in = convRandValues[T](rng, pixels*inDepth)
-	c.filter = convRandValues[T](rng, outDepth*inDepth)
-	c.r.InputOffset = -convRandZero[T](rng)
-	if _, signed := any(c.filter).([]int8); !signed || rng.IntN(4) == 0 {
-		c.r.FilterOffset = -convRandZero[T](rng)
-	}
-	c.r.OutputOffset = convRandZero[T](rng)
-	c.r.Multiplier = make([]int32, outDepth)
-	c.r.Shift = make([]int, outDepth)
-	for oc := range outDepth {
-		c.r.Multiplier[oc], c.r.Shift[oc] = quant.QuantizeMultiplier(math.Exp2(-20 + 23*rng.Float64()))
-		if rng.IntN(16) == 0 { // shifts no quantized multiplier has, which Go still defines
-			c.r.Shift[oc] = []int{-40, -32, -31, 31, 32, 40}[rng.IntN(6)]
-		}
-	}
-	if rng.IntN(4) != 0 {
-		c.bias = make([]int32, outDepth)
-		for oc := range c.bias {
-			c.bias[oc] = int32(rng.Uint32())
-			if rng.IntN(2) == 0 {
-				c.bias[oc] >>= 12
-			}
-		}
-	}
-	c.r.ActMin, c.r.ActMax = lo, hi
-	if rng.IntN(2) == 0 {
-		a, b := lo+rng.Int32N(hi-lo+1), lo+rng.Int32N(hi-lo+1)
-		c.r.ActMin, c.r.ActMax = min(a, b), max(a, b)
-	}
+	c.in = randValues[T](rng, pixels*inDepth)
+	c.filter = randValues[T](rng, outDepth*inDepth)
+	c.r, c.bias = randRequant[T](rng, outDepth)
 	return c
 }
 
