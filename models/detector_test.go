@@ -90,30 +90,11 @@ func TestPoolsConcurrent(t *testing.T) {
 		lone, err := models.NewClassifier(m, opts)
 		require.NoError(t, err)
 		defer lone.Close()
-		want := make([][]models.Class, len(imgs))
-		for i, img := range imgs {
-			want[i], err = lone.Classify(context.Background(), img)
-			require.NoError(t, err)
-		}
 		pool, err := models.NewClassifierPool(m, opts, 3)
 		require.NoError(t, err)
 		defer pool.Close()
 		assert.Equal(t, 3, pool.Size())
-		var wg sync.WaitGroup
-		for g := range 8 {
-			wg.Go(func() {
-				var dst []models.Class
-				for k := range rounds {
-					i := (g + k) % len(imgs)
-					var err error
-					dst, err = pool.ClassifyInto(context.Background(), dst, imgs[i])
-					if assert.NoError(t, err) {
-						assert.Equal(t, want[i], dst, "goroutine %d, image %d", g, i)
-					}
-				}
-			})
-		}
-		wg.Wait()
+		checkPool(t, imgs, rounds, lone.Classify, pool.ClassifyInto)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_, err = pool.Classify(ctx, imgs[0])
@@ -127,32 +108,43 @@ func TestPoolsConcurrent(t *testing.T) {
 		lone, err := models.NewDetector(m, &models.Options{Threads: 1})
 		require.NoError(t, err)
 		defer lone.Close()
-		want := make([][]models.Detection, len(imgs))
-		for i, img := range imgs {
-			want[i], err = lone.Detect(context.Background(), img)
-			require.NoError(t, err)
-		}
 		pool, err := models.NewDetectorPool(m, nil, 3)
 		require.NoError(t, err)
 		defer pool.Close()
-		var wg sync.WaitGroup
-		for g := range 8 {
-			wg.Go(func() {
-				var dst []models.Detection
-				for k := range rounds {
-					i := (g + k) % len(imgs)
-					var err error
-					dst, err = pool.DetectInto(context.Background(), dst, imgs[i])
-					if assert.NoError(t, err) {
-						assert.Equal(t, want[i], dst, "goroutine %d, image %d", g, i)
-					}
-				}
-			})
-		}
-		wg.Wait()
+		checkPool(t, imgs, rounds, lone.Detect, pool.DetectInto)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_, err = pool.Detect(ctx, imgs[0])
 		assert.ErrorIs(t, err, context.Canceled)
 	})
+}
+
+// checkPool runs 8 goroutines that each call the pool's into rounds times
+// on the images in turn, each starting at another image and reusing its
+// last result's storage, and requires every result to equal lone's on the
+// same image.
+func checkPool[T any](t *testing.T, imgs []image.Image, rounds int,
+	lone func(context.Context, image.Image) ([]T, error), into func(context.Context, []T, image.Image) ([]T, error)) {
+	t.Helper()
+	want := make([][]T, len(imgs))
+	for i, img := range imgs {
+		var err error
+		want[i], err = lone(context.Background(), img)
+		require.NoError(t, err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			var dst []T
+			for k := range rounds {
+				i := (g + k) % len(imgs)
+				var err error
+				dst, err = into(context.Background(), dst, imgs[i])
+				if assert.NoError(t, err) {
+					assert.Equal(t, want[i], dst, "goroutine %d, image %d", g, i)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

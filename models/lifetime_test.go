@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/models"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
@@ -49,16 +48,6 @@ func (c *stepContext) Err() error {
 	return nil
 }
 
-// openFile writes data to a temporary file and memory-maps it with
-// tflite.Open, so that closing the model really unmaps its weights.
-func openFile(t testing.TB, data []byte) *tflite.Model {
-	path := filepath.Join(t.TempDir(), "model.tflite")
-	require.NoError(t, os.WriteFile(path, data, 0o600))
-	m, err := tflite.Open(path)
-	require.NoError(t, err)
-	return m
-}
-
 // taskRunner is what the lifetime tests call on every task type.
 type taskRunner struct {
 	name  string
@@ -70,54 +59,41 @@ type taskRunner struct {
 
 type closer interface{ Close() error }
 
+// detector and classifier are what a task and its pool have in common.
+type detector interface {
+	Detect(context.Context, image.Image) ([]models.Detection, error)
+	DetectInto(context.Context, []models.Detection, image.Image) ([]models.Detection, error)
+}
+
+type classifier interface {
+	Classify(context.Context, image.Image) ([]models.Class, error)
+	ClassifyInto(context.Context, []models.Class, image.Image) ([]models.Class, error)
+}
+
+// noResultsWithError passes err on, unless n results came with it.
+func noResultsWithError(n int, err error) error {
+	if err != nil && n != 0 {
+		return fmt.Errorf("%d results with error %w", n, err)
+	}
+	return err
+}
+
 func runners() []taskRunner {
 	detect := func(r closer, ctx context.Context, img image.Image) error {
-		var err error
-		switch r := r.(type) {
-		case *models.Detector:
-			_, err = r.Detect(ctx, img)
-		case *models.DetectorPool:
-			_, err = r.Detect(ctx, img)
-		}
+		_, err := r.(detector).Detect(ctx, img)
 		return err
 	}
 	detectInto := func(r closer, ctx context.Context, img image.Image) error {
-		var err error
-		dst := make([]models.Detection, 3)
-		switch r := r.(type) {
-		case *models.Detector:
-			dst, err = r.DetectInto(ctx, dst, img)
-		case *models.DetectorPool:
-			dst, err = r.DetectInto(ctx, dst, img)
-		}
-		if err != nil && len(dst) != 0 {
-			return fmt.Errorf("%d results with error %w", len(dst), err)
-		}
-		return err
+		dst, err := r.(detector).DetectInto(ctx, make([]models.Detection, 3), img)
+		return noResultsWithError(len(dst), err)
 	}
 	classify := func(r closer, ctx context.Context, img image.Image) error {
-		var err error
-		switch r := r.(type) {
-		case *models.Classifier:
-			_, err = r.Classify(ctx, img)
-		case *models.ClassifierPool:
-			_, err = r.Classify(ctx, img)
-		}
+		_, err := r.(classifier).Classify(ctx, img)
 		return err
 	}
 	classifyInto := func(r closer, ctx context.Context, img image.Image) error {
-		var err error
-		dst := make([]models.Class, 3)
-		switch r := r.(type) {
-		case *models.Classifier:
-			dst, err = r.ClassifyInto(ctx, dst, img)
-		case *models.ClassifierPool:
-			dst, err = r.ClassifyInto(ctx, dst, img)
-		}
-		if err != nil && len(dst) != 0 {
-			return fmt.Errorf("%d results with error %w", len(dst), err)
-		}
-		return err
+		dst, err := r.(classifier).ClassifyInto(ctx, make([]models.Class, 3), img)
+		return noResultsWithError(len(dst), err)
 	}
 	var rs []taskRunner
 	for _, call := range []struct {
@@ -241,7 +217,7 @@ func TestBadImages(t *testing.T) {
 // a detector built on it live: they go on with the same results as before.
 func TestModelClosedFirst(t *testing.T) {
 	burger := decode(t, assets.BurgerJPEG)
-	m := openFile(t, assets.ClassifierModel)
+	m, _ := tflitetest.OpenFile(t, assets.ClassifierModel)
 	cls, err := models.NewClassifier(m, &models.Options{Threads: 2, MaxResults: 5})
 	require.NoError(t, err)
 	defer cls.Close()
@@ -263,7 +239,7 @@ func TestModelClosedFirst(t *testing.T) {
 	_, err = models.NewClassifier(m, nil)
 	assert.ErrorIs(t, err, models.ErrClosed)
 
-	dm := openFile(t, assets.DetectorModel)
+	dm, _ := tflitetest.OpenFile(t, assets.DetectorModel)
 	det, err := models.NewDetector(dm, &models.Options{Threads: 2})
 	require.NoError(t, err)
 	defer det.Close()

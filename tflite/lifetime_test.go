@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -23,18 +23,6 @@ func writeModel(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "classifier.tflite")
 	require.NoError(t, os.WriteFile(path, assets.ClassifierModel, 0o600))
 	return path
-}
-
-// mapped reports whether path is mapped into this process. It skips the
-// test where /proc/self/maps does not exist.
-func mapped(t *testing.T, path string) bool {
-	t.Helper()
-	if runtime.GOOS != "linux" {
-		t.Skip("needs /proc/self/maps")
-	}
-	maps, err := os.ReadFile("/proc/self/maps")
-	require.NoError(t, err)
-	return bytes.Contains(maps, []byte(path))
 }
 
 // checkClosed checks that every method of a closed model reports it.
@@ -89,7 +77,7 @@ func TestHoldKeepsTheMapAlive(t *testing.T) {
 			path := writeModel(t)
 			m, err := tflite.Open(path)
 			require.NoError(t, err)
-			require.True(t, mapped(t, path))
+			require.True(t, tflitetest.Mapped(t, path))
 			weights := m.Buffers[m.Subgraphs[0].Tensors[m.Subgraphs[0].Operators[0].Inputs[1]].Buffer].Data
 			want := bytes.Clone(weights)
 			require.NotEmpty(t, want)
@@ -103,19 +91,19 @@ func TestHoldKeepsTheMapAlive(t *testing.T) {
 				checkClosed(t, m)
 				first()
 				first() // idempotent: must not drop second's hold
-				require.True(t, mapped(t, path), "second still holds the map")
+				require.True(t, tflitetest.Mapped(t, path), "second still holds the map")
 				assert.Equal(t, want, weights, "the weights are readable while held")
 				second()
 			} else {
 				first()
 				second()
 				second()
-				require.True(t, mapped(t, path), "the model's own hold remains")
+				require.True(t, tflitetest.Mapped(t, path), "the model's own hold remains")
 				assert.Equal(t, bytes.Clone(assets.ClassifierModel), m.Bytes())
 				require.NoError(t, m.Close())
 				checkClosed(t, m)
 			}
-			assert.False(t, mapped(t, path), "the map is gone after the last hold")
+			assert.False(t, tflitetest.Mapped(t, path), "the map is gone after the last hold")
 			assert.Nil(t, m.Bytes())
 		})
 	}
@@ -149,9 +137,9 @@ func TestHoldsAcrossGoroutines(t *testing.T) {
 	}
 	require.NoError(t, m.Close())
 	wg.Wait()
-	require.True(t, mapped(t, path), "keep still holds the map")
+	require.True(t, tflitetest.Mapped(t, path), "keep still holds the map")
 	keep()
-	assert.False(t, mapped(t, path))
+	assert.False(t, tflitetest.Mapped(t, path))
 }
 
 func TestOpenRefusesDirectoriesAndOtherFiles(t *testing.T) {

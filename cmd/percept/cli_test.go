@@ -477,14 +477,7 @@ func TestDetectSource(t *testing.T) {
 	require.Len(t, lines, 1)
 	const frameKeys = "{image,width,height,detections:[{class,label,score,box:{x,y,width,height}}],seq,time,dropped,inference_ms,latency_ms}"
 	requireSkeleton(t, lines[0], frameKeys)
-	var frame struct {
-		detectLine
-		Seq         uint64  `json:"seq"`
-		Time        string  `json:"time"`
-		Dropped     uint64  `json:"dropped"`
-		InferenceMS float64 `json:"inference_ms"`
-		LatencyMS   float64 `json:"latency_ms"`
-	}
+	var frame frameLine
 	decodeStrict(t, lines[0], &frame)
 	assert.Equal(t, "file:"+dogs, frame.Image)
 	// The same detections as for the file itself.

@@ -53,6 +53,16 @@ func referenceArray(t *testing.T, model, name string) *npy.Array {
 	return a
 }
 
+// decodeBoth decodes an output and its reference with the same method.
+func decodeBoth[T any](t *testing.T, got, ref *npy.Array, decode func(*npy.Array) ([]T, error)) (g, r []T) {
+	t.Helper()
+	g, err := decode(got)
+	require.NoError(t, err)
+	r, err = decode(ref)
+	require.NoError(t, err)
+	return g, r
+}
+
 func TestRunWritesOutputs(t *testing.T) {
 	skipInShort(t)
 	cases := []struct {
@@ -69,10 +79,7 @@ func TestRunWritesOutputs(t *testing.T) {
 			model: []string{"classification", "mobilenet_v1_0.25_128_quant.tflite"}, refModel: "mobilenet_v1_0.25_128_quant", image: "cat",
 			want: []npyOutput{{"|u1", []int{1, 1001}}},
 			check: func(t *testing.T, got, ref []*npy.Array) {
-				g, err := got[0].Uint8s()
-				require.NoError(t, err)
-				r, err := ref[0].Uint8s()
-				require.NoError(t, err)
+				g, r := decodeBoth(t, got[0], ref[0], (*npy.Array).Uint8s)
 				// Arm NN ties two classes on this photo: either is its top-1.
 				assert.Contains(t, topIndices(r), argmaxOf(g), "top-1 class among Arm NN's")
 				// TFLite itself (LiteRT.js) breaks the tie.
@@ -91,10 +98,7 @@ func TestRunWritesOutputs(t *testing.T) {
 			model: []string{"classification", "mobilenet_v1_0.25_224_1_metadata_1.tflite"}, refModel: "mobilenet_v1_0.25_224_float", image: "cat",
 			want: []npyOutput{{"<f4", []int{1, 1001}}},
 			check: func(t *testing.T, got, ref []*npy.Array) {
-				g, err := got[0].Float32s()
-				require.NoError(t, err)
-				r, err := ref[0].Float32s()
-				require.NoError(t, err)
+				g, r := decodeBoth(t, got[0], ref[0], (*npy.Array).Float32s)
 				assert.Equal(t, argmaxOf(r), argmaxOf(g), "top-1 class")
 				// Two independent interpreters agree within 5e-4 on this model.
 				assert.InDeltaSlice(t, r, g, 1e-3)
@@ -105,10 +109,7 @@ func TestRunWritesOutputs(t *testing.T) {
 			model: []string{"tflm", "person_detect.tflite"}, refModel: "person_detect", image: "person_tflm",
 			want: []npyOutput{{"|i1", []int{1, 2}}},
 			check: func(t *testing.T, got, ref []*npy.Array) {
-				g, err := got[0].Int8s()
-				require.NoError(t, err)
-				r, err := ref[0].Int8s()
-				require.NoError(t, err)
+				g, r := decodeBoth(t, got[0], ref[0], (*npy.Array).Int8s)
 				// The reference reaches some results through float
 				// arithmetic: a step or two apart at most.
 				for i := range r {
@@ -122,10 +123,7 @@ func TestRunWritesOutputs(t *testing.T) {
 			model: []string{"detection", "coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite"}, refModel: "coco_ssd_mobilenet_v1_quant", image: "dogs",
 			want: []npyOutput{{"<f4", []int{1, 10, 4}}, {"<f4", []int{1, 10}}, {"<f4", []int{1, 10}}, {"<f4", []int{1}}},
 			check: func(t *testing.T, got, ref []*npy.Array) {
-				gotClasses, err := got[1].Float32s()
-				require.NoError(t, err)
-				refClasses, err := ref[1].Float32s()
-				require.NoError(t, err)
+				gotClasses, refClasses := decodeBoth(t, got[1], ref[1], (*npy.Array).Float32s)
 				refScores, err := ref[2].Float32s()
 				require.NoError(t, err)
 				// Detections are sorted by score: the confident ones lead.
@@ -134,10 +132,7 @@ func TestRunWritesOutputs(t *testing.T) {
 						assert.Equal(t, refClasses[i], gotClasses[i], "class of detection %d", i)
 					}
 				}
-				gotCount, err := got[3].Float32s()
-				require.NoError(t, err)
-				refCount, err := ref[3].Float32s()
-				require.NoError(t, err)
+				gotCount, refCount := decodeBoth(t, got[3], ref[3], (*npy.Array).Float32s)
 				assert.Equal(t, refCount, gotCount)
 			},
 		},

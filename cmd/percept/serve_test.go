@@ -75,6 +75,32 @@ func getFrame(t *testing.T, base string) frameLine {
 	return f
 }
 
+// serving is a serve command running in the background.
+type serving struct {
+	base   string // http://host:port of its listener
+	stdout *lockedBuffer
+	done   <-chan error // what serve returns
+}
+
+// startServe runs serve with args until ctx ends, listening on a free
+// loopback port, and returns once it listens.
+func startServe(ctx context.Context, t *testing.T, args ...string) *serving {
+	t.Helper()
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	s := &serving{stdout: &lockedBuffer{}, done: done}
+	go func() {
+		done <- serve(ctx, append(args, "-addr", "127.0.0.1:0"), s.stdout, func(a net.Addr) { addrs <- a })
+	}()
+	select {
+	case a := <-addrs:
+		s.base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("serve ended before listening: %v; output: %s", err, s.stdout.String())
+	}
+	return s
+}
+
 func TestServeMatchesDetect(t *testing.T) {
 	skipInShort(t)
 	path := writeFile(t, t.TempDir(), "dogs.jpg", assets.DogsJPEG)
@@ -83,21 +109,9 @@ func TestServeMatchesDetect(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout lockedBuffer
-	addrs := make(chan net.Addr, 1)
-	served := make(chan error, 1)
-	go func() {
-		served <- serve(ctx, []string{"-source", "file:" + path, "-addr", "127.0.0.1:0", "-hold", "0", "-rate", "20", "-threads", "1"},
-			&stdout, func(a net.Addr) { addrs <- a })
-	}()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-served:
-		t.Fatalf("serve ended before listening: %v; output: %s", err, stdout.String())
-	}
-	assert.Contains(t, stdout.String(), "open "+base+"/")
+	s := startServe(ctx, t, "-source", "file:"+path, "-hold", "0", "-rate", "20", "-threads", "1")
+	base := s.base
+	assert.Contains(t, s.stdout.String(), "open "+base+"/")
 
 	first := getFrame(t, base)
 	assert.Equal(t, "file:"+path, first.Image)
@@ -125,7 +139,7 @@ func TestServeMatchesDetect(t *testing.T) {
 
 	cancel()
 	select {
-	case err := <-served:
+	case err := <-s.done:
 		require.NoError(t, err)
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not return after its context ended")
@@ -241,20 +255,8 @@ func TestServeDirOfPhotos(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout lockedBuffer
-	addrs := make(chan net.Addr, 1)
-	served := make(chan error, 1)
-	go func() {
-		served <- serve(ctx, []string{"-source", "dir:" + dir, "-addr", "127.0.0.1:0", "-hold", "0", "-rate", "30", "-threads", "1"},
-			&stdout, func(a net.Addr) { addrs <- a })
-	}()
-	var base string
-	select {
-	case a := <-addrs:
-		base = "http://" + a.String()
-	case err := <-served:
-		t.Fatalf("serve ended before listening: %v; output: %s", err, stdout.String())
-	}
+	s := startServe(ctx, t, "-source", "dir:"+dir, "-hold", "0", "-rate", "30", "-threads", "1")
+	base := s.base
 
 	// Both photos come by, each with its own size.
 	seen := map[int]bool{}
@@ -274,8 +276,8 @@ func TestServeDirOfPhotos(t *testing.T) {
 	assert.Equal(t, "live", h.State)
 	assert.EqualValues(t, 1, h.Skipped)
 	assert.Contains(t, h.LastSkipped, "b-notes.txt")
-	assert.Equal(t, 1, strings.Count(stdout.String(), "b-notes.txt"), "logged once: %s", stdout.String())
+	assert.Equal(t, 1, strings.Count(s.stdout.String(), "b-notes.txt"), "logged once: %s", s.stdout.String())
 
 	cancel()
-	require.NoError(t, <-served)
+	require.NoError(t, <-s.done)
 }

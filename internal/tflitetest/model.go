@@ -2,7 +2,10 @@
 // each test states exactly the tensors and operators it needs: a minimal
 // flatbuffer encoder ([Table]) and a one-subgraph model description on top
 // of it ([Model]). Tests that need a malformed file change the tables
-// themselves ([Model.Root]) and encode them with [Encode].
+// themselves ([Model.Root]) and encode them with [Encode]. It also holds
+// what tests of a model file's bytes and mapping share: [OpenFile] maps a
+// model, [Mapped] tells whether a file is still mapped, and [WeightBytes]
+// tells constant data from structure.
 //
 // It imports tflite, so the tests of package tflite use it from the
 // external test package tflite_test.
