@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/internal/kernels"
+	"github.com/percept-robotics/percept/internal/npy"
 	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
@@ -32,7 +33,9 @@ func loadInterpreterFor(tb testing.TB, rm referenceModel, threads int, target st
 	inputs, err := filepath.Glob(filepath.Join(testmodels.Path(tb, "reference", "armnn", rm.ref), "*.input.npy"))
 	require.NoError(tb, err)
 	require.NotEmpty(tb, inputs)
-	copy(it.Input(0).Bytes(), readNPY(tb, inputs[0]).Data)
+	in, err := npy.ReadFile(inputs[0])
+	require.NoError(tb, err)
+	copy(it.Input(0).Bytes(), in.Data)
 	return it
 }
 

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -42,30 +40,6 @@ func fullyConnectedModel() []byte {
 	return m.Encode()
 }
 
-// openModel writes data to a fresh file and memory-maps it; it returns the
-// model and the file's path.
-func openModel(t *testing.T, data []byte) (*tflite.Model, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "model.tflite")
-	require.NoError(t, os.WriteFile(path, data, 0o600))
-	m, err := tflite.Open(path)
-	require.NoError(t, err)
-	t.Cleanup(func() { m.Close() })
-	return m, path
-}
-
-// mapped reports whether path is mapped into this process, skipping the
-// test where /proc/self/maps does not exist.
-func mapped(t *testing.T, path string) bool {
-	t.Helper()
-	if runtime.GOOS != "linux" {
-		t.Skip("needs /proc/self/maps")
-	}
-	maps, err := os.ReadFile("/proc/self/maps")
-	require.NoError(t, err)
-	return bytes.Contains(maps, []byte(path))
-}
-
 // fillInput writes a fixed pattern into every input.
 func fillInput(it *Interpreter) {
 	for _, in := range it.Inputs() {
@@ -99,7 +73,7 @@ func constantTensor(t *testing.T, it *Interpreter) *Tensor {
 func TestCloseThenUse(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%d threads", threads), func(t *testing.T) {
-			m, _ := openModel(t, fullyConnectedModel())
+			m, _ := tflitetest.OpenFile(t, fullyConnectedModel())
 			it, err := New(m, &Options{Threads: threads})
 			require.NoError(t, err)
 			fillInput(it)
@@ -131,7 +105,7 @@ func TestCloseThenUse(t *testing.T) {
 func TestCloseWhileInvoking(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		t.Run(fmt.Sprintf("%d threads", threads), func(t *testing.T) {
-			m, _ := openModel(t, fullyConnectedModel())
+			m, _ := tflitetest.OpenFile(t, fullyConnectedModel())
 			it, err := New(m, &Options{Threads: threads})
 			require.NoError(t, err)
 			fillInput(it)
@@ -175,7 +149,7 @@ func TestCloseWhileInvoking(t *testing.T) {
 // interpreters keep the map and give bit-identical outputs until the last
 // of them is closed, which unmaps the file.
 func TestModelClosedBeforeInterpreter(t *testing.T) {
-	m, path := openModel(t, fullyConnectedModel())
+	m, path := tflitetest.OpenFile(t, fullyConnectedModel())
 	one, err := New(m, &Options{Threads: 1})
 	require.NoError(t, err)
 	two, err := New(m, &Options{Threads: 2})
@@ -189,7 +163,7 @@ func TestModelClosedBeforeInterpreter(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed, "New on a closed model")
 	_, err = m.ReadMetadata()
 	require.ErrorIs(t, err, tflite.ErrClosed)
-	require.True(t, mapped(t, path), "the interpreters hold the map")
+	require.True(t, tflitetest.Mapped(t, path), "the interpreters hold the map")
 
 	fillInput(two)
 	require.NoError(t, two.Invoke())
@@ -198,11 +172,11 @@ func TestModelClosedBeforeInterpreter(t *testing.T) {
 	assert.Equal(t, want, outputs(one), "after the model's Close")
 
 	require.NoError(t, one.Close())
-	require.True(t, mapped(t, path), "two still holds the map")
+	require.True(t, tflitetest.Mapped(t, path), "two still holds the map")
 	require.NoError(t, two.Invoke())
 	assert.Equal(t, want, outputs(two))
 	require.NoError(t, two.Close())
-	assert.False(t, mapped(t, path), "the last Close unmaps the file")
+	assert.False(t, tflitetest.Mapped(t, path), "the last Close unmaps the file")
 	assert.Nil(t, m.Bytes())
 }
 
@@ -210,7 +184,7 @@ func TestModelClosedBeforeInterpreter(t *testing.T) {
 // without Close releases the model when collected (its cleanup does not
 // keep it reachable), but not while one of its tensors is still in use.
 func TestGarbageCollectedInterpreterReleasesTheModel(t *testing.T) {
-	m, path := openModel(t, fullyConnectedModel())
+	m, path := tflitetest.OpenFile(t, fullyConnectedModel())
 	weights, want := func() (*Tensor, []byte) {
 		it, err := New(m, &Options{Threads: 2})
 		require.NoError(t, err)
@@ -228,16 +202,16 @@ func TestGarbageCollectedInterpreterReleasesTheModel(t *testing.T) {
 		}
 	}
 	collect()
-	require.True(t, mapped(t, path), "a tensor of the interpreter is still in use")
+	require.True(t, tflitetest.Mapped(t, path), "a tensor of the interpreter is still in use")
 	assert.Equal(t, want, weights.Bytes())
 	runtime.KeepAlive(weights)
 	for range 10 {
-		if !mapped(t, path) {
+		if !tflitetest.Mapped(t, path) {
 			break
 		}
 		collect()
 	}
-	assert.False(t, mapped(t, path), "the collected interpreter released the model")
+	assert.False(t, tflitetest.Mapped(t, path), "the collected interpreter released the model")
 }
 
 func TestNewOnClosedModel(t *testing.T) {
@@ -254,7 +228,7 @@ func TestNewOnClosedModel(t *testing.T) {
 // outputs from a map whose model was closed, and the interpreter's Close
 // unmaps it.
 func TestRealModelClosedBeforeInterpreter(t *testing.T) {
-	m, path := openModel(t, assets.ClassifierModel)
+	m, path := tflitetest.OpenFile(t, assets.ClassifierModel)
 	it, err := New(m, &Options{Threads: 2})
 	require.NoError(t, err)
 	fillInput(it)
@@ -264,7 +238,7 @@ func TestRealModelClosedBeforeInterpreter(t *testing.T) {
 	clear(it.Output(0).Bytes())
 	require.NoError(t, it.Invoke())
 	assert.Equal(t, want, outputs(it))
-	require.True(t, mapped(t, path))
+	require.True(t, tflitetest.Mapped(t, path))
 	require.NoError(t, it.Close())
-	assert.False(t, mapped(t, path))
+	assert.False(t, tflitetest.Mapped(t, path))
 }

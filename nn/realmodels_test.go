@@ -75,7 +75,8 @@ func TestReferenceOutputs(t *testing.T) {
 			require.NotEmpty(t, inputs)
 			for _, in := range inputs {
 				stem := strings.TrimSuffix(filepath.Base(in), ".input.npy")
-				a := readNPY(t, in)
+				a, err := npy.ReadFile(in)
+				require.NoError(t, err)
 				require.Equal(t, it.Input(0).Shape, a.Shape, "input shape")
 				copy(it.Input(0).Bytes(), a.Data)
 				require.NoError(t, it.Invoke())
@@ -86,7 +87,9 @@ func TestReferenceOutputs(t *testing.T) {
 						continue
 					}
 					for k := range it.Outputs() {
-						refs[refName] = append(refs[refName], readNPY(t, filepath.Join(dir, fmt.Sprintf("%s.output_%d.npy", stem, k))))
+						ref, err := npy.ReadFile(filepath.Join(dir, fmt.Sprintf("%s.output_%d.npy", stem, k)))
+						require.NoError(t, err)
+						refs[refName] = append(refs[refName], ref)
 					}
 				}
 				compareOutputs(t, rm, it, stem, refs)
@@ -197,7 +200,7 @@ func match(d detection, in []detection, tol float64) bool {
 	best := -1.0
 	var bestScore float64
 	for _, c := range in {
-		if v := iou(c.box, d.box); c.class == d.class && v > best {
+		if v := testmodels.IoU(c.box, d.box); c.class == d.class && v > best {
 			best, bestScore = v, c.score
 		}
 	}
@@ -243,26 +246,6 @@ func confident(ds []detection) int {
 		}
 	}
 	return n
-}
-
-func iou(a, b [4]float64) float64 {
-	ih := min(a[2], b[2]) - max(a[0], b[0])
-	iw := min(a[3], b[3]) - max(a[1], b[1])
-	if ih <= 0 || iw <= 0 {
-		return 0
-	}
-	inter := ih * iw
-	return inter / ((a[2]-a[0])*(a[3]-a[1]) + (b[2]-b[0])*(b[3]-b[1]) - inter)
-}
-
-func readNPY(t testing.TB, path string) *npy.Array {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	a, err := npy.Read(f)
-	require.NoError(t, err, path)
-	return a
 }
 
 // asFloats widens raw tensor bytes of the given type.

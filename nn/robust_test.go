@@ -14,11 +14,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -102,23 +102,6 @@ func robustModelFiles(t *testing.T) []string {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	return files
-}
-
-// weightBytes returns, for a model parsed from data, which bytes of data are
-// constant buffer contents.
-func weightBytes(m *tflite.Model, data []byte) []bool {
-	isWeight := make([]bool, len(data))
-	base := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
-	for _, b := range m.Buffers {
-		if len(b.Data) == 0 {
-			continue
-		}
-		start := int(uintptr(unsafe.Pointer(unsafe.SliceData(b.Data))) - base)
-		for i := range b.Data {
-			isWeight[start+i] = true
-		}
-	}
-	return isWeight
 }
 
 // findVectors returns the offsets, outside constant buffers, at which data
@@ -529,7 +512,7 @@ func TestCorruptModelsNeverPanic(t *testing.T) {
 				}
 			}
 
-			isWeight := weightBytes(m, data)
+			isWeight := tflitetest.WeightBytes(m, data)
 			var structure, weights []int
 			for i, w := range isWeight {
 				if w {
