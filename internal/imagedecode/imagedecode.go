@@ -8,6 +8,7 @@ package imagedecode
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -15,6 +16,7 @@ import (
 	_ "image/jpeg" // registers JPEG
 	_ "image/png"  // registers PNG
 	"io"
+	"math"
 
 	_ "golang.org/x/image/bmp" // registers BMP
 )
@@ -42,6 +44,14 @@ func Decode(r io.Reader, maxPixels int) (image.Image, string, error) {
 	var header bytes.Buffer
 	cfg, format, err := image.DecodeConfig(io.TeeReader(r, &header))
 	if err != nil {
+		if w, h, ok := pngSize(header.Bytes()); ok {
+			// Go's PNG decoder refuses dimensions whose pixel count
+			// overflows int, on 32-bit ARM already at 20000×20000: say
+			// so in the words of every other image over the budget.
+			if err := Check("png", w, h, maxPixels); err != nil {
+				return nil, "png", err
+			}
+		}
 		return nil, "", notAnImage(err)
 	}
 	if err := Check(format, cfg.Width, cfg.Height, maxPixels); err != nil {
@@ -67,6 +77,20 @@ func Check(format string, width, height, maxPixels int) error {
 		return &TooLargeError{Format: format, Width: width, Height: height, MaxPixels: maxPixels}
 	}
 	return nil
+}
+
+// pngSize reads the width and height of a PNG's header chunk, which
+// follows its 8-byte signature, the chunk's length and its type.
+func pngSize(b []byte) (width, height int, ok bool) {
+	const signature = "\x89PNG\r\n\x1a\n"
+	if len(b) < 24 || string(b[:8]) != signature || string(b[12:16]) != "IHDR" {
+		return 0, 0, false
+	}
+	w, h := binary.BigEndian.Uint32(b[16:]), binary.BigEndian.Uint32(b[20:])
+	if w > math.MaxInt32 || h > math.MaxInt32 {
+		return math.MaxInt32, math.MaxInt32, true
+	}
+	return int(w), int(h), true
 }
 
 // notAnImage words a header that no registered decoder reads.
