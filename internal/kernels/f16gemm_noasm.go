@@ -8,8 +8,3 @@ func sumsF16(a []float32, lda, tile int, w []Half, kc int, acc *[fp16TilePixels 
 	out []float32, ldo int, bias []float32, act *FloatRange) {
 	sumsF16Go(a, lda, tile, w, kc, acc, out, ldo, bias, act)
 }
-
-// dwSumsF16 runs the Go model of the fp16 depthwise sums, as sumsF16.
-func dwSumsF16(in, w []Half, taps *dwF32Taps, out, bias []float32, act *FloatRange) {
-	dwSumsF16Go(in, w, taps, out, bias, act)
-}

@@ -14,10 +14,6 @@ type f32gemmConfig struct {
 	width int
 }
 
-// f32dwConfig is a target's entry for DepthwiseF32: the instruction set of
-// its kernels.
-type f32dwConfig struct{ isa f32ISA }
-
 // widenedF32 returns filter as float32: filter itself for float32 weights,
 // a widened copy for Half weights.
 func widenedF32[W float32 | Half](filter []W) []float32 {

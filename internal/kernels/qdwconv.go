@@ -46,8 +46,11 @@ const (
 // constant holding the bias and InputOffset·Σw' (the same sum in wrapping
 // int32 arithmetic); every other pixel, and every pixel of other filter
 // sizes, goes through edge kernels, which sum (a + InputOffset)·w' over the
-// valid taps onto the plain bias. The AVX2 target leaves the last C mod 8
-// channels, and pixels without a valid tap, to Go.
+// valid taps onto the plain bias. Go computes what the kernels leave (each
+// architecture's interiorSIMD and edgeSIMD report how many channels they
+// covered): pixels without a valid tap, the last C mod 8 channels on AVX2
+// and arm64, every edge pixel on 32-bit ARM, everything in a build without
+// assembly.
 type DepthwiseQ[T int8 | uint8] struct {
 	p                         ConvParams
 	r                         *Requant

@@ -1,5 +1,9 @@
 package kernels
 
+// f32dwConfig is a target's entry for DepthwiseF32: the instruction set of
+// its kernels.
+type f32dwConfig struct{ isa f32ISA }
+
 // DepthwiseF32 is a float depthwise convolution prepared once for one kernel
 // target, its float16 weights (if any) widened at construction.
 //

@@ -6,11 +6,8 @@ package kernels
 // float32 lanes; the bias, clamp and last channels are added in Go.
 const f32Neon f32ISA = 1
 
-// The table entries of every arm64 target.
-var (
-	f32gemmNeon = f32gemmConfig{isa: f32Neon, width: gemmF32NeonWidth}
-	f32dwNeon   = f32dwConfig{isa: f32Neon}
-)
+// f32gemmNeon is the GEMM table entry of every arm64 target.
+var f32gemmNeon = f32gemmConfig{isa: f32Neon, width: gemmF32NeonWidth}
 
 // Geometry of the NEON GEMM micro-kernels.
 const (
@@ -51,30 +48,6 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 	}
 }
 
-// pixelSIMD computes one output pixel, all channels, from its valid taps,
-// the first at src[0] with its weights at w[0], into out: the assembly sums
-// whole groups of four channels, Go the rest, then adds the bias and
-// clamps.
-func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float32) {
-	c := taps.channels
-	whole := c &^ 3
-	if whole > 0 {
-		dwF32SumsNeon(&src[0], &w[0], taps, &out[0], whole)
-	}
-	for j := whole; j < c; j++ {
-		var acc float32
-		for ty := range taps.rows {
-			for tx := range taps.cols {
-				acc = fma32(src[(ty*taps.inRow+tx*taps.inCol)/4+j], w[(ty*taps.wRow+tx*taps.wCol)/4+j], acc)
-			}
-		}
-		out[j] = acc
-	}
-	for j, b := range k.packedBias {
-		out[j] = clampF32(out[j]+b, k.act)
-	}
-}
-
 // gemmF32Tile6x16Neon sums, for 6 pixels whose inputs start at a, lda bytes
 // apart, and one packed group of weights w ([k][16]), acc[pixel][lane] =
 // Σ_i fma(a[pixel][i], w[i][lane]) in input order.
@@ -86,10 +59,3 @@ func gemmF32Tile6x16Neon(a *float32, lda int, w *float32, k int, acc *[gemmF32Ti
 //
 //go:noescape
 func gemmF32Tile1x16Neon(a *float32, w *float32, k int, acc *[gemmF32TilePixels * gemmF32NeonWidth]float32)
-
-// dwF32SumsNeon writes the first channels (a multiple of 4) of one output
-// pixel's sums: out[c] = Σ over the taps.rows × taps.cols valid taps of
-// fma(in[tap][c], w[tap][c]), in (ky, kx) order.
-//
-//go:noescape
-func dwF32SumsNeon(in, w *float32, taps *dwF32Taps, out *float32, channels int)

@@ -8,12 +8,10 @@ const (
 	f32AVX512                   // AVX-512 F: 32 channels a group, mask registers
 )
 
-// The table entries of the x86 targets.
+// The GEMM table entries of the x86 targets.
 var (
 	f32gemmAVX2   = f32gemmConfig{isa: f32AVX2, width: 16}
 	f32gemmAVX512 = f32gemmConfig{isa: f32AVX512, width: 32}
-	f32dwAVX2     = f32dwConfig{isa: f32AVX2}
-	f32dwAVX512   = f32dwConfig{isa: f32AVX512}
 )
 
 // gemmF32TilePixels is the pixels of the main GEMM micro-kernels.
@@ -51,16 +49,6 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 	}
 }
 
-// pixelSIMD computes one output pixel, all channels, from its valid taps,
-// the first at src[0] with its weights at w[0], into out.
-func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float32) {
-	if k.cfg.isa == f32AVX512 {
-		dwF32PixelAVX512(&src[0], &w[0], taps, &k.packedBias[0], &k.act, &out[0])
-		return
-	}
-	dwF32PixelAVX2(&src[0], &w[0], taps, &k.packedBias[0], &k.act, &out[0], &f32LaneMask[16-taps.channels%8])
-}
-
 // The GEMM micro-kernels compute, for 6 (or 1) pixels whose inputs start at
 // a, lda bytes apart, and one packed group of weights w ([k][width]) with
 // its bias, out[pixel][lane] = clamp(Σ_i fma(a[pixel][i], w[i][lane]) +
@@ -79,15 +67,3 @@ func gemmF32Tile6x16AVX2(a *float32, lda int, w *float32, k int, bias *float32, 
 
 //go:noescape
 func gemmF32Tile1x16AVX2(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask *int32)
-
-// The depthwise kernels compute one output pixel's taps.channels channels:
-// out[c] = clamp(Σ over the taps.rows × taps.cols valid taps of
-// fma(in[tap][c], w[tap][c]) + bias[c]), the taps in (ky, kx) order. The
-// AVX2 tailMask points at 8 int32 lane masks for the last channels%8
-// channels.
-
-//go:noescape
-func dwF32PixelAVX512(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32)
-
-//go:noescape
-func dwF32PixelAVX2(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32, tailMask *int32)
