@@ -33,16 +33,34 @@ type PointwiseQ[T int8 | uint8] struct {
 	filter []T
 	bias   []int32
 
-	cfg        *qgemmConfig   // nil: the reference
-	signedActs bool           // int8 activations
-	kq         int            // groups of four input bytes, the last zero-padded
-	termFactor int32          // f above; 0 skips the per-pixel sums
-	packed     []byte         // byte layouts: [group][kq][width·4]
-	packed16   []int16        // int16 layouts: [group][kq][width·4]
-	table      []int32        // [group][requantRows][nr]: see rowBias
-	weights    unsafe.Pointer // packed or packed16 from group 0
-	wStride    int            // the bytes of one packed group's weights
-	lastWidth  int            // the packed width of the last group
+	signedActs bool    // int8 activations
+	kq         int     // groups of four input bytes, the last zero-padded
+	termFactor int32   // f above; 0 skips the per-pixel sums
+	packed     []byte  // byte layouts: [group][kq][width·4]
+	packed16   []int16 // int16 layouts: [group][kq][width·4]
+	qgemmGroups
+}
+
+// qgemmGroups is what the micro-kernels read of a PointwiseQ's packed
+// groups, the same for both element types.
+type qgemmGroups struct {
+	cfg       *qgemmConfig   // nil: the reference
+	n         int            // output channels
+	table     []int32        // [group][requantRows][nr]: see rowBias
+	weights   unsafe.Pointer // packed or packed16 from group 0
+	wStride   int            // the bytes of one packed group's weights
+	lastWidth int            // the packed width of the last group
+}
+
+// setGroups points t at groups packed groups from g.
+func (q *qgemmGroups) setGroups(t *qgemmTile, g, groups int) {
+	nr := q.cfg.nr
+	t.groups, t.width, t.channels = groups, nr, nr
+	if (g+1)*nr > q.n {
+		t.width, t.channels = q.lastWidth, q.n-g*nr
+	}
+	t.table = &q.table[g*requantRows*nr]
+	t.w = unsafe.Add(q.weights, g*q.wStride)
 }
 
 // NewPointwiseQ packs filter [outDepth][inDepth] (row-major, as TFLite
@@ -197,7 +215,7 @@ func vectorShifts(r *Requant, oc int) (left, right, roundMask int32) {
 // pack packs k's filter, bias and requantization constants for cfg.
 func (k *PointwiseQ[T]) pack(cfg *qgemmConfig) {
 	r, kd, n, nr := k.r, k.inDepth, k.outDepth, cfg.nr
-	k.cfg = cfg
+	k.cfg, k.n = cfg, n
 	if cfg.layout == qgemmBytes {
 		k.termFactor = r.FilterOffset
 	}
@@ -310,8 +328,9 @@ func (k *PointwiseQ[T]) Run(in, out []T, p0, p1 int) {
 	for p := p0; p < p1; p += cfg.mr {
 		t.pixels = min(cfg.mr, p1-p)
 		tile := in[p*kd : (p+t.pixels)*kd] // the bytes of the tile's pixels
-		for i := range cfg.mr {
-			t.rows[i] = bytePtr(tile[min(i, t.pixels-1)*kd:])
+		first := unsafe.Pointer(&tile[0])
+		for i := range t.rows {
+			t.rows[i] = (*byte)(unsafe.Add(first, min(i, t.pixels-1)*kd))
 		}
 		if k.termFactor != 0 {
 			qgemmRowSums(cfg, k.signedActs, &t)
@@ -327,7 +346,8 @@ func (k *PointwiseQ[T]) Run(in, out []T, p0, p1 int) {
 		t.kq = k.kq
 		if whole > 0 {
 			t.out, t.outStride = bytePtr(o), n
-			k.runGroups(&t, 0, whole)
+			k.setGroups(&t, 0, whole)
+			qgemmRunTile(cfg, k.signedActs, &t)
 		}
 		if whole*nr < n {
 			k.runLastGroup(&t, o)
@@ -348,7 +368,8 @@ func (k *PointwiseQ[T]) runTail(t qgemmTile, tile, o []T) {
 		k.tailProducts(tile, t.pixels, g, &init)
 		if (g+1)*nr <= k.outDepth {
 			t.out, t.outStride = bytePtr(o[g*nr:]), k.outDepth
-			k.runGroups(&t, g, 1)
+			k.setGroups(&t, g, 1)
+			qgemmRunTile(k.cfg, k.signedActs, &t)
 		} else {
 			k.runLastGroup(&t, o)
 		}
@@ -363,7 +384,8 @@ func (k *PointwiseQ[T]) runLastGroup(t *qgemmTile, o []T) {
 	g := n / nr
 	if k.cfg.maskedStores {
 		t.out, t.outStride = bytePtr(o[g*nr:]), n
-		k.runGroups(t, g, 1)
+		k.setGroups(t, g, 1)
+		qgemmRunTile(k.cfg, k.signedActs, t)
 		return
 	}
 	k.runBuffered(*t, g, o)
@@ -371,12 +393,14 @@ func (k *PointwiseQ[T]) runLastGroup(t *qgemmTile, o []T) {
 
 // runBuffered runs packed group g of t's pixels into a buffer and copies
 // the outputs into o. It takes t by value so that the buffer, which t
-// points to, stays on the stack.
+// points to, stays on the stack: escape analysis sends what is stored
+// through a pointer to the heap.
 func (k *PointwiseQ[T]) runBuffered(t qgemmTile, g int, o []T) {
 	n, nr := k.outDepth, k.cfg.nr
 	var buf [qgemmMaxTile]T
 	t.out, t.outStride = bytePtr(buf[:]), nr
-	k.runGroups(&t, g, 1)
+	k.setGroups(&t, g, 1)
+	qgemmRunTile(k.cfg, k.signedActs, &t)
 	for i := range t.pixels {
 		copy(o[i*n+g*nr:(i+1)*n], buf[i*nr:])
 	}
@@ -392,22 +416,6 @@ func (k *PointwiseQ[T]) runReference(in, out []T, p0, p1 int) {
 			o[oc] = T(requantize(acc, oc, k.bias, k.r))
 		}
 	}
-}
-
-// runGroups runs the micro-kernels on t for groups packed groups from g,
-// writing to t.out with t.outStride. It stores into t no pointer to the
-// stack: those the callers set in their own copy of t, so that escape
-// analysis keeps them on the stack.
-func (k *PointwiseQ[T]) runGroups(t *qgemmTile, g, groups int) {
-	nr := k.cfg.nr
-	t.groups = groups
-	t.width, t.channels = nr, nr
-	if (g+1)*nr > k.outDepth {
-		t.width, t.channels = k.lastWidth, k.outDepth-g*nr
-	}
-	t.table = &k.table[g*requantRows*nr]
-	t.w = unsafe.Add(k.weights, g*k.wStride)
-	qgemmRunTile(k.cfg, k.signedActs, t)
 }
 
 // tailProducts stores into init, for packed group g and the first pixels
