@@ -53,7 +53,7 @@ func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 // the neon kernel's int16 layout needs none.
 func qgemmRowSums(_ *qgemmConfig, signedActs bool, t *qgemmTile) { qgemmRowSumsGo(signedActs, t) }
 
-// The NEON micro-kernels, in qgemm_neon_arm.s. The x4 kernels compute four
+// The NEON micro-kernels, in qgemm_4x8_neon_arm.s. The x4 kernels compute four
 // pixels stride bytes apart, the x1 kernels one, over kq groups of four
 // bytes of one packed group w, storing [pixel][8]int32 at acc.
 
