@@ -352,16 +352,6 @@ func (b *builder) int32Bias(bias *Tensor) ([]int32, error) {
 	return bias.Int32s(), nil
 }
 
-// perWorker allocates, at build time, one scratch slice of n elements per
-// worker thread.
-func perWorker[T any](b *builder, n int) [][]T {
-	s := make([][]T, b.g.it.threads)
-	for i := range s {
-		s[i] = make([]T, n)
-	}
-	return s
-}
-
 // shape4 reads a rank-4 NHWC shape the caller has checked.
 func shape4(s []int) kernels.Shape4 {
 	return kernels.Shape4{N: s[0], H: s[1], W: s[2], C: s[3]}

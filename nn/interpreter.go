@@ -64,10 +64,6 @@ type Interpreter struct {
 	threads  int
 	prof     *profiler // nil unless Options.Profile
 	target   string    // kernel target
-	// minSplitMACs is the least work, in multiply-accumulates, for which
-	// a convolution is split across threads: below it, waking a worker
-	// costs more than it saves.
-	minSplitMACs int64
 }
 
 // op is one prepared operator of the execution plan.
@@ -81,6 +77,10 @@ type op struct {
 	rows    int
 	runRows func(worker, lo, hi int)
 	macs    int64 // multiply-accumulates per invocation, for reports
+	// minSplitMACs is the least work, in multiply-accumulates, for which
+	// an op with macs splits across threads: below it, waking a worker
+	// costs more than it saves.
+	minSplitMACs int64
 	// bind, when set, runs once after the arena is laid out, to capture
 	// data slices that the operator keeps (so Invoke allocates nothing).
 	bind func()
@@ -188,7 +188,6 @@ func New(m *tflite.Model, opts *Options) (_ *Interpreter, err error) {
 		}
 	}
 	it.pool = newWorkerPool(threads)
-	it.minSplitMACs = minSplitMACs(target)
 	if opts.Profile {
 		it.prof = newProfiler(it.ops)
 	}
@@ -260,22 +259,11 @@ func (it *Interpreter) runOp(o *op) {
 	switch {
 	case o.runRows == nil:
 		o.run()
-	case o.macs > 0 && o.macs < it.minSplitMACs:
+	case o.macs > 0 && o.macs < o.minSplitMACs:
 		o.runRows(0, 0, o.rows)
 	default:
 		it.pool.parallel(o.rows, o.runRows)
 	}
-}
-
-// minSplitMACs returns the least work worth splitting for target: about
-// 20 µs of one thread's work at the target's speed (the portable kernels
-// run about 1.5 GMAC/s, the SIMD ones 50 to 200), against a few µs to
-// hand a share to a worker and wait for it.
-func minSplitMACs(target string) int64 {
-	if target == kernels.Generic {
-		return 30_000
-	}
-	return 2_000_000
 }
 
 // Inputs returns the subgraph's input tensors in model order.

@@ -141,77 +141,16 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 }
 
 // convFloat prepares the float convolution with weights of type W (float32,
-// or float16 kept as such): the reference kernels for the generic target,
-// else kernels prepared once, here, for the interpreter's target, which
-// widen float16 weights as they pack them (or, on the fp16 target, narrow
-// float32 weights: it computes in half precision).
+// or float16 kept as such) for the interpreter's kernel target.
 func convFloat[W float32 | kernels.Half](b *builder, depthwise bool, p *kernels.ConvParams, act kernels.FloatRange,
 	in, out *Tensor, is, fs, os kernels.Shape4, w []W, bias []float32, macs int64) *op {
-	target := b.g.it.target
-	switch {
-	case target == kernels.Generic:
-		// For float16 weights: the whole depthwise filter, or four filters
-		// of a regular convolution, widened at a time.
-		scratchLen := fs.H * fs.W * fs.C
-		if !depthwise {
-			scratchLen *= 4
-		}
-		scratch := perWorker[float32](b, scratchLen)
-		run := func(worker, lo, hi int) {
-			if depthwise {
-				kernels.DepthwiseConvF32(p, act, is, in.Float32s(), fs, w, bias, os, out.Float32s(), lo, hi, scratch[worker])
-			} else {
-				kernels.ConvF32(p, act, is, in.Float32s(), fs, w, bias, os, out.Float32s(), lo, hi, scratch[worker])
-			}
-		}
-		return &op{rows: os.N * os.H, runRows: run, macs: macs}
-	case depthwise && target == kernels.FP16:
-		// Half precision: the input rows each worker reads are narrowed
-		// into its scratch.
-		k := kernels.NewDepthwiseF16(p, act, is, fs, os, w, bias)
-		scratch := perWorker[kernels.Half](b, k.ScratchLen())
-		run := func(worker, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi, scratch[worker]) }
-		return &op{rows: os.N * os.H, runRows: run, macs: macs}
-	case depthwise:
-		k := kernels.NewDepthwiseF32(target, p, act, is, fs, os, w, bias)
-		run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
-		return &op{rows: os.N * os.H, runRows: run, macs: macs}
-	case fs.H == 1 && fs.W == 1 && p.StrideH == 1 && p.StrideW == 1:
-		// A GEMM over pixels.
-		k := newPointwiseFloat(target, act, fs.C, fs.N, w, bias)
-		run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
-		return &op{rows: os.N * os.H * os.W, runRows: run, macs: macs}
-	}
-	// Other convolutions gather each output row's windows into per-worker
-	// scratch and reuse the GEMM.
-	var k interface {
-		ScratchLen() int
-		Run(in, out []float32, y0, y1 int, scratch []float32)
-	}
-	if target == kernels.FP16 {
-		k = kernels.NewConvGemmF16(p, act, is, fs, os, w, bias)
+	var l *kernels.Layer[float32]
+	if depthwise {
+		l = kernels.NewDepthwiseConvF32(b.g.it.target, b.g.it.threads, p, act, is, fs, os, w, bias)
 	} else {
-		k = kernels.NewConvGemmF32(target, p, act, is, fs, os, w, bias)
+		l = kernels.NewConvF32(b.g.it.target, b.g.it.threads, p, act, is, fs, os, w, bias)
 	}
-	scratch := perWorker[float32](b, k.ScratchLen())
-	run := func(worker, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi, scratch[worker]) }
-	return &op{rows: os.N * os.H, runRows: run, macs: macs}
-}
-
-// pointwiseFloat is a prepared float GEMM over pixels: a
-// kernels.PointwiseF32 or PointwiseF16.
-type pointwiseFloat interface {
-	Run(in, out []float32, p0, p1 int)
-}
-
-// newPointwiseFloat prepares a float GEMM over pixels (or batch rows) for
-// target: in half precision for the fp16 target, else exactly.
-func newPointwiseFloat[W float32 | kernels.Half](target string, act kernels.FloatRange, inDepth, outDepth int,
-	w []W, bias []float32) pointwiseFloat {
-	if target == kernels.FP16 {
-		return kernels.NewPointwiseF16(act, inDepth, outDepth, w, bias)
-	}
-	return kernels.NewPointwiseF32(target, act, inDepth, outDepth, w, bias)
+	return layerOp(l, in, out, macs)
 }
 
 // convQuantized prepares the integer convolution for element type T.
@@ -229,34 +168,19 @@ func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvPa
 	if err != nil {
 		return nil, err
 	}
-	w := viewAs[T](filter)
-	if !depthwise && fs.H == 1 && fs.W == 1 && p.StrideH == 1 && p.StrideW == 1 {
-		// A 1×1 stride-1 convolution is a GEMM over pixels: weights are
-		// packed once, here, for the interpreter's kernel target.
-		k := kernels.NewPointwiseQ(b.g.it.target, r, fs.C, fs.N, w, biasData)
-		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
-		return &op{rows: os.N * os.H * os.W, runRows: run, macs: macs}, nil
+	var l *kernels.Layer[T]
+	if depthwise {
+		l = kernels.NewDepthwiseConvQ(b.g.it.target, b.g.it.threads, p, r, is, fs, os, viewAs[T](filter), biasData)
+	} else {
+		l = kernels.NewConvQ(b.g.it.target, b.g.it.threads, p, r, is, fs, os, viewAs[T](filter), biasData)
 	}
-	if depthwise && b.g.it.target != kernels.Generic {
-		k := kernels.NewDepthwiseQ(b.g.it.target, p, r, is, fs, os, w, biasData)
-		scratch := perWorker[T](b, k.ScratchLen())
-		run := func(worker, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi, scratch[worker]) }
-		return &op{rows: os.N * os.H, runRows: run, macs: macs}, nil
-	}
-	if !depthwise && b.g.it.target != kernels.Generic {
-		// Other convolutions gather each output row's windows (im2col,
-		// one row at a time into per-worker scratch) and reuse the GEMM.
-		k := kernels.NewConvGemmQ(b.g.it.target, p, r, is, fs, os, w, biasData)
-		scratch := perWorker[T](b, k.ScratchLen())
-		run := func(worker, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi, scratch[worker]) }
-		return &op{rows: os.N * os.H, runRows: run, macs: macs}, nil
-	}
-	run := func(_, lo, hi int) {
-		if depthwise {
-			kernels.DepthwiseConvQ(p, r, is, viewAs[T](in), fs, w, biasData, os, viewAs[T](out), lo, hi)
-		} else {
-			kernels.ConvQ(p, r, is, viewAs[T](in), fs, w, biasData, os, viewAs[T](out), lo, hi)
-		}
-	}
-	return &op{rows: os.N * os.H, runRows: run, macs: macs}, nil
+	return layerOp(l, in, out, macs), nil
+}
+
+// layerOp is the op running prepared layer l from tensor in to tensor out,
+// whose data it reads when it runs (the arena is laid out after the op is
+// built).
+func layerOp[T int8 | uint8 | float32](l *kernels.Layer[T], in, out *Tensor, macs int64) *op {
+	return &op{rows: l.Rows(), macs: macs, minSplitMACs: l.MinSplitMACs(),
+		runRows: func(worker, lo, hi int) { l.Run(worker, viewAs[T](in), viewAs[T](out), lo, hi) }}
 }

@@ -83,23 +83,15 @@ func buildFullyConnected(b *builder) (*op, error) {
 }
 
 // fullyConnectedFloat prepares the float fully connected layer with weights
-// of type W: the reference kernel, split by output unit, for the generic
-// target, else a PointwiseF32 (PointwiseF16 on fp16) prepared for the
-// interpreter's target, split by batch row.
+// of type W for the interpreter's kernel target.
 func fullyConnectedFloat[W float32 | kernels.Half](b *builder, act kernels.FloatRange, in, out *Tensor,
 	batches, inDepth, outDepth int, w []W, bias []float32, macs int64) *op {
-	if b.g.it.target == kernels.Generic {
-		scratch := perWorker[float32](b, 4*inDepth) // four float16 rows widened at a time
-		run := func(worker, lo, hi int) {
-			kernels.FullyConnectedF32(act, batches, inDepth, outDepth, in.Float32s(), w, bias, out.Float32s(), lo, hi, scratch[worker])
-		}
-		return &op{rows: outDepth, runRows: run, macs: macs}
-	}
-	k := newPointwiseFloat(b.g.it.target, act, inDepth, outDepth, w, bias)
-	run := func(_, lo, hi int) { k.Run(in.Float32s(), out.Float32s(), lo, hi) }
-	return &op{rows: batches, runRows: run, macs: macs}
+	l := kernels.NewFullyConnectedF32(b.g.it.target, b.g.it.threads, act, batches, inDepth, outDepth, w, bias)
+	return layerOp(l, in, out, macs)
 }
 
+// fullyConnectedQuantized prepares the integer fully connected layer for
+// element type T.
 func fullyConnectedQuantized[T int8 | uint8](b *builder, act tflite.Activation, in, filter, bias, out *Tensor,
 	batches, inDepth, outDepth int, macs int64) (*op, error) {
 	r, err := b.requant(in, filter, bias, out, act, outDepth, 0, true)
@@ -110,17 +102,6 @@ func fullyConnectedQuantized[T int8 | uint8](b *builder, act tflite.Activation, 
 	if err != nil {
 		return nil, err
 	}
-	w := viewAs[T](filter)
-	if b.g.it.target != kernels.Generic {
-		// The SIMD kernels compute a batch row's units in one pass, split
-		// by batch rows: one row of a typical classifier head takes
-		// microseconds.
-		k := kernels.NewPointwiseQ(b.g.it.target, r, inDepth, outDepth, w, biasData)
-		run := func(_, lo, hi int) { k.Run(viewAs[T](in), viewAs[T](out), lo, hi) }
-		return &op{rows: batches, runRows: run, macs: macs}, nil
-	}
-	run := func(_, lo, hi int) {
-		kernels.FullyConnectedQ(r, batches, inDepth, outDepth, viewAs[T](in), w, biasData, viewAs[T](out), lo, hi)
-	}
-	return &op{rows: outDepth, runRows: run, macs: macs}, nil
+	l := kernels.NewFullyConnectedQ(b.g.it.target, r, batches, inDepth, outDepth, viewAs[T](filter), biasData)
+	return layerOp(l, in, out, macs), nil
 }

@@ -9,12 +9,23 @@ package kernels
 // construction. Distinct workers may run disjoint rows concurrently; Run
 // allocates nothing.
 type Layer[T int8 | uint8 | float32] struct {
-	rows int
-	run  func(worker int, in, out []T, lo, hi int)
+	rows     int
+	run      func(worker int, in, out []T, lo, hi int)
+	minSplit int64
+}
+
+// newLayer returns the layer of target t with rows rows computed by run.
+func newLayer[T int8 | uint8 | float32](t *target, rows int, run func(worker int, in, out []T, lo, hi int)) *Layer[T] {
+	return &Layer[T]{rows: rows, run: run, minSplit: t.minSplitMACs()}
 }
 
 // Rows is the number of rows the layer's output splits into.
 func (l *Layer[T]) Rows() int { return l.rows }
+
+// MinSplitMACs is the least work, in multiply-accumulates, worth splitting
+// the layer's rows across threads for: below it, handing a share to a
+// worker costs more than it saves.
+func (l *Layer[T]) MinSplitMACs() int64 { return l.minSplit }
 
 // Run computes rows [lo, hi) of out from in as worker number worker, less
 // than the constructor's workers.
@@ -41,20 +52,21 @@ func pointwise(p *ConvParams, fShape Shape4) bool {
 // int8 GEMM on gathered windows, or ConvQ (split by output row). It keeps
 // r, filter and bias, which the caller must not modify.
 func NewConvQ[T int8 | uint8](target string, workers int, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *Layer[T] {
+	t := lookupTarget(target)
 	rows := outShape.N * outShape.H
 	if pointwise(p, fShape) {
 		k := NewPointwiseQ(target, r, fShape.C, fShape.N, filter, bias)
-		return &Layer[T]{rows: rows * outShape.W, run: func(_ int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi) }}
+		return newLayer(t, rows*outShape.W, func(_ int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi) })
 	}
-	if lookupTarget(target).qgemm == nil {
+	if t.qgemm == nil {
 		geo := *p
-		return &Layer[T]{rows: rows, run: func(_ int, in, out []T, lo, hi int) {
+		return newLayer(t, rows, func(_ int, in, out []T, lo, hi int) {
 			ConvQ(&geo, r, inShape, in, fShape, filter, bias, outShape, out, lo, hi)
-		}}
+		})
 	}
 	k := NewConvGemmQ(target, p, r, inShape, fShape, outShape, filter, bias)
 	scratch := perWorker[T](workers, k.ScratchLen())
-	return &Layer[T]{rows: rows, run: func(w int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) }}
+	return newLayer(t, rows, func(w int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) })
 }
 
 // NewDepthwiseConvQ prepares a quantized depthwise convolution with the
@@ -62,16 +74,17 @@ func NewConvQ[T int8 | uint8](target string, workers int, p *ConvParams, r *Requ
 // output row: the target's DepthwiseQ, or DepthwiseConvQ. It keeps r,
 // filter and bias, which the caller must not modify.
 func NewDepthwiseConvQ[T int8 | uint8](target string, workers int, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *Layer[T] {
+	t := lookupTarget(target)
 	rows := outShape.N * outShape.H
-	if lookupTarget(target).qdw == nil {
+	if t.qdw == nil {
 		geo := *p
-		return &Layer[T]{rows: rows, run: func(_ int, in, out []T, lo, hi int) {
+		return newLayer(t, rows, func(_ int, in, out []T, lo, hi int) {
 			DepthwiseConvQ(&geo, r, inShape, in, fShape, filter, bias, outShape, out, lo, hi)
-		}}
+		})
 	}
 	k := NewDepthwiseQ(target, p, r, inShape, fShape, outShape, filter, bias)
 	scratch := perWorker[T](workers, k.ScratchLen())
-	return &Layer[T]{rows: rows, run: func(w int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) }}
+	return newLayer(t, rows, func(w int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) })
 }
 
 // NewFullyConnectedQ prepares a quantized fully connected layer with the
@@ -81,13 +94,14 @@ func NewDepthwiseConvQ[T int8 | uint8](target string, workers int, p *ConvParams
 // by output unit). It keeps r, filter and bias, which the caller must not
 // modify.
 func NewFullyConnectedQ[T int8 | uint8](target string, r *Requant, batches, inDepth, outDepth int, filter []T, bias []int32) *Layer[T] {
-	if lookupTarget(target).qgemm == nil {
-		return &Layer[T]{rows: outDepth, run: func(_ int, in, out []T, lo, hi int) {
+	t := lookupTarget(target)
+	if t.qgemm == nil {
+		return newLayer(t, outDepth, func(_ int, in, out []T, lo, hi int) {
 			FullyConnectedQ(r, batches, inDepth, outDepth, in, filter, bias, out, lo, hi)
-		}}
+		})
 	}
 	k := NewPointwiseQ(target, r, inDepth, outDepth, filter, bias)
-	return &Layer[T]{rows: batches, run: func(_ int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi) }}
+	return newLayer(t, batches, func(_ int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi) })
 }
 
 // NewConvF32 prepares a float 2-D convolution with the arguments of ConvF32
@@ -103,12 +117,12 @@ func NewConvF32[W float32 | Half](target string, workers int, p *ConvParams, act
 	case t == generic:
 		geo := *p
 		scratch := perWorker[float32](workers, 4*fShape.H*fShape.W*fShape.C)
-		return &Layer[float32]{rows: rows, run: func(w int, in, out []float32, lo, hi int) {
+		return newLayer(t, rows, func(w int, in, out []float32, lo, hi int) {
 			ConvF32(&geo, act, inShape, in, fShape, filter, bias, outShape, out, lo, hi, scratch[w])
-		}}
+		})
 	case pointwise(p, fShape):
 		k := newPointwiseFloat(t, act, fShape.C, fShape.N, filter, bias)
-		return &Layer[float32]{rows: rows * outShape.W, run: func(_ int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi) }}
+		return newLayer(t, rows*outShape.W, func(_ int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi) })
 	}
 	var k interface {
 		ScratchLen() int
@@ -120,7 +134,7 @@ func NewConvF32[W float32 | Half](target string, workers int, p *ConvParams, act
 		k = NewConvGemmF32(target, p, act, inShape, fShape, outShape, filter, bias)
 	}
 	scratch := perWorker[float32](workers, k.ScratchLen())
-	return &Layer[float32]{rows: rows, run: func(w int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) }}
+	return newLayer(t, rows, func(w int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) })
 }
 
 // NewDepthwiseConvF32 prepares a float depthwise convolution with the
@@ -135,16 +149,16 @@ func NewDepthwiseConvF32[W float32 | Half](target string, workers int, p *ConvPa
 	case t == generic:
 		geo := *p
 		scratch := perWorker[float32](workers, fShape.H*fShape.W*fShape.C)
-		return &Layer[float32]{rows: rows, run: func(w int, in, out []float32, lo, hi int) {
+		return newLayer(t, rows, func(w int, in, out []float32, lo, hi int) {
 			DepthwiseConvF32(&geo, act, inShape, in, fShape, filter, bias, outShape, out, lo, hi, scratch[w])
-		}}
+		})
 	case t.f16:
 		k := NewDepthwiseF16(p, act, inShape, fShape, outShape, filter, bias)
 		scratch := perWorker[Half](workers, k.ScratchLen())
-		return &Layer[float32]{rows: rows, run: func(w int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) }}
+		return newLayer(t, rows, func(w int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) })
 	}
 	k := NewDepthwiseF32(target, p, act, inShape, fShape, outShape, filter, bias)
-	return &Layer[float32]{rows: rows, run: func(_ int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi) }}
+	return newLayer(t, rows, func(_ int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi) })
 }
 
 // NewFullyConnectedF32 prepares a float fully connected layer with the
@@ -156,12 +170,12 @@ func NewFullyConnectedF32[W float32 | Half](target string, workers int, act Floa
 	t := lookupTarget(target)
 	if t == generic {
 		scratch := perWorker[float32](workers, 4*inDepth)
-		return &Layer[float32]{rows: outDepth, run: func(w int, in, out []float32, lo, hi int) {
+		return newLayer(t, outDepth, func(w int, in, out []float32, lo, hi int) {
 			FullyConnectedF32(act, batches, inDepth, outDepth, in, filter, bias, out, lo, hi, scratch[w])
-		}}
+		})
 	}
 	k := newPointwiseFloat(t, act, inDepth, outDepth, filter, bias)
-	return &Layer[float32]{rows: batches, run: func(_ int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi) }}
+	return newLayer(t, batches, func(_ int, in, out []float32, lo, hi int) { k.Run(in, out, lo, hi) })
 }
 
 // newPointwiseFloat prepares a float GEMM over pixels (or batch rows) for

@@ -113,3 +113,20 @@ func TestLayersF32(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerMinSplitMACs checks that a layer's split threshold is about 20 µs
+// of its target's work: lower for the portable Go kernels than for any SIMD
+// target's.
+func TestLayerMinSplitMACs(t *testing.T) {
+	p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	s := Shape4{N: 1, H: 1, W: 1, C: 4}
+	r, bias := randRequant[int8](rand.New(rand.NewPCG(1, 2)), 4)
+	minSplit := func(target string) int64 {
+		return NewConvQ(target, 1, &p, &r, s, Shape4{N: 4, H: 1, W: 1, C: 4}, s, make([]int8, 16), bias).MinSplitMACs()
+	}
+	generic := minSplit(Generic)
+	require.Positive(t, generic)
+	for _, target := range Targets()[:len(Targets())-1] {
+		require.Greater(t, minSplit(target), generic, target)
+	}
+}
