@@ -108,7 +108,11 @@ func (d *decoder) tableAt(pos int, what string) (table, bool) {
 }
 
 // field returns the position of field slot in t, and false when the field
-// is absent. A present field must fit in the table's object.
+// is absent. A present field must lie past the table's vtable offset and
+// within the buffer. It may reach past the object size the vtable states:
+// flatbuffers' own verifier does not check that size, and the Go builder
+// shares a vtable between objects whose fields lie at the same offsets
+// whatever their sizes.
 func (d *decoder) field(t table, slot, size int, what string) (int, bool) {
 	if d.err != nil || slot >= t.slots {
 		return 0, false
@@ -117,8 +121,8 @@ func (d *decoder) field(t table, slot, size int, what string) (int, bool) {
 	if off == 0 {
 		return 0, false
 	}
-	if off < 4 || off+size > t.size {
-		d.failf("%s: field at offset %d overruns its %d-byte table", what, off, t.size)
+	if off < 4 || !d.within(t.pos+off, uint64(size)) {
+		d.failf("%s: field at offset %d of the table at %d overruns the %d-byte file", what, off, t.pos, len(d.buf))
 		return 0, false
 	}
 	return t.pos + off, true
@@ -243,6 +247,19 @@ func (d *decoder) int32s(t table, slot int, what string) []int32 {
 	v := make([]int32, n)
 	for i := range v {
 		v[i] = int32(d.u32(start + 4*i))
+	}
+	return v
+}
+
+// bools copies the [bool] vector in field slot of t (nil when absent).
+func (d *decoder) bools(t table, slot int, what string) []bool {
+	start, n, ok := d.vector(t, slot, 1, what)
+	if !ok || !d.spend(n, what) {
+		return nil
+	}
+	v := make([]bool, n)
+	for i := range v {
+		v[i] = d.u8(start+i) != 0
 	}
 	return v
 }

@@ -34,6 +34,12 @@ type Model struct {
 	Subgraphs     []Subgraph // the first is the main graph
 	Buffers       []Buffer
 	Metadata      []MetadataEntry
+	// MetadataBuffer is the schema's deprecated metadata_buffer list of
+	// buffer indices, kept as read (nil when absent).
+	MetadataBuffer []int32
+	// SignatureDefs name the inputs and outputs of the model's exported
+	// functions.
+	SignatureDefs []SignatureDef
 
 	raw      []byte    // the whole file
 	lifetime *lifetime // the holds on raw; shared by copies of the Model
@@ -77,6 +83,9 @@ type Tensor struct {
 	// Sparse is true when the tensor carries sparsity parameters, which
 	// this package does not decode: its buffer is then not dense.
 	Sparse bool
+	// HasRank tells a scalar (shape [] and HasRank) from a tensor of
+	// unknown rank; converters set it on every tensor of known rank.
+	HasRank bool
 }
 
 // Quantization holds a tensor's quantization parameters: real value =
@@ -98,15 +107,26 @@ type Operator struct {
 	// Inputs, Outputs and Intermediates hold tensor indices; an input of -1
 	// is an optional input that is absent.
 	Inputs, Outputs, Intermediates []int32
-	// Options is one of the typed *XxxOptions of this package, or nil when
-	// the operator has none or has a type this package does not decode.
+	// Options is one of the typed *XxxOptions of this package, a
+	// *RawOptions for the other types of the BuiltinOptions union, or nil
+	// when the operator has none or a tag the schema does not list.
 	Options any
 	// OptionsType is the BuiltinOptions union tag as found in the file (0
 	// for none).
 	OptionsType uint8
+	// Options2Type is the tag of the schema's second union,
+	// BuiltinOptions2 (StableHLO operators), 0 for none; Options2 holds
+	// its table as a *RawOptions for the types whose fields are all
+	// scalars, and is nil for the others, which this package does not
+	// decode.
+	Options2Type uint8
+	Options2     any
 	// CustomOptions are the raw options of a custom operator (FlexBuffers
 	// for TFLite's own custom operators), aliasing the model's bytes.
 	CustomOptions []byte
+	// MutatingVariableInputs flags the inputs the operator mutates (nil
+	// when the file has no list; older converters write an empty one).
+	MutatingVariableInputs []bool
 }
 
 // Buffer is a block of constant data.
@@ -122,6 +142,21 @@ type Buffer struct {
 type MetadataEntry struct {
 	Name   string
 	Buffer uint32 // indexes Model.Buffers
+}
+
+// SignatureDef corresponds to a SignatureDef of a TensorFlow SavedModel:
+// the named inputs and outputs of one exported function.
+type SignatureDef struct {
+	Key           string // signature_key, e.g. "serving_default"
+	SubgraphIndex uint32 // indexes Model.Subgraphs
+	Inputs        []TensorMap
+	Outputs       []TensorMap
+}
+
+// TensorMap names a tensor of a signature's subgraph.
+type TensorMap struct {
+	Name        string
+	TensorIndex uint32 // indexes the tensors of the signature's subgraph
 }
 
 // Parse parses a TFLite model held in data. It does not copy: the Model's
@@ -142,6 +177,7 @@ func Parse(data []byte) (*Model, error) {
 	m.lifetime = &lifetime{model: m, holds: 1}
 	m.Version = d.uint32Field(root, 0, 0, "model version")
 	m.Description = d.stringField(root, 3, "model description")
+	m.MetadataBuffer = d.int32s(root, 5, "metadata_buffer")
 	if err := d.take(); err != nil {
 		return nil, fmt.Errorf("tflite: %w", err)
 	}
@@ -163,6 +199,9 @@ func Parse(data []byte) (*Model, error) {
 		if err := m.readSubgraph(d, t, &m.Subgraphs[i]); err != nil {
 			return nil, fmt.Errorf("tflite: subgraph %d: %w", i, err)
 		}
+	}
+	if err := m.readSignatureDefs(d, d.tables(root, 7, "signature def")); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -259,6 +298,51 @@ func (m *Model) readMetadataEntries(d *decoder, tables []table) error {
 	return nil
 }
 
+// readSignatureDefs reads the signature_defs table of the model and checks
+// their subgraph and tensor indices.
+func (m *Model) readSignatureDefs(d *decoder, tables []table) error {
+	if err := d.take(); err != nil {
+		return fmt.Errorf("tflite: %w", err)
+	}
+	if tables == nil {
+		return nil
+	}
+	m.SignatureDefs = make([]SignatureDef, len(tables))
+	for i, t := range tables {
+		s := &m.SignatureDefs[i]
+		s.Key = d.stringField(t, 2, "signature_key")
+		s.SubgraphIndex = d.uint32Field(t, 4, 0, "subgraph_index")
+		s.Inputs = readTensorMaps(d, t, 0, "signature input")
+		s.Outputs = readTensorMaps(d, t, 1, "signature output")
+		if err := d.take(); err != nil {
+			return fmt.Errorf("tflite: signature def %d: %w", i, err)
+		}
+		if int64(s.SubgraphIndex) >= int64(len(m.Subgraphs)) {
+			return fmt.Errorf("tflite: signature def %d %q: subgraph %d out of range (have %d subgraphs)", i, s.Key, s.SubgraphIndex, len(m.Subgraphs))
+		}
+		n := len(m.Subgraphs[s.SubgraphIndex].Tensors)
+		for _, tm := range append(s.Inputs[:len(s.Inputs):len(s.Inputs)], s.Outputs...) {
+			if int64(tm.TensorIndex) >= int64(n) {
+				return fmt.Errorf("tflite: signature def %d %q: tensor %q: index %d out of range (have %d tensors)", i, s.Key, tm.Name, tm.TensorIndex, n)
+			}
+		}
+	}
+	return nil
+}
+
+// readTensorMaps reads the [TensorMap] vector in field slot of t.
+func readTensorMaps(d *decoder, t table, slot int, what string) []TensorMap {
+	tables := d.tables(t, slot, what)
+	if tables == nil {
+		return nil
+	}
+	v := make([]TensorMap, len(tables))
+	for i, tt := range tables {
+		v[i] = TensorMap{Name: d.stringField(tt, 0, what+" name"), TensorIndex: d.uint32Field(tt, 1, 0, what+" tensor_index")}
+	}
+	return v
+}
+
 // readSubgraph reads subgraph table t into sg and checks every index it
 // holds.
 func (m *Model) readSubgraph(d *decoder, t table, sg *Subgraph) error {
@@ -301,6 +385,7 @@ func (m *Model) readTensor(d *decoder, t table, x *Tensor) error {
 	x.IsVariable = d.boolField(t, 5, false, "is_variable")
 	_, x.Sparse = d.indirect(t, 6, "sparsity")
 	x.ShapeSignature = d.int32s(t, 7, "shape_signature")
+	x.HasRank = d.boolField(t, 8, false, "has_rank")
 	q, hasQuantization := d.subTable(t, 4, "quantization")
 	if err := d.take(); err != nil {
 		return err
@@ -369,6 +454,7 @@ func (m *Model) readOperator(d *decoder, t table, op *Operator, numTensors int) 
 	op.Outputs = d.int32s(t, 2, "outputs")
 	op.OptionsType = d.uint8Field(t, 3, 0, "builtin_options_type")
 	op.CustomOptions = d.bytesField(t, 5, "custom_options")
+	op.MutatingVariableInputs = d.bools(t, 7, "mutating_variable_inputs")
 	op.Intermediates = d.int32s(t, 8, "intermediates")
 	largeOffset := d.uint64Field(t, 9, 0, "large_custom_options_offset")
 	largeSize := d.uint64Field(t, 10, 0, "large_custom_options_size")
@@ -380,6 +466,12 @@ func (m *Model) readOperator(d *decoder, t table, op *Operator, numTensors int) 
 		} else {
 			op.Options = read(d, table{})
 		}
+	} else if op.OptionsType != 0 && int(op.OptionsType) <= builtinOptionsCount && !offsetOptions[op.OptionsType] {
+		op.Options = readRawOptions(d, t, 4, "builtin_options")
+	}
+	op.Options2Type = d.uint8Field(t, 11, 0, "builtin_options_2_type")
+	if scalarOptions2[op.Options2Type] {
+		op.Options2 = readRawOptions(d, t, 12, "builtin_options_2")
 	}
 	if err := d.take(); err != nil {
 		return err

@@ -1,5 +1,7 @@
 package tflite
 
+import "math"
+
 // The typed builtin options below mirror the schema tables of the same
 // names field by field, with the schema's defaults applied to absent
 // fields. Fields the schema marks deprecated are left out.
@@ -222,6 +224,96 @@ type BatchMatMulOptions struct {
 	AsymmetricQuantizeInputs bool
 }
 
+// ConcatEmbeddingsOptions are the options of CONCAT_EMBEDDINGS.
+type ConcatEmbeddingsOptions struct {
+	NumChannels            int32
+	NumColumnsPerChannel   []int32
+	EmbeddingDimPerChannel []int32
+}
+
+// VarHandleOptions are the options of VAR_HANDLE.
+type VarHandleOptions struct {
+	Container  string
+	SharedName string
+}
+
+// BucketizeOptions are the options of BUCKETIZE.
+type BucketizeOptions struct {
+	Boundaries []float32
+}
+
+// RawOptions are builtin options of a type this package does not decode
+// into a struct of its own, kept as the file holds them so that Write
+// reproduces them. The schema gives every such type only scalar fields
+// (numbers, booleans and enums), at most 8 bytes each.
+type RawOptions struct {
+	// Fields holds, by field slot, 8 bytes for each present field, nil for
+	// an absent one. The field's value is a little-endian scalar at their
+	// start (its schema type says how many bytes); the bytes after it are
+	// those that followed it in the file up to the next field or the
+	// alignment of its position, then zeros.
+	Fields [][]byte
+}
+
+// builtinOptionsCount is the number of types of the schema's BuiltinOptions
+// union, which is closed: new types go into BuiltinOptions2.
+const builtinOptionsCount = 129
+
+// offsetOptions are the BuiltinOptions tags whose tables hold vectors or
+// strings, which RawOptions cannot keep; this package decodes all of them.
+var offsetOptions = map[uint8]bool{3: true, 17: true, 30: true, 111: true, 115: true}
+
+// scalarOptions2 are the BuiltinOptions2 tags whose tables hold only
+// scalars: StablehloConcatenate, StablehloCompare, StablehloIota,
+// StablehloSort, StablehloWhile, Dilate, StablehloRngBitGenerator,
+// ReduceWindow and StablehloShiftLeft.
+var scalarOptions2 = map[uint8]bool{1: true, 8: true, 11: true, 14: true, 15: true, 18: true, 19: true, 20: true, 22: true}
+
+// readRawOptions keeps the scalar fields of the options table in field
+// slot of operator table t; an absent table reads as one with no fields.
+func readRawOptions(d *decoder, t table, slot int, what string) *RawOptions {
+	o, ok := d.subTable(t, slot, what)
+	if !ok {
+		return &RawOptions{}
+	}
+	if !d.spend(o.slots, what) {
+		return nil
+	}
+	offsets := make([]int, o.slots)
+	for i := range offsets {
+		offsets[i] = int(d.u16(o.vtable + 4 + 2*i))
+	}
+	r := &RawOptions{Fields: make([][]byte, o.slots)}
+	for i, off := range offsets {
+		if off == 0 {
+			continue
+		}
+		// A scalar of size n lies at a multiple of n and ends at or before
+		// the next field: take the most bytes that could be one.
+		next := math.MaxInt
+		for _, other := range offsets {
+			if other > off {
+				next = min(next, other)
+			}
+		}
+		size := 8
+		for size > 1 && (off+size > next || (o.pos+off)%size != 0 || !d.within(o.pos+off, uint64(size))) {
+			size /= 2
+		}
+		p, ok := d.field(o, i, size, what)
+		if !ok {
+			return nil
+		}
+		r.Fields[i] = make([]byte, 8)
+		copy(r.Fields[i], d.buf[p:p+size])
+	}
+	// A vtable may list absent fields at its end; writers drop them.
+	for len(r.Fields) > 0 && r.Fields[len(r.Fields)-1] == nil {
+		r.Fields = r.Fields[:len(r.Fields)-1]
+	}
+	return r
+}
+
 // optionsReader reads one typed options table.
 type optionsReader func(d *decoder, t table) any
 
@@ -249,6 +341,13 @@ var builtinOptionsReaders = map[uint8]optionsReader{
 			FusedActivationFunction: Activation(d.int8Field(t, 4, 0, "DepthwiseConv2DOptions.fused_activation_function")),
 			DilationWFactor:         d.int32Field(t, 5, 1, "DepthwiseConv2DOptions.dilation_w_factor"),
 			DilationHFactor:         d.int32Field(t, 6, 1, "DepthwiseConv2DOptions.dilation_h_factor"),
+		}
+	},
+	3: func(d *decoder, t table) any {
+		return &ConcatEmbeddingsOptions{
+			NumChannels:            d.int32Field(t, 0, 0, "ConcatEmbeddingsOptions.num_channels"),
+			NumColumnsPerChannel:   d.int32s(t, 1, "ConcatEmbeddingsOptions.num_columns_per_channel"),
+			EmbeddingDimPerChannel: d.int32s(t, 2, "ConcatEmbeddingsOptions.embedding_dim_per_channel"),
 		}
 	},
 	5: func(d *decoder, t table) any {
@@ -405,5 +504,14 @@ var builtinOptionsReaders = map[uint8]optionsReader{
 			AdjY:                     d.boolField(t, 1, false, "BatchMatMulOptions.adj_y"),
 			AsymmetricQuantizeInputs: d.boolField(t, 2, false, "BatchMatMulOptions.asymmetric_quantize_inputs"),
 		}
+	},
+	111: func(d *decoder, t table) any {
+		return &VarHandleOptions{
+			Container:  d.stringField(t, 0, "VarHandleOptions.container"),
+			SharedName: d.stringField(t, 1, "VarHandleOptions.shared_name"),
+		}
+	},
+	115: func(d *decoder, t table) any {
+		return &BucketizeOptions{Boundaries: d.float32s(t, 0, "BucketizeOptions.boundaries")}
 	},
 }
