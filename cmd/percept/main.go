@@ -11,6 +11,9 @@
 //	percept classify [-model PATH] -source SPEC [-n N]
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
 //	percept inspect  MODEL
+//	percept quantize -mode fp16 -o OUT.tflite IN.tflite
+//	percept prune    [-sparsity 0.5] [-pattern unstructured|2:4] -o OUT.tflite IN.tflite
+//	percept cluster  [-clusters 16] -o OUT.tflite IN.tflite
 //	percept bench    [-model PATH]... [-kernels all|generic] [-threads 1,2] [-n 10] [-json] [-profile] [-svg FILE]
 //	percept serve    [-source SPEC] [-model PATH] [-threshold 0.5] [-addr 127.0.0.1:8080]
 //	percept version
@@ -126,6 +129,41 @@ Exits 1, after printing everything, when percept cannot run the model.`,
 		examples: []string{"percept inspect model.tflite"},
 	},
 	{
+		name:     "quantize",
+		summary:  "write a model with float16 weights (TFLite's float16 post-training quantization)",
+		synopsis: []string{"-mode fp16 -o OUT.tflite IN.tflite"},
+		about: `Every constant FLOAT32 tensor an operator reads becomes FLOAT16, read through
+a DEQUANTIZE operator, as TFLite's converter writes float16 models: the file
+is about half the size, activations stay float32, and every TFLite runtime
+loads it. Prints the tensors changed and the file and zip sizes before and
+after. -mode dynamic and int8 are not implemented yet.`,
+		examples: []string{"percept quantize -mode fp16 -o model_fp16.tflite model.tflite"},
+	},
+	{
+		name:     "prune",
+		summary:  "zero the smallest convolution and fully connected weights (magnitude pruning)",
+		synopsis: []string{"[-sparsity 0.5] [-pattern unstructured|2:4] -o OUT.tflite IN.tflite"},
+		about: `Sets the smallest-magnitude weights of each CONV_2D, TRANSPOSE_CONV and
+FULLY_CONNECTED weight tensor to zero (depthwise weights and biases stay),
+as TF-MOT's pruning does but without its fine-tuning: measure the accuracy
+(percept classify) before you use the result. The file is as large; its
+zip shrinks. Float16 weights are widened to float32 first. Prints each
+tensor's sparsity and the file and zip sizes before and after.`,
+		examples: []string{"percept prune -sparsity 0.5 -o pruned.tflite model.tflite", "percept prune -pattern 2:4 -o pruned24.tflite model.tflite"},
+	},
+	{
+		name:     "cluster",
+		summary:  "share N values per weight tensor (k-means weight clustering)",
+		synopsis: []string{"[-clusters 16] -o OUT.tflite IN.tflite"},
+		about: `Replaces each CONV_2D, TRANSPOSE_CONV and FULLY_CONNECTED weight tensor's
+values by at most N centroids (k-means from TF-MOT's linear initialisation;
+zeros stay zero, so a pruned model stays sparse), without TF-MOT's
+fine-tuning: measure the accuracy before you use the result. The file is as
+large; its zip shrinks. Prints each tensor's distinct values and the file
+and zip sizes before and after.`,
+		examples: []string{"percept cluster -clusters 32 -o clustered.tflite model.tflite"},
+	},
+	{
 		name:     "bench",
 		summary:  "time models on this CPU for each kernel target and thread count",
 		synopsis: []string{"[flags]"},
@@ -170,6 +208,9 @@ var commands = map[string]commandFunc{
 	"classify": classifyCmd,
 	"run":      func(args []string, stdout, _ io.Writer) error { return runCmd(args, stdout) },
 	"inspect":  func(args []string, stdout, _ io.Writer) error { return inspectCmd(args, stdout) },
+	"quantize": func(args []string, stdout, _ io.Writer) error { return quantizeCmd(args, stdout) },
+	"prune":    func(args []string, stdout, _ io.Writer) error { return pruneCmd(args, stdout) },
+	"cluster":  func(args []string, stdout, _ io.Writer) error { return clusterCmd(args, stdout) },
 	"bench":    func(args []string, stdout, _ io.Writer) error { return benchCmd(args, stdout) },
 	"serve":    func(args []string, stdout, _ io.Writer) error { return serveCmd(args, stdout) },
 	"version":  versionCmd,

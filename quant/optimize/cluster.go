@@ -1,6 +1,7 @@
 package optimize
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -91,15 +92,21 @@ func clusterValues(v []float32, clusters int) string {
 // kmeans1D clusters the sorted values into k groups by Lloyd's algorithm
 // from centroids evenly spaced between the smallest and largest value,
 // and returns the centroids in increasing order. A value goes to the
-// nearest centroid, the upper one on a tie.
+// nearest centroid, the upper one on a tie. A centroid left without
+// values (linear starts put many in the sparse tails of a weight
+// distribution) moves to split the cluster of largest squared error, as
+// common k-means implementations do, so that all k serve.
 func kmeans1D(sorted []float64, k int) []float64 {
 	n := len(sorted)
-	prefix := make([]float64, n+1)
+	prefix := make([]float64, n+1)  // sums of sorted[:i]
+	squares := make([]float64, n+1) // sums of their squares
 	for i, x := range sorted {
 		prefix[i+1] = prefix[i] + x
+		squares[i+1] = squares[i] + x*x
 	}
+	mean := func(a, b int) float64 { return (prefix[b] - prefix[a]) / float64(b-a) }
 	if k == 1 {
-		return []float64{prefix[n] / float64(n)}
+		return []float64{mean(0, n)}
 	}
 	lo, hi := sorted[0], sorted[n-1]
 	c := make([]float64, k)
@@ -108,6 +115,8 @@ func kmeans1D(sorted []float64, k int) []float64 {
 	}
 	starts := make([]int, k+1)
 	prev := make([]int, k+1)
+	byError := make([]int, 0, k)
+	moved := false
 	for it := 0; it < clusterIterations; it++ {
 		// Cluster j holds sorted[starts[j]:starts[j+1]]: the values below
 		// the midpoint to the next centroid and not below the previous one.
@@ -116,14 +125,38 @@ func kmeans1D(sorted []float64, k int) []float64 {
 			mid := (c[j-1] + c[j]) / 2
 			starts[j] = sort.Search(n, func(i int) bool { return sorted[i] >= mid })
 		}
-		if it > 0 && slices.Equal(starts, prev) {
+		if it > 0 && !moved && slices.Equal(starts, prev) {
 			break
 		}
 		copy(prev, starts)
+		byError = byError[:0]
 		for j := range c {
 			if a, b := starts[j], starts[j+1]; b > a {
-				c[j] = (prefix[b] - prefix[a]) / float64(b-a)
+				c[j] = mean(a, b)
+				if sorted[a] != sorted[b-1] {
+					byError = append(byError, j)
+				}
 			}
+		}
+		sse := func(j int) float64 {
+			a, b := starts[j], starts[j+1]
+			s := prefix[b] - prefix[a]
+			return squares[b] - squares[a] - s*s/float64(b-a)
+		}
+		slices.SortFunc(byError, func(x, y int) int { return cmp.Compare(sse(y), sse(x)) })
+		moved = false
+		for j := range c {
+			if starts[j] < starts[j+1] || len(byError) == 0 {
+				continue
+			}
+			// Split the worst cluster at its median: it keeps the lower
+			// half's mean, the empty centroid takes the upper half's.
+			w := byError[0]
+			byError = byError[1:]
+			a, b := starts[w], starts[w+1]
+			m := (a + b) / 2
+			c[w], c[j] = mean(a, m), mean(m, b)
+			moved = true
 		}
 		slices.Sort(c)
 	}
