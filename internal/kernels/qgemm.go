@@ -63,6 +63,59 @@ func (q *qgemmGroups) setGroups(t *qgemmTile, g, groups int) {
 	t.w = unsafe.Add(q.weights, g*q.wStride)
 }
 
+// setAllGroups points t at all packed groups for a range call.
+func (q *qgemmGroups) setAllGroups(t *qgemmTile) {
+	nr := q.cfg.nr
+	t.groups = (q.n + nr - 1) / nr
+	t.width, t.lastWidth, t.channels = nr, q.lastWidth, q.n-(t.groups-1)*nr
+	t.table, t.w = &q.table[0], q.weights
+}
+
+// qgemmRunTilesGo runs range call t (see qgemmTile) tile by tile through
+// qgemmRowSums and qgemmRunTile: the full groups in one call, then the
+// last, through a buffer for kernels without maskedStores when it is
+// narrower than its packed width. It takes t by value: what it stores through a pointer would
+// escape to the heap.
+func qgemmRunTilesGo(cfg *qgemmConfig, signedActs bool, t qgemmTile) {
+	nr, groups, last, channels := cfg.nr, t.groups, t.lastWidth, t.channels
+	w, table, a, out := t.w, t.table, unsafe.Pointer(t.rows[0]), unsafe.Pointer(t.out)
+	var buf [qgemmMaxTile]byte
+	for range t.tiles {
+		for i := range cfg.mr {
+			t.rows[i] = (*byte)(unsafe.Add(a, i*t.stride))
+		}
+		if t.termFactor != 0 {
+			qgemmRowSums(cfg, signedActs, &t)
+			for i := range cfg.mr {
+				t.terms[i] *= t.termFactor
+			}
+		}
+		t.w, t.table, t.out = w, table, (*byte)(out)
+		if groups > 1 {
+			t.groups, t.width, t.channels = groups-1, nr, nr
+			qgemmRunTile(cfg, signedActs, &t)
+		}
+		g := groups - 1
+		t.groups, t.width, t.channels = 1, last, channels
+		t.w = unsafe.Add(w, g*t.wStride)
+		t.table = (*int32)(unsafe.Add(unsafe.Pointer(table), 4*g*requantRows*nr))
+		if cfg.maskedStores || channels == last {
+			t.out = (*byte)(unsafe.Add(out, g*nr))
+			qgemmRunTile(cfg, signedActs, &t)
+		} else {
+			// Through a buffer: the kernels store the packed width.
+			outStride := t.outStride
+			t.out, t.outStride = &buf[0], nr
+			qgemmRunTile(cfg, signedActs, &t)
+			t.outStride = outStride
+			for i := range cfg.mr {
+				copy(unsafe.Slice((*byte)(unsafe.Add(out, g*nr+i*outStride)), channels), buf[i*nr:])
+			}
+		}
+		a, out = unsafe.Add(a, cfg.mr*t.stride), unsafe.Add(out, cfg.mr*t.outStride)
+	}
+}
+
 // NewPointwiseQ packs filter [outDepth][inDepth] (row-major, as TFLite
 // stores 1×1 conv filters [OutC,1,1,InC] and FC weights [Out,In]) and bias
 // (may be nil) for target (a name from Targets()); r holds the offsets,
@@ -291,6 +344,12 @@ func (c *qgemmConfig) fillColumn(table []int32, oc int, r *Requant, bias int32) 
 // Kernels that requantize apart from their dot products keep them in acc,
 // [mr][nr]int32. The arm64 kernels read the tile at the offsets in
 // go_asm.h.
+//
+// A range call (qgemmRunTiles) runs tiles full tiles of mr pixels, the
+// next tile's rows mr·stride bytes and its outputs mr·outStride bytes on
+// from the last's, each against all groups, the last lastWidth wide and
+// storing channels of its channels; it computes the per-pixel terms
+// itself, termFactor times each pixel's sum of its stride input bytes.
 type qgemmTile struct {
 	rows                      [qgemmMaxPixels]*byte
 	stride                    int
@@ -305,15 +364,18 @@ type qgemmTile struct {
 	outOffset, actMin, actMax int32
 	channels                  int
 	acc                       *int32
+	tiles, lastWidth          int
+	termFactor                int32
 }
 
 // Run computes output pixels [p0, p1): out[p*outDepth+oc] from
 // in[p*inDepth : (p+1)*inDepth]. It allocates nothing; distinct pixel ranges
 // may run concurrently.
 //
-// With packed kernels it runs tiles of mr pixels, a last tile of fewer,
-// each against every full packed group in one call, then a narrower last
-// group.
+// With packed kernels it runs the full tiles of mr pixels whose inputs the
+// kernels may read whole in one range call (qgemmRunTiles), then the rest
+// tile by tile, each against every full packed group in one call, then a
+// narrower last group.
 func (k *PointwiseQ[T]) Run(in, out []T, p0, p1 int) {
 	cfg := k.cfg
 	if cfg == nil {
@@ -325,7 +387,18 @@ func (k *PointwiseQ[T]) Run(in, out []T, p0, p1 int) {
 	t := qgemmTile{stride: kd, wStride: k.wStride, acc: &acc[0], outOffset: k.r.OutputOffset, actMin: k.r.ActMin, actMax: k.r.ActMax}
 	safeEnd := k.safeEnd(len(in))
 	whole := n / nr
-	for p := p0; p < p1; p += cfg.mr {
+	p := p0
+	if tiles := (min(p1, safeEnd) - p0) / cfg.mr; tiles > 0 {
+		// The full tiles whose inputs the kernels may read whole: one
+		// call.
+		end := p0 + tiles*cfg.mr
+		t.tiles, t.pixels, t.kq, t.termFactor = tiles, cfg.mr, k.kq, k.termFactor
+		t.rows[0], t.out, t.outStride = bytePtr(in[p0*kd:end*kd]), bytePtr(out[p0*n:end*n]), n
+		k.setAllGroups(&t)
+		qgemmRunTiles(cfg, k.signedActs, &t)
+		p = end
+	}
+	for ; p < p1; p += cfg.mr {
 		t.pixels = min(cfg.mr, p1-p)
 		tile := in[p*kd : (p+t.pixels)*kd] // the bytes of the tile's pixels
 		first := unsafe.Pointer(&tile[0])

@@ -37,6 +37,43 @@ func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	}
 }
 
+// qgemmRunTiles runs range call t (see qgemmTile): the VNNI kernels in one
+// loop, the others tile by tile.
+func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	if cfg.kernel == kernelVNNI {
+		tilesVNNI(signedActs, t)
+		return
+	}
+	qgemmRunTilesGo(cfg, signedActs, *t)
+}
+
+// tilesVNNI is the VNNI range call: per tile of six pixels, the row sums,
+// then per group the raw dot products and requantAVX512, which adds the
+// per-pixel terms.
+func tilesVNNI(signedActs bool, t *qgemmTile) {
+	acc := (*[6 * 64]int32)(unsafe.Pointer(t.acc))
+	var flip int32
+	if signedActs {
+		flip = 0x80
+	}
+	a, out := t.rows[0], unsafe.Pointer(t.out)
+	for range t.tiles {
+		if t.termFactor != 0 {
+			sumRowsAVX512(a, t.stride, t.stride, 6, flip, &t.terms[0])
+		}
+		for g := range t.groups {
+			width, channels := 64, 64
+			if g == t.groups-1 {
+				width, channels = t.lastWidth, t.channels
+			}
+			dotSix(signedActs, width/16, a, t.stride, (*byte)(unsafe.Add(t.w, g*t.wStride)), t.kq, &acc[0])
+			table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*64))
+			requantAVX512(&acc[0], table, &t.terms[0], 6, t.termFactor, t.outOffset, t.actMin, t.actMax, channels, (*byte)(unsafe.Add(out, g*64)), t.outStride)
+		}
+		a, out = (*byte)(unsafe.Add(unsafe.Pointer(a), 6*t.stride)), unsafe.Add(out, 6*t.outStride)
+	}
+}
+
 // qgemmRowSums stores into t.terms the sums of the tile's pixels' inputs.
 func qgemmRowSums(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	var flip int32

@@ -75,3 +75,8 @@ func dotNeonS8x1(a *byte, w *int16, kq int, acc *int32)
 //
 //go:noescape
 func requantNeon(acc, table *int32, outOffset, actMin, actMax int32, out *byte)
+
+// qgemmRunTiles runs range call t (see qgemmTile) tile by tile.
+func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	qgemmRunTilesGo(cfg, signedActs, *t)
+}

@@ -76,3 +76,8 @@ func sumRowsDotU8(a0, a1, a2, a3 *byte, n int, sums *int32)
 
 //go:noescape
 func sumRowsDotS8(a0, a1, a2, a3 *byte, n int, sums *int32)
+
+// qgemmRunTiles runs range call t (see qgemmTile) tile by tile.
+func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	qgemmRunTilesGo(cfg, signedActs, *t)
+}

@@ -10,3 +10,8 @@ func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) { qgemmTileGo
 
 // qgemmRowSums stores into t.terms the sums of the tile's pixels' inputs.
 func qgemmRowSums(_ *qgemmConfig, signedActs bool, t *qgemmTile) { qgemmRowSumsGo(signedActs, t) }
+
+// qgemmRunTiles runs range call t (see qgemmTile) tile by tile.
+func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
+	qgemmRunTilesGo(cfg, signedActs, *t)
+}
