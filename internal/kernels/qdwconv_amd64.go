@@ -84,7 +84,7 @@ func dw3x3AVX2(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *by
 	}
 }
 
-// The AVX-512 kernels, in dwconv_3x3_avx512_amd64.s.
+// The AVX-512 kernels, in qdwconv_3x3_avx512_amd64.s.
 
 //go:noescape
 func dw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
@@ -92,7 +92,7 @@ func dw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask 
 //go:noescape
 func dw3x3S8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
 
-// The AVX2 kernels, in dwconv_3x3_avx2_amd64.s.
+// The AVX2 kernels, in qdwconv_3x3_avx2_amd64.s.
 
 //go:noescape
 func dw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)

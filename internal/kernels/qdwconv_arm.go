@@ -36,7 +36,7 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 // every pixel whose window touches the padding.
 func (k *DepthwiseQ[T]) edgeSIMD([]T, []T, *dwEdge, *int32) int { return 0 }
 
-// The NEON kernels, in dwconv_3x3_neon_arm.s. Each computes g.pixels
+// The NEON kernels, in qdwconv_3x3_neon_arm.s. Each computes g.pixels
 // output pixels of 8 channels of a 3×3 depthwise convolution whose windows
 // lie inside the input: the window of pixel i starts at in + i·g.step, its
 // outputs at out + i·g.outStep. w and table point at the channels' column

@@ -28,7 +28,7 @@ type dwF32Variant struct {
 
 // dwF32Variants are the float32 depthwise kernels, by file name.
 var dwF32Variants = map[string]dwF32Variant{
-	"depthwise_f32_avx2_amd64.s": {
+	"f32dwconv_avx2_amd64.s": {
 		Name:        "AVX2",
 		Description: "The float32 depthwise kernel for AVX2 and FMA: one output pixel, 32, then 8 channels at a time, then the last channels under a lane mask; one lane per channel sums its valid taps in (ky, kx) order with VFMADD231PS (one rounding), adds the bias and clamps as std::max and std::min do.",
 		GoDecl:      "(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32, tailMask *int32)",
@@ -48,7 +48,7 @@ var dwF32Variants = map[string]dwF32Variant{
 	VMASKMOVPS Y0, Y13, (R10)(AX*1)
 `,
 	},
-	"depthwise_f32_avx512_amd64.s": {
+	"f32dwconv_avx512_amd64.s": {
 		Name:        "AVX512",
 		Description: "The float32 depthwise kernel for AVX-512: one output pixel, 64, then 16 channels at a time, then the last channels under a mask; one lane per channel sums its valid taps in (ky, kx) order with VFMADD231PS (one rounding), adds the bias and clamps as std::max and std::min do.",
 		GoDecl:      "(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32)",

@@ -4,7 +4,7 @@
 #include "go_asm.h"
 
 // 3×3 depthwise convolution kernels of DepthwiseQ for AVX2: the AVX-512
-// kernels' arithmetic (see dwconv_3x3_avx512_amd64.s) on 8 channels, all
+// kernels' arithmetic (see qdwconv_3x3_avx512_amd64.s) on 8 channels, all
 // present, at a time. The weights w' of the 8 channels stay in Y0..Y8; the
 // requantization table is read from memory, its rows 64 bytes apart (the
 // packed group is 16 channels wide; w and table may point at its second
@@ -104,7 +104,7 @@
 	REQUANT_STORE
 
 // The edge kernels are the AVX-512 edge kernels (see
-// dwconv_3x3_avx512_amd64.s) for AVX2: edge.channels, a positive multiple
+// qdwconv_3x3_avx512_amd64.s) for AVX2: edge.channels, a positive multiple
 // of 8, are computed 8 at a time, alternately from the first and the second
 // half of each packed group of 16.
 //
