@@ -11,8 +11,8 @@
 // sums are widened to float32 (FCVTL, FCVTL2), the bias added and the
 // result clamped (FMAX, FMIN).
 
-// func dwF16SumsNeon(in, w *Half, taps *dwF32Taps, out *float32, channels int, bias *float32, act *FloatRange)
-TEXT ·dwF16SumsNeon(SB), NOSPLIT, $0-56
+// func f16dwSumsFP16(in, w *Half, taps *dwF32Taps, out *float32, channels int, bias *float32, act *FloatRange)
+TEXT ·f16dwSumsFP16(SB), NOSPLIT, $0-56
 	MOVD in+0(FP), R0
 	MOVD w+8(FP), R1
 	MOVD taps+16(FP), R2

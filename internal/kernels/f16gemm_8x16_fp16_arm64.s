@@ -90,8 +90,8 @@
 	VLD1R.P FloatRange_Max(R20), [V4.S4] \
 	VLD1R (R20), [V5.S4]
 
-// func gemmF16Tile8x16(a *float32, lda int, w *Half, k int, acc *[128]float32, out *float32, ldo int, bias *float32, act *FloatRange)
-TEXT ·gemmF16Tile8x16(SB), NOSPLIT, $0-72
+// func f16gemm8x16FP16(a *float32, lda int, w *Half, k int, acc *[128]float32, out *float32, ldo int, bias *float32, act *FloatRange)
+TEXT ·f16gemm8x16FP16(SB), NOSPLIT, $0-72
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD w+16(FP), R8
@@ -212,8 +212,8 @@ final8:
 	FINAL(30)
 	RET
 
-// func gemmF16Tile1x16(a *float32, w *Half, k int, acc *[128]float32, out *float32, bias *float32, act *FloatRange)
-TEXT ·gemmF16Tile1x16(SB), NOSPLIT, $0-56
+// func f16gemm1x16FP16(a *float32, w *Half, k int, acc *[128]float32, out *float32, bias *float32, act *FloatRange)
+TEXT ·f16gemm1x16FP16(SB), NOSPLIT, $0-56
 	MOVD a+0(FP), R0
 	MOVD w+8(FP), R8
 	MOVD k+16(FP), R9

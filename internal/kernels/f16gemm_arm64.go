@@ -17,13 +17,13 @@ func sumsF16(a []float32, lda, tile int, w []Half, kc int, acc *[fp16TilePixels 
 	}
 	bias = bias[:fp16Width]
 	if tile == fp16TilePixels {
-		gemmF16Tile8x16(&a[0], 4*lda, &w[0], kc, acc, o, 4*ldo, &bias[0], act)
+		f16gemm8x16FP16(&a[0], 4*lda, &w[0], kc, acc, o, 4*ldo, &bias[0], act)
 	} else {
-		gemmF16Tile1x16(&a[0], &w[0], kc, acc, o, &bias[0], act)
+		f16gemm1x16FP16(&a[0], &w[0], kc, acc, o, &bias[0], act)
 	}
 }
 
-// gemmF16Tile8x16 adds, for 8 pixels whose inputs start at a, lda bytes
+// f16gemm8x16FP16 adds, for 8 pixels whose inputs start at a, lda bytes
 // apart, and one packed group of half weights w ([k][16]), to
 // acc[pixel][lane] the half sum of fma16(half(a[pixel][i]), w[i][lane]) in
 // input order, widened. When out is not nil it then writes
@@ -31,11 +31,11 @@ func sumsF16(a []float32, lda, tile int, w []Half, kc int, acc *[fp16TilePixels 
 // out[pixel][lane], pixel rows ldo bytes apart, instead of updating acc.
 //
 //go:noescape
-func gemmF16Tile8x16(a *float32, lda int, w *Half, k int, acc *[fp16TilePixels * fp16Width]float32,
+func f16gemm8x16FP16(a *float32, lda int, w *Half, k int, acc *[fp16TilePixels * fp16Width]float32,
 	out *float32, ldo int, bias *float32, act *FloatRange)
 
-// gemmF16Tile1x16 is gemmF16Tile8x16 for one pixel, with acc[0:16].
+// f16gemm1x16FP16 is f16gemm8x16FP16 for one pixel, with acc[0:16].
 //
 //go:noescape
-func gemmF16Tile1x16(a *float32, w *Half, k int, acc *[fp16TilePixels * fp16Width]float32,
+func f16gemm1x16FP16(a *float32, w *Half, k int, acc *[fp16TilePixels * fp16Width]float32,
 	out *float32, bias *float32, act *FloatRange)

@@ -12,10 +12,10 @@ var (
 // the first at src[0] with its weights at w[0], into out.
 func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float32) {
 	if k.cfg.isa == f32AVX512 {
-		dwF32PixelAVX512(&src[0], &w[0], taps, &k.packedBias[0], &k.act, &out[0])
+		f32dwPixelAVX512(&src[0], &w[0], taps, &k.packedBias[0], &k.act, &out[0])
 		return
 	}
-	dwF32PixelAVX2(&src[0], &w[0], taps, &k.packedBias[0], &k.act, &out[0], &f32LaneMask[16-taps.channels%8])
+	f32dwPixelAVX2(&src[0], &w[0], taps, &k.packedBias[0], &k.act, &out[0], &f32LaneMask[16-taps.channels%8])
 }
 
 // The depthwise kernels compute one output pixel's taps.channels channels:
@@ -25,7 +25,7 @@ func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float3
 // channels.
 
 //go:noescape
-func dwF32PixelAVX512(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32)
+func f32dwPixelAVX512(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32)
 
 //go:noescape
-func dwF32PixelAVX2(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32, tailMask *int32)
+func f32dwPixelAVX2(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32, tailMask *int32)

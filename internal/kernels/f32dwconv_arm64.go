@@ -13,7 +13,7 @@ func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float3
 	c := taps.channels
 	whole := c &^ 3
 	if whole > 0 {
-		dwF32SumsNeon(&src[0], &w[0], taps, &out[0], whole)
+		f32dwSumsNeon(&src[0], &w[0], taps, &out[0], whole)
 	}
 	for j := whole; j < c; j++ {
 		var acc float32
@@ -29,9 +29,9 @@ func (k *DepthwiseF32) pixelSIMD(src, w []float32, taps *dwF32Taps, out []float3
 	}
 }
 
-// dwF32SumsNeon writes the first channels (a multiple of 4) of one output
+// f32dwSumsNeon writes the first channels (a multiple of 4) of one output
 // pixel's sums: out[c] = Σ over the taps.rows × taps.cols valid taps of
 // fma(in[tap][c], w[tap][c]), in (ky, kx) order.
 //
 //go:noescape
-func dwF32SumsNeon(in, w *float32, taps *dwF32Taps, out *float32, channels int)
+func f32dwSumsNeon(in, w *float32, taps *dwF32Taps, out *float32, channels int)

@@ -10,8 +10,8 @@
 // per channel sums its valid taps in (ky, kx) order with VFMADD231PS (one
 // rounding), adds the bias and clamps as std::max and std::min do.
 
-// func dwF32PixelAVX2(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32, tailMask *int32)
-TEXT ·dwF32PixelAVX2(SB), NOSPLIT, $0-56
+// func f32dwPixelAVX2(in, w *float32, taps *dwF32Taps, bias *float32, act *FloatRange, out *float32, tailMask *int32)
+TEXT ·f32dwPixelAVX2(SB), NOSPLIT, $0-56
 	MOVQ         in+0(FP), SI
 	MOVQ         w+8(FP), DI
 	MOVQ         taps+16(FP), R8

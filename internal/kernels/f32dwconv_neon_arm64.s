@@ -7,8 +7,8 @@
 // 4 channels at a time; one lane per channel sums the valid taps in
 // (ky, kx) order with FMLA (one rounding).
 
-// func dwF32SumsNeon(in, w *float32, taps *dwF32Taps, out *float32, channels int)
-TEXT ·dwF32SumsNeon(SB), NOSPLIT, $0-40
+// func f32dwSumsNeon(in, w *float32, taps *dwF32Taps, out *float32, channels int)
+TEXT ·f32dwSumsNeon(SB), NOSPLIT, $0-40
 	MOVD in+0(FP), R0
 	MOVD w+8(FP), R1
 	MOVD taps+16(FP), R2

@@ -42,8 +42,8 @@
 	VMOVUPS (AX), Y12; \
 	VMOVUPS 32(AX), Y13
 
-// func gemmF32Tile6x16AVX2(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask *int32)
-TEXT ·gemmF32Tile6x16AVX2(SB), NOSPLIT, $0-72
+// func f32gemm6x16AVX2(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask *int32)
+TEXT ·f32gemm6x16AVX2(SB), NOSPLIT, $0-72
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -114,8 +114,8 @@ finish6:
 	VZEROUPPER
 	RET
 
-// func gemmF32Tile1x16AVX2(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask *int32)
-TEXT ·gemmF32Tile1x16AVX2(SB), NOSPLIT, $0-56
+// func f32gemm1x16AVX2(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask *int32)
+TEXT ·f32gemm1x16AVX2(SB), NOSPLIT, $0-56
 	MOVQ   a+0(FP), SI
 	MOVQ   w+8(FP), DI
 	MOVQ   k+16(FP), CX

@@ -6,8 +6,8 @@
 // registers) per packed group, one accumulator per pixel and register, each
 // lane summing its channel's terms in input order with FMLA (one rounding).
 
-// func gemmF32Tile6x16Neon(a *float32, lda int, w *float32, k int, acc *[96]float32)
-TEXT ·gemmF32Tile6x16Neon(SB), NOSPLIT, $0-40
+// func f32gemm6x16Neon(a *float32, lda int, w *float32, k int, acc *[96]float32)
+TEXT ·f32gemm6x16Neon(SB), NOSPLIT, $0-40
 	MOVD a+0(FP), R0
 	MOVD lda+8(FP), R1
 	MOVD w+16(FP), R8
@@ -88,8 +88,8 @@ store6:
 	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], 64(R10)
 	RET
 
-// func gemmF32Tile1x16Neon(a *float32, w *float32, k int, acc *[96]float32)
-TEXT ·gemmF32Tile1x16Neon(SB), NOSPLIT, $0-32
+// func f32gemm1x16Neon(a *float32, w *float32, k int, acc *[96]float32)
+TEXT ·f32gemm1x16Neon(SB), NOSPLIT, $0-32
 	MOVD a+0(FP), R0
 	MOVD w+8(FP), R8
 	MOVD k+16(FP), R9

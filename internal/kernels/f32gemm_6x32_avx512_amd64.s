@@ -37,8 +37,8 @@
 	VBROADCASTSS FloatRange_Min(R10), Z14; \
 	VBROADCASTSS FloatRange_Max(R10), Z15
 
-// func gemmF32Tile6x32AVX512(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask uint32)
-TEXT ·gemmF32Tile6x32AVX512(SB), NOSPLIT, $0-68
+// func f32gemm6x32AVX512(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask uint32)
+TEXT ·f32gemm6x32AVX512(SB), NOSPLIT, $0-68
 	MOVQ a+0(FP), SI
 	MOVQ lda+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -102,8 +102,8 @@ finish6:
 	VZEROUPPER
 	RET
 
-// func gemmF32Tile1x32AVX512(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask uint32)
-TEXT ·gemmF32Tile1x32AVX512(SB), NOSPLIT, $0-52
+// func f32gemm1x32AVX512(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask uint32)
+TEXT ·f32gemm1x32AVX512(SB), NOSPLIT, $0-52
 	MOVQ   a+0(FP), SI
 	MOVQ   w+8(FP), DI
 	MOVQ   k+16(FP), CX

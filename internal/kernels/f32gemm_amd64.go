@@ -36,13 +36,13 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 			w, bias, o := &k.packed[g*kd*width], &k.packedBias[g*width], &out[p*n+lo]
 			switch {
 			case k.cfg.isa == f32AVX512 && tile == gemmF32TilePixels:
-				gemmF32Tile6x32AVX512(a, 4*kd, w, kd, bias, &k.act, o, 4*n, uint32(uint64(1)<<valid-1))
+				f32gemm6x32AVX512(a, 4*kd, w, kd, bias, &k.act, o, 4*n, uint32(uint64(1)<<valid-1))
 			case k.cfg.isa == f32AVX512:
-				gemmF32Tile1x32AVX512(a, w, kd, bias, &k.act, o, uint32(uint64(1)<<valid-1))
+				f32gemm1x32AVX512(a, w, kd, bias, &k.act, o, uint32(uint64(1)<<valid-1))
 			case tile == gemmF32TilePixels:
-				gemmF32Tile6x16AVX2(a, 4*kd, w, kd, bias, &k.act, o, 4*n, &f32LaneMask[16-valid])
+				f32gemm6x16AVX2(a, 4*kd, w, kd, bias, &k.act, o, 4*n, &f32LaneMask[16-valid])
 			default:
-				gemmF32Tile1x16AVX2(a, w, kd, bias, &k.act, o, &f32LaneMask[16-valid])
+				f32gemm1x16AVX2(a, w, kd, bias, &k.act, o, &f32LaneMask[16-valid])
 			}
 		}
 		p += tile
@@ -57,13 +57,13 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 // lane masks.
 
 //go:noescape
-func gemmF32Tile6x32AVX512(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask uint32)
+func f32gemm6x32AVX512(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask uint32)
 
 //go:noescape
-func gemmF32Tile1x32AVX512(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask uint32)
+func f32gemm1x32AVX512(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask uint32)
 
 //go:noescape
-func gemmF32Tile6x16AVX2(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask *int32)
+func f32gemm6x16AVX2(a *float32, lda int, w *float32, k int, bias *float32, act *FloatRange, out *float32, ldo int, mask *int32)
 
 //go:noescape
-func gemmF32Tile1x16AVX2(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask *int32)
+func f32gemm1x16AVX2(a *float32, w *float32, k int, bias *float32, act *FloatRange, out *float32, mask *int32)

@@ -31,9 +31,9 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 			g, valid := lo/gemmF32NeonWidth, min(gemmF32NeonWidth, n-lo)
 			w := &k.packed[g*kd*gemmF32NeonWidth]
 			if tile == gemmF32TilePixels {
-				gemmF32Tile6x16Neon(&in[p*kd], 4*kd, w, kd, &acc)
+				f32gemm6x16Neon(&in[p*kd], 4*kd, w, kd, &acc)
 			} else {
-				gemmF32Tile1x16Neon(&in[p*kd], w, kd, &acc)
+				f32gemm1x16Neon(&in[p*kd], w, kd, &acc)
 			}
 			bias := k.packedBias[g*gemmF32NeonWidth:][:valid]
 			for i := range tile {
@@ -48,14 +48,14 @@ func (k *PointwiseF32) runSIMD(in, out []float32, pixels int) {
 	}
 }
 
-// gemmF32Tile6x16Neon sums, for 6 pixels whose inputs start at a, lda bytes
+// f32gemm6x16Neon sums, for 6 pixels whose inputs start at a, lda bytes
 // apart, and one packed group of weights w ([k][16]), acc[pixel][lane] =
 // Σ_i fma(a[pixel][i], w[i][lane]) in input order.
 //
 //go:noescape
-func gemmF32Tile6x16Neon(a *float32, lda int, w *float32, k int, acc *[gemmF32TilePixels * gemmF32NeonWidth]float32)
+func f32gemm6x16Neon(a *float32, lda int, w *float32, k int, acc *[gemmF32TilePixels * gemmF32NeonWidth]float32)
 
-// gemmF32Tile1x16Neon is gemmF32Tile6x16Neon for one pixel, into acc[0:16].
+// f32gemm1x16Neon is f32gemm6x16Neon for one pixel, into acc[0:16].
 //
 //go:noescape
-func gemmF32Tile1x16Neon(a *float32, w *float32, k int, acc *[gemmF32TilePixels * gemmF32NeonWidth]float32)
+func f32gemm1x16Neon(a *float32, w *float32, k int, acc *[gemmF32TilePixels * gemmF32NeonWidth]float32)

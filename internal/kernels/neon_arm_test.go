@@ -87,7 +87,7 @@ func TestRequantNeon(t *testing.T) {
 			qgemm4x8Neon.fillColumn(table, c, r, bias[c])
 		}
 		var got [neonGroup]uint8
-		requantNeon(&acc[0], &table[0], r.OutputOffset, r.ActMin, r.ActMax, &got[0])
+		qgemmRequantNeon(&acc[0], &table[0], r.OutputOffset, r.ActMin, r.ActMax, &got[0])
 		for c := range neonGroup {
 			v := quant.MultiplyByQuantizedMultiplier(acc[c]+bias[c], r.Multiplier[c], r.Shift[c]) + r.OutputOffset
 			want := uint8(quant.Clamp(v, r.ActMin, r.ActMax))

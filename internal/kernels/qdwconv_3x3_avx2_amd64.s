@@ -151,8 +151,8 @@
 	SUBQ $(HALF*4), DI; \
 	ADDQ $(GROUP_ROW(const_dwRows)-HALF*4), R11
 
-// func dw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
-TEXT ·dw3x3U8AVX2(SB), NOSPLIT, $0-40
+// func qdw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+TEXT ·qdw3x3U8AVX2(SB), NOSPLIT, $0-40
 	SETUP
 pixelU8:
 	PIXEL(VPMOVZXBD)
@@ -163,8 +163,8 @@ pixelU8:
 	VZEROUPPER
 	RET
 
-// func dw3x3S8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
-TEXT ·dw3x3S8AVX2(SB), NOSPLIT, $0-40
+// func qdw3x3S8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+TEXT ·qdw3x3S8AVX2(SB), NOSPLIT, $0-40
 	SETUP
 pixelS8:
 	PIXEL(VPMOVSXBD)
@@ -175,8 +175,8 @@ pixelS8:
 	VZEROUPPER
 	RET
 
-// func dwEdgeU8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
-TEXT ·dwEdgeU8AVX2(SB), NOSPLIT, $0-40
+// func qdwEdgeU8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·qdwEdgeU8AVX2(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 halfU8:
 	VMOVDQU GROUP_ROW(const_dwRowPlainBias)(R11), Y9
@@ -202,8 +202,8 @@ colU8:
 	VZEROUPPER
 	RET
 
-// func dwEdgeS8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
-TEXT ·dwEdgeS8AVX2(SB), NOSPLIT, $0-40
+// func qdwEdgeS8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·qdwEdgeS8AVX2(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 halfS8:
 	VMOVDQU GROUP_ROW(const_dwRowPlainBias)(R11), Y9

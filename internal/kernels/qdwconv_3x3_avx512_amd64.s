@@ -154,8 +154,8 @@
 	MOVL $0xAAAA, R12; \
 	KMOVW R12, K2
 
-// func dw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
-TEXT ·dw3x3U8AVX512(SB), NOSPLIT, $0-42
+// func qdw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
+TEXT ·qdw3x3U8AVX512(SB), NOSPLIT, $0-42
 	SETUP
 pixelU8:
 	PIXEL(VPMOVZXBD.Z)
@@ -166,8 +166,8 @@ pixelU8:
 	VZEROUPPER
 	RET
 
-// func dw3x3S8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
-TEXT ·dw3x3S8AVX512(SB), NOSPLIT, $0-42
+// func qdw3x3S8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
+TEXT ·qdw3x3S8AVX512(SB), NOSPLIT, $0-42
 	SETUP
 pixelS8:
 	PIXEL(VPMOVSXBD.Z)
@@ -178,8 +178,8 @@ pixelS8:
 	VZEROUPPER
 	RET
 
-// func dwEdgeU8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
-TEXT ·dwEdgeU8AVX512(SB), NOSPLIT, $0-40
+// func qdwEdgeU8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·qdwEdgeU8AVX512(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 groupU8:
 	MOVL $0xFFFF, R15
@@ -226,8 +226,8 @@ colU8:
 	VZEROUPPER
 	RET
 
-// func dwEdgeS8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
-TEXT ·dwEdgeS8AVX512(SB), NOSPLIT, $0-40
+// func qdwEdgeS8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
+TEXT ·qdwEdgeS8AVX512(SB), NOSPLIT, $0-40
 	EDGE_SETUP
 groupS8:
 	MOVL $0xFFFF, R15

@@ -102,10 +102,10 @@ pixel: \
 done: \
 	RET
 
-// func dw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
-TEXT ·dw3x3U8Neon(SB), NOSPLIT, $0-20
+// func qdw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+TEXT ·qdw3x3U8Neon(SB), NOSPLIT, $0-20
 	KERNEL(VMOVL_U8)
 
-// func dw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
-TEXT ·dw3x3S8Neon(SB), NOSPLIT, $0-20
+// func qdw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+TEXT ·qdw3x3S8Neon(SB), NOSPLIT, $0-20
 	KERNEL(VMOVL_S8)

@@ -297,38 +297,38 @@ col8: \
 done: \
 	RET
 
-// func dw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+// func qdw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 // geom.pixels output pixels of one group of 16 uint8 channels whose 3×3
 // windows lie inside the input: pixel i's window starts at
 // in + i·geom.step (taps geom.dx and geom.dy apart), its outputs at
 // out + i·geom.outStep; w and table are the group's.
-TEXT ·dw3x3U8Neon(SB), NOSPLIT, $0-40
+TEXT ·qdw3x3U8Neon(SB), NOSPLIT, $0-40
 	INTERIOR(WIDEN16_U8)
 
-// func dw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
-// dw3x3U8Neon for int8 channels.
-TEXT ·dw3x3S8Neon(SB), NOSPLIT, $0-40
+// func qdw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+// qdw3x3U8Neon for int8 channels.
+TEXT ·qdw3x3S8Neon(SB), NOSPLIT, $0-40
 	INTERIOR(WIDEN16_S8)
 
-// func dwEdgeU8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)
+// func qdwEdgeU8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)
 // All edge.channels (a multiple of 8) uint8 channels of one output pixel
 // from its edge.rows × edge.cols valid taps (of a filter of any size), the
 // first at in with weights at w (the first valid tap's place in group 0);
 // table is group 0's.
-TEXT ·dwEdgeU8Neon(SB), NOSPLIT, $0-40
+TEXT ·qdwEdgeU8Neon(SB), NOSPLIT, $0-40
 	EDGE(WIDEN32_U8, WIDEN32_U8_LO)
 
-// func dwEdgeS8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)
-// dwEdgeU8Neon for int8 channels.
-TEXT ·dwEdgeS8Neon(SB), NOSPLIT, $0-40
+// func qdwEdgeS8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)
+// qdwEdgeU8Neon for int8 channels.
+TEXT ·qdwEdgeS8Neon(SB), NOSPLIT, $0-40
 	EDGE(WIDEN32_S8, WIDEN32_S8_LO)
 
-// func dw3x3U8Neon8(in *byte, geom *dwGeometry, w, table *int32, out *byte)
-// dw3x3U8Neon for the first 8 channels of a group.
-TEXT ·dw3x3U8Neon8(SB), NOSPLIT, $0-40
+// func qdw3x3c8U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+// qdw3x3U8Neon for the first 8 channels of a group.
+TEXT ·qdw3x3c8U8Neon(SB), NOSPLIT, $0-40
 	INTERIOR8(WIDEN8_U8)
 
-// func dw3x3S8Neon8(in *byte, geom *dwGeometry, w, table *int32, out *byte)
-// dw3x3S8Neon for the first 8 channels of a group.
-TEXT ·dw3x3S8Neon8(SB), NOSPLIT, $0-40
+// func qdw3x3c8S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+// qdw3x3S8Neon for the first 8 channels of a group.
+TEXT ·qdw3x3c8S8Neon(SB), NOSPLIT, $0-40
 	INTERIOR8(WIDEN8_S8)

@@ -68,9 +68,9 @@ func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) int {
 // data.
 func dw3x3AVX512(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16) {
 	if signed {
-		dw3x3S8AVX512(in, geom, w, table, out, mask)
+		qdw3x3S8AVX512(in, geom, w, table, out, mask)
 	} else {
-		dw3x3U8AVX512(in, geom, w, table, out, mask)
+		qdw3x3U8AVX512(in, geom, w, table, out, mask)
 	}
 }
 
@@ -78,27 +78,27 @@ func dw3x3AVX512(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *
 // half group's packed weights w and table.
 func dw3x3AVX2(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *byte) {
 	if signed {
-		dw3x3S8AVX2(in, geom, w, table, out)
+		qdw3x3S8AVX2(in, geom, w, table, out)
 	} else {
-		dw3x3U8AVX2(in, geom, w, table, out)
+		qdw3x3U8AVX2(in, geom, w, table, out)
 	}
 }
 
 // The AVX-512 kernels, in qdwconv_3x3_avx512_amd64.s.
 
 //go:noescape
-func dw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
+func qdw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
 
 //go:noescape
-func dw3x3S8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
+func qdw3x3S8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
 
 // The AVX2 kernels, in qdwconv_3x3_avx2_amd64.s.
 
 //go:noescape
-func dw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+func qdw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 
 //go:noescape
-func dw3x3S8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+func qdw3x3S8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 
 // dwEdgeAVX512 computes all e.channels channels of one output pixel whose
 // window touches the padding from its e.rows × e.cols valid taps, the first
@@ -106,31 +106,31 @@ func dw3x3S8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 // selects int8 data.
 func dwEdgeAVX512(signed bool, in *byte, e *dwEdge, w, table *int32, out *byte) {
 	if signed {
-		dwEdgeS8AVX512(in, e, w, table, out)
+		qdwEdgeS8AVX512(in, e, w, table, out)
 	} else {
-		dwEdgeU8AVX512(in, e, w, table, out)
+		qdwEdgeU8AVX512(in, e, w, table, out)
 	}
 }
 
 // dwEdgeAVX2 is dwEdgeAVX512 for AVX2; e.channels is a multiple of 8.
 func dwEdgeAVX2(signed bool, in *byte, e *dwEdge, w, table *int32, out *byte) {
 	if signed {
-		dwEdgeS8AVX2(in, e, w, table, out)
+		qdwEdgeS8AVX2(in, e, w, table, out)
 	} else {
-		dwEdgeU8AVX2(in, e, w, table, out)
+		qdwEdgeU8AVX2(in, e, w, table, out)
 	}
 }
 
 // The edge kernels, in the same files.
 
 //go:noescape
-func dwEdgeU8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
+func qdwEdgeU8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
 
 //go:noescape
-func dwEdgeS8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
+func qdwEdgeS8AVX512(in *byte, edge *dwEdge, w, table *int32, out *byte)
 
 //go:noescape
-func dwEdgeU8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
+func qdwEdgeU8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
 
 //go:noescape
-func dwEdgeS8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)
+func qdwEdgeS8AVX2(in *byte, edge *dwEdge, w, table *int32, out *byte)

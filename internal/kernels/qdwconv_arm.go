@@ -24,9 +24,9 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 		base, half := c0/dwGroup, c0%dwGroup
 		w, table := &k.weights[base*9*dwGroup+half], &k.table[base*dwRows*dwGroup+half]
 		if k.signed {
-			dw3x3S8Neon(bytePtr(src[c0:]), g, w, table, bytePtr(dst[c0:]))
+			qdw3x3S8Neon(bytePtr(src[c0:]), g, w, table, bytePtr(dst[c0:]))
 		} else {
-			dw3x3U8Neon(bytePtr(src[c0:]), g, w, table, bytePtr(dst[c0:]))
+			qdw3x3U8Neon(bytePtr(src[c0:]), g, w, table, bytePtr(dst[c0:]))
 		}
 	}
 	return whole
@@ -43,7 +43,7 @@ func (k *DepthwiseQ[T]) edgeSIMD([]T, []T, *dwEdge, *int32) int { return 0 }
 // of a group's packed weights and requantization table.
 
 //go:noescape
-func dw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+func qdw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 
 //go:noescape
-func dw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+func qdw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)

@@ -38,13 +38,13 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 		in, out := bytePtr(src[c0:]), bytePtr(dst[c0:])
 		switch {
 		case covered-c0 < dwGroup && k.signed:
-			dw3x3S8Neon8(in, g, w, table, out)
+			qdw3x3c8S8Neon(in, g, w, table, out)
 		case covered-c0 < dwGroup:
-			dw3x3U8Neon8(in, g, w, table, out)
+			qdw3x3c8U8Neon(in, g, w, table, out)
 		case k.signed:
-			dw3x3S8Neon(in, g, w, table, out)
+			qdw3x3S8Neon(in, g, w, table, out)
 		default:
-			dw3x3U8Neon(in, g, w, table, out)
+			qdw3x3U8Neon(in, g, w, table, out)
 		}
 	}
 	return covered
@@ -58,9 +58,9 @@ func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) int {
 	switch {
 	case e.channels == 0:
 	case k.signed:
-		dwEdgeS8Neon(bytePtr(src), e, w, &k.table[0], bytePtr(dst))
+		qdwEdgeS8Neon(bytePtr(src), e, w, &k.table[0], bytePtr(dst))
 	default:
-		dwEdgeU8Neon(bytePtr(src), e, w, &k.table[0], bytePtr(dst))
+		qdwEdgeU8Neon(bytePtr(src), e, w, &k.table[0], bytePtr(dst))
 	}
 	return e.channels
 }
@@ -72,18 +72,18 @@ func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) int {
 // fitting int16) and requantization table.
 
 //go:noescape
-func dw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+func qdw3x3U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 
 //go:noescape
-func dw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+func qdw3x3S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 
-// dw3x3U8Neon8 and dw3x3S8Neon8 compute the first 8 channels of a group.
-
-//go:noescape
-func dw3x3U8Neon8(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+// qdw3x3c8U8Neon and qdw3x3c8S8Neon compute the first 8 channels of a group.
 
 //go:noescape
-func dw3x3S8Neon8(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+func qdw3x3c8U8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
+
+//go:noescape
+func qdw3x3c8S8Neon(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 
 // The edge kernels compute all e.channels (a multiple of 8) channels of
 // one output pixel from its e.rows × e.cols valid taps, the first at in,
@@ -91,7 +91,7 @@ func dw3x3S8Neon8(in *byte, geom *dwGeometry, w, table *int32, out *byte)
 // table; see dwEdge for the strides.
 
 //go:noescape
-func dwEdgeU8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)
+func qdwEdgeU8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)
 
 //go:noescape
-func dwEdgeS8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)
+func qdwEdgeS8Neon(in *byte, edge *dwEdge, w, table *int32, out *byte)

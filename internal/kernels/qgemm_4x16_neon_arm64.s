@@ -68,12 +68,12 @@ tail: \
 requant: \
 	TILE_REQUANT
 
-// func tileNeonU8(t *armTile)
+// func qgemm4x16U8Neon(t *armTile)
 // The tile of uint8 pixels t describes.
-TEXT ·tileNeonU8(SB), NOSPLIT, $0-8
+TEXT ·qgemm4x16U8Neon(SB), NOSPLIT, $0-8
 	NEON_TILE(WIDEN_U8)
 
-// func tileNeonS8(t *armTile)
+// func qgemm4x16S8Neon(t *armTile)
 // The tile of int8 pixels t describes.
-TEXT ·tileNeonS8(SB), NOSPLIT, $0-8
+TEXT ·qgemm4x16S8Neon(SB), NOSPLIT, $0-8
 	NEON_TILE(WIDEN_S8)

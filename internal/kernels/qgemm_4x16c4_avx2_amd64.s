@@ -13,10 +13,10 @@
 // ymm-sized blocks [pair of input bytes][8 channels][2 int16]. Accumulators
 // are stored to acc as [pixel][16]int32.
 
-// func dotAVX2U8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+// func qgemm4x16U8AVX2(a *byte, stride int, w *int16, kq int, acc *int32)
 // Four pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // uint8 activations.
-TEXT ·dotAVX2U8x4(SB), NOSPLIT, $0-40
+TEXT ·qgemm4x16U8AVX2(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -102,9 +102,9 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotAVX2U8x1(a *byte, w *int16, kq int, acc *int32)
+// func qgemm1x16U8AVX2(a *byte, w *int16, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; uint8 activations.
-TEXT ·dotAVX2U8x1(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16U8AVX2(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -140,10 +140,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotAVX2S8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+// func qgemm4x16S8AVX2(a *byte, stride int, w *int16, kq int, acc *int32)
 // Four pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // int8 activations.
-TEXT ·dotAVX2S8x4(SB), NOSPLIT, $0-40
+TEXT ·qgemm4x16S8AVX2(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -229,9 +229,9 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotAVX2S8x1(a *byte, w *int16, kq int, acc *int32)
+// func qgemm1x16S8AVX2(a *byte, w *int16, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; int8 activations.
-TEXT ·dotAVX2S8x1(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16S8AVX2(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX

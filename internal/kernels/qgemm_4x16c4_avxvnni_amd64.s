@@ -20,10 +20,10 @@
 // encoding (AVX-512 VL + VNNI), which the tests run on CPUs that have
 // AVX-512 VNNI but not AVX-VNNI.
 
-// func dotU8S8x4AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm4x16U8S8AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Four pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // unsigned activations against signed weights.
-TEXT ·dotU8S8x4AVXVNNI(SB), NOSPLIT, $0-40
+TEXT ·qgemm4x16U8S8AVXVNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -71,10 +71,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x1AVXVNNI(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x16U8S8AVXVNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; unsigned activations against
 // signed weights.
-TEXT ·dotU8S8x1AVXVNNI(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16U8S8AVXVNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -116,10 +116,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x4AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm4x16S8U8AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Four pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // signed activations against unsigned weights.
-TEXT ·dotS8U8x4AVXVNNI(SB), NOSPLIT, $0-40
+TEXT ·qgemm4x16S8U8AVXVNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -167,10 +167,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x1AVXVNNI(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x16S8U8AVXVNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; signed activations against
 // unsigned weights.
-TEXT ·dotS8U8x1AVXVNNI(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16S8U8AVXVNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -212,10 +212,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x4AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm4x16U8S8AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
 // Four pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // unsigned activations against signed weights.
-TEXT ·dotU8S8x4AVXVNNIEVEX(SB), NOSPLIT, $0-40
+TEXT ·qgemm4x16U8S8AVXVNNIEVEX(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -263,10 +263,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x1AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x16U8S8AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; unsigned activations against
 // signed weights.
-TEXT ·dotU8S8x1AVXVNNIEVEX(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16U8S8AVXVNNIEVEX(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -308,10 +308,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x4AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm4x16S8U8AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
 // Four pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // signed activations against unsigned weights.
-TEXT ·dotS8U8x4AVXVNNIEVEX(SB), NOSPLIT, $0-40
+TEXT ·qgemm4x16S8U8AVXVNNIEVEX(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -359,10 +359,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x1AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x16S8U8AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; signed activations against
 // unsigned weights.
-TEXT ·dotS8U8x1AVXVNNIEVEX(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16S8U8AVXVNNIEVEX(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -404,12 +404,12 @@ store:
 	VZEROUPPER
 	RET
 
-// func sumRowsAVX2(a *byte, stride int, n int, rows int, flip int32, sums *int32)
+// func qgemmRowSumsAVX2(a *byte, stride int, n int, rows int, flip int32, sums *int32)
 // Stores into sums[r] the wrapping int32 sum of the n (≥ 1) bytes at a +
 // r·stride for each of rows rows, each byte XORed with flip (0 or 0x80)
 // and flip·n subtracted: uint8 sums for flip 0, int8 sums for flip 0x80.
 // Whole 32-byte blocks go through VPSADBW, the rest one byte at a time.
-TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-48
+TEXT ·qgemmRowSumsAVX2(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), R8
 	MOVQ stride+8(FP), R9
 	MOVQ n+16(FP), R10

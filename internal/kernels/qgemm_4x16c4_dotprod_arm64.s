@@ -82,19 +82,19 @@ loop4: \
 requant: \
 	TILE_REQUANT
 
-// func tileDotS8(t *armTile)
+// func qgemm4x16S8DotProd(t *armTile)
 // The tile of int8 pixels and weights t describes.
-TEXT ·tileDotS8(SB), NOSPLIT, $0-8
+TEXT ·qgemm4x16S8DotProd(SB), NOSPLIT, $0-8
 	DOT_TILE(SDOT_GROUP)
 
-// func tileDotU8(t *armTile)
+// func qgemm4x16U8DotProd(t *armTile)
 // The tile of uint8 pixels and weights t describes.
-TEXT ·tileDotU8(SB), NOSPLIT, $0-8
+TEXT ·qgemm4x16U8DotProd(SB), NOSPLIT, $0-8
 	DOT_TILE(UDOT_GROUP)
 
-// func sumRowsDotU8(a0, a1, a2, a3 *byte, n int, sums *int32)
+// func qgemmRowSumsU8DotProd(a0, a1, a2, a3 *byte, n int, sums *int32)
 // Stores into sums[p] the sum of the n uint8 bytes at ap, p < 4.
-TEXT ·sumRowsDotU8(SB), NOSPLIT, $0-48
+TEXT ·qgemmRowSumsU8DotProd(SB), NOSPLIT, $0-48
 	MOVD a0+0(FP), R0
 	MOVD a1+8(FP), R1
 	MOVD a2+16(FP), R2
@@ -137,9 +137,9 @@ tailU8:
 	MOVW R7, (R6)
 	RET
 
-// func sumRowsDotS8(a0, a1, a2, a3 *byte, n int, sums *int32)
-// sumRowsDotU8 for int8 bytes.
-TEXT ·sumRowsDotS8(SB), NOSPLIT, $0-48
+// func qgemmRowSumsS8DotProd(a0, a1, a2, a3 *byte, n int, sums *int32)
+// qgemmRowSumsU8DotProd for int8 bytes.
+TEXT ·qgemmRowSumsS8DotProd(SB), NOSPLIT, $0-48
 	MOVD a0+0(FP), R0
 	MOVD a1+8(FP), R1
 	MOVD a2+16(FP), R2

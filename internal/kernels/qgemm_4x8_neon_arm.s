@@ -66,10 +66,10 @@
 	VST1_32X4(24, 4, POST_SIZE); \
 	VST1_32X4(28, 4, POST_NONE)
 
-// func dotNeonU8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+// func qgemm4x8U8Neon(a *byte, stride int, w *int16, kq int, acc *int32)
 // Four uint8 pixels, stride bytes apart, starting at a; kq groups of four
 // bytes.
-TEXT ·dotNeonU8x4(SB), NOSPLIT, $0-20
+TEXT ·qgemm4x8U8Neon(SB), NOSPLIT, $0-20
 	MOVW	a+0(FP), R0
 	MOVW	stride+4(FP), R1
 	MOVW	w+8(FP), R2
@@ -93,9 +93,9 @@ store:
 	STORE_FOUR
 	RET
 
-// func dotNeonS8x4(a *byte, stride int, w *int16, kq int, acc *int32)
-// dotNeonU8x4 for int8 pixels.
-TEXT ·dotNeonS8x4(SB), NOSPLIT, $0-20
+// func qgemm4x8S8Neon(a *byte, stride int, w *int16, kq int, acc *int32)
+// qgemm4x8U8Neon for int8 pixels.
+TEXT ·qgemm4x8S8Neon(SB), NOSPLIT, $0-20
 	MOVW	a+0(FP), R0
 	MOVW	stride+4(FP), R1
 	MOVW	w+8(FP), R2
@@ -119,9 +119,9 @@ store:
 	STORE_FOUR
 	RET
 
-// func dotNeonU8x1(a *byte, w *int16, kq int, acc *int32)
+// func qgemm1x8U8Neon(a *byte, w *int16, kq int, acc *int32)
 // One uint8 pixel at a; kq groups of four bytes.
-TEXT ·dotNeonU8x1(SB), NOSPLIT, $0-16
+TEXT ·qgemm1x8U8Neon(SB), NOSPLIT, $0-16
 	MOVW	a+0(FP), R0
 	MOVW	w+4(FP), R2
 	MOVW	kq+8(FP), R3
@@ -141,9 +141,9 @@ store:
 	VST1_32X4(16, 4, POST_NONE)
 	RET
 
-// func dotNeonS8x1(a *byte, w *int16, kq int, acc *int32)
-// dotNeonU8x1 for an int8 pixel.
-TEXT ·dotNeonS8x1(SB), NOSPLIT, $0-16
+// func qgemm1x8S8Neon(a *byte, w *int16, kq int, acc *int32)
+// qgemm1x8U8Neon for an int8 pixel.
+TEXT ·qgemm1x8S8Neon(SB), NOSPLIT, $0-16
 	MOVW	a+0(FP), R0
 	MOVW	w+4(FP), R2
 	MOVW	kq+8(FP), R3
@@ -163,13 +163,13 @@ store:
 	VST1_32X4(16, 4, POST_NONE)
 	RET
 
-// func requantNeon(acc, table *int32, outOffset, actMin, actMax int32, out *byte)
+// func qgemmRequantNeon(acc, table *int32, outOffset, actMin, actMax int32, out *byte)
 // Requantizes the 8 raw dot products at acc of one pixel's group into 8
 // bytes at out, with the group's table ([requantRows][8]int32, rows 32
 // bytes apart): the lanes go through RQ_BIAS_MULT and RQ_SCALE four at a
 // time, then get outOffset added, are clamped to [actMin, actMax] and
 // narrowed, keeping the low byte as Go's conversion does.
-TEXT ·requantNeon(SB), NOSPLIT, $0-24
+TEXT ·qgemmRequantNeon(SB), NOSPLIT, $0-24
 	MOVW	acc+0(FP), R0
 	MOVW	table+4(FP), R1
 	MOVW	outOffset+8(FP), R2

@@ -17,15 +17,15 @@
 // is then the weight register).
 
 // A layer's last group may be narrower: 16, 32 or 48 channels, packed as
-// one, two or three blocks; the kernels ending in b1, b2 and b3 compute
-// those, so that no lane is spent on channels that do not exist. Every
-// kernel stores a pixel's accumulators 256 bytes apart, as for a whole
-// group.
+// one, two or three blocks; the kernels named for 16, 32 and 48 channels
+// (qgemm6x16…, qgemm1x16… and so on) compute those, so that no lane is
+// spent on channels that do not exist. Every kernel stores a pixel's
+// accumulators 256 bytes apart, as for a whole group.
 
-// func dotU8S8x6(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x64U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // unsigned activations against signed weights.
-TEXT ·dotU8S8x6(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x64U8S8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -126,11 +126,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x1(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x64U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; unsigned activations against
 // signed weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotU8S8x1(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x64U8S8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -193,10 +193,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x48U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // unsigned activations against signed weights.
-TEXT ·dotU8S8x6b3(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x48U8S8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -278,11 +278,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x1b3(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x48U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; unsigned activations against
 // signed weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotU8S8x1b3(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x48U8S8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -335,10 +335,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x32U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // unsigned activations against signed weights.
-TEXT ·dotU8S8x6b2(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x32U8S8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -401,11 +401,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x1b2(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x32U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; unsigned activations against
 // signed weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotU8S8x1b2(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x32U8S8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -448,10 +448,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x16U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // unsigned activations against signed weights.
-TEXT ·dotU8S8x6b1(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x16U8S8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -495,11 +495,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotU8S8x1b1(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x16U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; unsigned activations against
 // signed weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotU8S8x1b1(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16U8S8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -532,10 +532,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x6(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x64S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // signed activations against unsigned weights.
-TEXT ·dotS8U8x6(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x64S8U8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -636,11 +636,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x1(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x64S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; signed activations against
 // unsigned weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotS8U8x1(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x64S8U8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -703,10 +703,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x48S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // signed activations against unsigned weights.
-TEXT ·dotS8U8x6b3(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x48S8U8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -788,11 +788,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x1b3(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x48S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; signed activations against
 // unsigned weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotS8U8x1b3(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x48S8U8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -845,10 +845,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x32S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // signed activations against unsigned weights.
-TEXT ·dotS8U8x6b2(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x32S8U8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -911,11 +911,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x1b2(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x32S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; signed activations against
 // unsigned weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotS8U8x1b2(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x32S8U8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX
@@ -958,10 +958,10 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+// func qgemm6x16S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 // Six pixels, stride bytes apart, starting at a; kq groups of four bytes;
 // signed activations against unsigned weights.
-TEXT ·dotS8U8x6b1(SB), NOSPLIT, $0-40
+TEXT ·qgemm6x16S8U8AVX512VNNI(SB), NOSPLIT, $0-40
 	MOVQ a+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ w+16(FP), DI
@@ -1005,11 +1005,11 @@ store:
 	VZEROUPPER
 	RET
 
-// func dotS8U8x1b1(a *byte, w *byte, kq int, acc *int32)
+// func qgemm1x16S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 // One pixel at a; kq groups of four bytes; signed activations against
 // unsigned weights. Even and odd groups accumulate into separate registers,
 // summed at the end, to hide VPDPBUSD's latency.
-TEXT ·dotS8U8x1b1(SB), NOSPLIT, $0-32
+TEXT ·qgemm1x16S8U8AVX512VNNI(SB), NOSPLIT, $0-32
 	MOVQ a+0(FP), SI
 	MOVQ w+8(FP), DI
 	MOVQ kq+16(FP), CX

@@ -48,7 +48,7 @@ func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 }
 
 // tilesVNNI is the VNNI range call: per tile of six pixels, the row sums,
-// then per group the raw dot products and requantAVX512, which adds the
+// then per group the raw dot products and qgemmRequantAVX512, which adds the
 // per-pixel terms.
 func tilesVNNI(signedActs bool, t *qgemmTile) {
 	acc := (*[6 * 64]int32)(unsafe.Pointer(t.acc))
@@ -59,7 +59,7 @@ func tilesVNNI(signedActs bool, t *qgemmTile) {
 	a, out := t.rows[0], unsafe.Pointer(t.out)
 	for range t.tiles {
 		if t.termFactor != 0 {
-			sumRowsAVX512(a, t.stride, t.stride, 6, flip, &t.terms[0])
+			qgemmRowSumsAVX512(a, t.stride, t.stride, 6, flip, &t.terms[0])
 		}
 		for g := range t.groups {
 			width, channels := 64, 64
@@ -68,7 +68,7 @@ func tilesVNNI(signedActs bool, t *qgemmTile) {
 			}
 			dotSix(signedActs, width/16, a, t.stride, (*byte)(unsafe.Add(t.w, g*t.wStride)), t.kq, &acc[0])
 			table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*64))
-			requantAVX512(&acc[0], table, &t.terms[0], 6, t.termFactor, t.outOffset, t.actMin, t.actMax, channels, (*byte)(unsafe.Add(out, g*64)), t.outStride)
+			qgemmRequantAVX512(&acc[0], table, &t.terms[0], 6, t.termFactor, t.outOffset, t.actMin, t.actMax, channels, (*byte)(unsafe.Add(out, g*64)), t.outStride)
 		}
 		a, out = (*byte)(unsafe.Add(unsafe.Pointer(a), 6*t.stride)), unsafe.Add(out, 6*t.outStride)
 	}
@@ -82,16 +82,16 @@ func qgemmRowSums(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	}
 	switch cfg.kernel {
 	case kernelVNNI:
-		sumRowsAVX512(t.rows[0], t.stride, t.stride, t.pixels, flip, &t.terms[0])
+		qgemmRowSumsAVX512(t.rows[0], t.stride, t.stride, t.pixels, flip, &t.terms[0])
 	case kernelAVXVNNI, kernelAVXVNNIEVEX, kernelAVX2:
-		sumRowsAVX2(t.rows[0], t.stride, t.stride, t.pixels, flip, &t.terms[0])
+		qgemmRowSumsAVX2(t.rows[0], t.stride, t.stride, t.pixels, flip, &t.terms[0])
 	default:
 		qgemmRowSumsGo(signedActs, t)
 	}
 }
 
 // tileVNNI is the VNNI micro-kernel: per group, the raw dot products of
-// six pixels at once or of fewer one by one, then requantAVX512, which
+// six pixels at once or of fewer one by one, then qgemmRequantAVX512, which
 // adds the per-pixel terms.
 func tileVNNI(signedActs bool, t *qgemmTile) {
 	acc := (*[6 * 64]int32)(unsafe.Pointer(t.acc))
@@ -108,13 +108,13 @@ func tileVNNI(signedActs bool, t *qgemmTile) {
 		t.addInit(acc[:t.pixels*64], 64, t.width)
 		table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*64))
 		out := (*byte)(unsafe.Add(unsafe.Pointer(t.out), g*64))
-		requantAVX512(&acc[0], table, &t.terms[0], t.pixels, 1, t.outOffset, t.actMin, t.actMax, t.channels, out, t.outStride)
+		qgemmRequantAVX512(&acc[0], table, &t.terms[0], t.pixels, 1, t.outOffset, t.actMin, t.actMax, t.channels, out, t.outStride)
 	}
 }
 
 // tile4x16 is the AVX-VNNI and AVX2 micro-kernel: per group of 16
 // channels, the raw dot products of four pixels at once or of fewer one
-// by one, the per-pixel terms, then requantAVX2 pixel by pixel.
+// by one, the per-pixel terms, then qgemmRequantAVX2 pixel by pixel.
 func tile4x16(kernel qgemmKernel, signedActs bool, t *qgemmTile) {
 	acc := (*[4 * 16]int32)(unsafe.Pointer(t.acc))
 	for g := range t.groups {
@@ -137,7 +137,7 @@ func tile4x16(kernel qgemmKernel, signedActs bool, t *qgemmTile) {
 		table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*16))
 		for i := range t.pixels {
 			out := (*byte)(unsafe.Add(unsafe.Pointer(t.out), g*16+i*t.outStride))
-			requantAVX2(&acc[i*16], table, t.outOffset, t.actMin, t.actMax, out)
+			qgemmRequantAVX2(&acc[i*16], table, t.outOffset, t.actMin, t.actMax, out)
 		}
 	}
 }
@@ -162,17 +162,17 @@ func (t *qgemmTile) addInit(acc []int32, stride, width int) {
 func dot4x16(kernel qgemmKernel, signedActs bool, a *byte, stride int, w unsafe.Pointer, kq int, acc *int32) {
 	switch {
 	case kernel == kernelAVX2 && signedActs:
-		dotAVX2S8x4(a, stride, (*int16)(w), kq, acc)
+		qgemm4x16S8AVX2(a, stride, (*int16)(w), kq, acc)
 	case kernel == kernelAVX2:
-		dotAVX2U8x4(a, stride, (*int16)(w), kq, acc)
+		qgemm4x16U8AVX2(a, stride, (*int16)(w), kq, acc)
 	case kernel == kernelAVXVNNIEVEX && signedActs:
-		dotS8U8x4AVXVNNIEVEX(a, stride, (*byte)(w), kq, acc)
+		qgemm4x16S8U8AVXVNNIEVEX(a, stride, (*byte)(w), kq, acc)
 	case kernel == kernelAVXVNNIEVEX:
-		dotU8S8x4AVXVNNIEVEX(a, stride, (*byte)(w), kq, acc)
+		qgemm4x16U8S8AVXVNNIEVEX(a, stride, (*byte)(w), kq, acc)
 	case signedActs:
-		dotS8U8x4AVXVNNI(a, stride, (*byte)(w), kq, acc)
+		qgemm4x16S8U8AVXVNNI(a, stride, (*byte)(w), kq, acc)
 	default:
-		dotU8S8x4AVXVNNI(a, stride, (*byte)(w), kq, acc)
+		qgemm4x16U8S8AVXVNNI(a, stride, (*byte)(w), kq, acc)
 	}
 }
 
@@ -180,17 +180,17 @@ func dot4x16(kernel qgemmKernel, signedActs bool, a *byte, stride int, w unsafe.
 func dot1x16(kernel qgemmKernel, signedActs bool, a *byte, w unsafe.Pointer, kq int, acc *int32) {
 	switch {
 	case kernel == kernelAVX2 && signedActs:
-		dotAVX2S8x1(a, (*int16)(w), kq, acc)
+		qgemm1x16S8AVX2(a, (*int16)(w), kq, acc)
 	case kernel == kernelAVX2:
-		dotAVX2U8x1(a, (*int16)(w), kq, acc)
+		qgemm1x16U8AVX2(a, (*int16)(w), kq, acc)
 	case kernel == kernelAVXVNNIEVEX && signedActs:
-		dotS8U8x1AVXVNNIEVEX(a, (*byte)(w), kq, acc)
+		qgemm1x16S8U8AVXVNNIEVEX(a, (*byte)(w), kq, acc)
 	case kernel == kernelAVXVNNIEVEX:
-		dotU8S8x1AVXVNNIEVEX(a, (*byte)(w), kq, acc)
+		qgemm1x16U8S8AVXVNNIEVEX(a, (*byte)(w), kq, acc)
 	case signedActs:
-		dotS8U8x1AVXVNNI(a, (*byte)(w), kq, acc)
+		qgemm1x16S8U8AVXVNNI(a, (*byte)(w), kq, acc)
 	default:
-		dotU8S8x1AVXVNNI(a, (*byte)(w), kq, acc)
+		qgemm1x16U8S8AVXVNNI(a, (*byte)(w), kq, acc)
 	}
 }
 
@@ -204,21 +204,21 @@ func dotSix(signedActs bool, blocks int, a *byte, stride int, w *byte, kq int, a
 	// would make acc escape.
 	switch {
 	case !signedActs && blocks == 4:
-		dotU8S8x6(a, stride, w, kq, acc)
+		qgemm6x64U8S8AVX512VNNI(a, stride, w, kq, acc)
 	case !signedActs && blocks == 3:
-		dotU8S8x6b3(a, stride, w, kq, acc)
+		qgemm6x48U8S8AVX512VNNI(a, stride, w, kq, acc)
 	case !signedActs && blocks == 2:
-		dotU8S8x6b2(a, stride, w, kq, acc)
+		qgemm6x32U8S8AVX512VNNI(a, stride, w, kq, acc)
 	case !signedActs:
-		dotU8S8x6b1(a, stride, w, kq, acc)
+		qgemm6x16U8S8AVX512VNNI(a, stride, w, kq, acc)
 	case blocks == 4:
-		dotS8U8x6(a, stride, w, kq, acc)
+		qgemm6x64S8U8AVX512VNNI(a, stride, w, kq, acc)
 	case blocks == 3:
-		dotS8U8x6b3(a, stride, w, kq, acc)
+		qgemm6x48S8U8AVX512VNNI(a, stride, w, kq, acc)
 	case blocks == 2:
-		dotS8U8x6b2(a, stride, w, kq, acc)
+		qgemm6x32S8U8AVX512VNNI(a, stride, w, kq, acc)
 	default:
-		dotS8U8x6b1(a, stride, w, kq, acc)
+		qgemm6x16S8U8AVX512VNNI(a, stride, w, kq, acc)
 	}
 }
 
@@ -226,21 +226,21 @@ func dotSix(signedActs bool, blocks int, a *byte, stride int, w *byte, kq int, a
 func dotOne(signedActs bool, blocks int, a *byte, w *byte, kq int, acc *int32) {
 	switch {
 	case !signedActs && blocks == 4:
-		dotU8S8x1(a, w, kq, acc)
+		qgemm1x64U8S8AVX512VNNI(a, w, kq, acc)
 	case !signedActs && blocks == 3:
-		dotU8S8x1b3(a, w, kq, acc)
+		qgemm1x48U8S8AVX512VNNI(a, w, kq, acc)
 	case !signedActs && blocks == 2:
-		dotU8S8x1b2(a, w, kq, acc)
+		qgemm1x32U8S8AVX512VNNI(a, w, kq, acc)
 	case !signedActs:
-		dotU8S8x1b1(a, w, kq, acc)
+		qgemm1x16U8S8AVX512VNNI(a, w, kq, acc)
 	case blocks == 4:
-		dotS8U8x1(a, w, kq, acc)
+		qgemm1x64S8U8AVX512VNNI(a, w, kq, acc)
 	case blocks == 3:
-		dotS8U8x1b3(a, w, kq, acc)
+		qgemm1x48S8U8AVX512VNNI(a, w, kq, acc)
 	case blocks == 2:
-		dotS8U8x1b2(a, w, kq, acc)
+		qgemm1x32S8U8AVX512VNNI(a, w, kq, acc)
 	default:
-		dotS8U8x1b1(a, w, kq, acc)
+		qgemm1x16S8U8AVX512VNNI(a, w, kq, acc)
 	}
 }
 
@@ -248,118 +248,118 @@ func dotOne(signedActs bool, blocks int, a *byte, w *byte, kq int, acc *int32) {
 // _generate.
 
 //go:noescape
-func dotU8S8x6(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x64U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x1(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x64U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x48U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x1b3(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x48U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x32U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x1b2(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x32U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x16U8S8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x1b1(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x16U8S8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x6(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x64S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x1(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x64S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x6b3(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x48S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x1b3(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x48S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x6b2(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x32S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x1b2(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x32S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x6b1(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm6x16S8U8AVX512VNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x1b1(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x16S8U8AVX512VNNI(a *byte, w *byte, kq int, acc *int32)
 
-// requantAVX512 requantizes, for each of pixels pixels, the first n raw dot
+// qgemmRequantAVX512 requantizes, for each of pixels pixels, the first n raw dot
 // products of its row of acc ([pixel][64]int32) for one VNNI group, with
 // the pixel's term pixelFactor·sums[pixel] and the group's table params
 // ([requantRows][64]int32), into n bytes at out + pixel·outStride; see the
 // assembly.
 //
 //go:noescape
-func requantAVX512(acc, params, sums *int32, pixels int, pixelFactor, outOffset, actMin, actMax int32, n int, out *byte, outStride int)
+func qgemmRequantAVX512(acc, params, sums *int32, pixels int, pixelFactor, outOffset, actMin, actMax int32, n int, out *byte, outStride int)
 
-// sumRowsAVX512 stores into sums[r] the sum of the n bytes at a + r·stride,
+// qgemmRowSumsAVX512 stores into sums[r] the sum of the n bytes at a + r·stride,
 // r < rows, as uint8 for flip 0 and as int8 for flip 0x80.
 //
 //go:noescape
-func sumRowsAVX512(a *byte, stride, n, rows int, flip int32, sums *int32)
+func qgemmRowSumsAVX512(a *byte, stride, n, rows int, flip int32, sums *int32)
 
 // The AVX2 micro-kernels, in qgemm_4x16c4_avx2_amd64.s: raw dot products
 // of four pixels (x4) or one (x1) with a packed group of 16 channels.
 
 //go:noescape
-func dotAVX2U8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+func qgemm4x16U8AVX2(a *byte, stride int, w *int16, kq int, acc *int32)
 
 //go:noescape
-func dotAVX2S8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+func qgemm4x16S8AVX2(a *byte, stride int, w *int16, kq int, acc *int32)
 
 //go:noescape
-func dotAVX2U8x1(a *byte, w *int16, kq int, acc *int32)
+func qgemm1x16U8AVX2(a *byte, w *int16, kq int, acc *int32)
 
 //go:noescape
-func dotAVX2S8x1(a *byte, w *int16, kq int, acc *int32)
+func qgemm1x16S8AVX2(a *byte, w *int16, kq int, acc *int32)
 
-// requantAVX2 requantizes the 16 raw dot products of one pixel's AVX2 group
+// qgemmRequantAVX2 requantizes the 16 raw dot products of one pixel's AVX2 group
 // of 16 channels into 16 bytes at out, with the group's table params
 // ([requantRows][16]int32); see the assembly.
 //
 //go:noescape
-func requantAVX2(acc, params *int32, outOffset, actMin, actMax int32, out *byte)
+func qgemmRequantAVX2(acc, params *int32, outOffset, actMin, actMax int32, out *byte)
 
 // The AVX-VNNI micro-kernels, in qgemm_4x16c4_avxvnni_amd64.s, written by
 // _generate.
 
 //go:noescape
-func dotU8S8x4AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm4x16U8S8AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x4AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm4x16S8U8AVXVNNI(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x1AVXVNNI(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x16U8S8AVXVNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x1AVXVNNI(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x16S8U8AVXVNNI(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x4AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm4x16U8S8AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x4AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
+func qgemm4x16S8U8AVXVNNIEVEX(a *byte, stride int, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotU8S8x1AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x16U8S8AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
 
 //go:noescape
-func dotS8U8x1AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
+func qgemm1x16S8U8AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
 
-// sumRowsAVX2 is sumRowsAVX512 for AVX2, in the same file.
+// qgemmRowSumsAVX2 is qgemmRowSumsAVX512 for AVX2, in the same file.
 //
 //go:noescape
-func sumRowsAVX2(a *byte, stride, n, rows int, flip int32, sums *int32)
+func qgemmRowSumsAVX2(a *byte, stride, n, rows int, flip int32, sums *int32)

@@ -6,7 +6,7 @@ import "unsafe"
 
 // kernelNeon is the 32-bit ARM int8 GEMM micro-kernel: activations widened
 // to int16 multiplied by lane with int16 weights (VMLAL), raw dot products
-// of four pixels by eight channels into a tile buffer, then requantNeon.
+// of four pixels by eight channels into a tile buffer, then qgemmRequantNeon.
 const kernelNeon qgemmKernel = 1
 
 // qgemm4x8Neon is the table entry of the neon target.
@@ -23,15 +23,15 @@ func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 		w := (*int16)(unsafe.Add(t.w, g*t.wStride))
 		switch {
 		case t.pixels == 4 && signedActs:
-			dotNeonS8x4(t.rows[0], t.stride, w, t.kq, &acc[0])
+			qgemm4x8S8Neon(t.rows[0], t.stride, w, t.kq, &acc[0])
 		case t.pixels == 4:
-			dotNeonU8x4(t.rows[0], t.stride, w, t.kq, &acc[0])
+			qgemm4x8U8Neon(t.rows[0], t.stride, w, t.kq, &acc[0])
 		default:
 			for i := range t.pixels {
 				if signedActs {
-					dotNeonS8x1(t.rows[i], w, t.kq, &acc[i*8])
+					qgemm1x8S8Neon(t.rows[i], w, t.kq, &acc[i*8])
 				} else {
-					dotNeonU8x1(t.rows[i], w, t.kq, &acc[i*8])
+					qgemm1x8U8Neon(t.rows[i], w, t.kq, &acc[i*8])
 				}
 			}
 		}
@@ -44,7 +44,7 @@ func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 		table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*8))
 		for i := range t.pixels {
 			out := (*byte)(unsafe.Add(unsafe.Pointer(t.out), g*8+i*t.outStride))
-			requantNeon(&acc[i*8], table, t.outOffset, t.actMin, t.actMax, out)
+			qgemmRequantNeon(&acc[i*8], table, t.outOffset, t.actMin, t.actMax, out)
 		}
 	}
 }
@@ -58,23 +58,23 @@ func qgemmRowSums(_ *qgemmConfig, signedActs bool, t *qgemmTile) { qgemmRowSumsG
 // bytes of one packed group w, storing [pixel][8]int32 at acc.
 
 //go:noescape
-func dotNeonU8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+func qgemm4x8U8Neon(a *byte, stride int, w *int16, kq int, acc *int32)
 
 //go:noescape
-func dotNeonS8x4(a *byte, stride int, w *int16, kq int, acc *int32)
+func qgemm4x8S8Neon(a *byte, stride int, w *int16, kq int, acc *int32)
 
 //go:noescape
-func dotNeonU8x1(a *byte, w *int16, kq int, acc *int32)
+func qgemm1x8U8Neon(a *byte, w *int16, kq int, acc *int32)
 
 //go:noescape
-func dotNeonS8x1(a *byte, w *int16, kq int, acc *int32)
+func qgemm1x8S8Neon(a *byte, w *int16, kq int, acc *int32)
 
-// requantNeon requantizes the 8 raw dot products at acc of one pixel's
+// qgemmRequantNeon requantizes the 8 raw dot products at acc of one pixel's
 // packed group into 8 bytes at out, with the group's table
 // ([requantRows][8]int32) and the layer's output offset and clamp range.
 //
 //go:noescape
-func requantNeon(acc, table *int32, outOffset, actMin, actMax int32, out *byte)
+func qgemmRequantNeon(acc, table *int32, outOffset, actMin, actMax int32, out *byte)
 
 // qgemmRunTiles runs range call t (see qgemmTile) tile by tile.
 func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {

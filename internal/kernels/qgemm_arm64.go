@@ -29,13 +29,13 @@ var (
 func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	switch {
 	case cfg.kernel == kernelNeon && signedActs:
-		tileNeonS8(t)
+		qgemm4x16S8Neon(t)
 	case cfg.kernel == kernelNeon:
-		tileNeonU8(t)
+		qgemm4x16U8Neon(t)
 	case cfg.kernel == kernelDot && signedActs:
-		tileDotS8(t)
+		qgemm4x16S8DotProd(t)
 	case cfg.kernel == kernelDot:
-		tileDotU8(t)
+		qgemm4x16U8DotProd(t)
 	default:
 		qgemmTileGo(cfg, signedActs, t)
 	}
@@ -47,9 +47,9 @@ func qgemmRowSums(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	case cfg.kernel != kernelDot:
 		qgemmRowSumsGo(signedActs, t)
 	case signedActs:
-		sumRowsDotS8(t.rows[0], t.rows[1], t.rows[2], t.rows[3], t.stride, &t.terms[0])
+		qgemmRowSumsS8DotProd(t.rows[0], t.rows[1], t.rows[2], t.rows[3], t.stride, &t.terms[0])
 	default:
-		sumRowsDotU8(t.rows[0], t.rows[1], t.rows[2], t.rows[3], t.stride, &t.terms[0])
+		qgemmRowSumsU8DotProd(t.rows[0], t.rows[1], t.rows[2], t.rows[3], t.stride, &t.terms[0])
 	}
 }
 
@@ -57,25 +57,25 @@ func qgemmRowSums(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 // qgemm_4x16c4_dotprod_arm64.s (bytes): see qgemmTile.
 
 //go:noescape
-func tileNeonU8(t *qgemmTile)
+func qgemm4x16U8Neon(t *qgemmTile)
 
 //go:noescape
-func tileNeonS8(t *qgemmTile)
+func qgemm4x16S8Neon(t *qgemmTile)
 
 //go:noescape
-func tileDotU8(t *qgemmTile)
+func qgemm4x16U8DotProd(t *qgemmTile)
 
 //go:noescape
-func tileDotS8(t *qgemmTile)
+func qgemm4x16S8DotProd(t *qgemmTile)
 
-// sumRowsDotU8 stores into sums[p] the sum of the n bytes at ap, p < 4, as
-// uint8; sumRowsDotS8 as int8. In qgemm_4x16c4_dotprod_arm64.s.
+// qgemmRowSumsU8DotProd stores into sums[p] the sum of the n bytes at ap, p < 4, as
+// uint8; qgemmRowSumsS8DotProd as int8. In qgemm_4x16c4_dotprod_arm64.s.
 //
 //go:noescape
-func sumRowsDotU8(a0, a1, a2, a3 *byte, n int, sums *int32)
+func qgemmRowSumsU8DotProd(a0, a1, a2, a3 *byte, n int, sums *int32)
 
 //go:noescape
-func sumRowsDotS8(a0, a1, a2, a3 *byte, n int, sums *int32)
+func qgemmRowSumsS8DotProd(a0, a1, a2, a3 *byte, n int, sums *int32)
 
 // qgemmRunTiles runs range call t (see qgemmTile) tile by tile.
 func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {

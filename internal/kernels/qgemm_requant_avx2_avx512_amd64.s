@@ -6,7 +6,7 @@
 // hand: one of each per instruction set, whereas ./internal/asmgen writes
 // the dot-product kernels, which come in many variants.
 
-// func requantAVX512(acc *int32, params *int32, sums *int32, pixels int, pixelFactor, outOffset, actMin, actMax int32, n int, out *byte, outStride int)
+// func qgemmRequantAVX512(acc *int32, params *int32, sums *int32, pixels int, pixelFactor, outOffset, actMin, actMax int32, n int, out *byte, outStride int)
 // Requantizes, for each of pixels pixels, the first n (1..64) raw dot
 // products of its row of acc ([pixel][64]int32) for one packed group,
 // storing n bytes to out + pixel·outStride. params holds the group's
@@ -17,7 +17,7 @@
 // multiply as (x·m + 2^30) >> 31 in int64 (which equals gemmlowp's nudge
 // and truncation) with its single overflow saturated, then the rounding
 // right shift.
-TEXT ·requantAVX512(SB), NOSPLIT, $0-72
+TEXT ·qgemmRequantAVX512(SB), NOSPLIT, $0-72
 	MOVQ acc+0(FP), R12
 	MOVQ sums+16(FP), R11
 	MOVQ pixels+24(FP), R10
@@ -108,11 +108,11 @@ store_mask:
 	VZEROUPPER
 	RET
 
-// func sumRowsAVX512(a *byte, stride int, n int, rows int, flip int32, sums *int32)
+// func qgemmRowSumsAVX512(a *byte, stride int, n int, rows int, flip int32, sums *int32)
 // Stores into sums[r] the wrapping int32 sum of the n (≥ 1) bytes at
 // a + r·stride for each of rows rows, each byte XORed with flip (0 or 0x80)
 // and flip·n subtracted: uint8 sums for flip 0, int8 sums for flip 0x80.
-TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-48
+TEXT ·qgemmRowSumsAVX512(SB), NOSPLIT, $0-48
 	MOVQ a+0(FP), R8
 	MOVQ stride+8(FP), R9
 	MOVQ n+16(FP), R10
@@ -164,7 +164,7 @@ load:
 	VZEROUPPER
 	RET
 
-// func requantAVX2(acc *int32, params *int32, outOffset, actMin, actMax int32, out *byte)
+// func qgemmRequantAVX2(acc *int32, params *int32, outOffset, actMin, actMax int32, out *byte)
 // Requantizes the 16 raw dot products of acc (one pixel, one packed group)
 // and stores 16 bytes to out. params holds the group's requantization table,
 // [5][16]int32: channel bias, multiplier, left shift, right shift and
@@ -174,7 +174,7 @@ load:
 // multiply as (x·m + 2^30) >> 31 in int64 (which equals gemmlowp's nudge
 // and truncation) with its single overflow saturated, then the rounding
 // right shift.
-TEXT ·requantAVX2(SB), NOSPLIT, $0-40
+TEXT ·qgemmRequantAVX2(SB), NOSPLIT, $0-40
 	MOVQ acc+0(FP), SI
 	MOVQ params+8(FP), DI
 	MOVL outOffset+16(FP), AX

@@ -50,7 +50,7 @@ func avx2File() string {
 
 // avx2Kernel writes the kernel for pixels pixels (4 or 1).
 func avx2Kernel(f *file, s signedness, pixels int) {
-	name := fmt.Sprintf("dotAVX2%sx%d", s.name, pixels)
+	name := fmt.Sprintf("qgemm%dx16%sAVX2", pixels, s.name)
 	description := fmt.Sprintf("Four pixels, stride bytes apart, starting at a; kq groups of four bytes; %s.", s.description)
 	if pixels == 1 {
 		description = fmt.Sprintf("One pixel at a; kq groups of four bytes; %s.", s.description)

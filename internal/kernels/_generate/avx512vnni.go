@@ -31,7 +31,7 @@ func avx512VNNIFile() string {
 	f := newFile(
 		"Micro-kernels of PointwiseQ for AVX-512 VNNI. Each computes raw int32 dot products D[p][c] = Σ_k a[p][k]·w[c][k] of up to six input pixels against one group of 64 packed output channels, the product of each group of four input bytes coming from one VPDPBUSD (u8 × s8 → int32, wrapping, no saturation). Packed weights hold, for each group of four input bytes, four zmm-sized blocks of 16 channels × 4 bytes; accumulators are stored to acc as [pixel][64]int32.",
 		"U8S8 kernels take unsigned activations and signed weights; S8U8 kernels take signed activations and unsigned weights (VPDPBUSD's unsigned operand is then the weight register).",
-		"A layer's last group may be narrower: 16, 32 or 48 channels, packed as one, two or three blocks; the kernels ending in b1, b2 and b3 compute those, so that no lane is spent on channels that do not exist. Every kernel stores a pixel's accumulators 256 bytes apart, as for a whole group.",
+		"A layer's last group may be narrower: 16, 32 or 48 channels, packed as one, two or three blocks; the kernels named for 16, 32 and 48 channels (qgemm6x16…, qgemm1x16… and so on) compute those, so that no lane is spent on channels that do not exist. Every kernel stores a pixel's accumulators 256 bytes apart, as for a whole group.",
 	)
 	for _, s := range pairings {
 		for blocks := vnniZBlocks; blocks >= 1; blocks-- {
@@ -42,14 +42,10 @@ func avx512VNNIFile() string {
 	return f.String()
 }
 
-// vnniZName returns the name of a kernel: blocks 4 (a whole group) has no
-// suffix, narrower groups end in b1, b2 or b3.
+// vnniZName returns the name of the kernel for pixels pixels and a group of
+// blocks blocks of 16 channels: qgemm<pixels>x<channels><types>AVX512VNNI.
 func vnniZName(s signedness, pixels, blocks int) string {
-	name := fmt.Sprintf("dot%sx%d", s.name, pixels)
-	if blocks < vnniZBlocks {
-		name += fmt.Sprintf("b%d", blocks)
-	}
-	return name
+	return fmt.Sprintf("qgemm%dx%d%sAVX512VNNI", pixels, 16*blocks, s.name)
 }
 
 // avx512VNNITile writes the six-pixel kernel for a group of blocks blocks

@@ -61,14 +61,14 @@ func avxVNNIFile() string {
 			avxVNNIOne(f, e, s)
 		}
 	}
-	sumRowsAVX2(f)
+	qgemmRowSumsAVX2(f)
 	return f.String()
 }
 
 // avxVNNITile writes the four-pixel kernel: weights in Y0, Y1; pixel p's
 // broadcast in Y(2+p) and its accumulators in Y(8+2p), Y(9+2p).
 func avxVNNITile(f *file, e encoding, s signedness) {
-	name := "dot" + s.name + "x4" + e.suffix
+	name := "qgemm4x16" + s.name + e.suffix
 	f.dotText(name, "byte", true,
 		fmt.Sprintf("Four pixels, stride bytes apart, starting at a; kq groups of four bytes; %s.", s.description))
 	for r := 8; r < 16; r++ {
@@ -104,7 +104,7 @@ func avxVNNITile(f *file, e encoding, s signedness) {
 // into separate accumulators (Y8, Y9 and Y10, Y11) summed at the end, to
 // hide VPDPBUSD's latency.
 func avxVNNIOne(f *file, e encoding, s signedness) {
-	name := "dot" + s.name + "x1" + e.suffix
+	name := "qgemm1x16" + s.name + e.suffix
 	f.dotText(name, "byte", false,
 		fmt.Sprintf("One pixel at a; kq groups of four bytes; %s.", s.description))
 	for r := 8; r < 12; r++ {
@@ -145,10 +145,10 @@ func avxVNNIOne(f *file, e encoding, s signedness) {
 	f.ins("RET")
 }
 
-// sumRowsAVX2 writes the AVX2 row sums the VNNI kernels' zero-point term
+// qgemmRowSumsAVX2 writes the AVX2 row sums the VNNI kernels' zero-point term
 // needs.
-func sumRowsAVX2(f *file) {
-	f.text("sumRowsAVX2", "func sumRowsAVX2(a *byte, stride int, n int, rows int, flip int32, sums *int32)", 48,
+func qgemmRowSumsAVX2(f *file) {
+	f.text("qgemmRowSumsAVX2", "func qgemmRowSumsAVX2(a *byte, stride int, n int, rows int, flip int32, sums *int32)", 48,
 		"Stores into sums[r] the wrapping int32 sum of the n (≥ 1) bytes at a + r·stride for each of rows rows, each byte XORed with flip (0 or 0x80) and flip·n subtracted: uint8 sums for flip 0, int8 sums for flip 0x80. Whole 32-byte blocks go through VPSADBW, the rest one byte at a time.")
 	f.ins("MOVQ a+0(FP), R8")
 	f.ins("MOVQ stride+8(FP), R9")

@@ -7,7 +7,7 @@ import (
 )
 
 // dwF32Variant is one instruction set's float32 depthwise kernel,
-// dwF32Pixel<Name>: one output pixel, four vectors of channels at a time,
+// f32dwPixel<Name>: one output pixel, four vectors of channels at a time,
 // then one, then the last channels under a lane mask. The two variants are
 // the same loops on registers of Bytes bytes (R names them: Y or Z); what
 // else differs is spelled out here: the description, the Go declaration
@@ -17,7 +17,7 @@ import (
 type dwF32Variant struct {
 	Name        string
 	Description string
-	GoDecl      string // the Go declaration after "func dwF32Pixel<Name>"
+	GoDecl      string // the Go declaration after "func f32dwPixel<Name>"
 	ArgBytes    int
 	R           string // register prefix
 	Bytes       int    // bytes per vector register
@@ -84,7 +84,7 @@ func dwF32File(v dwF32Variant) string {
 	f.raw("")
 	f.comment(v.Description)
 	f.raw("")
-	name := "dwF32Pixel" + v.Name
+	name := "f32dwPixel" + v.Name
 	f.raw("// func " + name + v.GoDecl)
 	f.raw(fmt.Sprintf("TEXT ·%s(SB), NOSPLIT, $0-%d", name, v.ArgBytes))
 	lanes := v.Bytes / 4
