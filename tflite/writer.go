@@ -1,6 +1,8 @@
 package tflite
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,7 +16,8 @@ import (
 // Write serializes m as a TFLite model file: a flatbuffer of schema v3
 // with the "TFL3" file identifier, followed by the zip archive of
 // associated files (label maps and the like) that was appended to the file
-// m was parsed from, byte for byte. Parsing the result gives a Model equal
+// m was parsed from: each member's header and compressed bytes as they
+// were, its offsets re-counted from the start of the new file. Parsing the result gives a Model equal
 // to m in every exported field.
 //
 // It writes every constant buffer inline, its data 16-byte aligned within
@@ -42,10 +45,6 @@ func Write(m *Model) ([]byte, error) {
 	if err := m.checkWritable(); err != nil {
 		return nil, err
 	}
-	archive, err := appendedArchive(m.raw)
-	if err != nil {
-		return nil, err
-	}
 	size := m.writeSizeEstimate()
 	if size > maxFlatbufferSize {
 		return nil, fmt.Errorf("tflite: write: the model needs about %d bytes, more than a flatbuffer holds (2 GB)", size)
@@ -57,6 +56,10 @@ func Write(m *Model) ([]byte, error) {
 	}
 	w.b.FinishWithFileIdentifier(root, []byte(fileIdentifier))
 	fb := w.b.FinishedBytes()
+	archive, err := rebuiltArchive(m.raw, len(fb))
+	if err != nil {
+		return nil, err
+	}
 	out := make([]byte, 0, len(fb)+len(archive))
 	return append(append(out, fb...), archive...), nil
 }
@@ -769,49 +772,42 @@ func (w *writer) int32Only(v int32) flatbuffers.UOffsetT {
 	return w.b.EndObject()
 }
 
-// Signatures of the zip records appendedArchive reads.
-const (
-	zipEndSignature       = 0x06054b50 // end of central directory
-	zipDirectorySignature = 0x02014b50 // central directory file header
-	zipEndSize            = 22
-	zipDirectoryEntrySize = 46
-)
-
-// appendedArchive returns the zip archive at the end of a model file, from
-// its first local file header to the end, or nil when the file ends in no
-// archive. Zip readers find an archive from its end and correct its
-// offsets by where its central directory lies, so it moves unchanged to the
-// end of a rewritten model.
-func appendedArchive(raw []byte) ([]byte, error) {
-	lowest := max(0, len(raw)-zipEndSize-math.MaxUint16)
-	for p := len(raw) - zipEndSize; p >= lowest; p-- {
-		if binary.LittleEndian.Uint32(raw[p:]) != zipEndSignature ||
-			p+zipEndSize+int(binary.LittleEndian.Uint16(raw[p+20:])) != len(raw) {
-			continue
-		}
-		entries := int(binary.LittleEndian.Uint16(raw[p+10:]))
-		dirSize := int64(binary.LittleEndian.Uint32(raw[p+12:]))
-		dirOffset := int64(binary.LittleEndian.Uint32(raw[p+16:]))
-		if dirSize == math.MaxUint32 || dirOffset == math.MaxUint32 || entries == math.MaxUint16 {
-			return nil, errors.New("tflite: write: the appended zip archive is a ZIP64 archive, which this package does not move")
-		}
-		dirStart := int64(p) - dirSize
-		base := dirStart - dirOffset // where the archive's offsets count from
-		if dirStart < 0 || base < 0 {
-			continue
-		}
-		start := dirStart
-		q := dirStart
-		for range entries {
-			if q+zipDirectoryEntrySize > int64(p) || binary.LittleEndian.Uint32(raw[q:]) != zipDirectorySignature {
-				return nil, fmt.Errorf("tflite: write: the appended zip archive's central directory is corrupt at offset %d", q)
-			}
-			header := base + int64(binary.LittleEndian.Uint32(raw[q+42:]))
-			start = min(start, header)
-			q += zipDirectoryEntrySize + int64(binary.LittleEndian.Uint16(raw[q+28:])) +
-				int64(binary.LittleEndian.Uint16(raw[q+30:])) + int64(binary.LittleEndian.Uint16(raw[q+32:]))
-		}
-		return raw[start:], nil
+// rebuiltArchive returns the zip archive appended to the model file raw,
+// re-emitted to start at offset at of the new file: every member's
+// compressed bytes and header as they were, its offsets counted from the
+// start of the new file, so that every zip reader finds the members
+// wherever the flatbuffer before them has moved. It returns nil when raw
+// ends in no archive.
+func rebuiltArchive(raw []byte, at int) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if errors.Is(err, zip.ErrFormat) {
+		return nil, nil
 	}
-	return nil, nil
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
+		return nil, fmt.Errorf("tflite: write: the appended zip archive: %w", err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	zw.SetOffset(int64(at))
+	for _, f := range zr.File {
+		header := f.FileHeader
+		w, err := zw.CreateRaw(&header)
+		if err != nil {
+			return nil, fmt.Errorf("tflite: write: associated file %q: %w", f.Name, err)
+		}
+		r, err := f.OpenRaw()
+		if err != nil {
+			return nil, fmt.Errorf("tflite: write: associated file %q: %w", f.Name, err)
+		}
+		if _, err := io.Copy(w, r); err != nil {
+			return nil, fmt.Errorf("tflite: write: associated file %q: %w", f.Name, err)
+		}
+	}
+	if err := zw.SetComment(zr.Comment); err != nil {
+		return nil, fmt.Errorf("tflite: write: the appended zip archive: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("tflite: write: the appended zip archive: %w", err)
+	}
+	return out.Bytes(), nil
 }

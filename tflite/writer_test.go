@@ -136,11 +136,50 @@ func TestWriteRealModels(t *testing.T) {
 			files2, err := m2.AssociatedFiles()
 			require.NoError(t, err)
 			assert.Equal(t, files, files2, "associated files")
-			if start := archiveStart(t, rm.data); start >= 0 {
+			if archiveStart(t, rm.data) >= 0 {
 				require.NotEmpty(t, files)
-				assert.True(t, bytes.HasSuffix(out, rm.data[start:]), "the appended archive is not kept byte for byte")
+				// Offsets count from the start of the written file: the
+				// archive begins right after the flatbuffer.
+				zr, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
+				require.NoError(t, err)
+				off, err := zr.File[0].DataOffset()
+				require.NoError(t, err)
+				assert.Equal(t, archiveStart(t, out), bytes.LastIndex(out[:off], []byte("PK\x03\x04")))
 			}
 		})
+	}
+}
+
+// TestWriteMovesArchive rewrites a model whose flatbuffer grows, then
+// shrinks below where its archive first began (the embedded models' zip
+// offsets count from the start of the file): its label file survives every
+// rewrite, for the model's own AssociatedFiles as for Go's zip reader.
+func TestWriteMovesArchive(t *testing.T) {
+	m, err := tflite.Parse(assets.ClassifierModel)
+	require.NoError(t, err)
+	want, err := m.AssociatedFiles()
+	require.NoError(t, err)
+	require.NotEmpty(t, want)
+	largest := 0
+	for i, b := range m.Buffers {
+		if len(b.Data) > len(m.Buffers[largest].Data) {
+			largest = i
+		}
+	}
+	for i, change := range []func(){
+		func() { m.Description = strings.Repeat("a longer description ", 500) },
+		func() { m.Description = "" },
+		func() { m.Buffers[largest].Data = m.Buffers[largest].Data[:len(m.Buffers[largest].Data)/2] },
+		func() {}, // the archive now lies before where its offsets say
+	} {
+		change()
+		out, err := tflite.Write(m)
+		require.NoError(t, err)
+		m, err = tflite.Parse(out)
+		require.NoError(t, err)
+		got, err := m.AssociatedFiles()
+		require.NoError(t, err)
+		require.Equal(t, want, got, "rewrite %d", i)
 	}
 }
 
