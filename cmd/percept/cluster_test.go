@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/models"
 )
 
 var clusteredLine = regexp.MustCompile(`(?m)^  "([^"]+)" \[[0-9 ]+\]: (\d+) distinct values, (\d+\.\d)% zeros$`)
@@ -53,6 +54,14 @@ func TestClusterAfterPrune(t *testing.T) {
 			t.Logf("%s then fp16: file %d → %d, zip %d → %d", model[1], qfile[0], qfile[1], qzip[0], qzip[1])
 			assert.Less(t, qzip[1], qzip[0])
 			requireRuns(t, fp16)
+			if model[1] == floatMobileNet[1] {
+				// Three rewrites in a row keep the label file zipped onto
+				// the model.
+				c, err := models.NewClassifier(openWritten(t, fp16), nil)
+				require.NoError(t, err)
+				assert.Len(t, c.Labels(), 1001)
+				require.NoError(t, c.Close())
+			}
 		})
 	}
 }
