@@ -67,7 +67,7 @@ func (it *Interpreter) ConvLayers() []ConvLayer {
 // describeLayer records what the convolution or fully connected operator
 // being built is prepared with (see ConvLayer); b.requant and
 // b.describeClamp fill in its arithmetic. p is nil for FULLY_CONNECTED.
-func (b *builder) describeLayer(in, filter, bias, out *Tensor, p *kernels.ConvParams, macs int64) {
+func (b *builder) describeLayer(in, filter, bias, out *Tensor, p *kernels.ConvGeometry, macs int64) {
 	l := &ConvLayer{Index: b.index, Op: b.g.it.model.OperatorCodes[b.op.OpcodeIndex].Builtin,
 		Input: in, Filter: filter, Bias: bias, Output: out, MACs: macs}
 	if p != nil {

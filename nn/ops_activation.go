@@ -8,12 +8,12 @@ import (
 )
 
 func buildRelu(b *builder) (*op, error) {
-	return b.buildReluRange(0, float32(math.Inf(1)), kernels.ReluFloat)
+	return b.buildReluRange(0, float32(math.Inf(1)), kernels.ReluF32)
 }
 
-func buildRelu6(b *builder) (*op, error) { return b.buildReluRange(0, 6, kernels.Relu6Float) }
+func buildRelu6(b *builder) (*op, error) { return b.buildReluRange(0, 6, kernels.Relu6F32) }
 
-func buildReluN1To1(b *builder) (*op, error) { return b.buildReluRange(-1, 1, kernels.ReluN1To1Float) }
+func buildReluN1To1(b *builder) (*op, error) { return b.buildReluRange(-1, 1, kernels.ReluN1To1F32) }
 
 // buildReluRange prepares a clamp of the input to [lower, upper].
 func (b *builder) buildReluRange(lower, upper float32, float func(src, dst []float32)) (*op, error) {
@@ -39,7 +39,7 @@ func reluQuantized[T int8 | uint8](b *builder, in, out *Tensor, lower, upper flo
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return elementwise8(in, out, func(src, dst []T) { kernels.Relu(p, src, dst) }), nil
+	return elementwise8(in, out, func(src, dst []T) { kernels.ReluQ(p, src, dst) }), nil
 }
 
 func buildLeakyRelu(b *builder) (*op, error) {
@@ -53,7 +53,7 @@ func buildLeakyRelu(b *builder) (*op, error) {
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return elementwise(in, out, func(src, dst []float32) { kernels.LeakyReluFloat(src, dst, o.Alpha) }), nil
+		return elementwise(in, out, func(src, dst []float32) { kernels.LeakyReluF32(src, dst, o.Alpha) }), nil
 	case tflite.TypeUint8:
 		return leakyReluQuantized[uint8](b, in, out, o.Alpha)
 	}
@@ -69,7 +69,7 @@ func leakyReluQuantized[T int8 | uint8](b *builder, in, out *Tensor, alpha float
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return elementwise8(in, out, func(src, dst []T) { kernels.LeakyRelu(p, src, dst) }), nil
+	return elementwise8(in, out, func(src, dst []T) { kernels.LeakyReluQ(p, src, dst) }), nil
 }
 
 func buildPrelu(b *builder) (*op, error) {
@@ -106,7 +106,7 @@ func buildPrelu(b *builder) (*op, error) {
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return &op{run: func() { kernels.PreluFloat(si, in.Float32s(), sa, alpha.Float32s(), out.Float32s()) }}, nil
+		return &op{run: func() { kernels.PreluF32(si, in.Float32s(), sa, alpha.Float32s(), out.Float32s()) }}, nil
 	case tflite.TypeUint8:
 		return preluQuantized[uint8](b, in, alpha, out, si, sa)
 	case tflite.TypeInt8:
@@ -128,7 +128,7 @@ func preluQuantized[T int8 | uint8](b *builder, in, alpha, out *Tensor, si, sa k
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return &op{run: func() { kernels.Prelu(p, si, viewAs[T](in), sa, viewAs[T](alpha), viewAs[T](out)) }}, nil
+	return &op{run: func() { kernels.PreluQ(p, si, viewAs[T](in), sa, viewAs[T](alpha), viewAs[T](out)) }}, nil
 }
 
 func buildHardSwish(b *builder) (*op, error) {
@@ -138,7 +138,7 @@ func buildHardSwish(b *builder) (*op, error) {
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return elementwise(in, out, kernels.HardSwishFloat), nil
+		return elementwise(in, out, kernels.HardSwishF32), nil
 	case tflite.TypeUint8:
 		return hardSwishQuantized[uint8](b, in, out)
 	}
@@ -154,17 +154,17 @@ func hardSwishQuantized[T int8 | uint8](b *builder, in, out *Tensor) (*op, error
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return elementwise8(in, out, func(src, dst []T) { kernels.HardSwish(p, src, dst) }), nil
+	return elementwise8(in, out, func(src, dst []T) { kernels.HardSwishQ(p, src, dst) }), nil
 }
 
 func buildLogistic(b *builder) (*op, error) {
-	return b.buildSigmoidTanh(kernels.LogisticFloat, kernels.NewLogisticParams[uint8], kernels.NewLogisticParams[int8],
-		kernels.Logistic[uint8], kernels.Logistic[int8])
+	return b.buildSigmoidTanh(kernels.LogisticF32, kernels.NewLogisticParams[uint8], kernels.NewLogisticParams[int8],
+		kernels.LogisticQ[uint8], kernels.LogisticQ[int8])
 }
 
 func buildTanh(b *builder) (*op, error) {
-	return b.buildSigmoidTanh(kernels.TanhFloat, kernels.NewTanhParams[uint8], kernels.NewTanhParams[int8],
-		kernels.Tanh[uint8], kernels.Tanh[int8])
+	return b.buildSigmoidTanh(kernels.TanhF32, kernels.NewTanhParams[uint8], kernels.NewTanhParams[int8],
+		kernels.TanhQ[uint8], kernels.TanhQ[int8])
 }
 
 // buildSigmoidTanh prepares LOGISTIC or TANH, which share their quantized

@@ -67,7 +67,7 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 		return nil, b.errorf("strides %d×%d and dilations %d×%d must be positive", geo.strideH, geo.strideW, geo.dilationH, geo.dilationW)
 	}
 	is, fs := shape4(in.Shape), shape4(filter.Shape)
-	p := kernels.ConvParams{
+	p := kernels.ConvGeometry{
 		StrideH: int(geo.strideH), StrideW: int(geo.strideW),
 		DilationH: int(geo.dilationH), DilationW: int(geo.dilationW),
 	}
@@ -142,7 +142,7 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 
 // convFloat prepares the float convolution with weights of type W (float32,
 // or float16 kept as such) for the interpreter's kernel target.
-func convFloat[W float32 | kernels.Half](b *builder, depthwise bool, p *kernels.ConvParams, act kernels.FloatRange,
+func convFloat[W float32 | kernels.Half](b *builder, depthwise bool, p *kernels.ConvGeometry, act kernels.FloatRange,
 	in, out *Tensor, is, fs, os kernels.Shape4, w []W, bias []float32, macs int64) *op {
 	var l *kernels.Layer[float32]
 	if depthwise {
@@ -154,7 +154,7 @@ func convFloat[W float32 | kernels.Half](b *builder, depthwise bool, p *kernels.
 }
 
 // convQuantized prepares the integer convolution for element type T.
-func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvParams, act tflite.Activation,
+func convQuantized[T int8 | uint8](b *builder, depthwise bool, p *kernels.ConvGeometry, act tflite.Activation,
 	in, filter, bias, out *Tensor, is, fs, os kernels.Shape4, macs int64) (*op, error) {
 	channelDim := 0
 	if depthwise {

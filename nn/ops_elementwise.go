@@ -81,7 +81,7 @@ func (b *builder) buildArithmetic(kind arithmetic, act tflite.Activation) (*op, 
 			return nil, err
 		}
 		f := map[arithmetic]func(kernels.Shape4, []float32, kernels.Shape4, []float32, []float32, kernels.FloatRange){
-			arithAdd: kernels.AddFloat, arithSub: kernels.SubFloat, arithMul: kernels.MulFloat,
+			arithAdd: kernels.AddF32, arithSub: kernels.SubF32, arithMul: kernels.MulF32,
 		}[kind]
 		return &op{run: func() { f(sx, x.Float32s(), sy, y.Float32s(), out.Float32s(), r) }}, nil
 	case tflite.TypeUint8:
@@ -115,15 +115,15 @@ func arithmeticQuantized[T int8 | uint8](b *builder, kind arithmetic, act tflite
 		if err != nil {
 			return nil, b.errorf("%v", err)
 		}
-		kernel = func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T) { kernels.Mul(p, sa, a, sb, b, dst) }
+		kernel = func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T) { kernels.MulQ(p, sa, a, sb, b, dst) }
 	} else {
 		p, err := kernels.NewAddParams(qx, qy, qo, lo, hi)
 		if err != nil {
 			return nil, b.errorf("%v", err)
 		}
-		f := kernels.Add[T]
+		f := kernels.AddQ[T]
 		if kind == arithSub {
-			f = kernels.Sub[T]
+			f = kernels.SubQ[T]
 		}
 		kernel = func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T) { f(p, sa, a, sb, b, dst) }
 	}

@@ -37,7 +37,7 @@ func (b *builder) buildPool(average bool) (*op, error) {
 		return nil, b.errorf("filter %d×%d and strides %d×%d must be positive", fh, fw, o.StrideH, o.StrideW)
 	}
 	is := shape4(in.Shape)
-	p := kernels.ConvParams{StrideH: int(o.StrideH), StrideW: int(o.StrideW), DilationH: 1, DilationW: 1}
+	p := kernels.ConvGeometry{StrideH: int(o.StrideH), StrideW: int(o.StrideW), DilationH: 1, DilationW: 1}
 	same := o.Padding == tflite.PaddingSame
 	var oh, ow int
 	oh, p.PadTop = kernels.OutputSize(is.H, fh, p.StrideH, 1, same)
@@ -57,9 +57,9 @@ func (b *builder) buildPool(average bool) (*op, error) {
 		if err != nil {
 			return nil, err
 		}
-		f := kernels.MaxPoolFloat
+		f := kernels.MaxPoolF32
 		if average {
-			f = kernels.AveragePoolFloat
+			f = kernels.AveragePoolF32
 		}
 		return &op{run: func() { _ = f(&p, fh, fw, is, in.Float32s(), os, out.Float32s(), r) }}, nil
 	case tflite.TypeUint8:
@@ -68,7 +68,7 @@ func (b *builder) buildPool(average bool) (*op, error) {
 	return poolQuantized[int8](b, average, o.FusedActivationFunction, &p, fh, fw, in, out, is, os)
 }
 
-func poolQuantized[T int8 | uint8](b *builder, average bool, act tflite.Activation, p *kernels.ConvParams, fh, fw int,
+func poolQuantized[T int8 | uint8](b *builder, average bool, act tflite.Activation, p *kernels.ConvGeometry, fh, fw int,
 	in, out *Tensor, is, os kernels.Shape4) (*op, error) {
 	qi, qo, err := b.affinePair(in, out)
 	if err != nil {
@@ -81,9 +81,9 @@ func poolQuantized[T int8 | uint8](b *builder, average bool, act tflite.Activati
 	if err != nil {
 		return nil, err
 	}
-	f := kernels.MaxPool[T]
+	f := kernels.MaxPoolQ[T]
 	if average {
-		f = kernels.AveragePool[T]
+		f = kernels.AveragePoolQ[T]
 	}
 	return &op{run: func() { _ = f(p, fh, fw, is, viewAs[T](in), os, viewAs[T](out), lo, hi) }}, nil
 }

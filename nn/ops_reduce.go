@@ -57,7 +57,7 @@ func buildMean(b *builder) (*op, error) {
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return &op{run: func() { kernels.MeanFloat(is, in.Float32s(), ra, out.Float32s()) }}, nil
+		return &op{run: func() { kernels.MeanF32(is, in.Float32s(), ra, out.Float32s()) }}, nil
 	case tflite.TypeUint8:
 		return meanQuantized[uint8](b, in, out, is, rank, axes, o.KeepDims)
 	case tflite.TypeInt8:
@@ -75,5 +75,5 @@ func meanQuantized[T int8 | uint8](b *builder, in, out *Tensor, is kernels.Shape
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return &op{run: func() { kernels.Mean(p, is, viewAs[T](in), viewAs[T](out)) }}, nil
+	return &op{run: func() { kernels.MeanQ(p, is, viewAs[T](in), viewAs[T](out)) }}, nil
 }

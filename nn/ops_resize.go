@@ -68,11 +68,11 @@ func (b *builder) buildResize(bilinear bool, opt kernels.ResizeOptions) (*op, er
 	}
 	switch {
 	case in.Type == tflite.TypeFloat32 && bilinear:
-		return &op{run: func() { kernels.ResizeBilinearFloat(opt, is, in.Float32s(), os, out.Float32s()) }}, nil
+		return &op{run: func() { kernels.ResizeBilinearF32(opt, is, in.Float32s(), os, out.Float32s()) }}, nil
 	case in.Type == tflite.TypeUint8 && bilinear:
-		return &op{run: func() { kernels.ResizeBilinear(opt, is, in.Uint8s(), os, out.Uint8s()) }}, nil
+		return &op{run: func() { kernels.ResizeBilinearQ(opt, is, in.Uint8s(), os, out.Uint8s()) }}, nil
 	case in.Type == tflite.TypeInt8 && bilinear:
-		return &op{run: func() { kernels.ResizeBilinear(opt, is, in.Int8s(), os, out.Int8s()) }}, nil
+		return &op{run: func() { kernels.ResizeBilinearQ(opt, is, in.Int8s(), os, out.Int8s()) }}, nil
 	case in.Type == tflite.TypeFloat32:
 		return &op{run: func() { kernels.ResizeNearestNeighbor(opt, is, in.Float32s(), os, out.Float32s()) }}, nil
 	case in.Type == tflite.TypeUint8 || in.Type == tflite.TypeInt8:

@@ -24,7 +24,7 @@ func buildSoftmax(b *builder) (*op, error) {
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return &op{run: func() { kernels.SoftmaxFloat(outer, depth, in.Float32s(), out.Float32s(), o.Beta) }}, nil
+		return &op{run: func() { kernels.SoftmaxF32(outer, depth, in.Float32s(), out.Float32s(), o.Beta) }}, nil
 	case tflite.TypeUint8:
 		return softmaxQuantized[uint8](b, in, out, o.Beta, outer, depth)
 	}
@@ -40,5 +40,5 @@ func softmaxQuantized[T int8 | uint8](b *builder, in, out *Tensor, beta float32,
 	if err != nil {
 		return nil, b.errorf("%v", err)
 	}
-	return &op{run: func() { kernels.Softmax(p, outer, depth, viewAs[T](in), viewAs[T](out)) }}, nil
+	return &op{run: func() { kernels.SoftmaxQ(p, outer, depth, viewAs[T](in), viewAs[T](out)) }}, nil
 }

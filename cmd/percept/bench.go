@@ -247,7 +247,7 @@ func peakGMACs(target string) float64 {
 	for i := range w {
 		w[i] = uint8(i * 13)
 	}
-	p := &kernels.ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	p := &kernels.ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
 	l := kernels.NewConvQ(target, 1, p, r, in, fs, out, w, nil)
 	macs := float64(out.Size() * fs.C)
 	best := math.Inf(1)

@@ -7,22 +7,22 @@ import (
 	"github.com/percept-robotics/percept/quant"
 )
 
-// ReluFloat is RELU on floats: max(0, x).
-func ReluFloat(src, dst []float32) {
+// ReluF32 is RELU on floats: max(0, x).
+func ReluF32(src, dst []float32) {
 	for i, v := range src {
 		dst[i] = stdMax(v, 0)
 	}
 }
 
-// Relu6Float is RELU6 on floats: x clamped to [0, 6].
-func Relu6Float(src, dst []float32) {
+// Relu6F32 is RELU6 on floats: x clamped to [0, 6].
+func Relu6F32(src, dst []float32) {
 	for i, v := range src {
 		dst[i] = clampFloat(v, FloatRange{Min: 0, Max: 6})
 	}
 }
 
-// ReluN1To1Float is RELU_N1_TO_1 on floats: x clamped to [−1, 1].
-func ReluN1To1Float(src, dst []float32) {
+// ReluN1To1F32 is RELU_N1_TO_1 on floats: x clamped to [−1, 1].
+func ReluN1To1F32(src, dst []float32) {
 	for i, v := range src {
 		dst[i] = clampFloat(v, FloatRange{Min: -1, Max: 1})
 	}
@@ -70,16 +70,16 @@ func roundToInt32(v float32) int32 {
 	return int32(r)
 }
 
-// Relu is TFLite's quantized ReluX, used for RELU, RELU6 and RELU_N1_TO_1.
-func Relu[T int8 | uint8](p *ReluParams, src, dst []T) {
+// ReluQ is TFLite's quantized ReluX, used for RELU, RELU6 and RELU_N1_TO_1.
+func ReluQ[T int8 | uint8](p *ReluParams, src, dst []T) {
 	for i, v := range src {
 		out := p.outZero + quant.MultiplyByQuantizedMultiplier(int32(v)-p.inZero, p.mult, p.shift)
 		dst[i] = T(quant.Clamp(out, p.actMin, p.actMax))
 	}
 }
 
-// LeakyReluFloat is LEAKY_RELU on floats: x if x > 0, else alpha·x.
-func LeakyReluFloat(src, dst []float32, alpha float32) {
+// LeakyReluF32 is LEAKY_RELU on floats: x if x > 0, else alpha·x.
+func LeakyReluF32(src, dst []float32, alpha float32) {
 	for i, v := range src {
 		if v > 0 {
 			dst[i] = v
@@ -114,8 +114,8 @@ func NewLeakyReluParams(in, out Affine, alpha float32) (*LeakyReluParams, error)
 	return p, nil
 }
 
-// LeakyRelu is TFLite's quantized LEAKY_RELU (QuantizeLeakyRelu).
-func LeakyRelu[T int8 | uint8](p *LeakyReluParams, src, dst []T) {
+// LeakyReluQ is TFLite's quantized LEAKY_RELU (QuantizeLeakyRelu).
+func LeakyReluQ[T int8 | uint8](p *LeakyReluParams, src, dst []T) {
 	lo, hi := typeRange[T]()
 	for i, v := range src {
 		x := int32(v) - p.inZero
@@ -129,9 +129,9 @@ func LeakyRelu[T int8 | uint8](p *LeakyReluParams, src, dst []T) {
 	}
 }
 
-// PreluFloat is PRELU on floats: x if x ≥ 0, else alpha·x, with alpha
+// PreluF32 is PRELU on floats: x if x ≥ 0, else alpha·x, with alpha
 // broadcast against the input (typically one slope per channel).
-func PreluFloat(sIn Shape4, in []float32, sAlpha Shape4, alpha []float32, dst []float32) {
+func PreluF32(sIn Shape4, in []float32, sAlpha Shape4, alpha []float32, dst []float32) {
 	binary(sIn, in, sAlpha, alpha, dst, func(x, a float32) float32 {
 		if x >= 0 {
 			return x
@@ -162,9 +162,9 @@ func NewPreluParams(in, alpha, out Affine) (*PreluParams, error) {
 	return p, nil
 }
 
-// Prelu is TFLite's quantized PRELU (BroadcastPrelu4DSlow) with alpha
+// PreluQ is TFLite's quantized PRELU (BroadcastPrelu4DSlow) with alpha
 // broadcast against the input.
-func Prelu[T int8 | uint8](p *PreluParams, sIn Shape4, in []T, sAlpha Shape4, alpha []T, dst []T) {
+func PreluQ[T int8 | uint8](p *PreluParams, sIn Shape4, in []T, sAlpha Shape4, alpha []T, dst []T) {
 	lo, hi := typeRange[T]()
 	binary(sIn, in, sAlpha, alpha, dst, func(x, a T) T {
 		v := p.inOffset + int32(x)
@@ -178,9 +178,9 @@ func Prelu[T int8 | uint8](p *PreluParams, sIn Shape4, in []T, sAlpha Shape4, al
 	})
 }
 
-// HardSwishFloat is HARD_SWISH on floats: x·relu6(x+3)/6, evaluated in
+// HardSwishF32 is HARD_SWISH on floats: x·relu6(x+3)/6, evaluated in
 // float32 in TFLite's order.
-func HardSwishFloat(src, dst []float32) {
+func HardSwishF32(src, dst []float32) {
 	for i, v := range src {
 		dst[i] = float32(v*stdMin(6, stdMax(0, v+3))) / 6
 	}
@@ -219,9 +219,9 @@ func NewHardSwishParams(in, out Affine) (*HardSwishParams, error) {
 	return p, nil
 }
 
-// HardSwish is TFLite's quantized reference HARD_SWISH, with its int16
+// HardSwishQ is TFLite's quantized reference HARD_SWISH, with its int16
 // intermediate steps (and their wrap-around) reproduced exactly.
-func HardSwish[T int8 | uint8](p *HardSwishParams, src, dst []T) {
+func HardSwishQ[T int8 | uint8](p *HardSwishParams, src, dst []T) {
 	lo, hi := typeRange[T]()
 	for i, v := range src {
 		x := int16(v) - p.inZero
@@ -246,9 +246,9 @@ func HardSwish[T int8 | uint8](p *HardSwishParams, src, dst []T) {
 	}
 }
 
-// LogisticFloat is LOGISTIC on floats with TFLite's cut-offs: 1 above
+// LogisticF32 is LOGISTIC on floats with TFLite's cut-offs: 1 above
 // 16.619047, exp(x) below −9, else 1/(1+exp(−x)).
-func LogisticFloat(src, dst []float32) {
+func LogisticF32(src, dst []float32) {
 	const upper, lower = 16.619047164916992188, -9
 	for i, v := range src {
 		switch {
@@ -266,8 +266,8 @@ func LogisticFloat(src, dst []float32) {
 // result, which can differ from a C library's expf in the last bit.
 func expf(v float32) float32 { return float32(math.Exp(float64(v))) }
 
-// TanhFloat is TANH on floats.
-func TanhFloat(src, dst []float32) {
+// TanhF32 is TANH on floats.
+func TanhF32(src, dst []float32) {
 	for i, v := range src {
 		dst[i] = float32(math.Tanh(float64(v)))
 	}
@@ -316,11 +316,11 @@ func NewLogisticParams[T int8 | uint8](in, out Affine) (*SigmoidTanhParams, erro
 	return newSigmoidTanhParams("logistic", in)
 }
 
-// Logistic is TFLite's reference integer LOGISTIC (gemmlowp's fixed-point
+// LogisticQ is TFLite's reference integer LOGISTIC (gemmlowp's fixed-point
 // logistic on a Q4.27 input, rounded to 1/256 steps). TFLite's built-in
 // kernel evaluates uint8 and int8 LOGISTIC through a 256-entry table
 // computed in float instead, which can differ from this by one step.
-func Logistic[T int8 | uint8](p *SigmoidTanhParams, src, dst []T) {
+func LogisticQ[T int8 | uint8](p *SigmoidTanhParams, src, dst []T) {
 	lo, hi := typeRange[T]()
 	for i, v := range src {
 		x := int32(v) - p.inZero
@@ -348,10 +348,10 @@ func NewTanhParams[T int8 | uint8](in, out Affine) (*SigmoidTanhParams, error) {
 	return newSigmoidTanhParams("tanh", in)
 }
 
-// Tanh is TFLite's reference integer TANH (gemmlowp's fixed-point tanh on a
+// TanhQ is TFLite's reference integer TANH (gemmlowp's fixed-point tanh on a
 // Q4.27 input, rounded to 1/128 steps). As with LOGISTIC, TFLite's built-in
 // kernel uses a float-computed table for uint8 and int8 instead.
-func Tanh[T int8 | uint8](p *SigmoidTanhParams, src, dst []T) {
+func TanhQ[T int8 | uint8](p *SigmoidTanhParams, src, dst []T) {
 	lo, hi := typeRange[T]()
 	outZero := lo + 128
 	for i, v := range src {

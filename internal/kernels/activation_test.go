@@ -12,16 +12,16 @@ import (
 func TestReluFloats(t *testing.T) {
 	src := []float32{-2, -0.5, 0, 0.5, 3, 7}
 	dst := make([]float32, len(src))
-	ReluFloat(src, dst)
+	ReluF32(src, dst)
 	assert.Equal(t, []float32{0, 0, 0, 0.5, 3, 7}, dst)
-	Relu6Float(src, dst)
+	Relu6F32(src, dst)
 	assert.Equal(t, []float32{0, 0, 0, 0.5, 3, 6}, dst)
-	ReluN1To1Float(src, dst)
+	ReluN1To1F32(src, dst)
 	assert.Equal(t, []float32{-1, -0.5, 0, 0.5, 1, 1}, dst)
-	LeakyReluFloat(src, dst, 0.1)
+	LeakyReluF32(src, dst, 0.1)
 	assert.Equal(t, []float32{-0.2, -0.05, 0, 0.5, 3, 7}, dst)
 	hs := make([]float32, 7)
-	HardSwishFloat([]float32{-4, -3, -1, 0, 1, 3, 5}, hs)
+	HardSwishF32([]float32{-4, -3, -1, 0, 1, 3, 5}, hs)
 	// x·relu6(x+3)/6: 0, 0, −1·2/6, 0, 1·4/6, 3, 5
 	assert.InDeltaSlice(t, []float64{0, 0, -1.0 / 3, 0, 2.0 / 3, 3, 5}, toF64(hs), 1e-7)
 }
@@ -40,7 +40,7 @@ func TestReluQuantizedByHand(t *testing.T) {
 	p, err := NewReluParams[uint8](Affine{0.5, 128}, Affine{0.25, 0}, 0, 6)
 	require.NoError(t, err)
 	dst := make([]uint8, 4)
-	Relu(p, []uint8{140, 100, 200, 129}, dst)
+	ReluQ(p, []uint8{140, 100, 200, 129}, dst)
 	// 140: 6.0 → 24; 100: −14 → clamps to 0; 200: 36 → 24; 129: 0.5 → 2.
 	assert.Equal(t, []uint8{24, 0, 24, 2}, dst)
 
@@ -49,13 +49,13 @@ func TestReluQuantizedByHand(t *testing.T) {
 	p, err = NewReluParams[int8](Affine{0.1, -5}, Affine{0.1, -5}, 0, float32(math.Inf(1)))
 	require.NoError(t, err)
 	d8 := make([]int8, 4)
-	Relu(p, []int8{-128, -6, -5, 127}, d8)
+	ReluQ(p, []int8{-128, -6, -5, 127}, d8)
 	assert.Equal(t, []int8{-5, -5, -5, 127}, d8)
 
 	// RELU_N1_TO_1 at scale 1/64, zero point 0: range [−64, 64].
 	p, err = NewReluParams[int8](Affine{1.0 / 64, 0}, Affine{1.0 / 64, 0}, -1, 1)
 	require.NoError(t, err)
-	Relu(p, []int8{-128, -10, 10, 127}, d8)
+	ReluQ(p, []int8{-128, -10, 10, 127}, d8)
 	assert.Equal(t, []int8{-64, -10, 10, 64}, d8)
 }
 
@@ -66,7 +66,7 @@ func TestLeakyReluQuantized(t *testing.T) {
 	p, err := NewLeakyReluParams(Affine{0.5, 0}, Affine{0.5, 0}, 0.25)
 	require.NoError(t, err)
 	dst := make([]int8, 3)
-	LeakyRelu(p, []int8{-8, -6, 10}, dst)
+	LeakyReluQ(p, []int8{-8, -6, 10}, dst)
 	assert.Equal(t, []int8{-2, -2, 10}, dst)
 
 	rng := rand.New(rand.NewPCG(11, 1))
@@ -85,7 +85,7 @@ func TestLeakyReluQuantized(t *testing.T) {
 			want[i] = refQuantize(r, qo, 0, 255)
 		}
 		dst := make([]uint8, len(src))
-		LeakyRelu(p, src, dst)
+		LeakyReluQ(p, src, dst)
 		requireWithin(t, want, dst, 1)
 	}
 	_, err = NewLeakyReluParams(Affine{0.5, 0}, Affine{0.5, 0}, float32(math.NaN()))
@@ -95,7 +95,7 @@ func TestLeakyReluQuantized(t *testing.T) {
 func TestPrelu(t *testing.T) {
 	// Float, one slope per channel broadcast over [1,2,1,2].
 	dst := make([]float32, 4)
-	PreluFloat(Shape4{1, 2, 1, 2}, []float32{-1, -2, 3, -4}, Shape4{1, 1, 1, 2}, []float32{0.5, 0.25}, dst)
+	PreluF32(Shape4{1, 2, 1, 2}, []float32{-1, -2, 3, -4}, Shape4{1, 1, 1, 2}, []float32{0.5, 0.25}, dst)
 	assert.Equal(t, []float32{-0.5, -0.5, 3, -1}, dst)
 
 	// Quantized: in (0.5, 10), alpha (1/128, 0), out (0.25, −20).
@@ -104,7 +104,7 @@ func TestPrelu(t *testing.T) {
 	p, err := NewPreluParams(Affine{0.5, 10}, Affine{1.0 / 128, 0}, Affine{0.25, -20})
 	require.NoError(t, err)
 	d8 := make([]int8, 2)
-	Prelu(p, Shape4{1, 1, 1, 2}, []int8{2, 14}, Shape4{1, 1, 1, 2}, []int8{64, 64}, d8)
+	PreluQ(p, Shape4{1, 1, 1, 2}, []int8{2, 14}, Shape4{1, 1, 1, 2}, []int8{64, 64}, d8)
 	assert.Equal(t, []int8{-28, -12}, d8)
 
 	rng := rand.New(rand.NewPCG(12, 1))
@@ -123,7 +123,7 @@ func TestPrelu(t *testing.T) {
 			want[i] = refQuantize(r, qo, -128, 127)
 		}
 		dst := make([]int8, si.Size())
-		Prelu(p, si, src, sa, alpha, dst)
+		PreluQ(p, si, src, sa, alpha, dst)
 		requireWithin(t, want, dst, 1)
 	}
 }
@@ -136,7 +136,7 @@ func TestHardSwishQuantized(t *testing.T) {
 	p, err := NewHardSwishParams(Affine{0.05, 3}, Affine{0.03, -7})
 	require.NoError(t, err)
 	dst := make([]int8, 1)
-	HardSwish(p, []int8{3}, dst)
+	HardSwishQ(p, []int8{3}, dst)
 	assert.Equal(t, int8(-7), dst[0])
 
 	// TFLite's int16 fixed-point path is approximate: its own tests allow
@@ -158,7 +158,7 @@ func TestHardSwishQuantized(t *testing.T) {
 			want[i] = refQuantize(hardSwishRef(refReal(int32(v), qi)), qo, 0, 255)
 		}
 		dst := make([]uint8, len(src))
-		HardSwish(p, src, dst)
+		HardSwishQ(p, src, dst)
 		requireWithin(t, want, dst, 2, "in %v out %v", qi, qo)
 	}
 	_, err = NewHardSwishParams(Affine{100, 0}, Affine{0.001, 0}) // output multiplier > 1
@@ -168,12 +168,12 @@ func TestHardSwishQuantized(t *testing.T) {
 func TestLogisticTanhFloat(t *testing.T) {
 	src := []float32{-20, -9.5, -1, 0, 2, 17}
 	dst := make([]float32, len(src))
-	LogisticFloat(src, dst)
+	LogisticF32(src, dst)
 	for i, x := range src {
 		assert.InDelta(t, 1/(1+math.Exp(-float64(x))), float64(dst[i]), 1e-7, "logistic(%g)", x)
 	}
 	assert.Equal(t, float32(1), dst[5], "above the cut-off the result is exactly 1")
-	TanhFloat(src, dst)
+	TanhF32(src, dst)
 	for i, x := range src {
 		assert.InDelta(t, math.Tanh(float64(x)), float64(dst[i]), 1e-7)
 	}
@@ -188,9 +188,9 @@ func testLogisticTanh[T int8 | uint8](t *testing.T, seed uint64) {
 	// At the zero point: logistic 0.5 → 128 steps above the minimum,
 	// tanh 0 → the output zero point.
 	dst := make([]T, 1)
-	Logistic(lp, []T{T(lo + 128)}, dst)
+	LogisticQ(lp, []T{T(lo + 128)}, dst)
 	assert.Equal(t, T(lo+128), dst[0])
-	Tanh(tp, []T{T(lo + 128)}, dst)
+	TanhQ(tp, []T{T(lo + 128)}, dst)
 	assert.Equal(t, T(lo+128), dst[0])
 
 	rng := rand.New(rand.NewPCG(seed, 3))
@@ -210,9 +210,9 @@ func testLogisticTanh[T int8 | uint8](t *testing.T, seed uint64) {
 			wantT[i] = refQuantize(math.Tanh(x), Affine{1.0 / 128, lo + 128}, lo, hi)
 		}
 		dst := make([]T, len(src))
-		Logistic(lp, src, dst)
+		LogisticQ(lp, src, dst)
 		requireWithin(t, wantL, dst, 1, "logistic")
-		Tanh(tp, src, dst)
+		TanhQ(tp, src, dst)
 		requireWithin(t, wantT, dst, 1, "tanh")
 	}
 	_, err = NewLogisticParams[T](Affine{0.1, 0}, Affine{1.0 / 255, lo})

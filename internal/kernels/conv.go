@@ -32,7 +32,7 @@ type window struct {
 
 // convWindow locates the valid taps of output pixel (row, ox), where row
 // indexes the flattened N·outH output rows.
-func convWindow(p *ConvParams, inShape Shape4, kh, kw, outH, row, ox int) window {
+func convWindow(p *ConvGeometry, inShape Shape4, kh, kw, outH, row, ox int) window {
 	b, oy := row/outH, row%outH
 	iy0 := oy*p.StrideH - p.PadTop
 	ix0 := ox*p.StrideW - p.PadLeft
@@ -207,7 +207,7 @@ func clampF32(v float32, act FloatRange) float32 {
 // the channel's multiplier, offset by OutputOffset and clamped to
 // [ActMin, ActMax]. fShape is {OutC, KH, KW, InC}. Callers guarantee that the
 // slices match the shapes.
-func ConvQ[T int8 | uint8](p *ConvParams, r *Requant, inShape Shape4, in []T, fShape Shape4, filter []T, bias []int32, outShape Shape4, out []T, y0, y1 int) {
+func ConvQ[T int8 | uint8](p *ConvGeometry, r *Requant, inShape Shape4, in []T, fShape Shape4, filter []T, bias []int32, outShape Shape4, out []T, y0, y1 int) {
 	c, outC := inShape.C, outShape.C
 	filterSize := fShape.H * fShape.W * c
 	for row := y0; row < y1; row++ {
@@ -231,7 +231,7 @@ func ConvQ[T int8 | uint8](p *ConvParams, r *Requant, inShape Shape4, in []T, fS
 // output channels' filters are widened into scratch, which must hold
 // KH·KW·InC floats, and runs faster holding four times that (four channels
 // at a time); for float32 scratch is unused and may be nil.
-func ConvF32[W float32 | Half](p *ConvParams, act FloatRange, inShape Shape4, in []float32, fShape Shape4, filter []W, bias []float32, outShape Shape4, out []float32, y0, y1 int, scratch []float32) {
+func ConvF32[W float32 | Half](p *ConvGeometry, act FloatRange, inShape Shape4, in []float32, fShape Shape4, filter []W, bias []float32, outShape Shape4, out []float32, y0, y1 int, scratch []float32) {
 	outC := outShape.C
 	filterSize := fShape.H * fShape.W * fShape.C
 	switch filter := any(filter).(type) {
@@ -254,7 +254,7 @@ func ConvF32[W float32 | Half](p *ConvParams, act FloatRange, inShape Shape4, in
 // convF32Channels computes output channels [c0, c1) of ConvF32's rows
 // [y0, y1), whose filters f holds from channel c0 on, four channels at a
 // time where it can.
-func convF32Channels(p *ConvParams, act FloatRange, inShape Shape4, in []float32, fShape Shape4, f []float32, bias []float32, outShape Shape4, out []float32, y0, y1, c0, c1 int) {
+func convF32Channels(p *ConvGeometry, act FloatRange, inShape Shape4, in []float32, fShape Shape4, f []float32, bias []float32, outShape Shape4, out []float32, y0, y1, c0, c1 int) {
 	c, outC := inShape.C, outShape.C
 	size := fShape.H * fShape.W * c
 	for row := y0; row < y1; row++ {

@@ -14,7 +14,7 @@ import (
 
 // convGeometry is the shape of one convolution-family test case.
 type convGeometry struct {
-	p               ConvParams
+	p               ConvGeometry
 	in, filter, out Shape4
 }
 
@@ -25,7 +25,7 @@ func randConvGeometry(rng *rand.Rand, depthwise bool) convGeometry {
 	sizes := []int{1, 3, 5}
 	for {
 		kh, kw := sizes[rng.IntN(3)], sizes[rng.IntN(3)]
-		p := ConvParams{
+		p := ConvGeometry{
 			StrideH: 1 + rng.IntN(2), StrideW: 1 + rng.IntN(2),
 			DilationH: 1 + rng.IntN(2), DilationW: 1 + rng.IntN(2),
 			DepthMultiplier: 1,
@@ -371,7 +371,7 @@ func TestConvQUint8ByHand(t *testing.T) {
 	// VALID: sums −0+0+3+8 = 11, −1+0+4+10 = 13, −3+0+6+14 = 17,
 	// −4+0+7+16 = 19; +5 → 16 18 22 24; ·0.5 → 8 9 11 12; +3 → 11 12 14 15;
 	// clamped to 14.
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
 	out := make([]uint8, 4)
 	ConvQ(p, r, inShape, in, fShape, filter, []int32{5}, Shape4{1, 2, 2, 1}, out, 0, 2)
 	assert.Equal(t, []uint8{11, 12, 14, 14}, out)
@@ -396,7 +396,7 @@ func TestConvQInt8PerChannelByHand(t *testing.T) {
 	in := []int8{10, -20, 30, -128, 127, 0}
 	filter := []int8{1, 2, 3, -1, 0, 1}
 	r := &Requant{OutputOffset: -10, Multiplier: []int32{1 << 30, 1 << 30}, Shift: []int{0, -1}, ActMin: -128, ActMax: 50}
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
 	out := make([]int8, 4)
 	ConvQ(p, r, Shape4{1, 1, 2, 3}, in, Shape4{2, 1, 1, 3}, filter, []int32{0, 100}, Shape4{1, 1, 2, 2}, out, 0, 1)
 	assert.Equal(t, []int8{20, 20, 50, 47}, out)
@@ -407,7 +407,7 @@ func TestConvF32ByHand(t *testing.T) {
 	// bias [0.5 −1], RELU6: 10+0.5 → 6 (clamped); 0.5−2+0+8−1 = 5.5.
 	in := []float32{1, 2, 3, 4}
 	filter := []float32{1, 1, 1, 1, 0.5, -1, 0, 2}
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
 	out := make([]float32, 2)
 	ConvF32(p, FloatRange{0, 6}, Shape4{1, 2, 2, 1}, in, Shape4{2, 2, 2, 1}, filter, []float32{0.5, -1}, Shape4{1, 1, 1, 2}, out, 0, 1, nil)
 	assert.Equal(t, []float32{6, 5.5}, out)
@@ -417,7 +417,7 @@ func TestWindowsInPadding(t *testing.T) {
 	// A 1×1 input of value 5 under a 1×1 filter of 2, with two pixels of
 	// padding all round: the centre of the 5×5 output is 5·2 + 1 = 11, every
 	// other output reads only padding and is the bias, 1.
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 2, PadLeft: 2, DepthMultiplier: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 2, PadLeft: 2, DepthMultiplier: 1}
 	one, out5 := Shape4{1, 1, 1, 1}, Shape4{1, 5, 5, 1}
 	wantQ := make([]int8, 25)
 	want := make([]float32, 25)
@@ -562,7 +562,7 @@ func benchConvQ[T int8 | uint8](b *testing.B, depthwise bool, k, stride int, in 
 	rng := rand.New(rand.NewPCG(7, 1))
 	outH, pad := OutputSize(in.H, k, stride, 1, true)
 	outW, _ := OutputSize(in.W, k, stride, 1, true)
-	p := &ConvParams{StrideH: stride, StrideW: stride, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, DepthMultiplier: 1}
+	p := &ConvGeometry{StrideH: stride, StrideW: stride, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, DepthMultiplier: 1}
 	out := Shape4{N: in.N, H: outH, W: outW, C: outC}
 	filter := Shape4{N: outC, H: k, W: k, C: in.C}
 	macs := float64(out.Size() * k * k * in.C)
@@ -598,7 +598,7 @@ func BenchmarkConvQ(b *testing.B) {
 func BenchmarkConvF32(b *testing.B) {
 	rng := rand.New(rand.NewPCG(8, 1))
 	in := Shape4{1, 19, 19, 512}
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
 	filter, out := Shape4{512, 1, 1, 512}, Shape4{1, 19, 19, 512}
 	inData, filterData := convRandFloats(rng, in.Size()), convRandFloats(rng, filter.Size())
 	outData := make([]float32, out.Size())

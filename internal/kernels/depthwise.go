@@ -11,7 +11,7 @@ const depthwiseBlock = 64
 // is ConvQ's: Σ (in + InputOffset)·(filter + FilterOffset) over the window,
 // padding skipped, plus bias (may be nil), requantized per channel, offset
 // and clamped. Callers guarantee that the slices match the shapes.
-func DepthwiseConvQ[T int8 | uint8](p *ConvParams, r *Requant, inShape Shape4, in []T, fShape Shape4, filter []T, bias []int32, outShape Shape4, out []T, y0, y1 int) {
+func DepthwiseConvQ[T int8 | uint8](p *ConvGeometry, r *Requant, inShape Shape4, in []T, fShape Shape4, filter []T, bias []int32, outShape Shape4, out []T, y0, y1 int) {
 	inC, outC, kw := inShape.C, outShape.C, fShape.W
 	for row := y0; row < y1; row++ {
 		b, oy := row/outShape.H, row%outShape.H
@@ -64,7 +64,7 @@ func depthwiseTapQ[T int8 | uint8](acc []int32, src, taps []T, c0, dm int, inOff
 // order from +0, plus bias (may be nil), clamped to act as clampF32 does. Shapes are as for DepthwiseConvQ. With
 // W = Half the whole filter is widened into scratch once per call, so scratch
 // must hold KH·KW·OutC floats; for float32 scratch is unused and may be nil.
-func DepthwiseConvF32[W float32 | Half](p *ConvParams, act FloatRange, inShape Shape4, in []float32, fShape Shape4, filter []W, bias []float32, outShape Shape4, out []float32, y0, y1 int, scratch []float32) {
+func DepthwiseConvF32[W float32 | Half](p *ConvGeometry, act FloatRange, inShape Shape4, in []float32, fShape Shape4, filter []W, bias []float32, outShape Shape4, out []float32, y0, y1 int, scratch []float32) {
 	var f []float32
 	switch filter := any(filter).(type) {
 	case []float32:

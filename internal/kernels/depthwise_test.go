@@ -86,7 +86,7 @@ func TestDepthwiseConvQByHand(t *testing.T) {
 	filter := []uint8{1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 2, 3, 1}
 	mult, shift := []int32{1 << 30, 1 << 30, 1 << 30, 1 << 30}, []int{1, 1, 1, 1}
 	r := &Requant{InputOffset: -1, Multiplier: mult, Shift: shift, ActMin: 0, ActMax: 255}
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 2}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 2}
 	out := make([]uint8, 4)
 	DepthwiseConvQ(p, r, Shape4{1, 2, 2, 2}, in, Shape4{1, 2, 2, 4}, filter, []int32{0, 0, 0, -20}, Shape4{1, 1, 1, 4}, out, 0, 1)
 	assert.Equal(t, []uint8{6, 8, 25, 0}, out) // 12 − 20 clamps to 0
@@ -94,7 +94,7 @@ func TestDepthwiseConvQByHand(t *testing.T) {
 
 // wideDepthwiseGeometries cross the kernel's block of output channels.
 func wideDepthwiseGeometries() []convGeometry {
-	p := ConvParams{StrideH: 1, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
+	p := ConvGeometry{StrideH: 1, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
 	wide := convGeometry{p: p, in: Shape4{1, 4, 5, 70}, filter: Shape4{1, 3, 3, 70}, out: Shape4{1, 4, 3, 70}}
 	p.DepthMultiplier = 2
 	doubled := convGeometry{p: p, in: Shape4{1, 4, 5, 37}, filter: Shape4{1, 3, 3, 74}, out: Shape4{1, 4, 3, 74}}

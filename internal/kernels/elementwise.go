@@ -177,25 +177,25 @@ func (p *AddParams) addSub(a, b int32, subtract bool) int32 {
 	return quant.Clamp(out, p.actMin, p.actMax)
 }
 
-// Add is TFLite's quantized ADD: dst = a + b with NHWC broadcasting of the
+// AddQ is TFLite's quantized ADD: dst = a + b with NHWC broadcasting of the
 // operand shapes sa and sb; dst has their broadcast shape.
-func Add[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+func AddQ[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
 	binary(sa, a, sb, b, dst, func(x, y T) T { return T(p.addSub(int32(x), int32(y), false)) })
 }
 
-// Sub is TFLite's quantized SUB: dst = a − b with NHWC broadcasting, using
+// SubQ is TFLite's quantized SUB: dst = a − b with NHWC broadcasting, using
 // the parameters NewAddParams prepares (TFLite's SUB Prepare is the same).
-func Sub[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+func SubQ[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
 	binary(sa, a, sb, b, dst, func(x, y T) T { return T(p.addSub(int32(x), int32(y), true)) })
 }
 
-// AddFloat is float ADD with broadcasting and a fused activation range.
-func AddFloat(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
+// AddF32 is float ADD with broadcasting and a fused activation range.
+func AddF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
 	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x+y, act) })
 }
 
-// SubFloat is float SUB with broadcasting and a fused activation range.
-func SubFloat(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
+// SubF32 is float SUB with broadcasting and a fused activation range.
+func SubF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
 	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x-y, act) })
 }
 
@@ -223,8 +223,8 @@ func NewMulParams(in1, in2, out Affine, actMin, actMax int32) (*MulParams, error
 	}, nil
 }
 
-// Mul is TFLite's quantized MUL with NHWC broadcasting.
-func Mul[T int8 | uint8](p *MulParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+// MulQ is TFLite's quantized MUL with NHWC broadcasting.
+func MulQ[T int8 | uint8](p *MulParams, sa Shape4, a []T, sb Shape4, b []T, dst []T) {
 	binary(sa, a, sb, b, dst, func(x, y T) T {
 		prod := (int32(x) + p.in1Offset) * (int32(y) + p.in2Offset)
 		out := quant.MultiplyByQuantizedMultiplier(prod, p.mult, p.shift) + p.outOffset
@@ -232,7 +232,7 @@ func Mul[T int8 | uint8](p *MulParams, sa Shape4, a []T, sb Shape4, b []T, dst [
 	})
 }
 
-// MulFloat is float MUL with broadcasting and a fused activation range.
-func MulFloat(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
+// MulF32 is float MUL with broadcasting and a fused activation range.
+func MulF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
 	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x*y, act) })
 }

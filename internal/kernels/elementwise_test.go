@@ -51,15 +51,15 @@ func TestAddFloatBroadcast(t *testing.T) {
 	a := []float32{1, 2, 3, 4, 5, 6, -1, -2, -3, 0, 0, 0}
 	b := []float32{10, 0.5, -1}
 	dst := make([]float32, 12)
-	AddFloat(Shape4{1, 2, 2, 3}, a, Shape4{1, 1, 1, 3}, b, dst, FloatRange{Min: 0, Max: 6})
+	AddF32(Shape4{1, 2, 2, 3}, a, Shape4{1, 1, 1, 3}, b, dst, FloatRange{Min: 0, Max: 6})
 	// 11→6, 2.5, 2; 14→6, 5.5, 5; 9→6, −1.5→0, −4→0; 10→6, 0.5, −1→0
 	assert.Equal(t, []float32{6, 2.5, 2, 6, 5.5, 5, 6, 0, 0, 6, 0.5, 0}, dst)
 
 	// Broadcasting on the left operand and along H and W: [1,2,1,1] − [1,1,2,1].
 	dst = dst[:4]
-	SubFloat(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst, FloatRange{Min: -100, Max: 100})
+	SubF32(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst, FloatRange{Min: -100, Max: 100})
 	assert.Equal(t, []float32{9, 8, 19, 18}, dst)
-	MulFloat(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst, FloatRange{Min: -100, Max: 30})
+	MulF32(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst, FloatRange{Min: -100, Max: 30})
 	assert.Equal(t, []float32{10, 20, 20, 30}, dst)
 }
 
@@ -71,9 +71,9 @@ func TestAddQuantizedByHand(t *testing.T) {
 	// = 2^30·2^−31·2^−18. For 130 (1.0) + 132 (2.0): (2<<20)·½ = 2^20,
 	// (4<<20)·½ = 2^21, sum 3·2^20, ·½ = 3·2^19, rounded >>18 = 6, +128.
 	dst := make([]uint8, 1)
-	Add(p, Shape4{1, 1, 1, 1}, []uint8{130}, Shape4{1, 1, 1, 1}, []uint8{132}, dst)
+	AddQ(p, Shape4{1, 1, 1, 1}, []uint8{130}, Shape4{1, 1, 1, 1}, []uint8{132}, dst)
 	assert.Equal(t, uint8(134), dst[0])
-	Sub(p, Shape4{1, 1, 1, 1}, []uint8{130}, Shape4{1, 1, 1, 1}, []uint8{132}, dst)
+	SubQ(p, Shape4{1, 1, 1, 1}, []uint8{130}, Shape4{1, 1, 1, 1}, []uint8{132}, dst)
 	assert.Equal(t, uint8(126), dst[0]) // 1.0 − 2.0 = −1.0
 
 	// Saturation: int8 with zero points at the limits and a clamp range.
@@ -81,7 +81,7 @@ func TestAddQuantizedByHand(t *testing.T) {
 	p, err = NewAddParams(qa, qa, qa, -128, 100)
 	require.NoError(t, err)
 	d8 := make([]int8, 2)
-	Add(p, Shape4{1, 1, 1, 2}, []int8{127, -128}, Shape4{1, 1, 1, 2}, []int8{127, -128}, d8)
+	AddQ(p, Shape4{1, 1, 1, 2}, []int8{127, -128}, Shape4{1, 1, 1, 2}, []int8{127, -128}, d8)
 	assert.Equal(t, []int8{100, -128}, d8) // 255+255 clamps to 100; 0+0 = −128
 
 	_, err = NewAddParams(q, q, Affine{Scale: 0}, 0, 255)
@@ -119,9 +119,9 @@ func testAddSubRandom[T int8 | uint8](t *testing.T, seed uint64) {
 			}
 		}
 		dst := make([]T, out.Size())
-		Add(p, sa, a, sb, b, dst)
+		AddQ(p, sa, a, sb, b, dst)
 		requireWithin(t, wantAdd, dst, 1, "add")
-		Sub(p, sa, a, sb, b, dst)
+		SubQ(p, sa, a, sb, b, dst)
 		requireWithin(t, wantSub, dst, 1, "sub")
 	}
 }
@@ -138,7 +138,7 @@ func TestMulQuantized(t *testing.T) {
 	p, err := NewMulParams(Affine{0.5, 128}, Affine{0.25, 0}, Affine{0.125, 10}, 0, 255)
 	require.NoError(t, err)
 	dst := make([]uint8, 1)
-	Mul(p, Shape4{1, 1, 1, 1}, []uint8{132}, Shape4{1, 1, 1, 1}, []uint8{12}, dst)
+	MulQ(p, Shape4{1, 1, 1, 1}, []uint8{132}, Shape4{1, 1, 1, 1}, []uint8{12}, dst)
 	assert.Equal(t, uint8(58), dst[0])
 
 	rng := rand.New(rand.NewPCG(9, 9))
@@ -154,7 +154,7 @@ func TestMulQuantized(t *testing.T) {
 			want[i] = refQuantize(refReal(int32(a[i]), q1)*refReal(int32(b[i/4]), q2), qo, -128, 127)
 		}
 		dst := make([]int8, sa.Size())
-		Mul(p, sa, a, sb, b, dst)
+		MulQ(p, sa, a, sb, b, dst)
 		requireWithin(t, want, dst, 1)
 	}
 }

@@ -9,7 +9,7 @@ package kernels
 // multipliers other than 1, and filters a half cannot hold, run exactly,
 // in float32.
 type DepthwiseF16 struct {
-	p                         ConvParams
+	p                         ConvGeometry
 	act                       FloatRange
 	inShape, fShape, outShape Shape4
 	// The filter [KH][KW][C] as halves, then fp16Block zeros: the last
@@ -22,7 +22,7 @@ type DepthwiseF16 struct {
 
 // NewDepthwiseF16 prepares a depthwise convolution with the arguments of
 // NewDepthwiseF32, narrowing the filter to halves once.
-func NewDepthwiseF16[W float32 | Half](p *ConvParams, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *DepthwiseF16 {
+func NewDepthwiseF16[W float32 | Half](p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *DepthwiseF16 {
 	k := &DepthwiseF16{p: *p, act: act, inShape: inShape, fShape: fShape, outShape: outShape}
 	halves, ok := narrowedWeights(filter)
 	if !ok || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {

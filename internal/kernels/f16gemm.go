@@ -189,7 +189,7 @@ type ConvGemmF16 struct {
 
 // NewConvGemmF16 prepares a convolution with the same arguments as ConvF32,
 // narrowing its weights to halves once.
-func NewConvGemmF16[W float32 | Half](p *ConvParams, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *ConvGemmF16 {
+func NewConvGemmF16[W float32 | Half](p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *ConvGemmF16 {
 	depth := fShape.H * fShape.W * fShape.C
 	k := &ConvGemmF16{windows: ConvGemmF32{p: *p, act: act, in: inShape, filter: fShape, out: outShape, depth: depth}}
 	halves, ok := narrowedWeights(filter)

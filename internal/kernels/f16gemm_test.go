@@ -163,7 +163,7 @@ func TestPointwiseF16(t *testing.T) {
 		pixels := []int{1, 3, 7, 8, 9, 16, 17, 23}[rng.IntN(8)]
 		inDepth, outDepth := depths[rng.IntN(len(depths))], depths[rng.IntN(len(depths))]
 		g := convGeometry{
-			p:  ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
+			p:  ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1},
 			in: Shape4{1, 1, pixels, inDepth}, filter: Shape4{outDepth, 1, 1, inDepth}, out: Shape4{1, 1, pixels, outDepth},
 		}
 		in, filter := f32RandData(rng, pixels*inDepth), f32RandData(rng, outDepth*inDepth)
@@ -230,7 +230,7 @@ func TestFP16WeightsOutOfRange(t *testing.T) {
 	NewPointwiseF16(act, 20, 9, filter, nil).Run(in, got, 0, 5)
 	requireSameF32(t, want, got)
 
-	p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1}
+	p := ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1}
 	is, fs, os := Shape4{1, 3, 3, 2}, Shape4{3, 3, 3, 2}, Shape4{1, 3, 3, 3}
 	in, filter = f32RandData(rng, is.Size()), f32RandData(rng, fs.Size())
 	filter[0] = float32(math.Inf(1)) // on a padding tap of output row 0
@@ -366,7 +366,7 @@ func TestDepthwiseF16(t *testing.T) {
 }
 
 func TestDepthwiseF16Allocs(t *testing.T) {
-	p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
+	p := ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
 	s := Shape4{1, 9, 9, 44}
 	rng := rand.New(rand.NewPCG(66, 1))
 	in, filter, out := f32RandData(rng, s.Size()), f32RandData(rng, 9*s.C), make([]float32, s.Size())

@@ -14,7 +14,7 @@ type f32dwConfig struct{ isa f32ISA }
 // stride, dilation and padding), one output pixel at a time, a vector lane
 // per channel; other depth multipliers run the reference.
 type DepthwiseF32 struct {
-	p                         ConvParams
+	p                         ConvGeometry
 	act                       FloatRange
 	inShape, fShape, outShape Shape4
 	weights                   []float32 // [KH][KW][OutC]
@@ -29,7 +29,7 @@ type DepthwiseF32 struct {
 // be nil) of DepthwiseConvF32, for target (a name from Targets()). The
 // result keeps float32 filter and bias by reference; the caller must not
 // modify them. The slices must match the shapes.
-func NewDepthwiseF32[W float32 | Half](target string, p *ConvParams, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *DepthwiseF32 {
+func NewDepthwiseF32[W float32 | Half](target string, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *DepthwiseF32 {
 	k := &DepthwiseF32{p: *p, act: act, inShape: inShape, fShape: fShape, outShape: outShape, weights: widenedF32(filter), bias: bias}
 	cfg := lookupTarget(target).f32dw
 	if cfg == nil || p.DepthMultiplier != 1 || inShape.C != outShape.C || outShape.C <= 0 {

@@ -62,7 +62,7 @@ func TestDepthwiseF32EveryChannelCount(t *testing.T) {
 		step = 7
 	}
 	for c := 1; c <= 140; c += step {
-		p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
+		p := ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
 		g := convGeometry{p: p, in: Shape4{1, 4, 5, c}, filter: Shape4{1, 3, 3, c}, out: Shape4{1, 4, 5, c}}
 		in, filter := f32RandData(rng, g.in.Size()), f32RandData(rng, g.filter.Size())
 		checkDepthwiseF32(t, rng, g, in, filter, f32Activations[2], fmt.Sprint("channels ", c))
@@ -76,7 +76,7 @@ func TestDepthwiseF32Specials(t *testing.T) {
 	negZero := float32(math.Copysign(0, -1))
 	specials := []float32{inf, -inf, nan, 0, negZero, math.MaxFloat32, -math.MaxFloat32}
 	rng := rand.New(rand.NewPCG(53, 1))
-	p := ConvParams{StrideH: 2, StrideW: 1, DilationH: 1, DilationW: 2, PadTop: 1, PadLeft: 2, DepthMultiplier: 1}
+	p := ConvGeometry{StrideH: 2, StrideW: 1, DilationH: 1, DilationW: 2, PadTop: 1, PadLeft: 2, DepthMultiplier: 1}
 	g := convGeometry{p: p, in: Shape4{1, 6, 7, 37}, filter: Shape4{1, 3, 3, 37}, out: Shape4{1, 3, 7, 37}}
 	for iter := range 10 {
 		in, filter := f32RandData(rng, g.in.Size()), f32RandData(rng, g.filter.Size())
@@ -89,7 +89,7 @@ func TestDepthwiseF32Specials(t *testing.T) {
 }
 
 func TestDepthwiseF32Allocs(t *testing.T) {
-	p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
+	p := ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
 	is, fs := Shape4{1, 9, 9, 40}, Shape4{1, 3, 3, 40}
 	rng := rand.New(rand.NewPCG(54, 1))
 	in, filter, out := f32RandData(rng, is.Size()), f32RandData(rng, fs.Size()), make([]float32, is.Size())
@@ -112,7 +112,7 @@ func FuzzDepthwiseF32(f *testing.F) {
 
 func BenchmarkDepthwiseF32(b *testing.B) {
 	rng := rand.New(rand.NewPCG(55, 1))
-	p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
+	p := ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
 	is, fs := Shape4{1, 56, 56, 128}, Shape4{1, 3, 3, 128}
 	in, filter, out := f32RandData(rng, is.Size()), f32RandData(rng, fs.Size()), make([]float32, is.Size())
 	for _, target := range Targets() {

@@ -107,7 +107,7 @@ func (k *PointwiseF32) Run(in, out []float32, p0, p1 int) {
 // Filters with an infinite or NaN weight, where 0·w would not vanish, run
 // the reference instead.
 type ConvGemmF32 struct {
-	p               ConvParams
+	p               ConvGeometry
 	act             FloatRange
 	in, filter, out Shape4
 	gemm            *PointwiseF32
@@ -118,7 +118,7 @@ type ConvGemmF32 struct {
 
 // NewConvGemmF32 prepares a convolution with the same arguments as ConvF32,
 // widening float16 weights once and packing them for target.
-func NewConvGemmF32[W float32 | Half](target string, p *ConvParams, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *ConvGemmF32 {
+func NewConvGemmF32[W float32 | Half](target string, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *ConvGemmF32 {
 	depth := fShape.H * fShape.W * fShape.C
 	k := &ConvGemmF32{p: *p, act: act, in: inShape, filter: fShape, out: outShape, depth: depth}
 	weights := widenedF32(filter)

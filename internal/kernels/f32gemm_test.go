@@ -243,7 +243,7 @@ func TestConvGemmF32(t *testing.T) {
 // zeros cannot reproduce: an infinite weight on a padding tap, which the
 // reference skips and 0·∞ would turn into NaN.
 func TestConvGemmF32NonFiniteWeights(t *testing.T) {
-	p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1}
+	p := ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1}
 	is, fs, os := Shape4{1, 3, 3, 2}, Shape4{3, 3, 3, 2}, Shape4{1, 3, 3, 3}
 	rng := rand.New(rand.NewPCG(46, 1))
 	in, filter := f32RandData(rng, is.Size()), f32RandData(rng, fs.Size())
@@ -260,7 +260,7 @@ func TestConvGemmF32NonFiniteWeights(t *testing.T) {
 }
 
 func TestConvGemmF32Allocs(t *testing.T) {
-	p := ConvParams{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 0, PadLeft: 0}
+	p := ConvGeometry{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: 0, PadLeft: 0}
 	is, fs := Shape4{1, 17, 17, 3}, Shape4{16, 3, 3, 3}
 	os := Shape4{1, 8, 8, 16}
 	rng := rand.New(rand.NewPCG(47, 1))

@@ -42,7 +42,7 @@ func perWorker[T any](workers, n int) [][]T {
 
 // pointwise reports whether a convolution is 1×1 with stride 1: a GEMM
 // over pixels.
-func pointwise(p *ConvParams, fShape Shape4) bool {
+func pointwise(p *ConvGeometry, fShape Shape4) bool {
 	return fShape.H == 1 && fShape.W == 1 && p.StrideH == 1 && p.StrideW == 1
 }
 
@@ -51,7 +51,7 @@ func pointwise(p *ConvParams, fShape Shape4) bool {
 // pixels for 1×1, stride-1 filters (split by pixel), else the target's
 // int8 GEMM on gathered windows, or ConvQ (split by output row). It keeps
 // r, filter and bias, which the caller must not modify.
-func NewConvQ[T int8 | uint8](target string, workers int, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *Layer[T] {
+func NewConvQ[T int8 | uint8](target string, workers int, p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *Layer[T] {
 	t := lookupTarget(target)
 	rows := outShape.N * outShape.H
 	if pointwise(p, fShape) {
@@ -73,7 +73,7 @@ func NewConvQ[T int8 | uint8](target string, workers int, p *ConvParams, r *Requ
 // arguments of DepthwiseConvQ for target and workers workers, split by
 // output row: the target's DepthwiseQ, or DepthwiseConvQ. It keeps r,
 // filter and bias, which the caller must not modify.
-func NewDepthwiseConvQ[T int8 | uint8](target string, workers int, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *Layer[T] {
+func NewDepthwiseConvQ[T int8 | uint8](target string, workers int, p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *Layer[T] {
 	t := lookupTarget(target)
 	rows := outShape.N * outShape.H
 	if t.qdw == nil {
@@ -110,7 +110,7 @@ func NewFullyConnectedQ[T int8 | uint8](target string, r *Requant, batches, inDe
 // time; the others prepare their GEMM (in half precision on a target that
 // computes float layers in float16) over pixels for 1×1, stride-1 filters
 // (split by pixel), else over gathered windows (split by output row).
-func NewConvF32[W float32 | Half](target string, workers int, p *ConvParams, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *Layer[float32] {
+func NewConvF32[W float32 | Half](target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *Layer[float32] {
 	t := lookupTarget(target)
 	rows := outShape.N * outShape.H
 	switch {
@@ -142,7 +142,7 @@ func NewConvF32[W float32 | Half](target string, workers int, p *ConvParams, act
 // output row: DepthwiseConvF32 for the generic target (widening a float16
 // filter once per call), else the target's DepthwiseF32, or DepthwiseF16
 // on a target that computes float layers in float16.
-func NewDepthwiseConvF32[W float32 | Half](target string, workers int, p *ConvParams, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *Layer[float32] {
+func NewDepthwiseConvF32[W float32 | Half](target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []W, bias []float32) *Layer[float32] {
 	t := lookupTarget(target)
 	rows := outShape.N * outShape.H
 	switch {

@@ -118,7 +118,7 @@ func TestLayersF32(t *testing.T) {
 // of its target's work: lower for the portable Go kernels than for any SIMD
 // target's.
 func TestLayerMinSplitMACs(t *testing.T) {
-	p := ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	p := ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
 	s := Shape4{N: 1, H: 1, W: 1, C: 4}
 	r, bias := randRequant[int8](rand.New(rand.NewPCG(1, 2)), 4)
 	minSplit := func(target string) int64 {

@@ -10,13 +10,13 @@ import (
 func TestTabulate8ReproducesTheKernel(t *testing.T) {
 	p, err := NewLogisticParams[uint8](Affine{Scale: 0.05, ZeroPoint: 120}, Affine{Scale: 1.0 / 256})
 	require.NoError(t, err)
-	table := Tabulate8(func(src, dst []uint8) { Logistic(p, src, dst) })
+	table := Tabulate8(func(src, dst []uint8) { LogisticQ(p, src, dst) })
 	src := make([]uint8, 1000)
 	for i := range src {
 		src[i] = uint8(i * 37)
 	}
 	want, got := make([]uint8, len(src)), make([]uint8, len(src))
-	Logistic(p, src, want)
+	LogisticQ(p, src, want)
 	Lookup8(table, src, got)
 	assert.Equal(t, want, got)
 	// At the zero point the logistic of 0 is one half: 128/256.
@@ -50,9 +50,9 @@ func testLookupBinary8[T int8 | uint8](t *testing.T, qa, qb, qo Affine) {
 	mul, err := NewMulParams(qa, qb, qo, lo, hi)
 	require.NoError(t, err)
 	kernels := map[string]func(Shape4, []T, Shape4, []T, []T){
-		"add": func(sa Shape4, a []T, sb Shape4, b []T, d []T) { Add(add, sa, a, sb, b, d) },
-		"sub": func(sa Shape4, a []T, sb Shape4, b []T, d []T) { Sub(add, sa, a, sb, b, d) },
-		"mul": func(sa Shape4, a []T, sb Shape4, b []T, d []T) { Mul(mul, sa, a, sb, b, d) },
+		"add": func(sa Shape4, a []T, sb Shape4, b []T, d []T) { AddQ(add, sa, a, sb, b, d) },
+		"sub": func(sa Shape4, a []T, sb Shape4, b []T, d []T) { SubQ(add, sa, a, sb, b, d) },
+		"mul": func(sa Shape4, a []T, sb Shape4, b []T, d []T) { MulQ(mul, sa, a, sb, b, d) },
 	}
 	same := Shape4{N: 1, H: 5, W: 7, C: 31}
 	a, b := make([]T, same.Size()), make([]T, same.Size())

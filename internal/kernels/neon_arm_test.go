@@ -45,7 +45,7 @@ func TestNeonPacks(t *testing.T) {
 	huge.FilterOffset = math.MaxInt16 - 254 // w + iw passes int16 for w = 255
 	assert.Nil(t, NewPointwiseQ(Neon, &huge, 5, 1, make([]uint8, 5), nil).packed16)
 
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1}
 	shape := Shape4{N: 1, H: 3, W: 3, C: 1}
 	d := NewDepthwiseQ(Neon, p, r, shape, Shape4{N: 1, H: 3, W: 3, C: 1}, Shape4{N: 1, H: 1, W: 1, C: 1}, make([]uint8, 9), nil)
 	assert.NotNil(t, d.cfg)

@@ -6,9 +6,9 @@ type Shape4 struct{ N, H, W, C int }
 // Size is the number of elements of a tensor of this shape.
 func (s Shape4) Size() int { return s.N * s.H * s.W * s.C }
 
-// ConvParams is the geometry of a 2-D convolution, depthwise convolution or
+// ConvGeometry is the geometry of a 2-D convolution, depthwise convolution or
 // pooling window.
-type ConvParams struct {
+type ConvGeometry struct {
 	StrideH, StrideW     int
 	DilationH, DilationW int // 1 for no dilation
 	PadTop, PadLeft      int // padding before the first row and column

@@ -13,7 +13,7 @@ var errEmptyPoolWindow = errors.New("kernels: pooling window covers no input ele
 
 // poolWindow returns the clipped window [y0, y1) × [x0, x1) of input rows
 // and columns under output position (oy, ox).
-func poolWindow(p *ConvParams, filterH, filterW int, in Shape4, oy, ox int) (y0, y1, x0, x1 int) {
+func poolWindow(p *ConvGeometry, filterH, filterW int, in Shape4, oy, ox int) (y0, y1, x0, x1 int) {
 	originY := oy*p.StrideH - p.PadTop
 	originX := ox*p.StrideW - p.PadLeft
 	y0 = originY + max(0, -originY)
@@ -23,11 +23,11 @@ func poolWindow(p *ConvParams, filterH, filterW int, in Shape4, oy, ox int) (y0,
 	return y0, y1, x0, x1
 }
 
-// AveragePoolFloat is AVERAGE_POOL_2D on floats: the mean over the part of
+// AveragePoolF32 is AVERAGE_POOL_2D on floats: the mean over the part of
 // each filterH × filterW window inside the input (padding is not counted),
 // clamped to act. p gives the strides and the padding before the first row
 // and column; out is the output shape.
-func AveragePoolFloat(p *ConvParams, filterH, filterW int, in Shape4, src []float32, out Shape4, dst []float32, act FloatRange) error {
+func AveragePoolF32(p *ConvGeometry, filterH, filterW int, in Shape4, src []float32, out Shape4, dst []float32, act FloatRange) error {
 	i := 0
 	for n := range out.N {
 		for oy := range out.H {
@@ -53,10 +53,10 @@ func AveragePoolFloat(p *ConvParams, filterH, filterW int, in Shape4, src []floa
 	return nil
 }
 
-// AveragePool is TFLite's quantized AVERAGE_POOL_2D: the integer sum of the
+// AveragePoolQ is TFLite's quantized AVERAGE_POOL_2D: the integer sum of the
 // raw values in the window, divided by their count rounding half away from
 // zero, clamped to [actMin, actMax]. Input and output share quantization.
-func AveragePool[T int8 | uint8](p *ConvParams, filterH, filterW int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) error {
+func AveragePoolQ[T int8 | uint8](p *ConvGeometry, filterH, filterW int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) error {
 	i := 0
 	for n := range out.N {
 		for oy := range out.H {
@@ -87,8 +87,8 @@ func AveragePool[T int8 | uint8](p *ConvParams, filterH, filterW int, in Shape4,
 	return nil
 }
 
-// MaxPoolFloat is MAX_POOL_2D on floats, clamped to act.
-func MaxPoolFloat(p *ConvParams, filterH, filterW int, in Shape4, src []float32, out Shape4, dst []float32, act FloatRange) error {
+// MaxPoolF32 is MAX_POOL_2D on floats, clamped to act.
+func MaxPoolF32(p *ConvGeometry, filterH, filterW int, in Shape4, src []float32, out Shape4, dst []float32, act FloatRange) error {
 	i := 0
 	for n := range out.N {
 		for oy := range out.H {
@@ -113,9 +113,9 @@ func MaxPoolFloat(p *ConvParams, filterH, filterW int, in Shape4, src []float32,
 	return nil
 }
 
-// MaxPool is TFLite's quantized MAX_POOL_2D: the largest raw value in the
+// MaxPoolQ is TFLite's quantized MAX_POOL_2D: the largest raw value in the
 // window, clamped to [actMin, actMax].
-func MaxPool[T int8 | uint8](p *ConvParams, filterH, filterW int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) error {
+func MaxPoolQ[T int8 | uint8](p *ConvGeometry, filterH, filterW int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) error {
 	lo, _ := typeRange[T]()
 	i := 0
 	for n := range out.N {

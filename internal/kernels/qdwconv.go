@@ -52,7 +52,7 @@ const (
 // and arm64, every edge pixel on 32-bit ARM, everything in a build without
 // assembly.
 type DepthwiseQ[T int8 | uint8] struct {
-	p                         ConvParams
+	p                         ConvGeometry
 	r                         *Requant
 	inShape, fShape, outShape Shape4
 	filter                    []T
@@ -77,7 +77,7 @@ type DepthwiseQ[T int8 | uint8] struct {
 // CPU cannot run computes with the reference. The result keeps p by value
 // and r, filter and bias by reference; the caller must not modify them. The
 // slices must match the shapes, as for DepthwiseConvQ.
-func NewDepthwiseQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *DepthwiseQ[T] {
+func NewDepthwiseQ[T int8 | uint8](target string, p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *DepthwiseQ[T] {
 	k := &DepthwiseQ[T]{p: *p, r: r, inShape: inShape, fShape: fShape, outShape: outShape, filter: filter, bias: bias}
 	cfg := lookupTarget(target).qdw
 	if cfg == nil || outShape.C <= 0 || inShape.C*p.DepthMultiplier != outShape.C {

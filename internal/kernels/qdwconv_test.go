@@ -12,7 +12,7 @@ import (
 
 // depthwiseCase is one random quantized depthwise layer with its input.
 type depthwiseCase[T int8 | uint8] struct {
-	p                         ConvParams
+	p                         ConvGeometry
 	r                         Requant
 	inShape, fShape, outShape Shape4
 	in, filter                []T
@@ -70,7 +70,7 @@ func randDepthwiseCase[T int8 | uint8](rng *rand.Rand, g depthwiseGeometry) *dep
 	}
 	outC := g.c * g.dm
 	c := &depthwiseCase[T]{
-		p: ConvParams{
+		p: ConvGeometry{
 			StrideH: g.stride, StrideW: g.stride, DilationH: g.dilation, DilationW: g.dilation,
 			PadTop: padTop, PadLeft: padLeft, DepthMultiplier: g.dm,
 		},
@@ -145,7 +145,7 @@ func TestDepthwiseQByHand(t *testing.T) {
 		bias[c], mult[c] = 4, 1<<30
 	}
 	r := &Requant{InputOffset: -10, FilterOffset: -3, OutputOffset: 5, Multiplier: mult, Shift: shift, ActMin: 0, ActMax: 255}
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, PadTop: 1, PadLeft: 1, DepthMultiplier: 1}
 	shape := Shape4{N: 1, H: 4, W: 4, C: channels}
 	want := map[[2]int]uint8{{1, 1}: 3, {2, 2}: 3, {0, 0}: 4, {0, 3}: 12}
 	for _, target := range Targets() {
@@ -168,7 +168,7 @@ func TestDepthwiseQSaturatingMultiply(t *testing.T) {
 		Multiplier: []int32{math.MinInt32, math.MinInt32}, Shift: []int{0, 0},
 		ActMin: 0, ActMax: 255,
 	}
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1, DepthMultiplier: 1}
 	bias := []int32{math.MinInt32, -2}
 	for _, target := range Targets() {
 		out := make([]uint8, 2)

@@ -8,7 +8,7 @@ package kernels
 // Padding taps are filled with the input zero point, whose offset term is
 // zero, so the result is exactly ConvQ's.
 type ConvGemmQ[T int8 | uint8] struct {
-	p               ConvParams
+	p               ConvGeometry
 	in, filter, out Shape4
 	pad             T // the input zero point
 	gemm            *PointwiseQ[T]
@@ -17,7 +17,7 @@ type ConvGemmQ[T int8 | uint8] struct {
 
 // NewConvGemmQ prepares a convolution with the same arguments as ConvQ,
 // packing the filter for target.
-func NewConvGemmQ[T int8 | uint8](target string, p *ConvParams, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *ConvGemmQ[T] {
+func NewConvGemmQ[T int8 | uint8](target string, p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *ConvGemmQ[T] {
 	depth := fShape.H * fShape.W * fShape.C
 	return &ConvGemmQ[T]{
 		p: *p, in: inShape, filter: fShape, out: outShape,

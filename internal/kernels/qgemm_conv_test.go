@@ -67,7 +67,7 @@ func BenchmarkConvGemmQ(b *testing.B) {
 	rng := rand.New(rand.NewPCG(9, 1))
 	in := Shape4{N: 1, H: 300, W: 300, C: 3}
 	outH, pad := OutputSize(in.H, 3, 2, 1, true)
-	p := &ConvParams{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, DepthMultiplier: 1}
+	p := &ConvGeometry{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, PadTop: pad, PadLeft: pad, DepthMultiplier: 1}
 	out := Shape4{N: 1, H: outH, W: outH, C: 24}
 	filter := Shape4{N: 24, H: 3, W: 3, C: 3}
 	l := randConvLayer[uint8](rng, out.C)

@@ -33,7 +33,7 @@ func randPointwiseCase[T int8 | uint8](rng *rand.Rand, inDepth, outDepth, pixels
 // convQ computes the case with ConvQ as a 1×1, stride-1 convolution over a
 // 1×pixels image.
 func (c *pointwiseCase[T]) convQ() []T {
-	p := &ConvParams{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
 	in := Shape4{N: 1, H: 1, W: c.pixels, C: c.inDepth}
 	fs := Shape4{N: c.outDepth, H: 1, W: 1, C: c.inDepth}
 	os := Shape4{N: 1, H: 1, W: c.pixels, C: c.outDepth}

@@ -87,14 +87,14 @@ func reduceSums[A int32 | float32, T int8 | uint8 | float32](in Shape4, src []T,
 	}
 }
 
-// MeanFloat is MEAN on floats over the given axes; dst has axes.Shape(in).
-func MeanFloat(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
+// MeanF32 is MEAN on floats over the given axes; dst has axes.Shape(in).
+func MeanF32(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
 	count := float32(axes.count(in))
 	reduceSums(in, src, axes, func(i int, sum float32) { dst[i] = sum / count })
 }
 
-// SumFloat is SUM on floats over the given axes; dst has axes.Shape(in).
-func SumFloat(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
+// SumF32 is SUM on floats over the given axes; dst has axes.Shape(in).
+func SumF32(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
 	reduceSums(in, src, axes, func(i int, sum float32) { dst[i] = sum })
 }
 
@@ -183,9 +183,9 @@ func truncToInt32(v float32) int32 {
 	return int32(v)
 }
 
-// Mean is TFLite's reference quantized MEAN; in is the shape p was prepared
+// MeanQ is TFLite's reference quantized MEAN; in is the shape p was prepared
 // for and dst has p.Axes.Shape(in).
-func Mean[T int8 | uint8](p *MeanParams, in Shape4, src []T, dst []T) {
+func MeanQ[T int8 | uint8](p *MeanParams, in Shape4, src []T, dst []T) {
 	lo, hi := typeRange[T]()
 	if p.count == 0 {
 		clear(dst[:p.Axes.Shape(in).Size()])

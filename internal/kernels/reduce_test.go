@@ -25,14 +25,14 @@ func TestMeanSumFloat(t *testing.T) {
 	a, err := NewReduceAxes(4, []int32{1, 2})
 	require.NoError(t, err)
 	dst := make([]float32, 2)
-	MeanFloat(in, src, a, dst)
+	MeanF32(in, src, a, dst)
 	assert.Equal(t, []float32{2.5, 25}, dst)
-	SumFloat(in, src, a, dst)
+	SumF32(in, src, a, dst)
 	assert.Equal(t, []float32{10, 100}, dst)
 	a, err = NewReduceAxes(4, []int32{3})
 	require.NoError(t, err)
 	dst = make([]float32, 4)
-	MeanFloat(in, src, a, dst)
+	MeanF32(in, src, a, dst)
 	assert.Equal(t, []float32{5.5, 11, 16.5, 22}, dst)
 }
 
@@ -45,7 +45,7 @@ func TestMeanQuantizedMethods(t *testing.T) {
 	p, err := NewMeanParams[uint8](in, 4, []int32{1, 2, 3}, true, q, q)
 	require.NoError(t, err)
 	dst := make([]uint8, 1)
-	Mean(p, in, []uint8{1, 2, 4, 8}, dst)
+	MeanQ(p, in, []uint8{1, 2, 4, 8}, dst)
 	assert.Equal(t, uint8(3), dst[0])
 
 	// int8 spatial path: sum of (x − 10) = 4·(13−10)+1 = 13, multiplier
@@ -53,7 +53,7 @@ func TestMeanQuantizedMethods(t *testing.T) {
 	p, err = NewMeanParams[int8](in, 4, []int32{2, 1}, true, q, q)
 	require.NoError(t, err)
 	d8 := make([]int8, 1)
-	Mean(p, in, []int8{13, 13, 13, 14}, d8)
+	MeanQ(p, in, []int8{13, 13, 13, 14}, d8)
 	assert.Equal(t, int8(13), d8[0])
 
 	// uint8 spatial path: bias = 10 − trunc(10·0.5/0.5) = 0, multiplier
@@ -62,9 +62,9 @@ func TestMeanQuantizedMethods(t *testing.T) {
 	// → 14 (the exact 13.25 would give 13).
 	p, err = NewMeanParams[uint8](in, 4, []int32{1, 2}, true, q, q)
 	require.NoError(t, err)
-	Mean(p, in, []uint8{13, 13, 13, 14}, dst)
+	MeanQ(p, in, []uint8{13, 13, 13, 14}, dst)
 	assert.Equal(t, uint8(14), dst[0])
-	Mean(p, in, []uint8{13, 13, 13, 13}, dst) // 52/4 = 13 exactly
+	MeanQ(p, in, []uint8{13, 13, 13, 13}, dst) // 52/4 = 13 exactly
 	assert.Equal(t, uint8(13), dst[0])
 
 	// Requantizing path: in (0.5, 10) → out (0.25, 0). scale 2, bias
@@ -72,7 +72,7 @@ func TestMeanQuantizedMethods(t *testing.T) {
 	// 0.5 nudges 6.5 up to 7 here (the exact answer is 6.5).
 	p, err = NewMeanParams[uint8](in, 4, []int32{1, 2}, false, q, Affine{0.25, 0})
 	require.NoError(t, err)
-	Mean(p, in, []uint8{13, 13, 13, 14}, dst)
+	MeanQ(p, in, []uint8{13, 13, 13, 14}, dst)
 	assert.Equal(t, uint8(7), dst[0])
 }
 
@@ -111,7 +111,7 @@ func TestMeanQuantizedRandom(t *testing.T) {
 				}
 			}
 			dst := make([]int8, outShape.Size())
-			Mean(p, in, src, dst)
+			MeanQ(p, in, src, dst)
 			// The requantizing path's extra half step makes it round up
 			// by one where the exact mean is just below a tie.
 			requireWithin(t, want, dst, 1, "axes %v", tc.axes)

@@ -43,10 +43,10 @@ func bilinearFloat32(v00, v10, v01, v11, dy, dx float32) float32 {
 	return float32(float32(t00+t10)+t01) + t11
 }
 
-// ResizeBilinearFloat is RESIZE_BILINEAR on floats: src of shape in is
+// ResizeBilinearF32 is RESIZE_BILINEAR on floats: src of shape in is
 // resized to out (same batch and channels) by TFLite's reference
 // ResizeBilinear.
-func ResizeBilinearFloat(opt ResizeOptions, in Shape4, src []float32, out Shape4, dst []float32) {
+func ResizeBilinearF32(opt ResizeOptions, in Shape4, src []float32, out Shape4, dst []float32) {
 	resizeBilinearViaFloat(opt, in, src, out, dst, 0, func(v float32) float32 { return v })
 }
 
@@ -77,12 +77,12 @@ func resizeBilinearViaFloat[T uint8 | float32](opt ResizeOptions, in Shape4, src
 	}
 }
 
-// ResizeBilinear is TFLite's reference quantized RESIZE_BILINEAR. uint8 goes
+// ResizeBilinearQ is TFLite's reference quantized RESIZE_BILINEAR. uint8 goes
 // through the float expression with 0.5 added before truncation (rounding
 // the non-negative result); int8 uses TFLite's ResizeBilinearInteger, with
 // 10-bit fixed-point source positions and a rounded 20-bit product.
 // Quantization is shared between input and output.
-func ResizeBilinear[T int8 | uint8](opt ResizeOptions, in Shape4, src []T, out Shape4, dst []T) {
+func ResizeBilinearQ[T int8 | uint8](opt ResizeOptions, in Shape4, src []T, out Shape4, dst []T) {
 	switch s := any(src).(type) {
 	case []uint8:
 		d := any(dst).([]uint8)

@@ -14,13 +14,13 @@ func TestResizeBilinearFloat(t *testing.T) {
 	out := Shape4{1, 3, 3, 1}
 	dst := make([]float32, 9)
 	// align_corners: scale (2−1)/(3−1) = 0.5, source positions 0, 0.5, 1.
-	ResizeBilinearFloat(ResizeOptions{AlignCorners: true}, in, src, out, dst)
+	ResizeBilinearF32(ResizeOptions{AlignCorners: true}, in, src, out, dst)
 	assert.Equal(t, []float32{0, 5, 10, 10, 15, 20, 20, 25, 30}, dst)
 	// Plain: scale 2/3, positions 0, 2/3, 4/3 (clamped to the last pixel).
-	ResizeBilinearFloat(ResizeOptions{}, in, src, out, dst)
+	ResizeBilinearF32(ResizeOptions{}, in, src, out, dst)
 	assert.InDeltaSlice(t, []float64{0, 20.0 / 3, 10, 40.0 / 3, 20, 70.0 / 3, 20, 80.0 / 3, 30}, toF64(dst), 1e-5)
 	// Half-pixel centres: positions (v+0.5)·2/3 − 0.5 = −1/6, 0.5, 7/6.
-	ResizeBilinearFloat(ResizeOptions{HalfPixelCenters: true}, in, src, out, dst)
+	ResizeBilinearF32(ResizeOptions{HalfPixelCenters: true}, in, src, out, dst)
 	assert.InDeltaSlice(t, []float64{0, 5, 10, 10, 15, 20, 20, 25, 30}, toF64(dst), 1e-5)
 }
 
@@ -30,12 +30,12 @@ func TestResizeBilinearQuantized(t *testing.T) {
 	// uint8: positions 0, 0.5, 1, 1.5→x0=1,x1=1: 1, 1.5, 2, 2 → +0.5 and
 	// truncate: 1, 2, 2, 2 (1.5 rounds up).
 	du := make([]uint8, 4)
-	ResizeBilinear(ResizeOptions{}, in, []uint8{1, 2}, out, du)
+	ResizeBilinearQ(ResizeOptions{}, in, []uint8{1, 2}, out, du)
 	assert.Equal(t, []uint8{1, 2, 2, 2}, du)
 	// int8: scale_10 = (1024·2 + 2)/4 = 512; position 512 is halfway:
 	// (−1·512 + −2·512)·1024 = −3·2^19 → (−3·2^19 − 2^19)/2^20 = −2.
 	d8 := make([]int8, 4)
-	ResizeBilinear(ResizeOptions{}, in, []int8{-1, -2}, out, d8)
+	ResizeBilinearQ(ResizeOptions{}, in, []int8{-1, -2}, out, d8)
 	assert.Equal(t, []int8{-1, -2, -2, -2}, d8)
 
 	// Random images against the float model, within one step.
@@ -48,9 +48,9 @@ func TestResizeBilinearQuantized(t *testing.T) {
 			s32[i] = float32(v)
 		}
 		ref := make([]float32, out.Size())
-		ResizeBilinearFloat(opt, in, s32, out, ref)
+		ResizeBilinearF32(opt, in, s32, out, ref)
 		got := make([]int8, out.Size())
-		ResizeBilinear(opt, in, s8, out, got)
+		ResizeBilinearQ(opt, in, s8, out, got)
 		for i := range ref {
 			assert.InDelta(t, math.Round(float64(ref[i])), float64(got[i]), 1, "%+v element %d", opt, i)
 		}

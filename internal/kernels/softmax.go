@@ -7,10 +7,10 @@ import (
 	"github.com/percept-robotics/percept/quant"
 )
 
-// SoftmaxFloat is SOFTMAX on floats over the last dimension: src holds outer
+// SoftmaxF32 is SOFTMAX on floats over the last dimension: src holds outer
 // rows of depth values each. It follows TFLite's reference order: subtract
 // the row maximum, exponentiate (x−max)·beta, then divide by the sum.
-func SoftmaxFloat(outer, depth int, src, dst []float32, beta float32) {
+func SoftmaxF32(outer, depth int, src, dst []float32, beta float32) {
 	for r := range outer {
 		row := src[r*depth : (r+1)*depth]
 		out := dst[r*depth : (r+1)*depth]
@@ -70,12 +70,12 @@ func NewSoftmaxParams[T int8 | uint8](in, out Affine, beta float32) (*SoftmaxPar
 	}, nil
 }
 
-// Softmax is TFLite's reference quantized SOFTMAX over rows of depth values:
+// SoftmaxQ is TFLite's reference quantized SOFTMAX over rows of depth values:
 // gemmlowp's fixed-point exp of each scaled difference from the row
 // maximum, a Q12.19 sum, its fixed-point reciprocal, and outputs in 1/256
 // steps offset by the type's minimum. TFLite's built-in uint8/int8 kernel
 // uses a float-computed exp table instead, which can differ by a step.
-func Softmax[T int8 | uint8](p *SoftmaxParams, outer, depth int, src, dst []T) {
+func SoftmaxQ[T int8 | uint8](p *SoftmaxParams, outer, depth int, src, dst []T) {
 	lo, hi := typeRange[T]()
 	for r := range outer {
 		row := src[r*depth : (r+1)*depth]

@@ -12,7 +12,7 @@ import (
 func TestSoftmaxFloat(t *testing.T) {
 	src := []float32{1, 2, 3, 0, 0, 0}
 	dst := make([]float32, 6)
-	SoftmaxFloat(2, 3, src, dst, 1)
+	SoftmaxF32(2, 3, src, dst, 1)
 	e := []float64{math.Exp(-2), math.Exp(-1), 1}
 	s := e[0] + e[1] + e[2]
 	assert.InDeltaSlice(t, []float64{e[0] / s, e[1] / s, e[2] / s, 1.0 / 3, 1.0 / 3, 1.0 / 3}, toF64(dst), 1e-7)
@@ -26,7 +26,7 @@ func TestSoftmaxQuantizedByHand(t *testing.T) {
 	p, err := NewSoftmaxParams[int8](Affine{0.1, 0}, Affine{1.0 / 256, -128}, 1)
 	require.NoError(t, err)
 	dst := make([]int8, 2)
-	Softmax(p, 1, 2, []int8{5, 5}, dst)
+	SoftmaxQ(p, 1, 2, []int8{5, 5}, dst)
 	assert.Equal(t, []int8{0, 0}, dst) // 128 − 128
 
 	// An entry far below the maximum (difference beyond diff_min) is
@@ -35,7 +35,7 @@ func TestSoftmaxQuantizedByHand(t *testing.T) {
 	pu, err := NewSoftmaxParams[uint8](Affine{1, 0}, Affine{1.0 / 256, 0}, 1)
 	require.NoError(t, err)
 	du := make([]uint8, 2)
-	Softmax(pu, 1, 2, []uint8{255, 0}, du)
+	SoftmaxQ(pu, 1, 2, []uint8{255, 0}, du)
 	assert.Equal(t, []uint8{255, 0}, du)
 
 	_, err = NewSoftmaxParams[uint8](Affine{1, 0}, Affine{1.0 / 256, -128}, 1)
@@ -68,7 +68,7 @@ func testSoftmaxRandom[T int8 | uint8](t *testing.T, seed uint64) {
 			}
 		}
 		dst := make([]T, len(src))
-		Softmax(p, outer, depth, src, dst)
+		SoftmaxQ(p, outer, depth, src, dst)
 		// The fixed-point exp and reciprocal are accurate to ~1e−6, far
 		// below a 1/256 step: one step covers rounding ties.
 		requireWithin(t, want, dst, 1)

@@ -245,7 +245,7 @@ func (b *layerBuilder) quantParams() *quantParams {
 func (b *layerBuilder) convolution(depthwise bool) error {
 	c, g := b.c, b.c.Geometry
 	is, fs, os := shape4(c.Input.Shape), shape4(c.Filter.Shape), shape4(c.Output.Shape)
-	geo := kernels.ConvParams{
+	geo := kernels.ConvGeometry{
 		StrideH: g.StrideH, StrideW: g.StrideW, DilationH: g.DilationH, DilationW: g.DilationW,
 		PadTop: g.PadTop, PadLeft: g.PadLeft, DepthMultiplier: g.DepthMultiplier,
 	}
@@ -290,7 +290,7 @@ func (b *layerBuilder) convolution(depthwise bool) error {
 }
 
 // convReference returns percept's portable quantized kernel for a layer.
-func convReference[T int8 | uint8](depthwise bool, geo *kernels.ConvParams, r *kernels.Requant, is, fs kernels.Shape4, kernel []T, bias []int32, os kernels.Shape4) func(in, out []byte) {
+func convReference[T int8 | uint8](depthwise bool, geo *kernels.ConvGeometry, r *kernels.Requant, is, fs kernels.Shape4, kernel []T, bias []int32, os kernels.Shape4) func(in, out []byte) {
 	return func(inBytes, outBytes []byte) {
 		src, dst := viewAs[T](inBytes), viewAs[T](outBytes)
 		if depthwise {
