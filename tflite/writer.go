@@ -100,65 +100,18 @@ func (m *Model) writeSizeEstimate() int64 {
 	return size
 }
 
-// checkWritable checks every index the model holds, so that Write never
-// produces a file Parse rejects, and that nothing would be lost.
+// checkWritable checks every index the model holds (Validate), so that
+// Write never produces a file Parse rejects, and that nothing would be
+// lost.
 func (m *Model) checkWritable() error {
-	for i, e := range m.Metadata {
-		if int64(e.Buffer) >= int64(len(m.Buffers)) {
-			return fmt.Errorf("tflite: write: metadata %d %q: buffer %d out of range (have %d buffers)", i, e.Name, e.Buffer, len(m.Buffers))
-		}
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("tflite: write: %w", err)
 	}
 	for i, sg := range m.Subgraphs {
-		if err := m.checkSubgraphWritable(&sg); err != nil {
-			return fmt.Errorf("tflite: write: subgraph %d: %w", i, err)
-		}
-	}
-	for i, s := range m.SignatureDefs {
-		if int64(s.SubgraphIndex) >= int64(len(m.Subgraphs)) {
-			return fmt.Errorf("tflite: write: signature def %d %q: subgraph %d out of range (have %d subgraphs)", i, s.Key, s.SubgraphIndex, len(m.Subgraphs))
-		}
-		n := len(m.Subgraphs[s.SubgraphIndex].Tensors)
-		for _, tm := range append(s.Inputs[:len(s.Inputs):len(s.Inputs)], s.Outputs...) {
-			if int64(tm.TensorIndex) >= int64(n) {
-				return fmt.Errorf("tflite: write: signature def %d %q: tensor %q: index %d out of range (have %d tensors)", i, s.Key, tm.Name, tm.TensorIndex, n)
+		for k, t := range sg.Tensors {
+			if t.Sparse {
+				return fmt.Errorf("tflite: write: subgraph %d: tensor %d %q is sparse: this package does not keep sparsity parameters", i, k, t.Name)
 			}
-		}
-	}
-	return nil
-}
-
-// checkSubgraphWritable checks the tensors and operators of sg.
-func (m *Model) checkSubgraphWritable(sg *Subgraph) error {
-	n := len(sg.Tensors)
-	for i, t := range sg.Tensors {
-		if t.Sparse {
-			return fmt.Errorf("tensor %d %q is sparse: this package does not keep sparsity parameters", i, t.Name)
-		}
-		if int64(t.Buffer) >= int64(len(m.Buffers)) {
-			return fmt.Errorf("tensor %d %q: buffer %d out of range (have %d buffers)", i, t.Name, t.Buffer, len(m.Buffers))
-		}
-		if q := t.Quantization; q != nil && len(q.ZeroPoint) != 0 && len(q.ZeroPoint) != len(q.Scale) {
-			return fmt.Errorf("tensor %d %q: %d zero points for %d scales", i, t.Name, len(q.ZeroPoint), len(q.Scale))
-		}
-	}
-	if err := checkTensorIndices(sg.Inputs, n, false); err != nil {
-		return fmt.Errorf("inputs: %w", err)
-	}
-	if err := checkTensorIndices(sg.Outputs, n, false); err != nil {
-		return fmt.Errorf("outputs: %w", err)
-	}
-	for i, op := range sg.Operators {
-		if int64(op.OpcodeIndex) >= int64(len(m.OperatorCodes)) {
-			return fmt.Errorf("operator %d: opcode index %d out of range (have %d operator codes)", i, op.OpcodeIndex, len(m.OperatorCodes))
-		}
-		if err := checkTensorIndices(op.Inputs, n, true); err != nil {
-			return fmt.Errorf("operator %d: inputs: %w", i, err)
-		}
-		if err := checkTensorIndices(op.Outputs, n, false); err != nil {
-			return fmt.Errorf("operator %d: outputs: %w", i, err)
-		}
-		if err := checkTensorIndices(op.Intermediates, n, false); err != nil {
-			return fmt.Errorf("operator %d: intermediates: %w", i, err)
 		}
 	}
 	return nil
