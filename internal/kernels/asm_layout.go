@@ -5,7 +5,7 @@ package kernels
 // FloatRange_Max...), which the go tool writes while it builds this
 // package, so that no .s file spells a Go layout as a number. What
 // go_asm.h cannot say is that two rows of a packed group's requantization
-// table are neighbours: the NEON depthwise kernels (qdwconv_3x3_neon_arm64.s,
+// table are neighbours: the NEON depthwise kernels (qdwconv_neon_arm64.h,
 // qdwconv_3x3_neon_arm.s) walk a table with post-incremented loads, one row
 // after the other, from the bias row at the table's start. This function,
 // never called, fails to compile when the rows they walk stop being

@@ -84,7 +84,8 @@ func dw3x3AVX2(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *by
 	}
 }
 
-// The AVX-512 kernels, in qdwconv_3x3_avx512_amd64.s.
+// The AVX-512 kernels, in qdwconv_3x3_avx512_amd64.s (interior) and
+// qdwconv_edge_avx512_amd64.s.
 
 //go:noescape
 func qdw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
@@ -92,7 +93,8 @@ func qdw3x3U8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask
 //go:noescape
 func qdw3x3S8AVX512(in *byte, geom *dwGeometry, w, table *int32, out *byte, mask uint16)
 
-// The AVX2 kernels, in qdwconv_3x3_avx2_amd64.s.
+// The AVX2 kernels, in qdwconv_3x3_avx2_amd64.s (interior) and
+// qdwconv_edge_avx2_amd64.s.
 
 //go:noescape
 func qdw3x3U8AVX2(in *byte, geom *dwGeometry, w, table *int32, out *byte)

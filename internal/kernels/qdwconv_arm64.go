@@ -65,7 +65,8 @@ func (k *DepthwiseQ[T]) edgeSIMD(src, dst []T, e *dwEdge, w *int32) int {
 	return e.channels
 }
 
-// The kernels, in qdwconv_3x3_neon_arm64.s. The interior ones compute
+// The kernels, in qdwconv_3x3_neon_arm64.s (interior) and
+// qdwconv_edge_neon_arm64.s. The interior ones compute
 // g.pixels output pixels of one group of 16 channels whose 3×3 windows lie
 // inside the input: pixel i's window starts at in + i·g.step, its outputs
 // at out + i·g.outStep; w and table are the group's packed weights (each
