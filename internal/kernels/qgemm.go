@@ -78,9 +78,13 @@ func (q *qgemmGroups) setAllGroups(t *qgemmTile) {
 // escape to the heap.
 func qgemmRunTilesGo(cfg *qgemmConfig, signedActs bool, t qgemmTile) {
 	nr, groups, last, channels := cfg.nr, t.groups, t.lastWidth, t.channels
-	w, table, a, out := t.w, t.table, unsafe.Pointer(t.rows[0]), unsafe.Pointer(t.out)
+	w, table, a0, out0 := t.w, t.table, unsafe.Pointer(t.rows[0]), unsafe.Pointer(t.out)
 	var buf [qgemmMaxTile]byte
-	for range t.tiles {
+	for k := range t.tiles {
+		// Each tile's pointers come from the start: advancing past the
+		// last tile would point outside the slices, which the garbage
+		// collector (and checkptr) forbid.
+		a, out := unsafe.Add(a0, k*cfg.mr*t.stride), unsafe.Add(out0, k*cfg.mr*t.outStride)
 		for i := range cfg.mr {
 			t.rows[i] = (*byte)(unsafe.Add(a, i*t.stride))
 		}
@@ -112,7 +116,6 @@ func qgemmRunTilesGo(cfg *qgemmConfig, signedActs bool, t qgemmTile) {
 				copy(unsafe.Slice((*byte)(unsafe.Add(out, g*nr+i*outStride)), channels), buf[i*nr:])
 			}
 		}
-		a, out = unsafe.Add(a, cfg.mr*t.stride), unsafe.Add(out, cfg.mr*t.outStride)
 	}
 }
 

@@ -56,8 +56,10 @@ func tilesVNNI(signedActs bool, t *qgemmTile) {
 	if signedActs {
 		flip = 0x80
 	}
-	a, out := t.rows[0], unsafe.Pointer(t.out)
-	for range t.tiles {
+	a0, out0 := unsafe.Pointer(t.rows[0]), unsafe.Pointer(t.out)
+	for k := range t.tiles {
+		// From the start each time: never a pointer past the last tile.
+		a, out := (*byte)(unsafe.Add(a0, k*6*t.stride)), unsafe.Add(out0, k*6*t.outStride)
 		if t.termFactor != 0 {
 			qgemmRowSumsAVX512(a, t.stride, t.stride, 6, flip, &t.terms[0])
 		}
@@ -70,7 +72,6 @@ func tilesVNNI(signedActs bool, t *qgemmTile) {
 			table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*64))
 			qgemmRequantAVX512(&acc[0], table, &t.terms[0], 6, t.termFactor, t.outOffset, t.actMin, t.actMax, channels, (*byte)(unsafe.Add(out, g*64)), t.outStride)
 		}
-		a, out = (*byte)(unsafe.Add(unsafe.Pointer(a), 6*t.stride)), unsafe.Add(out, 6*t.outStride)
 	}
 }
 
