@@ -261,6 +261,22 @@ func (b *builder) unary(types ...tflite.TensorType) (in, out *Tensor, err error)
 	return in, out, b.setShape(out, in.Shape)
 }
 
+// floatLayer reads what a float convolution or fully connected layer
+// takes besides its weights: the clamp of its fused activation (recorded
+// for ConvLayers), its bias, and a FLOAT32 output.
+func (b *builder) floatLayer(a tflite.Activation, bias, out *Tensor) (kernels.FloatRange, []float32, error) {
+	act, err := b.floatActivation(a)
+	if err != nil {
+		return act, nil, err
+	}
+	b.describeClamp(act)
+	biasData, err := b.floatBias(bias)
+	if err != nil {
+		return act, nil, err
+	}
+	return act, biasData, b.expectType(out, tflite.TypeFloat32)
+}
+
 // requant computes the integer parameters of a quantized convolution or
 // fully connected layer whose filter is quantized per tensor or per channel
 // along channelDim, exactly as TFLite's Prepare does. It records them as

@@ -113,16 +113,8 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 
 	switch in.Type {
 	case tflite.TypeFloat32:
-		act, err := b.floatActivation(geo.activation)
+		act, biasData, err := b.floatLayer(geo.activation, bias, out)
 		if err != nil {
-			return nil, err
-		}
-		b.describeClamp(act)
-		biasData, err := b.floatBias(bias)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.expectType(out, tflite.TypeFloat32); err != nil {
 			return nil, err
 		}
 		if half := b.g.halfOf[filter.Index]; half != nil {

@@ -55,16 +55,8 @@ func buildFullyConnected(b *builder) (*op, error) {
 	b.describeLayer(in, filter, bias, out, nil, macs)
 	switch in.Type {
 	case tflite.TypeFloat32:
-		act, err := b.floatActivation(o.FusedActivationFunction)
+		act, biasData, err := b.floatLayer(o.FusedActivationFunction, bias, out)
 		if err != nil {
-			return nil, err
-		}
-		b.describeClamp(act)
-		biasData, err := b.floatBias(bias)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.expectType(out, tflite.TypeFloat32); err != nil {
 			return nil, err
 		}
 		if half := b.g.halfOf[filter.Index]; half != nil {

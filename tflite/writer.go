@@ -420,38 +420,30 @@ func (w *writer) tables(v []flatbuffers.UOffsetT) flatbuffers.UOffsetT {
 
 // int32s writes an [int] vector, or nothing when v is nil.
 func (w *writer) int32s(v []int32) flatbuffers.UOffsetT {
-	if v == nil {
-		return 0
-	}
-	w.b.StartVector(4, len(v), 4)
-	for i := len(v) - 1; i >= 0; i-- {
-		w.b.PrependInt32(v[i])
-	}
-	return w.b.EndVector(len(v))
+	return scalars(w.b, v, 4, w.b.PrependInt32)
 }
 
 // int64s writes a [long] vector, or nothing when v is nil.
 func (w *writer) int64s(v []int64) flatbuffers.UOffsetT {
-	if v == nil {
-		return 0
-	}
-	w.b.StartVector(8, len(v), 8)
-	for i := len(v) - 1; i >= 0; i-- {
-		w.b.PrependInt64(v[i])
-	}
-	return w.b.EndVector(len(v))
+	return scalars(w.b, v, 8, w.b.PrependInt64)
 }
 
 // float32s writes a [float] vector, or nothing when v is nil.
 func (w *writer) float32s(v []float32) flatbuffers.UOffsetT {
+	return scalars(w.b, v, 4, w.b.PrependFloat32)
+}
+
+// scalars writes a vector of size-byte scalars through prepend, last
+// element first as the builder lays vectors out, or nothing when v is nil.
+func scalars[T any](b *flatbuffers.Builder, v []T, size int, prepend func(T)) flatbuffers.UOffsetT {
 	if v == nil {
 		return 0
 	}
-	w.b.StartVector(4, len(v), 4)
+	b.StartVector(size, len(v), size)
 	for i := len(v) - 1; i >= 0; i-- {
-		w.b.PrependFloat32(v[i])
+		prepend(v[i])
 	}
-	return w.b.EndVector(len(v))
+	return b.EndVector(len(v))
 }
 
 // rawOptions writes the scalar fields of a RawOptions table, 8 bytes each
