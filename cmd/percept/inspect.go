@@ -61,7 +61,11 @@ func inspectCmd(args []string, stdout io.Writer) error {
 			for i, op := range unsupported.Ops {
 				names[i] = fmt.Sprintf("%s v%d", op.Name, op.Version)
 			}
-			why = fmt.Sprintf("%d unsupported operators (%s)", len(names), strings.Join(names, ", "))
+			noun := "operators"
+			if len(names) == 1 {
+				noun = "operator"
+			}
+			why = fmt.Sprintf("%d unsupported %s (%s)", len(names), noun, strings.Join(names, ", "))
 		}
 		fmt.Fprintf(stdout, "percept cannot run it: %s\n", why)
 		if unsupported != nil && unsupported.EdgeTPU {

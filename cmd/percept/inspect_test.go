@@ -262,6 +262,7 @@ func TestInspectHandMade(t *testing.T) {
 		assertOneLineFailure(t, r, 1, "percept cannot run this model")
 		_, marked := requireOperatorTable(t, r.stdout)
 		assert.Equal(t, []string{"custom edgetpu-custom-op v1"}, marked)
+		assert.Contains(t, r.stdout, "percept cannot run it: 1 unsupported operator (custom edgetpu-custom-op v1)\n")
 		assert.Contains(t, r.stdout, "hint: this model was compiled for a Coral Edge TPU")
 	})
 	t.Run("no task", func(t *testing.T) {
