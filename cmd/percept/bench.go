@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -66,14 +65,9 @@ func benchCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{"-threads: " + err.Error()}
 	}
-	targetNames := kernels.Targets()
-	if *targets != "all" {
-		targetNames = strings.Split(*targets, ",")
-		for _, t := range targetNames {
-			if _, err := kernels.ResolveTarget(t); err != nil {
-				return usageError{"-kernels: " + err.Error()}
-			}
-		}
+	targetNames, err := parseTargets(*targets)
+	if err != nil {
+		return usageError{"-kernels: " + err.Error()}
 	}
 	models := []benchModel{
 		{"ssd_mobilenet_v1_coco_quant", func() (*tflite.Model, error) { return tflite.Parse(assets.DetectorModel) }},
@@ -138,30 +132,16 @@ func measure(m *tflite.Model, name, target string, threads, n int, profile bool)
 		return benchResult{}, nil, err
 	}
 	defer it.Close()
-	if err := it.Invoke(); err != nil {
+	tm, err := timeInvokes(it, n)
+	if err != nil {
 		return benchResult{}, nil, err
 	}
-	it.ResetProfile()
-	times := make([]time.Duration, n)
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for i := range times {
-		start := time.Now()
-		if err := it.Invoke(); err != nil {
-			return benchResult{}, nil, err
-		}
-		times[i] = time.Since(start)
-	}
-	runtime.ReadMemStats(&after)
-	slices.Sort(times)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	median := times[n/2]
 	mem := it.Memory()
 	return benchResult{
 		Model: name, Kernels: target, Threads: threads, Runs: n,
-		MedianMs: ms(median), P90Ms: ms(times[min(n-1, n*9/10)]), MinMs: ms(times[0]),
-		GMACs:              float64(it.MACs()) / median.Seconds() / 1e9,
-		AllocsPerInference: float64(after.Mallocs-before.Mallocs) / float64(n),
+		MedianMs: ms(tm.median), P90Ms: ms(tm.p90), MinMs: ms(tm.min),
+		GMACs:              float64(it.MACs()) / tm.median.Seconds() / 1e9,
+		AllocsPerInference: tm.allocs,
 		ArenaBytes:         mem.ArenaBytes, ArenaLowerBound: mem.LowerBoundBytes,
 	}, it.Profile(), nil
 }
@@ -191,39 +171,20 @@ func benchSVG(results []benchResult) []byte {
 		longest = max(longest, r.MedianMs)
 	}
 	var b strings.Builder
-	height := rowH*len(results) + 40
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", labelW+barW+90, height)
-	fmt.Fprintf(&b, `<text x="4" y="16" font-weight="bold">percept bench: median ms per inference (%s/%s)</text>`+"\n", runtime.GOOS, runtime.GOARCH)
-	colors := []string{"#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377"}
+	svgOpen(&b, labelW+barW+90, rowH*len(results)+40, fmt.Sprintf("percept bench: median ms per inference (%s/%s)", runtime.GOOS, runtime.GOARCH))
 	for i, r := range results {
 		y := 30 + i*rowH
 		w := 0.0
 		if longest > 0 {
 			w = r.MedianMs / longest * barW
 		}
-		color := colors[slices.Index(kernels.Targets(), r.Kernels)%len(colors)]
+		color := plotColors[slices.Index(kernels.Targets(), r.Kernels)%len(plotColors)]
 		fmt.Fprintf(&b, `<text x="4" y="%d">%s · %s · %d thr</text>`, y+14, xmlEscape(r.Model), r.Kernels, r.Threads)
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`, labelW, y+2, w, rowH-6, color)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%.1f</text>`+"\n", float64(labelW)+w+4, y+14, r.MedianMs)
 	}
 	b.WriteString("</svg>\n")
 	return []byte(b.String())
-}
-
-func xmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-func parseInts(list string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(list, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("%q is not a positive integer", f)
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
 
 // peakGMACs measures, in billions of multiply-accumulates per second on one

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// plotColors are the series colours of the SVG charts (Paul Tol's bright
+// scheme, readable by colour-blind readers).
+var plotColors = []string{"#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377"}
+
+// svgOpen starts an SVG document of the given size with a bold title line.
+func svgOpen(b *strings.Builder, width, height int, title string) {
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", width, height)
+	fmt.Fprintf(b, `<text x="4" y="16" font-weight="bold">%s</text>`+"\n", xmlEscape(title))
+}
+
+// xmlEscape escapes s for SVG text and attribute values.
+func xmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}
+
+// plotPoint is one labelled point of a scatter plot; series picks its
+// colour.
+type plotPoint struct {
+	label  string
+	x, y   float64
+	series int
+}
+
+// scatterSVG draws points on linear axes that start at zero, each point a
+// dot with its label beside it, and a legend naming the series when there
+// are several.
+func scatterSVG(title, xLabel, yLabel string, series []string, points []plotPoint) []byte {
+	const left, top, plotW, plotH, legendW = 70, 40, 520, 360, 260
+	xMax, yMax := 0.0, 0.0
+	for _, p := range points {
+		xMax, yMax = max(xMax, p.x), max(yMax, p.y)
+	}
+	xMax, yMax = niceCeil(xMax), niceCeil(yMax)
+	var b strings.Builder
+	svgOpen(&b, left+plotW+legendW, top+plotH+50, title)
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>`+"\n", left, top, plotW, plotH)
+	for i := 0; i <= 5; i++ {
+		f := float64(i) / 5
+		x, y := float64(left)+f*plotW, float64(top+plotH)-f*plotH
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/><text x="%.1f" y="%d" text-anchor="middle">%s</text>`+"\n",
+			x, top, x, top+plotH, x, top+plotH+16, axisNumber(f*xMax))
+		fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/><text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n",
+			left, y, left+plotW, y, left-4, y+4, axisNumber(f*yMax))
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", left+plotW/2, top+plotH+36, xmlEscape(xLabel))
+	fmt.Fprintf(&b, `<text transform="translate(16,%d) rotate(-90)" text-anchor="middle">%s</text>`+"\n", top+plotH/2, xmlEscape(yLabel))
+	for _, p := range points {
+		x, y := float64(left)+p.x/xMax*plotW, float64(top+plotH)-p.y/yMax*plotH
+		color := plotColors[p.series%len(plotColors)]
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/><text x="%.1f" y="%.1f">%s</text>`+"\n", x, y, color, x+6, y-6, xmlEscape(p.label))
+	}
+	if len(series) > 1 {
+		for i, s := range series {
+			y := top + 10 + i*18
+			fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="4" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
+				left+plotW+20, y, plotColors[i%len(plotColors)], left+plotW+30, y+4, xmlEscape(s))
+		}
+	}
+	b.WriteString("</svg>\n")
+	return []byte(b.String())
+}
+
+// niceCeil returns the smallest of 1, 2, 2.5 or 5 times a power of ten at
+// least v (1 for v ≤ 0), so that an axis from 0 to it has round ticks.
+func niceCeil(v float64) float64 {
+	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// axisNumber formats a tick value without trailing zeros.
+func axisNumber(v float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", v), "0"), ".")
+}
