@@ -64,6 +64,7 @@ type Interpreter struct {
 	threads  int
 	prof     *profiler // nil unless Options.Profile
 	target   string    // kernel target
+	observer Observer  // nil unless Observe installed one
 }
 
 // op is one prepared operator of the execution plan.
@@ -87,6 +88,8 @@ type op struct {
 	// layer describes a convolution or fully connected layer (see
 	// Interpreter.ConvLayers); nil for other operators.
 	layer *ConvLayer
+	// outputs are the operator's output tensors, filled by Observe.
+	outputs []*Tensor
 }
 
 // closer ends an Interpreter's hold on its workers and its model. It must
@@ -263,6 +266,9 @@ func (it *Interpreter) runOp(o *op) {
 		o.runRows(0, 0, o.rows)
 	default:
 		it.pool.parallel(o.rows, o.runRows)
+	}
+	if it.observer != nil {
+		it.observer(o.index, o.outputs)
 	}
 }
 
