@@ -46,6 +46,13 @@ type SoftmaxParams struct {
 	betaMult      int32
 	betaLeftShift int
 	diffMin       int32
+	// exps[d] is exp(beta·inputScale·(−d)) in Q0.31 and terms[d] the
+	// same in Q12.19, as the row sum adds it, for each difference −d from
+	// the row maximum an 8-bit input can have; both zero where −d is
+	// below diffMin. SoftmaxQ reads them instead of evaluating the
+	// fixed-point exp twice per element: the same integers, so the same
+	// outputs.
+	exps, terms [256]int32
 }
 
 // NewSoftmaxParams prepares a quantized SOFTMAX as TFLite's SoftmaxPrepare
@@ -63,18 +70,27 @@ func NewSoftmaxParams[T int8 | uint8](in, out Affine, beta float32) (*SoftmaxPar
 	if err != nil {
 		return nil, fmt.Errorf("kernels: softmax: %w", err)
 	}
-	return &SoftmaxParams{
+	p := &SoftmaxParams{
 		betaMult:      mult,
 		betaLeftShift: shift,
 		diffMin:       -quant.CalculateInputRadius(softmaxDiffIntegerBits, shift, 31),
-	}, nil
+	}
+	for d := range p.exps {
+		if diff := -int32(d); diff >= p.diffMin {
+			p.exps[d] = p.exp(diff)
+			p.terms[d] = quant.RoundingDivideByPOT(p.exps[d], softmaxAccumIntegerBits)
+		}
+	}
+	return p, nil
 }
 
 // SoftmaxQ is TFLite's reference quantized SOFTMAX over rows of depth values:
 // gemmlowp's fixed-point exp of each scaled difference from the row
 // maximum, a Q12.19 sum, its fixed-point reciprocal, and outputs in 1/256
-// steps offset by the type's minimum. TFLite's built-in uint8/int8 kernel
-// uses a float-computed exp table instead, which can differ by a step.
+// steps offset by the type's minimum. The exps come from p's tables of
+// that fixed-point exp, one entry per possible difference, so the outputs
+// are the reference's to the bit. TFLite's built-in uint8/int8 kernel
+// tabulates a float exp instead, which can differ by a step.
 func SoftmaxQ[T int8 | uint8](p *SoftmaxParams, outer, depth int, src, dst []T) {
 	lo, hi := typeRange[T]()
 	for r := range outer {
@@ -86,21 +102,23 @@ func SoftmaxQ[T int8 | uint8](p *SoftmaxParams, outer, depth int, src, dst []T) 
 		}
 		var sum int32 // Q12.19
 		for _, v := range row {
-			if diff := int32(v) - maxVal; diff >= p.diffMin {
-				sum += quant.RoundingDivideByPOT(p.exp(diff), softmaxAccumIntegerBits)
-			}
+			sum += p.terms[uint8(maxVal-int32(v))]
 		}
 		scale, bitsOverUnit := quant.Reciprocal(sum, softmaxAccumIntegerBits)
 		exponent := bitsOverUnit + 31 - 8
-		for c, v := range row {
-			diff := int32(v) - maxVal
-			if diff < p.diffMin || exponent > 31 {
-				// An exponent above 31 (over 2^28/2^19 = 512 maximal
-				// entries) makes every output round to zero; TFLite aborts.
+		if exponent > 31 {
+			// Over 2^28/2^19 = 512 maximal entries every output rounds
+			// to zero; TFLite aborts.
+			for c := range out {
 				out[c] = T(lo)
-				continue
 			}
-			prob := quant.RoundingDivideByPOT(quant.SaturatingRoundingDoublingHighMul(scale, p.exp(diff)), exponent)
+			continue
+		}
+		for c, v := range row {
+			// An excluded difference (below diffMin) has exp 0: its
+			// output is lo, as the reference's.
+			e := p.exps[uint8(maxVal-int32(v))]
+			prob := quant.RoundingDivideByPOT(quant.SaturatingRoundingDoublingHighMul(scale, e), exponent)
 			out[c] = T(quant.Clamp(prob+lo, lo, hi))
 		}
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/percept-robotics/percept/quant"
 )
 
 func TestSoftmaxFloat(t *testing.T) {
@@ -78,4 +80,82 @@ func testSoftmaxRandom[T int8 | uint8](t *testing.T, seed uint64) {
 func TestSoftmaxRandom(t *testing.T) {
 	testSoftmaxRandom[uint8](t, 1)
 	testSoftmaxRandom[int8](t, 2)
+}
+
+// softmaxQPerElement is SoftmaxQ as TFLite's reference writes it, the
+// fixed-point exp evaluated for every element in both passes: the twin
+// the tabulated SoftmaxQ must equal bit for bit.
+func softmaxQPerElement[T int8 | uint8](p *SoftmaxParams, outer, depth int, src, dst []T) {
+	lo, hi := typeRange[T]()
+	for r := range outer {
+		row, out := src[r*depth:(r+1)*depth], dst[r*depth:(r+1)*depth]
+		maxVal := lo
+		for _, v := range row {
+			maxVal = max(maxVal, int32(v))
+		}
+		var sum int32
+		for _, v := range row {
+			if diff := int32(v) - maxVal; diff >= p.diffMin {
+				sum += quant.RoundingDivideByPOT(p.exp(diff), softmaxAccumIntegerBits)
+			}
+		}
+		scale, bitsOverUnit := quant.Reciprocal(sum, softmaxAccumIntegerBits)
+		exponent := bitsOverUnit + 31 - 8
+		for c, v := range row {
+			diff := int32(v) - maxVal
+			if diff < p.diffMin || exponent > 31 {
+				out[c] = T(lo)
+				continue
+			}
+			prob := quant.RoundingDivideByPOT(quant.SaturatingRoundingDoublingHighMul(scale, p.exp(diff)), exponent)
+			out[c] = T(quant.Clamp(prob+lo, lo, hi))
+		}
+	}
+}
+
+// testSoftmaxTables checks SoftmaxQ against softmaxQPerElement on random
+// scales and betas (small ones, where diffMin cuts differences off, and
+// large), rows of 1 to 1100 values with edge values and many equal maxima.
+func testSoftmaxTables[T int8 | uint8](t *testing.T, seed uint64) {
+	lo, hi := typeRange[T]()
+	rng := rand.New(rand.NewPCG(seed, 9))
+	for iter := range 300 {
+		qi := randAffine[T](rng)
+		qi.Scale = float32(math.Exp(rng.Float64()*8 - 6)) // 0.0025 to 7.4
+		beta := float32(0.2 + 2*rng.Float64())
+		p, err := NewSoftmaxParams[T](qi, Affine{1.0 / 256, lo}, beta)
+		if err != nil {
+			continue
+		}
+		outer, depth := 1+rng.IntN(3), 1+rng.IntN(1100)
+		src := randValues[T](rng, outer*depth)
+		for i := range src {
+			switch rng.IntN(8) {
+			case 0:
+				src[i] = T(lo)
+			case 1:
+				src[i] = T(hi)
+			}
+		}
+		want, got := make([]T, len(src)), make([]T, len(src))
+		softmaxQPerElement(p, outer, depth, src, want)
+		SoftmaxQ(p, outer, depth, src, got)
+		require.Equal(t, want, got, "iteration %d: scale %g beta %g depth %d", iter, qi.Scale, beta, depth)
+	}
+}
+
+func TestSoftmaxTablesMatchTheReference(t *testing.T) {
+	testSoftmaxTables[uint8](t, 3)
+	testSoftmaxTables[int8](t, 4)
+}
+
+// BenchmarkSoftmaxQ times MobileNet's 1001-class SOFTMAX.
+func BenchmarkSoftmaxQ(b *testing.B) {
+	p, err := NewSoftmaxParams[uint8](Affine{0.1, 0}, Affine{1.0 / 256, 0}, 1)
+	require.NoError(b, err)
+	rng := rand.New(rand.NewPCG(1, 2))
+	src, dst := randValues[uint8](rng, 1001), make([]uint8, 1001)
+	for b.Loop() {
+		SoftmaxQ(p, 1, 1001, src, dst)
+	}
 }
