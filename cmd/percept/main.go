@@ -1,7 +1,9 @@
 // Command percept runs TensorFlow Lite vision models on the CPU: object
 // detection and classification on image files or camera frames, raw
-// inference on .npy tensors, a description of any model, benchmarks and a
-// live web demo.
+// inference on .npy tensors, a description of any model, smaller models
+// (float16, dynamic-range and int8 quantization, pruning, clustering),
+// a comparison of models' size, speed and agreement, benchmarks and a live
+// web demo.
 //
 // Usage:
 //
@@ -11,9 +13,10 @@
 //	percept classify [-model PATH] -source SPEC [-n N]
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
 //	percept inspect  MODEL
-//	percept quantize -mode fp16 -o OUT.tflite IN.tflite
+//	percept quantize -mode fp16|dynamic|int8 [-calibrate DIR|GLOB] [-samples N] [-io float|uint8|int8] -o OUT.tflite IN.tflite
 //	percept prune    [-sparsity 0.5] [-pattern unstructured|2:4] -o OUT.tflite IN.tflite
 //	percept cluster  [-clusters 16] -o OUT.tflite IN.tflite
+//	percept compare  [-images DIR] [-kernels LIST] [-threads 1] [-n 20] [-json] [-svg FILE] MODEL...
 //	percept bench    [-model PATH]... [-kernels all|generic] [-threads 1,2] [-n 10] [-json] [-profile] [-svg FILE]
 //	percept serve    [-source SPEC] [-model PATH] [-threshold 0.5] [-addr 127.0.0.1:8080]
 //	percept version
@@ -164,6 +167,37 @@ and zip sizes before and after.`,
 		examples: []string{"percept cluster -clusters 32 -o clustered.tflite model.tflite"},
 	},
 	{
+		name:     "compare",
+		summary:  "compare models' size, speed and agreement with the first, to pick one for a budget",
+		synopsis: []string{"[-images DIR] [flags] MODEL..."},
+		about: `For each MODEL: its file size and zip size (the file deflated, where pruned
+and clustered models gain), its latency on this machine (median and p90 of
+-n inferences of the model alone, for each -kernels target and -threads
+count), and how it agrees with the first MODEL on the images:
+  classification: top-1 agreement, top-5 overlap, and the max and mean
+    deviation of the scores (when both give probabilities, or both logits);
+  detection (SSD): detections of score >= -threshold matched one to one by
+    class and IoU >= 0.5; precision, recall and F1 against the first model;
+  other models: the max and mean deviation of the dequantized outputs.
+The models may differ in input size and in input and output types (float,
+uint8, int8): each is fed as percept classify and detect feed it, from its
+own metadata. They must share a task and, but for detection, output shapes.
+
+With no -images, the two photos embedded in percept: enough to see that the
+models run and roughly agree, too few to measure them. Give -images DIR with
+images like the robot's: its .jpg, .jpeg, .png, .gif and .bmp files, and
+those of its subfolders, labelled with the folder's name. A folder named as
+one of a classification model's labels (case and underscores aside, e.g.
+DIR/golden_retriever/*.jpg) adds its top-1 accuracy. An image that fails is
+one line on stderr and left out for every model; the exit code is 1 at the
+end. -svg plots accuracy (or agreement, or for raw outputs the mean
+deviation) against median latency, one labelled point per model.`,
+		examples: []string{
+			"percept compare -images photos/ model.tflite model_int8.tflite model_fp16.tflite",
+			"percept compare -kernels avx2,generic -threads 1,2 -json -svg budget.svg a.tflite b.tflite",
+		},
+	},
+	{
 		name:     "bench",
 		summary:  "time models on this CPU for each kernel target and thread count",
 		synopsis: []string{"[flags]"},
@@ -211,6 +245,7 @@ var commands = map[string]commandFunc{
 	"quantize": func(args []string, stdout, _ io.Writer) error { return quantizeCmd(args, stdout) },
 	"prune":    func(args []string, stdout, _ io.Writer) error { return pruneCmd(args, stdout) },
 	"cluster":  func(args []string, stdout, _ io.Writer) error { return clusterCmd(args, stdout) },
+	"compare":  compareCmd,
 	"bench":    func(args []string, stdout, _ io.Writer) error { return benchCmd(args, stdout) },
 	"serve":    func(args []string, stdout, _ io.Writer) error { return serveCmd(args, stdout) },
 	"version":  versionCmd,

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // plotColors are the series colours of the SVG charts (Paul Tol's bright
@@ -21,26 +23,31 @@ func xmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
 
-// plotPoint is one labelled point of a scatter plot; series picks its
-// colour.
+// plotPoint is one point of a scatter plot: label is the short mark drawn
+// beside it, series picks its colour.
 type plotPoint struct {
 	label  string
 	x, y   float64
 	series int
 }
 
-// scatterSVG draws points on linear axes that start at zero, each point a
-// dot with its label beside it, and a legend naming the series when there
-// are several.
-func scatterSVG(title, xLabel, yLabel string, series []string, points []plotPoint) []byte {
-	const left, top, plotW, plotH, legendW = 70, 40, 520, 360, 260
+// scatterSVG draws points on linear axes that start at zero, each a dot
+// with its label beside it. At the right it lists key (what the labels
+// stand for) and, when there are several, the series with their colours.
+func scatterSVG(title, xLabel, yLabel string, key, series []string, points []plotPoint) []byte {
+	const left, top, plotW, plotH, lineH = 70, 40, 520, 360, 18
+	legendW := 0
+	for _, s := range append(slices.Clone(key), series...) {
+		legendW = max(legendW, 40+7*utf8.RuneCountInString(s))
+	}
+	legendH := top + lineH*(len(key)+len(series)+1)
 	xMax, yMax := 0.0, 0.0
 	for _, p := range points {
 		xMax, yMax = max(xMax, p.x), max(yMax, p.y)
 	}
-	xMax, yMax = niceCeil(xMax), niceCeil(yMax)
+	xMax, yMax = niceCeil(1.05*xMax), niceCeil(yMax) // no point on the right edge
 	var b strings.Builder
-	svgOpen(&b, left+plotW+legendW, top+plotH+50, title)
+	svgOpen(&b, left+plotW+legendW, max(top+plotH+50, legendH), title)
 	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>`+"\n", left, top, plotW, plotH)
 	for i := 0; i <= 5; i++ {
 		f := float64(i) / 5
@@ -55,13 +62,19 @@ func scatterSVG(title, xLabel, yLabel string, series []string, points []plotPoin
 	for _, p := range points {
 		x, y := float64(left)+p.x/xMax*plotW, float64(top+plotH)-p.y/yMax*plotH
 		color := plotColors[p.series%len(plotColors)]
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/><text x="%.1f" y="%.1f">%s</text>`+"\n", x, y, color, x+6, y-6, xmlEscape(p.label))
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/><text x="%.1f" y="%.1f">%s</text>`+"\n", x, y, color, x+5, y-5, xmlEscape(p.label))
+	}
+	y := top + 10
+	for _, k := range key {
+		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", left+plotW+14, y+4, xmlEscape(k))
+		y += lineH
 	}
 	if len(series) > 1 {
+		y += lineH
 		for i, s := range series {
-			y := top + 10 + i*18
 			fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="4" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
 				left+plotW+20, y, plotColors[i%len(plotColors)], left+plotW+30, y+4, xmlEscape(s))
+			y += lineH
 		}
 	}
 	b.WriteString("</svg>\n")
