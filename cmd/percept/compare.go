@@ -360,7 +360,8 @@ func (cd *candidate) close() {
 }
 
 // sameKind checks that cd can be compared with the reference: the same
-// task, and for classification and raw outputs the same output shapes.
+// task, for classification as many classes, for raw outputs the same
+// output shapes.
 func sameKind(ref, cd *candidate) error {
 	if cd.task != ref.task {
 		return fmt.Errorf("%s is a %s model and %s a %s model: compare compares models of one task", cd.name, cd.task, ref.name, ref.task)
@@ -369,6 +370,13 @@ func sameKind(ref, cd *candidate) error {
 		return nil
 	}
 	a, b := outputShapes(ref.model), outputShapes(cd.model)
+	if cd.task == taskClassification {
+		// One score vector each, of any shape that holds one (CheckTask).
+		if na, nb := elements(a[0]), elements(b[0]); na != nb {
+			return fmt.Errorf("%s scores %d classes and %s %d: compare compares models with the same classes", cd.name, nb, ref.name, na)
+		}
+		return nil
+	}
 	if !slices.EqualFunc(a, b, slices.Equal[[]int32]) {
 		return fmt.Errorf("%s has outputs of shapes %v and %s %v: compare compares models with the same outputs", cd.name, b, ref.name, a)
 	}
@@ -383,6 +391,15 @@ func outputShapes(m *tflite.Model) [][]int32 {
 		shapes[i] = sg.Tensors[t].Shape
 	}
 	return shapes
+}
+
+// elements is the number of elements of a tensor of the given shape.
+func elements(shape []int32) int32 {
+	n := int32(1)
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
 
 // sameScores reports whether the classification scores of cd and ref can

@@ -115,6 +115,10 @@ func TestCompareFloatAndQuantMobileNet(t *testing.T) {
 	assert.Less(t, *q.MeanDeviation, 1e-3, "probabilities, mostly near 0")
 	assert.Less(t, *q.MaxDeviation, 0.5)
 	assert.Positive(t, *q.MaxDeviation)
+
+	person := testmodels.Path(t, "tflm", "person_detect.tflite")
+	r := runCLI(t, "compare", quant, person)
+	assertOneLineFailure(t, r, 1, "person_detect scores 2 classes and mobilenet_v1_0.25_224_quant 1001")
 }
 
 // TestCompareRawOutputs compares BlazeFace (no task of package models)
