@@ -68,6 +68,8 @@ type compareResult struct {
 	// absolute difference of the dequantized values.
 	MaxDeviation  *float64 `json:"max_deviation,omitempty"`
 	MeanDeviation *float64 `json:"mean_deviation,omitempty"`
+	// Raw outputs: the deviations of each output, in the model's order.
+	Outputs []outputDeviation `json:"outputs,omitempty"`
 
 	// Classification on labelled images (-images DIR/CLASS/...): the
 	// images whose folder names one of the model's labels, and the share
@@ -84,6 +86,14 @@ type compareLatency struct {
 	Runs     int     `json:"runs"`
 	MedianMs float64 `json:"median_ms"`
 	P90Ms    float64 `json:"p90_ms"`
+}
+
+// outputDeviation is how far one raw output of a model is from the
+// reference's, dequantized.
+type outputDeviation struct {
+	Name          string  `json:"name"`
+	MaxDeviation  float64 `json:"max_deviation"`
+	MeanDeviation float64 `json:"mean_deviation"`
 }
 
 // compareConfig is one kernel target and thread count to time.
@@ -411,7 +421,7 @@ func (cd *candidate) sameScores(ref *candidate) bool {
 // outcome is what one model made of one image.
 type outcome struct {
 	classes []models.Class     // classification: every class, highest score first
-	values  []float32          // classification: scores by class index; raw: the dequantized outputs in order
+	values  [][]float32        // classification: the scores by class index; raw: each output, dequantized
 	dets    []models.Detection // detection, highest score first
 }
 
@@ -427,7 +437,7 @@ func (cd *candidate) run(ctx context.Context, img image.Image) (outcome, error) 
 		for _, c := range classes {
 			values[c.Index] = c.Score
 		}
-		return outcome{classes: classes, values: values}, nil
+		return outcome{classes: classes, values: [][]float32{values}}, nil
 	case taskDetection:
 		dets, err := cd.det.Detect(ctx, img)
 		return outcome{dets: dets}, err
@@ -483,22 +493,25 @@ func (cd *candidate) result(lat []compareLatency) compareResult {
 	}
 	// Zipping a byte slice in memory cannot fail.
 	r.ZipBytes, _ = optimize.ZipSize(cd.data)
-	cd.agree.fill(&r, cd.task)
+	names := make([]string, len(sg.Outputs))
+	for i, t := range sg.Outputs {
+		names[i] = sg.Tensors[t].Name
+	}
+	cd.agree.fill(&r, cd.task, names)
 	return r
 }
 
 // agreement accumulates one model's agreement with the reference over the
 // images.
 type agreement struct {
-	images         int
-	top1           int     // images whose top class is the reference's
-	top5           float64 // sum over images of the top-5 overlap
-	dets, refDets  int
-	matched        int
-	maxDev, sumDev float64
-	devValues      int // values summed in sumDev
-	labelled       int
-	correct        int
+	images        int
+	top1          int     // images whose top class is the reference's
+	top5          float64 // sum over images of the top-5 overlap
+	dets, refDets int
+	matched       int
+	dev           []deviation // per output
+	labelled      int
+	correct       int
 }
 
 // add accumulates one image's outcome got against the reference's ref;
@@ -530,15 +543,27 @@ func (a *agreement) add(task string, got, ref outcome, scores bool) {
 	}
 }
 
-// deviate accumulates the absolute differences of got and ref, of the
-// same length.
-func (a *agreement) deviate(got, ref []float32) {
-	for i, g := range got {
-		d := math.Abs(float64(g) - float64(ref[i]))
-		a.maxDev = max(a.maxDev, d)
-		a.sumDev += d
+// deviation accumulates the absolute differences of one output's values.
+type deviation struct {
+	max, sum float64
+	values   int // values summed in sum
+}
+
+// deviate accumulates the absolute differences of got and ref, output by
+// output, of the same lengths.
+func (a *agreement) deviate(got, ref [][]float32) {
+	if a.dev == nil {
+		a.dev = make([]deviation, len(got))
 	}
-	a.devValues += len(got)
+	for k, out := range got {
+		dv := &a.dev[k]
+		for i, g := range out {
+			d := math.Abs(float64(g) - float64(ref[k][i]))
+			dv.max = max(dv.max, d)
+			dv.sum += d
+		}
+		dv.values += len(out)
+	}
 }
 
 // addLabelled counts a labelled image of class for accuracy.
@@ -549,8 +574,9 @@ func (a *agreement) addLabelled(got outcome, class int) {
 	}
 }
 
-// fill writes the measures that apply to task into r.
-func (a *agreement) fill(r *compareResult, task string) {
+// fill writes the measures that apply to task into r; outputNames name
+// the model's outputs.
+func (a *agreement) fill(r *compareResult, task string, outputNames []string) {
 	r.Images = a.images
 	ratio := func(n, d float64) *float64 {
 		if d == 0 {
@@ -571,9 +597,16 @@ func (a *agreement) fill(r *compareResult, task string) {
 		r.Recall = ratio(float64(a.matched), float64(a.refDets))
 		r.F1 = ratio(float64(2*a.matched), float64(a.dets+a.refDets))
 	}
-	if a.devValues > 0 {
-		r.MaxDeviation = &a.maxDev
-		r.MeanDeviation = ratio(a.sumDev, float64(a.devValues))
+	if a.dev != nil {
+		var all deviation
+		for k, dv := range a.dev {
+			all.max, all.sum, all.values = max(all.max, dv.max), all.sum+dv.sum, all.values+dv.values
+			if task == taskRaw {
+				r.Outputs = append(r.Outputs, outputDeviation{Name: outputNames[k], MaxDeviation: dv.max, MeanDeviation: dv.sum / float64(max(dv.values, 1))})
+			}
+		}
+		r.MaxDeviation = &all.max
+		r.MeanDeviation = ratio(all.sum, float64(all.values))
 	}
 	r.LabelledImages = a.labelled
 	r.Top1Accuracy = ratio(float64(a.correct), float64(a.labelled))
@@ -654,47 +687,48 @@ func (r *rawRunner) prepare(m *tflite.Model) error {
 	return nil
 }
 
-// run feeds img to the model and returns its outputs, dequantized and
-// concatenated in order.
-func (r *rawRunner) run(ctx context.Context, img image.Image) ([]float32, error) {
+// run feeds img to the model and returns its outputs, dequantized, in
+// order.
+func (r *rawRunner) run(ctx context.Context, img image.Image) ([][]float32, error) {
 	if err := r.input.Load(img); err != nil {
 		return nil, err
 	}
 	if err := r.it.InvokeContext(ctx); err != nil {
 		return nil, err
 	}
-	var values []float32
-	for _, out := range r.it.Outputs() {
-		values = dequantize(values, out)
+	values := make([][]float32, len(r.it.Outputs()))
+	for i, out := range r.it.Outputs() {
+		values[i] = dequantize(out)
 	}
 	return values, nil
 }
 
-// dequantize appends t's values as float32 to dst: real = scale × (q −
-// zero point) for quantized tensors, the integers themselves for integer
-// tensors without quantization parameters.
-func dequantize(dst []float32, t *nn.Tensor) []float32 {
+// dequantize returns t's values as float32: real = scale × (q − zero
+// point) for quantized tensors, the integers themselves for integer tensors
+// without quantization parameters.
+func dequantize(t *nn.Tensor) []float32 {
 	scale, zero := t.Scale(), float32(t.ZeroPoint())
 	if scale == 0 {
 		scale = 1
 	}
 	switch t.Type {
-	case tflite.TypeFloat32:
-		return append(dst, t.Float32s()...)
 	case tflite.TypeUint8:
-		for _, v := range t.Uint8s() {
-			dst = append(dst, scale*(float32(v)-zero))
-		}
+		return dequantizeInts(t.Uint8s(), scale, zero)
 	case tflite.TypeInt8:
-		for _, v := range t.Int8s() {
-			dst = append(dst, scale*(float32(v)-zero))
-		}
+		return dequantizeInts(t.Int8s(), scale, zero)
 	case tflite.TypeInt32:
-		for _, v := range t.Int32s() {
-			dst = append(dst, scale*(float32(v)-zero))
-		}
+		return dequantizeInts(t.Int32s(), scale, zero)
 	}
-	return dst
+	return slices.Clone(t.Float32s())
+}
+
+// dequantizeInts returns scale × (q − zero) for each q.
+func dequantizeInts[T uint8 | int8 | int32](qs []T, scale, zero float32) []float32 {
+	out := make([]float32, len(qs))
+	for i, q := range qs {
+		out[i] = scale * (float32(q) - zero)
+	}
+	return out
 }
 
 // printComparisonTable prints the results as a table, one row per model.

@@ -135,6 +135,10 @@ func TestCompareRawOutputs(t *testing.T) {
 	assert.Equal(t, 0.0, *res[1].MeanDeviation)
 	assert.Greater(t, *res[2].MeanDeviation, 1.0, "another model, the same output shapes")
 	assert.Nil(t, res[2].Top1Agreement)
+	require.Len(t, res[2].Outputs, 2)
+	assert.Equal(t, "regressors", res[2].Outputs[0].Name)
+	assert.Equal(t, "classificators", res[2].Outputs[1].Name)
+	assert.Equal(t, *res[2].MaxDeviation, max(res[2].Outputs[0].MaxDeviation, res[2].Outputs[1].MaxDeviation))
 
 	hand := testmodels.Path(t, "float16", "hand_landmark_lite.tflite")
 	r := runCLI(t, "compare", face, hand)
