@@ -48,15 +48,22 @@ func pointwise(p *ConvGeometry, fShape Shape4) bool {
 
 // NewConvQ prepares a quantized 2-D convolution with the arguments of ConvQ
 // for target (a name from Targets()) and workers workers: a GEMM over
-// pixels for 1×1, stride-1 filters (split by pixel), else the target's
-// int8 GEMM on gathered windows, or ConvQ (split by output row). It keeps
-// r, filter and bias, which the caller must not modify.
+// pixels for 1×1, stride-1 filters (split by pixel), else, on targets
+// with its kernels, ConvSmallDepthQ for inputs of few channels (stems),
+// else the target's int8 GEMM on gathered windows, or ConvQ (split by
+// output row). It keeps r, filter and bias, which the caller must not
+// modify.
 func NewConvQ[T int8 | uint8](target string, workers int, p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *Layer[T] {
 	t := lookupTarget(target)
 	rows := outShape.N * outShape.H
 	if pointwise(p, fShape) {
 		k := NewPointwiseQ(target, r, fShape.C, fShape.N, filter, bias)
 		return newLayer(t, rows*outShape.W, func(_ int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi) })
+	}
+	if t.smallDepth && smallDepthFits(p, fShape, r.FilterOffset) {
+		k := NewConvSmallDepthQ(p, r, inShape, fShape, outShape, filter, bias)
+		scratch := perWorker[T](workers, k.ScratchLen())
+		return newLayer(t, rows, func(w int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) })
 	}
 	if t.qgemm == nil {
 		geo := *p

@@ -40,6 +40,9 @@ type target struct {
 	qdw     *qdwConfig     // int8 depthwise convolution
 	f32gemm *f32gemmConfig // float GEMM: 1×1 and im2col convolutions, fully connected
 	f32dw   *f32dwConfig   // float depthwise convolution
+	// smallDepth runs convolutions of inputs with few channels (stems)
+	// through ConvSmallDepthQ's kernels where smallDepthFits.
+	smallDepth bool
 	// f16 computes the float layers in half precision (see PointwiseF16),
 	// with the float32 kernels above where a filter does not fit halves.
 	f16 bool

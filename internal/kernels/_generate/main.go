@@ -46,6 +46,7 @@ func generate() map[string]string {
 		"qgemm_6x64c4_avx512vnni_amd64.s": avx512VNNIFile(),
 		"qgemm_4x16c4_avxvnni_amd64.s":    avxVNNIFile(),
 		"qgemm_4x16c4_avx2_amd64.s":       avx2File(),
+		"qconv_smalldepth_avx2_amd64.s":   smallDepthFile(),
 	}
 	for name, v := range dwF32Variants {
 		files[name] = dwF32File(v)

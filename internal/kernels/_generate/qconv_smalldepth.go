@@ -1,0 +1,171 @@
+package main
+
+import "fmt"
+
+// The small-depth convolution kernels (ConvSmallDepthQ): each output pixel's
+// window is read in place, row by row, as pairs of bytes widened to int16
+// and broadcast, multiplied with VPMADDWD against 1 to 4 blocks of 8
+// channels, then requantized and stored, for a run of pixels in one call.
+const (
+	sdMaxBlocks  = 4   // blocks of 8 channels per call
+	sdBlockBytes = 32  // packed int16 weights of one pair of bytes, one block
+	sdTableBytes = 160 // one block's table: [5][8]int32
+)
+
+// smallDepthFile returns the AVX2 kernels of ConvSmallDepthQ.
+func smallDepthFile() string {
+	f := newFile(
+		"Kernels of ConvSmallDepthQ for AVX2: a quantized convolution whose input has few channels (a network's RGB stem), computed from each output pixel's window in place, without im2col. One call computes a run of pixels (qconvSmallDepthCall in go_asm.h): for each pixel, for each of its window's rows, the row's bytes are read in pairs — four bytes broadcast at a time and spread into two broadcast pairs with VPSHUFB, which also widens them to int16 — and multiplied with VPMADDWD against the packed weights, [row][pair][block of 8 channels][channel][2]int16 holding w + FilterOffset, zero past the row's end. int8 activations are flipped to uint8 (XOR 0x80) first; the table's bias makes up for it and for InputOffset. The sums are exact: a pair's products stay far inside int32. Each block's 8 sums are requantized as qgemmRequantAVX2 does (the table is [block][5][8]int32: bias, multiplier, left shift, right shift, rounding mask) and stored as 8 bytes.",
+	)
+	f.raw(`#include "go_asm.h"`)
+	f.raw("")
+	f.comment("Constants read from memory: 0x80000000 in every dword, the byte shuffle that gathers each dword's low byte into the first four bytes of its 128-bit lane.")
+	for i := range 4 {
+		f.raw(fmt.Sprintf("DATA qconvSmallDepthConsts<>+%d(SB)/8, $0x8000000080000000", 8*i))
+	}
+	for i := range 4 {
+		f.raw(fmt.Sprintf("DATA qconvSmallDepthConsts<>+%d(SB)/8, $0x0C0804000C080400", 32+8*i))
+	}
+	f.raw("GLOBL qconvSmallDepthConsts<>(SB), RODATA|NOPTR, $64")
+	for _, s := range []signedness{{"U8", false, "uint8 activations"}, {"S8", true, "int8 activations"}} {
+		for nb := 1; nb <= sdMaxBlocks; nb++ {
+			smallDepthKernel(f, s, nb)
+		}
+	}
+	return f.String()
+}
+
+// smallDepthKernel writes the kernel for nb blocks of 8 channels. Registers:
+// Y0… the accumulators, Y4 the broadcast bytes, Y5 and Y6 the broadcast
+// pairs, Y7 products (Y4–Y7 are the requantization's temporaries), Y8 the
+// int8 flip, Y9–Y11 the output offset and clamp, Y12 the rounding term
+// 2^30 in each qword, Y14 and Y15 the pair shuffles.
+func smallDepthKernel(f *file, s signedness, nb int) {
+	name := fmt.Sprintf("qconvSmallDepth%dx8%sAVX2", nb, s.name)
+	f.text(name, fmt.Sprintf("func %s(c *qconvSmallDepthCall)", name), 8,
+		fmt.Sprintf("%d block(s) of 8 channels; %s.", nb, s.description))
+	f.ins("MOVQ c+0(FP), AX")
+	f.ins("MOVQ qconvSmallDepthCall_a(AX), SI")
+	f.ins("MOVQ qconvSmallDepthCall_out(AX), DX")
+	f.ins("MOVQ qconvSmallDepthCall_pixels(AX), R8")
+	f.ins("MOVQ qconvSmallDepthCall_rowStride(AX), BX")
+	f.ins("MOVQ qconvSmallDepthCall_quads(AX), R12")
+	f.ins("MOVQ qconvSmallDepthCall_pair(AX), R13")
+	// Bytes 0 and 1 (2 and 3) of each dword, zero-extended to words.
+	f.ins("MOVQ $0x8001800080018000, R9")
+	f.ins("VMOVQ R9, X14")
+	f.ins("VPBROADCASTQ X14, Y14")
+	f.ins("MOVQ $0x8003800280038002, R9")
+	f.ins("VMOVQ R9, X15")
+	f.ins("VPBROADCASTQ X15, Y15")
+	f.ins("MOVQ $0x40000000, R9")
+	f.ins("VMOVQ R9, X12")
+	f.ins("VPBROADCASTQ X12, Y12")
+	if s.signedActs {
+		f.ins("MOVL $0x80808080, R9")
+		f.ins("VMOVD R9, X8")
+		f.ins("VPBROADCASTD X8, Y8")
+	}
+	f.ins("VPBROADCASTD qconvSmallDepthCall_outOffset(AX), Y9")
+	f.ins("VPBROADCASTD qconvSmallDepthCall_actMin(AX), Y10")
+	f.ins("VPBROADCASTD qconvSmallDepthCall_actMax(AX), Y11")
+	f.ins("TESTQ R8, R8")
+	f.ins("JZ done")
+
+	f.label("pixel")
+	for b := range nb {
+		f.ins("VPXOR Y%d, Y%d, Y%d", b, b, b)
+	}
+	f.ins("MOVQ qconvSmallDepthCall_w(AX), DI")
+	f.ins("MOVQ qconvSmallDepthCall_rows(AX), R9")
+	f.ins("MOVQ SI, R10")
+	f.label("row")
+	f.ins("MOVQ R10, R11")
+	f.ins("MOVQ R12, CX")
+	f.ins("TESTQ CX, CX")
+	f.ins("JZ pair")
+	f.label("quad")
+	f.ins("VPBROADCASTD (R11), Y4")
+	if s.signedActs {
+		f.ins("VPXOR Y8, Y4, Y4")
+	}
+	f.ins("VPSHUFB Y14, Y4, Y5")
+	f.ins("VPSHUFB Y15, Y4, Y6")
+	for half, pair := range []int{5, 6} {
+		for b := range nb {
+			f.ins("VPMADDWD %d(DI), Y%d, Y7", (half*nb+b)*sdBlockBytes, pair)
+			f.ins("VPADDD Y7, Y%d, Y%d", b, b)
+		}
+	}
+	f.ins("ADDQ $4, R11")
+	f.ins("ADDQ $%d, DI", 2*nb*sdBlockBytes)
+	f.ins("DECQ CX")
+	f.ins("JNZ quad")
+	f.label("pair")
+	f.ins("TESTQ R13, R13")
+	f.ins("JZ nextrow")
+	f.ins("VPBROADCASTW (R11), Y4")
+	if s.signedActs {
+		f.ins("VPXOR Y8, Y4, Y4")
+	}
+	f.ins("VPSHUFB Y14, Y4, Y5")
+	for b := range nb {
+		f.ins("VPMADDWD %d(DI), Y5, Y7", b*sdBlockBytes)
+		f.ins("VPADDD Y7, Y%d, Y%d", b, b)
+	}
+	f.ins("ADDQ $%d, DI", nb*sdBlockBytes)
+	f.label("nextrow")
+	f.ins("ADDQ BX, R10")
+	f.ins("DECQ R9")
+	f.ins("JNZ row")
+
+	f.ins("MOVQ qconvSmallDepthCall_table(AX), R11")
+	for b := range nb {
+		smallDepthRequant(f, b, b*sdTableBytes)
+	}
+	f.ins("ADDQ qconvSmallDepthCall_pixelStep(AX), SI")
+	f.ins("ADDQ qconvSmallDepthCall_outStride(AX), DX")
+	f.ins("DECQ R8")
+	f.ins("JNZ pixel")
+	f.label("done")
+	f.ins("VZEROUPPER")
+	f.ins("RET")
+}
+
+// smallDepthRequant writes the requantization of block b's sums in Yb with
+// the table at off(R11), [5][8]int32, and the store of its 8 bytes at
+// 8b(DX): the arithmetic of qgemmRequantAVX2.
+func smallDepthRequant(f *file, b, off int) {
+	y, x := fmt.Sprintf("Y%d", b), fmt.Sprintf("X%d", b)
+	f.ins("VPADDD %d(R11), %s, %s", off, y, y)
+	f.ins("VPSLLVD %d(R11), %s, %s", off+64, y, y)
+	// Rounding doubling high multiply: even lanes in Y5, odd lanes in Y6.
+	f.ins("VMOVDQU %d(R11), Y4", off+32)
+	f.ins("VPMULDQ Y4, %s, Y5", y)
+	f.ins("VPSRLQ $32, %s, Y6", y)
+	f.ins("VPSRLQ $32, Y4, Y4")
+	f.ins("VPMULDQ Y4, Y6, Y6")
+	f.ins("VPADDQ Y12, Y5, Y5")
+	f.ins("VPADDQ Y12, Y6, Y6")
+	f.ins("VPSRLQ $31, Y5, Y5")
+	f.ins("VPSLLQ $1, Y6, Y6")
+	f.ins("VPBLENDD $0xAA, Y6, Y5, %s", y)
+	f.ins("VPCMPEQD qconvSmallDepthConsts<>+0(SB), %s, Y5", y)
+	f.ins("VPADDD Y5, %s, %s", y, y)
+	// Rounding divide by 2^right, ties away from zero.
+	f.ins("VMOVDQU %d(R11), Y4", off+128)
+	f.ins("VPAND Y4, %s, Y5", y)
+	f.ins("VPSRAD $1, Y4, Y4")
+	f.ins("VPSRAD $31, %s, Y6", y)
+	f.ins("VPSUBD Y6, Y4, Y4")
+	f.ins("VPSRAVD %d(R11), %s, %s", off+96, y, y)
+	f.ins("VPCMPGTD Y4, Y5, Y6")
+	f.ins("VPSUBD Y6, %s, %s", y, y)
+	f.ins("VPADDD Y9, %s, %s", y, y)
+	f.ins("VPMAXSD Y10, %s, %s", y, y)
+	f.ins("VPMINSD Y11, %s, %s", y, y)
+	f.ins("VPSHUFB qconvSmallDepthConsts<>+32(SB), %s, %s", y, y)
+	f.ins("VEXTRACTI128 $1, %s, X4", y)
+	f.ins("VPUNPCKLDQ X4, %s, %s", x, x)
+	f.ins("VMOVQ %s, %d(DX)", x, 8*b)
+}
