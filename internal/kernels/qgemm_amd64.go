@@ -364,3 +364,35 @@ func qgemm1x16S8U8AVXVNNIEVEX(a *byte, w *byte, kq int, acc *int32)
 //
 //go:noescape
 func qgemmRowSumsAVX2(a *byte, stride, n, rows int, flip int32, sums *int32)
+
+// hybridConfig returns the int8 GEMM entry hybrid layers of target t run
+// (see hybridGemm): every x86 target's, whose micro-kernels compute raw
+// dot products.
+func hybridConfig(t *target) *qgemmConfig { return t.qgemm }
+
+// hybridDots stores into acc[i·nr + c] the raw dot products of the pixels
+// int8 rows at a, stride bytes apart (whole steps of four bytes), with the
+// packed group of width channels at w over kq steps, with cfg's
+// micro-kernels.
+func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
+	switch cfg.kernel {
+	case kernelVNNI:
+		if pixels == 6 {
+			dotSix(true, width/16, a, stride, (*byte)(w), kq, &acc[0])
+			return
+		}
+		for i := range pixels {
+			dotOne(true, width/16, (*byte)(unsafe.Add(unsafe.Pointer(a), i*stride)), (*byte)(w), kq, &acc[i*64])
+		}
+	case kernelAVXVNNI, kernelAVXVNNIEVEX, kernelAVX2:
+		if pixels == 4 {
+			dot4x16(cfg.kernel, true, a, stride, w, kq, &acc[0])
+			return
+		}
+		for i := range pixels {
+			dot1x16(cfg.kernel, true, (*byte)(unsafe.Add(unsafe.Pointer(a), i*stride)), w, kq, &acc[i*16])
+		}
+	default:
+		hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
+	}
+}

@@ -80,3 +80,26 @@ func qgemmRequantNeon(acc, table *int32, outOffset, actMin, actMax int32, out *b
 func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	qgemmRunTilesGo(cfg, signedActs, *t)
 }
+
+// hybridConfig returns the int8 GEMM entry hybrid layers of target t run
+// (see hybridGemm): the neon target's, whose micro-kernels compute raw dot
+// products.
+func hybridConfig(t *target) *qgemmConfig { return t.qgemm }
+
+// hybridDots stores into acc[i·nr + c] the raw dot products of the pixels
+// int8 rows at a, stride bytes apart (whole steps of four bytes), with the
+// packed group of width channels at w over kq steps, with cfg's
+// micro-kernels.
+func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
+	if cfg.kernel != kernelNeon {
+		hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
+		return
+	}
+	if pixels == 4 {
+		qgemm4x8S8Neon(a, stride, (*int16)(w), kq, &acc[0])
+		return
+	}
+	for i := range pixels {
+		qgemm1x8S8Neon((*byte)(unsafe.Add(unsafe.Pointer(a), i*stride)), (*int16)(w), kq, &acc[i*8])
+	}
+}

@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 // The arm64 int8 GEMM micro-kernels: tiles of four pixels by groups of 16
 // output channels that requantize in assembly, every group of a call in
 // one kernel call.
@@ -80,4 +82,14 @@ func qgemmRowSumsS8DotProd(a0, a1, a2, a3 *byte, n int, sums *int32)
 // qgemmRunTiles runs range call t (see qgemmTile) tile by tile.
 func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	qgemmRunTilesGo(cfg, signedActs, *t)
+}
+
+// hybridConfig returns the int8 GEMM entry hybrid layers of target t run
+// (see hybridGemm): none, the arm64 micro-kernels requantize in assembly,
+// so hybrid layers run the portable loop.
+func hybridConfig(*target) *qgemmConfig { return nil }
+
+// hybridDots is hybridDotsGo: no arm64 kernel computes raw dot products.
+func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
+	hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
 }

@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 // This build has no int8 GEMM assembly: no target's table has a qgemm
 // entry, and the Go twins stand in for the micro-kernels.
 
@@ -14,4 +16,13 @@ func qgemmRowSums(_ *qgemmConfig, signedActs bool, t *qgemmTile) { qgemmRowSumsG
 // qgemmRunTiles runs range call t (see qgemmTile) tile by tile.
 func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	qgemmRunTilesGo(cfg, signedActs, *t)
+}
+
+// hybridConfig returns the int8 GEMM entry hybrid layers of target t run:
+// none in this build.
+func hybridConfig(*target) *qgemmConfig { return nil }
+
+// hybridDots is hybridDotsGo in this build.
+func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
+	hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
 }

@@ -1,0 +1,475 @@
+package kernels
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Hybrid ("dynamic-range") layers: float32 activations in and out, int8
+// weights quantized symmetrically (zero point 0) per output channel or per
+// tensor, as TFLite's hybrid kernels compute them (conv.cc and
+// depthwise_conv.cc EvalHybridPerChannel, fully_connected.cc EvalHybrid):
+//
+//  1. the float input is quantized on the fly, asymmetrically to int8 over
+//     each batch's whole image (convolutions) or each batch row (fully
+//     connected with asymmetric_quantize_inputs), or symmetrically per
+//     batch row (fully connected without it): QuantizeAsymmetricF32,
+//     QuantizeSymmetricF32, which give the scale s and zero point z;
+//  2. each output is the integer sum acc = Σ (q − z)·w over the window or
+//     row, padding skipped (it stands for real zeros, which quantize to z),
+//     in int32;
+//  3. out = clamp(float32(acc)·(s·scale[oc]) + bias[oc]), each product and
+//     sum rounded to float32 (never fused).
+//
+// The integer part is exact on every target; the SIMD targets compute
+// Σ q·w with the int8 GEMM micro-kernels and subtract z·Σw, so their
+// outputs are bit-identical to the portable kernels'. TFLite orders the
+// float products differently per kernel ((acc·scale)·s for convolutions,
+// acc·(s·scale) for fully connected), which may differ from these in the
+// last bit.
+
+// QuantizeAsymmetricF32 quantizes x into q (as long as x) as TFLite's
+// tensor_utils::AsymmetricQuantizeFloats does: the range [min(x, 0),
+// max(x, 0)] over 256 steps, the zero point nudged to the nearer end's
+// rounding, q = round(z + x/s) clamped to [-128, 127], half away from zero.
+// A range of zero gives scale 1, zero point 0 and zeros.
+func QuantizeAsymmetricF32(x []float32, q []int8) (scale float32, zeroPoint int32) {
+	q = q[:len(x)]
+	var lo, hi float32
+	for _, v := range x {
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	rmin, rmax := float64(lo), float64(hi)
+	if rmin == rmax {
+		clear(q)
+		return 1, 0
+	}
+	const qmin, qmax = -128.0, 127.0
+	s := (rmax - rmin) / (qmax - qmin)
+	fromMin, fromMax := qmin-rmin/s, qmax-rmax/s
+	zp := fromMax
+	if math.Abs(qmin)+math.Abs(rmin/s) < math.Abs(qmax)+math.Abs(rmax/s) {
+		zp = fromMin
+	}
+	var nudged int32
+	switch {
+	case zp <= qmin:
+		nudged = qmin
+	case zp >= qmax:
+		nudged = qmax
+	default:
+		nudged = int32(math.Round(zp))
+	}
+	scale = float32(s)
+	inv := float32(1 / float64(scale))
+	off := float32(nudged)
+	for i, v := range x {
+		r := math.Round(float64(off + float32(v*inv)))
+		q[i] = int8(max(-128, min(127, r)))
+	}
+	return scale, nudged
+}
+
+// QuantizeSymmetricF32 quantizes x into q as TFLite's
+// tensor_utils::SymmetricQuantizeFloats does: scale max|x|/127, q =
+// round(x·127/max|x|) clamped to [-127, 127], half away from zero; all
+// zeros give scale 1.
+func QuantizeSymmetricF32(x []float32, q []int8) (scale float32) {
+	q = q[:len(x)]
+	var lo, hi float32
+	for _, v := range x {
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	r := max(float32(math.Abs(float64(lo))), float32(math.Abs(float64(hi))))
+	if r == 0 {
+		clear(q)
+		return 1
+	}
+	inv := 127 / r
+	for i, v := range x {
+		q[i] = int8(max(-127, min(127, math.Round(float64(float32(v*inv))))))
+	}
+	return r / 127
+}
+
+// hybridOut is the float epilogue of a hybrid output: float32(acc)·scale
+// plus bias, clamped, without fused multiply-adds.
+func hybridOut(acc int32, scale, bias float32, act FloatRange) float32 {
+	return clampF32(float32(float32(acc)*scale)+bias, act)
+}
+
+// hybridGemm is the hybrid GEMM of rows of int8 activations, each row
+// inDepth bytes padded with zeros to a stride of four-byte steps, against
+// int8 weights [outDepth][inDepth]: out[r][oc] = hybridOut(Σ q·w − z·Σw,
+// s·scale[oc], bias[oc]), for rows sharing one scale s and zero point z.
+type hybridGemm struct {
+	inDepth, outDepth, stride int
+	filter                    []int8
+	rowSums                   []int32   // Σ w per output channel
+	scales                    []float32 // per output channel
+	bias                      []float32 // per output channel, zeros when the layer has none
+	act                       FloatRange
+	// packed holds the weights packed for a target's micro-kernels that
+	// compute raw dot products (hybridDots), nil for the portable loop.
+	packed *PointwiseQ[int8]
+}
+
+// newHybridGemm prepares the GEMM for the raw dot products of int8 GEMM
+// entry cfg (nil: the portable loop). scales has one element (per tensor)
+// or outDepth; bias may be nil.
+func newHybridGemm(cfg *qgemmConfig, act FloatRange, inDepth, outDepth int, filter []int8, scales, bias []float32) *hybridGemm {
+	g := &hybridGemm{inDepth: inDepth, outDepth: outDepth, stride: (inDepth + 3) &^ 3, filter: filter, act: act}
+	g.rowSums = make([]int32, outDepth)
+	for oc := range outDepth {
+		var s int32
+		for _, w := range filter[oc*inDepth : (oc+1)*inDepth] {
+			s += int32(w)
+		}
+		g.rowSums[oc] = s
+	}
+	g.scales = make([]float32, outDepth)
+	for oc := range g.scales {
+		g.scales[oc] = scales[min(oc, len(scales)-1)]
+	}
+	g.bias = make([]float32, outDepth)
+	copy(g.bias, bias)
+	if cfg != nil {
+		r := &Requant{Multiplier: make([]int32, outDepth), Shift: make([]int, outDepth)}
+		g.packed = newPointwiseQ(cfg, r, inDepth, outDepth, filter, nil)
+		if g.packed.cfg == nil {
+			g.packed = nil
+		}
+	}
+	return g
+}
+
+// run computes rows [0, rows) of out (rows·outDepth floats) from a, rows
+// rows of stride bytes (the padding zero), sharing scale s and zero point
+// z; scaled is outDepth floats of scratch.
+func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, scaled []float32) {
+	n := g.outDepth
+	scaled = scaled[:n]
+	for oc, w := range g.scales {
+		scaled[oc] = s * w
+	}
+	if g.packed == nil {
+		for r := range rows {
+			x, o := a[r*g.stride:][:g.inDepth], out[r*n:][:n]
+			for oc := range o {
+				acc := dotQ(x, g.filter[oc*g.inDepth:(oc+1)*g.inDepth], 0, 0) - z*g.rowSums[oc]
+				o[oc] = hybridOut(acc, scaled[oc], g.bias[oc], g.act)
+			}
+		}
+		return
+	}
+	k := g.packed
+	cfg := k.cfg
+	nr := cfg.nr
+	groups := (n + nr - 1) / nr
+	var acc [qgemmMaxTile]int32
+	var terms [qgemmMaxPixels]int32
+	for r := 0; r < rows; r += cfg.mr {
+		pixels := min(cfg.mr, rows-r)
+		tile := a[r*g.stride : (r+pixels)*g.stride]
+		for i := range pixels {
+			terms[i] = 0
+			if k.termFactor != 0 {
+				var sum int32
+				for _, v := range tile[i*g.stride : (i+1)*g.stride] {
+					sum += int32(v)
+				}
+				terms[i] = k.termFactor * sum
+			}
+		}
+		for gi := range groups {
+			width := nr
+			if gi == groups-1 {
+				width = k.lastWidth
+			}
+			hybridDots(cfg, (*byte)(unsafe.Pointer(&tile[0])), g.stride, pixels, unsafe.Add(k.weights, gi*k.wStride), k.kq, width, &acc)
+			c0 := gi * nr
+			channels := min(nr, n-c0)
+			for i := range pixels {
+				o := out[(r+i)*n+c0:][:channels]
+				d := acc[i*nr:][:channels]
+				for c := range o {
+					oc := c0 + c
+					o[c] = hybridOut(d[c]+terms[i]-z*g.rowSums[oc], scaled[oc], g.bias[oc], g.act)
+				}
+			}
+		}
+	}
+}
+
+// hybridDotsGo is the Go twin of hybridDots: the raw dot products of the
+// pixels rows at a (stride bytes apart, int8) with one packed group of
+// width channels at w over kq steps of four bytes, into acc[i·nr + c].
+func hybridDotsGo(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
+	for i := range pixels {
+		row := unsafe.Slice((*int8)(unsafe.Add(unsafe.Pointer(a), i*stride)), 4*kq)
+		for c := range width {
+			var sum int32
+			for q := range kq {
+				for j := range 4 {
+					sum += int32(row[4*q+j]) * cfg.weight(w, q*width*4+cfg.offset(width, c, j), true)
+				}
+			}
+			acc[i*cfg.nr+c] = sum
+		}
+	}
+}
+
+// Hybrid is a hybrid convolution, depthwise convolution or fully connected
+// layer prepared for one kernel target (NewConvHybrid,
+// NewDepthwiseConvHybrid, NewFullyConnectedHybrid). Each invocation calls
+// Quantize on the float input once, then Run on the output's rows, which
+// distinct workers may split; neither allocates.
+type Hybrid struct {
+	rows     int
+	minSplit int64
+	// q holds the quantized input: for convolutions each batch's image as
+	// it is, for 1×1 convolutions and fully connected layers one row of
+	// hybridGemm.stride bytes (zero-padded) per pixel or batch row.
+	q         []int8
+	scale     []float32 // per quantization unit (batch, or batch row)
+	zeroPoint []int32
+	quantize  func(h *Hybrid, in []float32)
+	run       func(h *Hybrid, worker int, out []float32, lo, hi int)
+	// Per worker: outDepth floats of scales, and one output row's windows.
+	scaledScratch [][]float32
+	gatherScratch [][]int8
+}
+
+// Rows is the number of rows the layer's output splits into.
+func (h *Hybrid) Rows() int { return h.rows }
+
+// MinSplitMACs is the least work, in multiply-accumulates, worth splitting
+// the layer's rows across threads for.
+func (h *Hybrid) MinSplitMACs() int64 { return h.minSplit }
+
+// Quantize quantizes the float input in, as long as the layer's input, for
+// the next Run calls.
+func (h *Hybrid) Quantize(in []float32) { h.quantize(h, in) }
+
+// Run computes output rows [lo, hi) into out as worker number worker,
+// from the input of the last Quantize.
+func (h *Hybrid) Run(worker int, out []float32, lo, hi int) { h.run(h, worker, out, lo, hi) }
+
+// quantizeImages quantizes each batch's image of n floats asymmetrically
+// into q, as it is laid out.
+func quantizeImages(h *Hybrid, in []float32, n int) {
+	for b := range h.scale {
+		h.scale[b], h.zeroPoint[b] = QuantizeAsymmetricF32(in[b*n:(b+1)*n], h.q[b*n:(b+1)*n])
+	}
+}
+
+// quantizeRows quantizes each batch's image of pixels pixels of depth
+// floats asymmetrically, whole, into rows of stride bytes, the padding
+// zero (1×1 convolutions).
+func quantizeRows(h *Hybrid, in []float32, pixels, depth, stride int) {
+	n := pixels * depth
+	for b := range h.scale {
+		x := in[b*n : (b+1)*n]
+		rows := h.q[b*pixels*stride : (b+1)*pixels*stride]
+		// Quantize into the tail of the batch's rows, then move each
+		// pixel's bytes to its padded row, from the first: a row's
+		// destination never passes its source.
+		src := rows[len(rows)-n:]
+		h.scale[b], h.zeroPoint[b] = QuantizeAsymmetricF32(x, src)
+		if stride != depth {
+			for p := range pixels {
+				row := rows[p*stride : (p+1)*stride]
+				copy(row, src[p*depth:(p+1)*depth])
+				clear(row[depth:])
+			}
+		}
+	}
+}
+
+// hybridMinSplit is the split threshold of target t's hybrid layers: that
+// of its int8 GEMM when it runs one for them, else the portable kernels'.
+func hybridMinSplit(t *target) int64 {
+	if hybridConfig(t) != nil {
+		return t.minSplitMACs()
+	}
+	return generic.minSplitMACs()
+}
+
+// NewFullyConnectedHybrid prepares a hybrid fully connected layer for
+// target and workers workers: in [batches, inDepth], filter [outDepth,
+// inDepth] int8 with scales (one, or one per unit), bias (may be nil),
+// each batch row quantized asymmetrically, or symmetrically when symmetric
+// is set. Rows are batch rows. It keeps filter, which the caller must not
+// modify.
+func NewFullyConnectedHybrid(target string, workers int, act FloatRange, batches, inDepth, outDepth int, filter []int8, scales, bias []float32, symmetric bool) *Hybrid {
+	t := lookupTarget(target)
+	g := newHybridGemm(hybridConfig(t), act, inDepth, outDepth, filter, scales, bias)
+	h := &Hybrid{
+		rows: batches, minSplit: hybridMinSplit(t),
+		q: make([]int8, batches*g.stride), scale: make([]float32, batches), zeroPoint: make([]int32, batches),
+		scaledScratch: perWorker[float32](workers, outDepth),
+	}
+	h.quantize = func(h *Hybrid, in []float32) {
+		for r := range batches {
+			x, dst := in[r*inDepth:(r+1)*inDepth], h.q[r*g.stride:r*g.stride+inDepth]
+			if symmetric {
+				h.scale[r], h.zeroPoint[r] = QuantizeSymmetricF32(x, dst), 0
+			} else {
+				h.scale[r], h.zeroPoint[r] = QuantizeAsymmetricF32(x, dst)
+			}
+		}
+	}
+	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			g.run(h.q[r*g.stride:(r+1)*g.stride], 1, out[r*outDepth:(r+1)*outDepth], h.scale[r], h.zeroPoint[r], h.scaledScratch[worker])
+		}
+	}
+	return h
+}
+
+// NewConvHybrid prepares a hybrid 2-D convolution for target and workers
+// workers, with ConvF32's geometry and shapes: filter {OutC, KH, KW, InC}
+// int8 with scales (one, or one per output channel), bias (may be nil),
+// each batch's image quantized asymmetrically. 1×1, stride-1 filters run
+// a GEMM over pixels (rows are pixels), the others gather each output
+// row's windows, padding as the zero point, and run the GEMM over them
+// (rows are output rows). It keeps filter, which the caller must not
+// modify.
+func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []int8, scales, bias []float32) *Hybrid {
+	t := lookupTarget(target)
+	depth := fShape.H * fShape.W * fShape.C
+	g := newHybridGemm(hybridConfig(t), act, depth, fShape.N, filter, scales, bias)
+	imageLen := inShape.H * inShape.W * inShape.C
+	h := &Hybrid{
+		minSplit: hybridMinSplit(t), scale: make([]float32, inShape.N), zeroPoint: make([]int32, inShape.N),
+		scaledScratch: perWorker[float32](workers, fShape.N),
+	}
+	outC := outShape.C
+	if pointwise(p, fShape) {
+		pixels := inShape.H * inShape.W
+		h.rows = inShape.N * pixels
+		h.q = make([]int8, inShape.N*pixels*g.stride)
+		h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
+			for lo < hi {
+				b := lo / pixels
+				end := min(hi, (b+1)*pixels)
+				g.run(h.q[lo*g.stride:end*g.stride], end-lo, out[lo*outC:end*outC], h.scale[b], h.zeroPoint[b], h.scaledScratch[worker])
+				lo = end
+			}
+		}
+		h.quantize = func(h *Hybrid, in []float32) { quantizeRows(h, in, pixels, inShape.C, g.stride) }
+		return h
+	}
+	h.rows = outShape.N * outShape.H
+	h.q = make([]int8, inShape.N*imageLen)
+	h.gatherScratch = perWorker[int8](workers, outShape.W*g.stride)
+	h.quantize = func(h *Hybrid, in []float32) { quantizeImages(h, in, imageLen) }
+	geo := *p
+	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
+		cols := h.gatherScratch[worker]
+		for row := lo; row < hi; row++ {
+			b := row / outShape.H
+			z := int8(h.zeroPoint[b])
+			for ox := range outShape.W {
+				gatherWindow(&geo, inShape, fShape, h.q, row, ox, outShape.H, z, cols[ox*g.stride:(ox+1)*g.stride])
+			}
+			g.run(cols, outShape.W, out[row*outShape.W*outC:(row+1)*outShape.W*outC], h.scale[b], h.zeroPoint[b], h.scaledScratch[worker])
+		}
+	}
+	return h
+}
+
+// gatherWindow copies the window of output pixel (row, ox) from the
+// quantized image q into col, [KH][KW][InC] then zeros to len(col), taps
+// in the padding as z.
+func gatherWindow(p *ConvGeometry, inShape, fShape Shape4, q []int8, row, ox, outH int, z int8, col []int8) {
+	b, oy := row/outH, row%outH
+	c := inShape.C
+	iy0, ix0 := oy*p.StrideH-p.PadTop, ox*p.StrideW-p.PadLeft
+	i := 0
+	for ky := range fShape.H {
+		iy := iy0 + ky*p.DilationH
+		for kx := range fShape.W {
+			ix := ix0 + kx*p.DilationW
+			dst := col[i : i+c]
+			if iy < 0 || iy >= inShape.H || ix < 0 || ix >= inShape.W {
+				for j := range dst {
+					dst[j] = z
+				}
+			} else {
+				copy(dst, q[((b*inShape.H+iy)*inShape.W+ix)*c:])
+			}
+			i += c
+		}
+	}
+	clear(col[i:])
+}
+
+// NewDepthwiseConvHybrid prepares a hybrid depthwise convolution for
+// target and workers workers, with DepthwiseConvF32's geometry and shapes:
+// filter {1, KH, KW, OutC} int8 with scales (one, or one per output
+// channel), bias (may be nil), each batch's image quantized
+// asymmetrically; rows are output rows. Every target runs the portable
+// loop. It keeps filter, which the caller must not modify.
+func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []int8, scales, bias []float32) *Hybrid {
+	outC := outShape.C
+	perChannel := make([]float32, outC)
+	for oc := range perChannel {
+		perChannel[oc] = scales[min(oc, len(scales)-1)]
+	}
+	b := make([]float32, outC)
+	copy(b, bias)
+	imageLen := inShape.H * inShape.W * inShape.C
+	h := &Hybrid{
+		rows: outShape.N * outShape.H, minSplit: generic.minSplitMACs(),
+		q: make([]int8, inShape.N*imageLen), scale: make([]float32, inShape.N), zeroPoint: make([]int32, inShape.N),
+		scaledScratch: perWorker[float32](workers, outC),
+		quantize:      func(h *Hybrid, in []float32) { quantizeImages(h, in, imageLen) },
+	}
+	geo := *p
+	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
+		depthwiseHybrid(&geo, act, inShape, h.q, fShape, filter, perChannel, b, outShape, out, lo, hi,
+			h.scale, h.zeroPoint, h.scaledScratch[worker])
+	}
+	return h
+}
+
+// depthwiseHybrid computes output rows [y0, y1) of a hybrid depthwise
+// convolution from the quantized input q: per output channel Σ (q − z)·w
+// over the window, padding skipped, then hybridOut.
+func depthwiseHybrid(p *ConvGeometry, act FloatRange, inShape Shape4, q []int8, fShape Shape4, filter []int8, scales, bias []float32,
+	outShape Shape4, out []float32, y0, y1 int, scale []float32, zeroPoint []int32, scaled []float32) {
+	inC, outC, kw := inShape.C, outShape.C, fShape.W
+	for row := y0; row < y1; row++ {
+		b, oy := row/outShape.H, row%outShape.H
+		z := zeroPoint[b]
+		for oc, w := range scales {
+			scaled[oc] = scale[b] * w
+		}
+		iy0 := oy*p.StrideH - p.PadTop
+		kyLo, kyHi := tapRange(iy0, fShape.H, p.DilationH, inShape.H)
+		for ox := range outShape.W {
+			ix0 := ox*p.StrideW - p.PadLeft
+			kxLo, kxHi := tapRange(ix0, kw, p.DilationW, inShape.W)
+			pixel := out[(row*outShape.W+ox)*outC:][:outC]
+			for c0 := 0; c0 < outC; c0 += depthwiseBlock {
+				var accs [depthwiseBlock]int32
+				acc := accs[:min(depthwiseBlock, outC-c0)]
+				for ky := kyLo; ky < kyHi; ky++ {
+					iy := iy0 + ky*p.DilationH
+					for kx := kxLo; kx < kxHi; kx++ {
+						ix := ix0 + kx*p.DilationW
+						src := q[((b*inShape.H+iy)*inShape.W+ix)*inC:][:inC]
+						taps := filter[(ky*kw+kx)*outC+c0:][:len(acc)]
+						depthwiseTapQ(acc, src, taps, c0, p.DepthMultiplier, -z, 0)
+					}
+				}
+				for j, a := range acc {
+					pixel[c0+j] = hybridOut(a, scaled[c0+j], bias[c0+j], act)
+				}
+			}
+		}
+	}
+}
