@@ -44,7 +44,8 @@ type compareResult struct {
 	FileBytes  int64            `json:"file_bytes"`
 	ZipBytes   int64            `json:"zip_bytes"` // optimize.ZipSize: the file deflated in a zip
 	Latency    []compareLatency `json:"latency"`
-	Images     int              `json:"images"` // images compared: those every model ran on
+	Images     int              `json:"images"`    // images compared: those every model ran on
+	Reference  string           `json:"reference"` // the first model, which the measures below are against
 
 	// Classification: the share of images whose top class is the
 	// reference's, and the mean share of the reference's top 5 classes in
@@ -182,6 +183,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %w", cd.name, err)
 		}
 		results[k] = cd.result(lat)
+		results[k].Reference = cands[0].name
 	}
 	if *asJSON {
 		for _, r := range results {

@@ -45,6 +45,7 @@ func TestCompareWithItself(t *testing.T) {
 		assert.Equal(t, taskClassification, r.Task)
 		assert.Equal(t, "UINT8", r.InputType)
 		assert.Equal(t, 2, r.Images)
+		assert.Equal(t, "mobilenet", r.Reference)
 		assert.Equal(t, int64(len(assets.ClassifierModel)), r.FileBytes)
 		assert.Less(t, r.ZipBytes, r.FileBytes)
 		require.NotNil(t, r.Top1Agreement)
