@@ -17,8 +17,12 @@ type Report struct {
 	// Skipped lists the candidate tensors it left as they were, and why.
 	Skipped []Skip
 	// OpsAdded and OpsRemoved count the operators it inserted and deleted
-	// (DEQUANTIZE operators for Float16 and Widen).
+	// (DEQUANTIZE operators for Float16 and Widen; QUANTIZE and DEQUANTIZE
+	// for Int8).
 	OpsAdded, OpsRemoved int
+	// Activations counts the activation tensors Int8 gave int8
+	// parameters.
+	Activations int
 }
 
 // TensorChange describes one rewritten tensor after the transform.
