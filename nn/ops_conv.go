@@ -113,6 +113,9 @@ func (b *builder) buildConvolution(depthwise bool, geo convGeometry) (*op, error
 
 	switch in.Type {
 	case tflite.TypeFloat32:
+		if filter.Type == tflite.TypeInt8 {
+			return convHybrid(b, depthwise, &p, geo.activation, in, filter, bias, out, is, fs, os, macs)
+		}
 		act, biasData, err := b.floatLayer(geo.activation, bias, out)
 		if err != nil {
 			return nil, err

@@ -55,6 +55,9 @@ func buildFullyConnected(b *builder) (*op, error) {
 	b.describeLayer(in, filter, bias, out, nil, macs)
 	switch in.Type {
 	case tflite.TypeFloat32:
+		if filter.Type == tflite.TypeInt8 {
+			return fullyConnectedHybrid(b, o.FusedActivationFunction, o.AsymmetricQuantizeInputs, in, filter, bias, out, batches, inDepth, outDepth, macs)
+		}
 		act, biasData, err := b.floatLayer(o.FusedActivationFunction, bias, out)
 		if err != nil {
 			return nil, err
