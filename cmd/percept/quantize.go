@@ -7,49 +7,75 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/percept-robotics/percept/models"
 	"github.com/percept-robotics/percept/quant/optimize"
 	"github.com/percept-robotics/percept/tflite"
 )
 
-// quantizeModes are the -mode values of percept quantize the issue plans,
-// and whether each is implemented.
-var quantizeModes = []struct {
-	name string
-	done bool
-}{{"fp16", true}, {"dynamic", false}, {"int8", false}}
+// quantizeModes are the -mode values of percept quantize.
+var quantizeModes = []string{"fp16", "dynamic", "int8"}
 
-// quantizeCmd is `percept quantize -mode fp16 -o OUT IN`.
+// ioTypes maps the -io values of percept quantize -mode int8 to tensor
+// types.
+var ioTypes = map[string]tflite.TensorType{"float": tflite.TypeFloat32, "uint8": tflite.TypeUint8, "int8": tflite.TypeInt8}
+
+// defaultSamples is the default -samples: TFLite's guide asks for "around
+// ~100-500 samples" of calibration data.
+const defaultSamples = 200
+
+// quantizeCmd is `percept quantize -mode fp16|dynamic|int8 [-calibrate
+// DIR|GLOB] [-samples N] [-io float|uint8|int8] -o OUT IN`.
 func quantizeCmd(args []string, stdout io.Writer) error {
 	fs := newFlags("quantize")
-	mode := fs.String("mode", "", "quantization: fp16 (float16 weights); dynamic and int8 are not implemented yet")
+	mode := fs.String("mode", "", "quantization: fp16 (float16 weights), dynamic (int8 weights, float activations) or int8 (full integer, calibrated)")
 	out := fs.String("o", "", "the `file` to write (required; not the input)")
+	calibrate := fs.String("calibrate", "", "int8: the calibration images, a `directory` (its .jpg, .jpeg, .png, .bmp and .gif files) or a glob pattern")
+	samples := fs.Int("samples", defaultSamples, "int8: calibrate on at most `N` images (the first in name order)")
+	ioName := fs.String("io", "float", "int8: the type of the model's inputs and outputs: float, uint8 or int8")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	var names, done []string
-	known := false
-	for _, m := range quantizeModes {
-		names = append(names, m.name)
-		if m.done {
-			done = append(done, m.name)
-		}
-		if m.name == *mode {
-			known = true
-			if !m.done {
-				return usageError{fmt.Sprintf("-mode %s is not implemented yet (implemented: %s)", *mode, strings.Join(done, ", "))}
+	if !slices.Contains(quantizeModes, *mode) {
+		return usageError{fmt.Sprintf("-mode %q: want one of %s", *mode, strings.Join(quantizeModes, ", "))}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *mode != "int8" {
+		for _, name := range []string{"calibrate", "samples", "io"} {
+			if set[name] {
+				return usageError{fmt.Sprintf("-%s is for -mode int8", name)}
 			}
 		}
 	}
-	if !known {
-		return usageError{fmt.Sprintf("-mode %q: want one of %s (implemented: %s)", *mode, strings.Join(names, ", "), strings.Join(done, ", "))}
+	io, ok := ioTypes[*ioName]
+	if !ok {
+		return usageError{fmt.Sprintf("-io %q: want float, uint8 or int8", *ioName)}
+	}
+	if *mode == "int8" {
+		if *calibrate == "" {
+			return usageError{"-mode int8 needs -calibrate DIR|GLOB: representative images to measure the activations' ranges"}
+		}
+		if *samples < 1 {
+			return usageError{fmt.Sprintf("-samples %d: want at least 1", *samples)}
+		}
 	}
 	job, err := newOptimizeJob(fs, *out)
 	if err != nil {
 		return err
 	}
 	defer job.close()
+	switch *mode {
+	case "dynamic":
+		return quantizeDynamic(job, stdout)
+	case "int8":
+		return quantizeInt8(job, stdout, *calibrate, *samples, io)
+	}
 	q, rep, err := optimize.Float16(job.m)
 	if err != nil {
 		return err
@@ -62,6 +88,115 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 		len(rep.Tensors), optimize.DequantizeVersion)
 	printSkipped(stdout, rep)
 	return job.write(stdout, q)
+}
+
+// quantizeDynamic is -mode dynamic: dynamic-range (hybrid) quantization of
+// the weights (optimize.DynamicRange), float16 weights widened first.
+func quantizeDynamic(job *optimizeJob, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "quantize dynamic: %s → %s\n", job.in, job.out)
+	w, err := job.widened(stdout)
+	if err != nil {
+		return err
+	}
+	q, rep, err := optimize.DynamicRange(w)
+	if err != nil {
+		return err
+	}
+	if len(rep.Tensors) == 0 {
+		printSkipped(stdout, rep)
+		return fmt.Errorf("%s: no weight tensor to quantize to int8", job.in)
+	}
+	fmt.Fprintf(stdout, "%d weight tensors FLOAT32 → INT8 (hybrid operators read them and quantize activations on the fly), %d DEQUANTIZE added; activations stay float32\n",
+		len(rep.Tensors), rep.OpsAdded)
+	fmt.Fprintf(stdout, "%d tensors left float32\n", len(rep.Skipped))
+	return job.write(stdout, q)
+}
+
+// quantizeInt8 is -mode int8: calibration over the images, then full
+// integer quantization (optimize.Int8).
+func quantizeInt8(job *optimizeJob, stdout io.Writer, pattern string, samples int, io tflite.TensorType) error {
+	files, err := calibrationImages(pattern)
+	if err != nil {
+		return err
+	}
+	if len(files) > samples {
+		files = files[:samples]
+	}
+	fmt.Fprintf(stdout, "quantize int8: %s → %s\n", job.in, job.out)
+	w, err := job.widened(stdout)
+	if err != nil {
+		return err
+	}
+	c, err := optimize.NewCalibrator(w, 0)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	bar := progress(len(files), "calibrating")
+	for _, f := range files {
+		img, err := models.LoadImage(f)
+		if err != nil {
+			return fmt.Errorf("calibration image %s: %w", f, err)
+		}
+		if err := c.Image(img); err != nil {
+			return fmt.Errorf("calibration image %s: %w", f, err)
+		}
+		bar.Add(1)
+	}
+	bar.Finish()
+	fmt.Fprintf(stdout, "calibrated on %d images with the model's own preprocessing\n", len(files))
+	q, rep, err := optimize.Int8(w, c.Ranges(), &optimize.Int8Options{IO: io})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d constant tensors → INT8 weights (per channel for convolutions) and INT32 biases, %d activations → INT8, %d operators added; inputs and outputs %s\n",
+		len(rep.Tensors), rep.Activations, rep.OpsAdded, io)
+	return job.write(stdout, q)
+}
+
+// calibrationImages lists the images of a directory (by extension, in
+// name order) or the files a glob pattern matches.
+func calibrationImages(pattern string) ([]string, error) {
+	var files []string
+	if st, err := os.Stat(pattern); err == nil && st.IsDir() {
+		entries, err := os.ReadDir(pattern)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			switch strings.ToLower(filepath.Ext(e.Name())) {
+			case ".jpg", ".jpeg", ".png", ".bmp", ".gif":
+				if !e.IsDir() {
+					files = append(files, filepath.Join(pattern, e.Name()))
+				}
+			}
+		}
+	} else {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			return nil, usageError{fmt.Sprintf("-calibrate %q: %v", pattern, err)}
+		}
+		for _, m := range matches {
+			if st, err := os.Stat(m); err == nil && !st.IsDir() {
+				files = append(files, m)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("-calibrate %s: no images", pattern)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// progress returns a progress bar of n steps on stderr, silent when stderr
+// is not a terminal.
+func progress(n int, what string) *progressbar.ProgressBar {
+	if !term.IsTerminal(int(os.Stderr.Fd())) {
+		return progressbar.DefaultSilent(int64(n), what)
+	}
+	return progressbar.NewOptions(n, progressbar.OptionSetWriter(os.Stderr), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))
 }
 
 // optimizeJob is the input and output of quantize, prune and cluster.

@@ -157,9 +157,12 @@ func TestOptimizeCommandLineErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"quantize", "-o", out, in}, `-mode "": want one of fp16, dynamic, int8 (implemented: fp16)`},
-		{[]string{"quantize", "-mode", "dynamic", "-o", out, in}, "-mode dynamic is not implemented yet (implemented: fp16)"},
-		{[]string{"quantize", "-mode", "int8", "-o", out, in}, "-mode int8 is not implemented yet"},
+		{[]string{"quantize", "-o", out, in}, `-mode "": want one of fp16, dynamic, int8`},
+		{[]string{"quantize", "-mode", "int8", "-o", out, in}, "-mode int8 needs -calibrate DIR|GLOB"},
+		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-samples", "0", "-o", out, in}, "-samples 0: want at least 1"},
+		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-io", "int16", "-o", out, in}, `-io "int16": want float, uint8 or int8`},
+		{[]string{"quantize", "-mode", "fp16", "-calibrate", dir, "-o", out, in}, "-calibrate is for -mode int8"},
+		{[]string{"quantize", "-mode", "dynamic", "-io", "uint8", "-o", out, in}, "-io is for -mode int8"},
 		{[]string{"quantize", "-mode", "int4", "-o", out, in}, `-mode "int4"`},
 		{[]string{"quantize", "-mode", "fp16", in}, "-o OUT.tflite is required"},
 		{[]string{"quantize", "-mode", "fp16", "-o", in, in}, "is the input model"},
@@ -187,4 +190,56 @@ func TestOptimizeCommandLineErrors(t *testing.T) {
 	r := runCLI(t, "quantize", "-mode", "fp16", "-o", out, in)
 	assertOneLineFailure(t, r, 1, "no FLOAT32 constant")
 	assert.NoFileExists(t, out)
+}
+
+// TestQuantizeInt8 runs percept quantize -mode int8 on MobileNet with each
+// -io: it calibrates on the shared photos, prints what it changed, and the
+// written model classifies with the float model's labels, its inputs and
+// outputs of the type asked for.
+func TestQuantizeInt8(t *testing.T) {
+	skipInShort(t)
+	in := testmodels.Path(t, floatMobileNet...)
+	photos := testmodels.Path(t, "images")
+	for _, c := range []struct {
+		io  string
+		typ tflite.TensorType
+	}{{"float", tflite.TypeFloat32}, {"uint8", tflite.TypeUint8}, {"int8", tflite.TypeInt8}} {
+		t.Run(c.io, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "int8.tflite")
+			r := runCLI(t, "quantize", "-mode", "int8", "-calibrate", photos, "-samples", "8", "-io", c.io, "-o", out, in)
+			requireSuccess(t, r)
+			assert.Contains(t, r.stdout, "calibrated on 8 images")
+			assert.Regexp(t, `\d+ constant tensors → INT8 weights .* \d+ activations → INT8, \d+ operators added; inputs and outputs `+c.typ.String(), r.stdout)
+			file, _ := sizes(t, r.stdout)
+			t.Logf("int8 -io %s: file %d → %d (%.3f×)", c.io, file[0], file[1], float64(file[1])/float64(file[0]))
+			assert.Less(t, float64(file[1]), 0.33*float64(file[0]))
+			m := openWritten(t, out)
+			sg := &m.Subgraphs[0]
+			assert.Equal(t, c.typ, sg.Tensors[sg.Inputs[0]].Type)
+			assert.Equal(t, c.typ, sg.Tensors[sg.Outputs[0]].Type)
+			bestClasses(t, out) // the labels survive and it classifies
+		})
+	}
+	// A glob, and images that are not images.
+	dir := t.TempDir()
+	writeFile(t, dir, "a.jpg", []byte("not a jpeg"))
+	r := runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(dir, "*.jpg"), "-o", filepath.Join(dir, "out.tflite"), in)
+	assertOneLineFailure(t, r, 1, "calibration image")
+	r = runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(dir, "*.png"), "-o", filepath.Join(dir, "out.tflite"), in)
+	assertOneLineFailure(t, r, 1, "no images")
+	assert.NoFileExists(t, filepath.Join(dir, "out.tflite"))
+}
+
+// TestQuantizeDynamic runs percept quantize -mode dynamic on MobileNet:
+// int8 weights, a smaller file, and the model still classifies.
+func TestQuantizeDynamic(t *testing.T) {
+	skipInShort(t)
+	in := testmodels.Path(t, floatMobileNet...)
+	out := filepath.Join(t.TempDir(), "dynamic.tflite")
+	r := runCLI(t, "quantize", "-mode", "dynamic", "-o", out, in)
+	requireSuccess(t, r)
+	assert.Regexp(t, `\d+ weight tensors FLOAT32 → INT8`, r.stdout)
+	file, _ := sizes(t, r.stdout)
+	assert.Less(t, float64(file[1]), 0.3*float64(file[0]))
+	bestClasses(t, out)
 }
