@@ -114,7 +114,11 @@ func TestDelegateRuns(t *testing.T) {
 			assert.True(t, g.Delegated(0))
 			assert.False(t, g.Delegated(1), "a CPU node stays with the host")
 			assert.True(t, g.Delegated(2))
-			assert.Equal(t, "TF 2.5", g.RegistrationLayout(), "amd64 and arm64 read any layout through the TF 2.5 callback")
+			want := "TF 2.5" // amd64 and arm64 read any layout through the TF 2.5 callback
+			if runtime.GOARCH == "arm" && layout == edgetputest.TF216 {
+				want = "TF 2.16" // 32-bit ARM passes the larger registration differently
+			}
+			assert.Equal(t, want, g.RegistrationLayout())
 			rng := rand.New(rand.NewPCG(1, uint64(len(layout))))
 			for range 20 {
 				tg.check(t, g, rng)
@@ -123,12 +127,15 @@ func TestDelegateRuns(t *testing.T) {
 			require.NoError(t, g.Close())
 			require.NoError(t, g.Close())
 			assert.ErrorContains(t, g.Invoke(0), "closed")
-			assert.Equal(t, []string{
-				"create usb (null) -> " + edgetputest.DefaultDevicePath,
-				"Prepare", "replace 0", "init 0", "replace 2", "init 2",
-				"prepare", "prepare",
-				"free kernel", "free kernel", "free delegate (live kernels 0)",
-			}, log(), "libedgetpu's call sequence, kernels freed before the delegate")
+			calls := []string{"create usb (null) -> " + edgetputest.DefaultDevicePath}
+			if want == "TF 2.16" {
+				// The TF 2.5 callback sees a foreign delegate pointer and
+				// replaces nothing; Prepare runs again with the TF 2.16 one.
+				calls = append(calls, "Prepare", "replace 0", "replace 2")
+			}
+			calls = append(calls, "Prepare", "replace 0", "init 0", "replace 2", "init 2",
+				"prepare", "prepare", "free kernel", "free kernel", "free delegate (live kernels 0)")
+			assert.Equal(t, calls, log(), "libedgetpu's call sequence, kernels freed before the delegate")
 			version, err := Version(Config{Library: lib})
 			require.NoError(t, err)
 			assert.Contains(t, version, string(layout))

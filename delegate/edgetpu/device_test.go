@@ -9,11 +9,11 @@ import (
 
 func TestParseDevice(t *testing.T) {
 	for s, want := range map[string]deviceSpec{
-		"usb":             {typ: 1, index: -1},
-		"pci":             {typ: 0, index: -1},
-		"usb:0":           {typ: 1, index: 0},
-		"pci:2":           {typ: 0, index: 2},
-		"pci:/dev/apex_0": {typ: 0, index: -1, path: "/dev/apex_0"},
+		"usb":                          {typ: 1, index: -1},
+		"pci":                          {typ: 0, index: -1},
+		"usb:0":                        {typ: 1, index: 0},
+		"pci:2":                        {typ: 0, index: 2},
+		"pci:/dev/apex_0":              {typ: 0, index: -1, path: "/dev/apex_0"},
 		"usb:/sys/bus/usb/devices/2-1": {typ: 1, index: -1, path: "/sys/bus/usb/devices/2-1"},
 	} {
 		got, err := parseDevice(s)
