@@ -168,8 +168,9 @@ const (
 	// qgemmInt16 stores w + FilterOffset as int16, [byte][channel], for
 	// multiplies by lane of activations widened to int16.
 	qgemmInt16
-	// qgemmInt16Pairs stores w + FilterOffset as int16 for VPMADDWD on
-	// groups of 16 channels: [byte pair][block of 8 channels][channel][2].
+	// qgemmInt16Pairs stores w + FilterOffset as int16 for VPMADDWD:
+	// [byte pair][channel][2] (for AVX2's groups of 16 channels, two ymm
+	// blocks of 8 channels per pair; for AVX-512's, zmm blocks of 16).
 	qgemmInt16Pairs
 )
 
@@ -222,7 +223,7 @@ func (c *qgemmConfig) offset(width, ch, j int) int {
 	case qgemmInt16:
 		return j*width + ch
 	case qgemmInt16Pairs:
-		return ch/8*16 + ch%8*2 + j/2*32 + j%2
+		return j/2*2*width + 2*ch + j%2
 	}
 	return ch/16*64 + ch%16*4 + j
 }

@@ -28,8 +28,8 @@ var (
 // buffers escape.
 func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	switch cfg.kernel {
-	case kernelVNNI:
-		tileVNNI(signedActs, t)
+	case kernelVNNI, kernelAVX512:
+		tileVNNI(cfg.kernel, signedActs, t)
 	case kernelAVXVNNI, kernelAVXVNNIEVEX, kernelAVX2:
 		tile4x16(cfg.kernel, signedActs, t)
 	default:
@@ -37,20 +37,21 @@ func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	}
 }
 
-// qgemmRunTiles runs range call t (see qgemmTile): the VNNI kernels in one
-// loop, the others tile by tile.
+// qgemmRunTiles runs range call t (see qgemmTile): the VNNI and AVX-512
+// kernels in one loop, the others tile by tile.
 func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
-	if cfg.kernel == kernelVNNI {
-		tilesVNNI(signedActs, t)
+	if cfg.kernel == kernelVNNI || cfg.kernel == kernelAVX512 {
+		tilesVNNI(cfg.kernel, signedActs, t)
 		return
 	}
 	qgemmRunTilesGo(cfg, signedActs, *t)
 }
 
-// tilesVNNI is the VNNI range call: per tile of six pixels, the row sums,
-// then per group the raw dot products and qgemmRequantAVX512, which adds the
+// tilesVNNI is the range call of kernel (kernelVNNI or kernelAVX512): per
+// tile of six pixels, the row sums (when t has a termFactor), then per
+// group the raw dot products and qgemmRequantAVX512, which adds the
 // per-pixel terms.
-func tilesVNNI(signedActs bool, t *qgemmTile) {
+func tilesVNNI(kernel qgemmKernel, signedActs bool, t *qgemmTile) {
 	acc := (*[6 * 64]int32)(unsafe.Pointer(t.acc))
 	var flip int32
 	if signedActs {
@@ -68,7 +69,7 @@ func tilesVNNI(signedActs bool, t *qgemmTile) {
 			if g == t.groups-1 {
 				width, channels = t.lastWidth, t.channels
 			}
-			dotSix(signedActs, width/16, a, t.stride, (*byte)(unsafe.Add(t.w, g*t.wStride)), t.kq, &acc[0])
+			dotSixZ(kernel, signedActs, width/16, a, t.stride, unsafe.Add(t.w, g*t.wStride), t.kq, &acc[0])
 			table := (*int32)(unsafe.Add(unsafe.Pointer(t.table), 4*g*requantRows*64))
 			qgemmRequantAVX512(&acc[0], table, &t.terms[0], 6, t.termFactor, t.outOffset, t.actMin, t.actMax, channels, (*byte)(unsafe.Add(out, g*64)), t.outStride)
 		}
@@ -91,19 +92,19 @@ func qgemmRowSums(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 	}
 }
 
-// tileVNNI is the VNNI micro-kernel: per group, the raw dot products of
-// six pixels at once or of fewer one by one, then qgemmRequantAVX512, which
-// adds the per-pixel terms.
-func tileVNNI(signedActs bool, t *qgemmTile) {
+// tileVNNI is the micro-kernel of kernel (kernelVNNI or kernelAVX512): per
+// group, the raw dot products of six pixels at once or of fewer one by
+// one, then qgemmRequantAVX512, which adds the per-pixel terms.
+func tileVNNI(kernel qgemmKernel, signedActs bool, t *qgemmTile) {
 	acc := (*[6 * 64]int32)(unsafe.Pointer(t.acc))
 	blocks := t.width / 16
 	for g := range t.groups {
-		w := (*byte)(unsafe.Add(t.w, g*t.wStride))
+		w := unsafe.Add(t.w, g*t.wStride)
 		if t.pixels == 6 {
-			dotSix(signedActs, blocks, t.rows[0], t.stride, w, t.kq, &acc[0])
+			dotSixZ(kernel, signedActs, blocks, t.rows[0], t.stride, w, t.kq, &acc[0])
 		} else {
 			for i := range t.pixels {
-				dotOne(signedActs, blocks, t.rows[i], w, t.kq, &acc[i*64])
+				dotOneZ(kernel, signedActs, blocks, t.rows[i], w, t.kq, &acc[i*64])
 			}
 		}
 		t.addInit(acc[:t.pixels*64], 64, t.width)
@@ -376,13 +377,13 @@ func hybridConfig(t *target) *qgemmConfig { return t.qgemm }
 // micro-kernels.
 func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
 	switch cfg.kernel {
-	case kernelVNNI:
+	case kernelVNNI, kernelAVX512:
 		if pixels == 6 {
-			dotSix(true, width/16, a, stride, (*byte)(w), kq, &acc[0])
+			dotSixZ(cfg.kernel, true, width/16, a, stride, w, kq, &acc[0])
 			return
 		}
 		for i := range pixels {
-			dotOne(true, width/16, (*byte)(unsafe.Add(unsafe.Pointer(a), i*stride)), (*byte)(w), kq, &acc[i*64])
+			dotOneZ(cfg.kernel, true, width/16, (*byte)(unsafe.Add(unsafe.Pointer(a), i*stride)), w, kq, &acc[i*64])
 		}
 	case kernelAVXVNNI, kernelAVXVNNIEVEX, kernelAVX2:
 		if pixels == 4 {

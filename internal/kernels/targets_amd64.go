@@ -29,7 +29,7 @@ var simdTargets = func() []*target {
 		ts = append(ts, &target{name: AVXVNNI, qgemm: &qgemm4x16c4AVXVNNI, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw, smallDepth: true})
 	}
 	if hasAVX512 {
-		ts = append(ts, &target{name: AVX512, qgemm: &qgemm4x16AVX2, qdw: &qdwAVX512, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: true})
+		ts = append(ts, &target{name: AVX512, qgemm: &qgemm6x64AVX512, qdw: &qdwAVX512, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: true})
 	}
 	if hasAVX2 {
 		ts = append(ts, &target{name: AVX2, qgemm: &qgemm4x16AVX2, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw, smallDepth: true})

@@ -47,6 +47,7 @@ func generate() map[string]string {
 		"qgemm_4x16c4_avxvnni_amd64.s":    avxVNNIFile(),
 		"qgemm_4x16c4_avx2_amd64.s":       avx2File(),
 		"qconv_smalldepth_avx2_amd64.s":   smallDepthFile(),
+		"qgemm_6x64_avx512_amd64.s":       avx512BWFile(),
 	}
 	for name, v := range dwF32Variants {
 		files[name] = dwF32File(v)
