@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -136,26 +137,39 @@ func toolPath(name string) (string, error) {
 // runtime fails.
 func (r *Reference) Run(tb testing.TB, model string, inputs ...string) [][]string {
 	tb.Helper()
+	out, err := r.TryRun(tb, model, inputs...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// TryRun is Run returning the runtime's failure (a model it refuses, say:
+// the error ends with the tool's last output lines) instead of failing
+// tb.
+func (r *Reference) TryRun(tb testing.TB, model string, inputs ...string) ([][]string, error) {
+	tb.Helper()
 	tmp := tb.TempDir()
 	// Copies named in<i>.npy give both tools the same output stems.
 	staged := make([]string, len(inputs))
 	for i, in := range inputs {
 		data, err := os.ReadFile(in)
 		if err != nil {
-			tb.Fatalf("%s: %v", r.Name, err)
+			return nil, fmt.Errorf("%s: %w", r.Name, err)
 		}
 		staged[i] = filepath.Join(tmp, fmt.Sprintf("in%d.npy", i))
 		if err := os.WriteFile(staged[i], data, 0o600); err != nil {
-			tb.Fatalf("%s: %v", r.Name, err)
+			return nil, fmt.Errorf("%s: %w", r.Name, err)
 		}
 	}
 	outdir := filepath.Join(tmp, "out")
 	abs, err := filepath.Abs(model)
 	if err != nil {
-		tb.Fatalf("%s: %v", r.Name, err)
+		return nil, fmt.Errorf("%s: %w", r.Name, err)
 	}
 	if output, err := r.command(abs, outdir, staged).CombinedOutput(); err != nil {
-		tb.Fatalf("%s on %s: %v\n%s", r.Name, filepath.Base(model), err, output)
+		lines := strings.Split(strings.TrimSpace(string(output)), "\n")
+		return nil, fmt.Errorf("%s on %s: %w: %s", r.Name, filepath.Base(model), err, strings.Join(lines[max(0, len(lines)-3):], " | "))
 	}
 	out := make([][]string, len(inputs))
 	for i := range inputs {
@@ -167,10 +181,10 @@ func (r *Reference) Run(tb testing.TB, model string, inputs ...string) [][]strin
 			out[i] = append(out[i], p)
 		}
 		if len(out[i]) == 0 {
-			tb.Fatalf("%s wrote no outputs for %s", r.Name, inputs[i])
+			return nil, fmt.Errorf("%s wrote no outputs for %s", r.Name, inputs[i])
 		}
 	}
-	return out
+	return out, nil
 }
 
 // MaxAbsDiff returns the largest |a[i]-b[i]| over equally long slices, and
