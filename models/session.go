@@ -59,7 +59,7 @@ func newSession(m *tflite.Model, opts *Options, t Task) (*session, error) {
 			return nil, fmt.Errorf("models: %s: %w", t, err)
 		}
 	}
-	it, err := nn.New(m, o.nnOptions())
+	it, err := o.interpreter(m)
 	if err != nil {
 		return nil, fmt.Errorf("models: %s: %w", t, err)
 	}

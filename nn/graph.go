@@ -132,6 +132,9 @@ func (g *graph) build(i int) (*op, error) {
 		b.name = code.CustomCode
 	}
 	fn := implementation(code)
+	if isEdgeTPU(code) && g.it.edgeTPU != nil {
+		fn = buildEdgeTPU
+	}
 	if fn == nil {
 		return nil, unsupportedOperator(code)
 	}

@@ -28,6 +28,16 @@ type Options struct {
 	// with its type, so that `go tool pprof -tagfocus` and `-tags` group
 	// CPU time by operator.
 	Profile bool
+	// EdgeTPU names the Coral Edge TPU that runs the model's
+	// edgetpu-custom-op operators ("usb", "usb:0", "pci",
+	// "pci:/dev/apex_0"; see delegate/edgetpu.Config.Device), through
+	// libedgetpu, while percept's CPU kernels run the other operators.
+	// Empty: such a model is unsupported. It needs a build with -tags
+	// edgetpu and cgo (New's error wraps edgetpu.ErrNotBuilt otherwise).
+	EdgeTPU string
+	// EdgeTPUOptions are libedgetpu's device options (e.g. "Performance":
+	// "Max"), passed through.
+	EdgeTPUOptions map[string]string
 }
 
 // KernelTargets lists the kernel targets this build runs on this CPU, best
@@ -62,9 +72,10 @@ type Interpreter struct {
 	plan     MemoryPlan
 	pool     *workerPool
 	threads  int
-	prof     *profiler // nil unless Options.Profile
-	target   string    // kernel target
-	observer Observer  // nil unless Observe installed one
+	prof     *profiler     // nil unless Options.Profile
+	target   string        // kernel target
+	observer Observer      // nil unless Observe installed one
+	edgeTPU  *edgeTPUState // nil unless Options.EdgeTPU
 }
 
 // op is one prepared operator of the execution plan.
@@ -97,13 +108,15 @@ type op struct {
 // Interpreter unreachable and run it as a cleanup.
 type closer struct {
 	pool    *workerPool
-	release func() // the hold on the model's memory
+	release func()        // the hold on the model's memory
+	edgeTPU *edgeTPUState // its delegates, or nil
 }
 
 // close stops the workers and releases the model; it is safe to call more
 // than once.
 func (c *closer) close() {
 	c.pool.close()
+	c.edgeTPU.close()
 	c.release()
 }
 
@@ -145,7 +158,13 @@ func New(m *tflite.Model, opts *Options) (_ *Interpreter, err error) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	it := &Interpreter{model: m, subgraph: opts.Subgraph, target: target, tensors: make([]Tensor, len(sg.Tensors)), threads: threads}
+	it := &Interpreter{model: m, subgraph: opts.Subgraph, target: target, tensors: make([]Tensor, len(sg.Tensors)), threads: threads,
+		edgeTPU: newEdgeTPUState(opts)}
+	defer func() {
+		if err != nil {
+			it.edgeTPU.close()
+		}
+	}()
 	for i := range it.tensors {
 		it.tensors[i].owner = it
 	}
@@ -194,7 +213,7 @@ func New(m *tflite.Model, opts *Options) (_ *Interpreter, err error) {
 	if opts.Profile {
 		it.prof = newProfiler(it.ops)
 	}
-	it.closer = &closer{pool: it.pool, release: release}
+	it.closer = &closer{pool: it.pool, release: release, edgeTPU: it.edgeTPU}
 	it.cleanup = runtime.AddCleanup(it, (*closer).close, it.closer)
 	return it, nil
 }
@@ -243,7 +262,10 @@ func (it *Interpreter) InvokeContext(ctx context.Context) error {
 		return fmt.Errorf("nn: interpreter %w", ErrClosed)
 	}
 	if it.prof != nil {
-		return it.prof.invoke(ctx, it)
+		if err := it.prof.invoke(ctx, it); err != nil {
+			return err
+		}
+		return it.edgeTPU.takeFault()
 	}
 	cancellable := ctx.Done() != nil
 	for _, o := range it.ops {
@@ -253,6 +275,9 @@ func (it *Interpreter) InvokeContext(ctx context.Context) error {
 			}
 		}
 		it.runOp(o)
+		if it.edgeTPU != nil && it.edgeTPU.fault != nil {
+			return it.edgeTPU.takeFault()
+		}
 	}
 	return nil
 }
