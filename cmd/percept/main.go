@@ -132,15 +132,35 @@ Exits 1, after printing everything, when percept cannot run the model.`,
 		examples: []string{"percept inspect model.tflite"},
 	},
 	{
-		name:     "quantize",
-		summary:  "write a model with float16 weights (TFLite's float16 post-training quantization)",
-		synopsis: []string{"-mode fp16 -o OUT.tflite IN.tflite"},
-		about: `Every constant FLOAT32 tensor an operator reads becomes FLOAT16, read through
-a DEQUANTIZE operator, as TFLite's converter writes float16 models: the file
-is about half the size, activations stay float32, and every TFLite runtime
-loads it. Prints the tensors changed and the file and zip sizes before and
-after. -mode dynamic and int8 are not implemented yet.`,
-		examples: []string{"percept quantize -mode fp16 -o model_fp16.tflite model.tflite"},
+		name:    "quantize",
+		summary: "write a model with float16, dynamic-range or int8 weights (TFLite's post-training quantization)",
+		synopsis: []string{
+			"-mode fp16|dynamic -o OUT.tflite IN.tflite",
+			"-mode int8 -calibrate DIR|GLOB [-samples 200] [-io float|uint8|int8] -o OUT.tflite IN.tflite",
+		},
+		about: `Writes the model in the layout TFLite's converter writes, which every TFLite
+runtime loads.
+  fp16: every constant FLOAT32 tensor an operator reads becomes FLOAT16, read
+    through a DEQUANTIZE operator; activations stay float32. The weights take
+    half their float32 size.
+  dynamic: convolution and fully connected weights of 1024 elements or more
+    become int8 (per channel; per tensor for fully connected), read by hybrid
+    operators that quantize their float input on the fly; activations stay
+    float32. Those weights take a quarter of their float32 size.
+  int8: full integer. The float model runs on the -calibrate images, with its
+    own preprocessing, to record each activation's range; weights, biases and
+    activations then become integers as TFLite's quantization specification
+    prescribes. -io picks the inputs' and outputs' type: float (QUANTIZE and
+    DEQUANTIZE at the edges), uint8 or int8. The weights take a quarter of
+    their float32 size. Long calibrations show progress on a terminal.
+dynamic and int8 widen a model's float16 weights to float32 first. Each mode
+prints the tensors changed and the file and zip sizes before and after.
+Check the result against the original with percept compare.`,
+		examples: []string{
+			"percept quantize -mode fp16 -o model_fp16.tflite model.tflite",
+			"percept quantize -mode int8 -calibrate photos/ -io uint8 -o model_int8.tflite model.tflite",
+			"percept compare -images photos/ model.tflite model_int8.tflite",
+		},
 	},
 	{
 		name:     "prune",
