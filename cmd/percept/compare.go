@@ -95,6 +95,10 @@ type outputDeviation struct {
 	Name          string  `json:"name"`
 	MaxDeviation  float64 `json:"max_deviation"`
 	MeanDeviation float64 `json:"mean_deviation"`
+	// The reference's least and greatest value of the output over the
+	// images: the scale the deviations are on.
+	ReferenceMin float64 `json:"reference_min"`
+	ReferenceMax float64 `json:"reference_max"`
 }
 
 // compareConfig is one kernel target and thread count to time.
@@ -547,8 +551,9 @@ func (a *agreement) add(task string, got, ref outcome, scores bool) {
 
 // deviation accumulates the absolute differences of one output's values.
 type deviation struct {
-	max, sum float64
-	values   int // values summed in sum
+	max, sum       float64
+	values         int     // values summed in sum
+	refMin, refMax float64 // the range of the reference's values
 }
 
 // deviate accumulates the absolute differences of got and ref, output by
@@ -556,13 +561,18 @@ type deviation struct {
 func (a *agreement) deviate(got, ref [][]float32) {
 	if a.dev == nil {
 		a.dev = make([]deviation, len(got))
+		for k := range a.dev {
+			a.dev[k].refMin, a.dev[k].refMax = math.Inf(1), math.Inf(-1)
+		}
 	}
 	for k, out := range got {
 		dv := &a.dev[k]
 		for i, g := range out {
-			d := math.Abs(float64(g) - float64(ref[k][i]))
+			r := float64(ref[k][i])
+			d := math.Abs(float64(g) - r)
 			dv.max = max(dv.max, d)
 			dv.sum += d
+			dv.refMin, dv.refMax = min(dv.refMin, r), max(dv.refMax, r)
 		}
 		dv.values += len(out)
 	}
@@ -604,7 +614,10 @@ func (a *agreement) fill(r *compareResult, task string, outputNames []string) {
 		for k, dv := range a.dev {
 			all.max, all.sum, all.values = max(all.max, dv.max), all.sum+dv.sum, all.values+dv.values
 			if task == taskRaw {
-				r.Outputs = append(r.Outputs, outputDeviation{Name: outputNames[k], MaxDeviation: dv.max, MeanDeviation: dv.sum / float64(max(dv.values, 1))})
+				r.Outputs = append(r.Outputs, outputDeviation{
+					Name: outputNames[k], MaxDeviation: dv.max, MeanDeviation: dv.sum / float64(max(dv.values, 1)),
+					ReferenceMin: dv.refMin, ReferenceMax: dv.refMax,
+				})
 			}
 		}
 		r.MaxDeviation = &all.max

@@ -139,6 +139,9 @@ func TestCompareRawOutputs(t *testing.T) {
 	require.Len(t, res[2].Outputs, 2)
 	assert.Equal(t, "regressors", res[2].Outputs[0].Name)
 	assert.Equal(t, "classificators", res[2].Outputs[1].Name)
+	for _, o := range res[2].Outputs {
+		assert.Less(t, o.ReferenceMin, o.ReferenceMax)
+	}
 	assert.Equal(t, *res[2].MaxDeviation, max(res[2].Outputs[0].MaxDeviation, res[2].Outputs[1].MaxDeviation))
 
 	hand := testmodels.Path(t, "float16", "hand_landmark_lite.tflite")
