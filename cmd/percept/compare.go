@@ -87,6 +87,9 @@ type compareLatency struct {
 	Runs     int     `json:"runs"`
 	MedianMs float64 `json:"median_ms"`
 	P90Ms    float64 `json:"p90_ms"`
+	// Speedup is the first model's median in the same configuration over
+	// this one's: above 1, this model is faster.
+	Speedup float64 `json:"speedup"`
 }
 
 // outputDeviation is how far one raw output of a model is from the
@@ -188,6 +191,11 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		results[k] = cd.result(lat)
 		results[k].Reference = cands[0].name
+	}
+	for _, r := range results {
+		for i, l := range r.Latency {
+			r.Latency[i].Speedup = results[0].Latency[i].MedianMs / max(l.MedianMs, 1e-3)
+		}
 	}
 	if *asJSON {
 		for _, r := range results {
@@ -754,7 +762,7 @@ func printComparisonTable(w io.Writer, results []compareResult, images int, dir 
 		source = dir
 	}
 	fmt.Fprintf(w, "percept compare: %d of %d images from %s, against %s (the first model)\n", ref.Images, images, source, ref.Model)
-	fmt.Fprintf(w, "latency: median (p90) ms of %d inferences, the model alone (no decoding or resizing); T: threads\n", runs)
+	fmt.Fprintf(w, "latency: median (p90) ms of %d inferences of the model alone (no decoding or resizing), and the speed-up over the first model; T: threads\n", runs)
 	labelled := slices.ContainsFunc(results, func(r compareResult) bool { return r.LabelledImages > 0 })
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
 	header := "model\tin→out\tfile KiB\tzip KiB\t"
@@ -777,7 +785,7 @@ func printComparisonTable(w io.Writer, results []compareResult, images int, dir 
 		row := fmt.Sprintf("%s\t%s→%s\t%s\t%s\t", r.Model, strings.ToLower(r.InputType), strings.ToLower(r.OutputType),
 			sizeCell(r.FileBytes, ref.FileBytes), sizeCell(r.ZipBytes, ref.ZipBytes))
 		for _, l := range r.Latency {
-			row += fmt.Sprintf("%.2f (%.2f)\t", l.MedianMs, l.P90Ms)
+			row += fmt.Sprintf("%.2f (%.2f) %.2f×\t", l.MedianMs, l.P90Ms, l.Speedup)
 		}
 		switch r.Task {
 		case taskClassification:

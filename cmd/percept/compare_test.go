@@ -57,6 +57,7 @@ func TestCompareWithItself(t *testing.T) {
 		assert.Positive(t, r.Latency[0].MedianMs)
 		assert.GreaterOrEqual(t, r.Latency[0].P90Ms, r.Latency[0].MedianMs)
 		assert.Equal(t, 1, r.Latency[0].Threads)
+		assert.InDelta(t, res[0].Latency[0].MedianMs/r.Latency[0].MedianMs, r.Latency[0].Speedup, 1e-9)
 	}
 	assert.Equal(t, res[0].ZipBytes, res[1].ZipBytes)
 
