@@ -34,16 +34,33 @@ import (
 // rounding, q = round(z + x/s) clamped to [-128, 127], half away from zero.
 // A range of zero gives scale 1, zero point 0 and zeros.
 func QuantizeAsymmetricF32(x []float32, q []int8) (scale float32, zeroPoint int32) {
-	q = q[:len(x)]
+	a := asymmetricParams(x)
+	a.quantize(x, q[:len(x)])
+	return a.scale, a.zeroPoint
+}
+
+// asymmetric is the on-the-fly quantization of one batch image or row:
+// its scale and zero point, and the float32 factors TFLite quantizes with.
+type asymmetric struct {
+	scale     float32
+	zeroPoint int32
+	inv, off  float32 // 1/scale rounded from float64, and the zero point
+}
+
+// asymmetricParams returns QuantizeAsymmetricF32's parameters for x.
+func asymmetricParams(x []float32) asymmetric {
 	var lo, hi float32
 	for _, v := range x {
-		lo = min(lo, v)
-		hi = max(hi, v)
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
 	}
 	rmin, rmax := float64(lo), float64(hi)
 	if rmin == rmax {
-		clear(q)
-		return 1, 0
+		return asymmetric{scale: 1}
 	}
 	const qmin, qmax = -128.0, 127.0
 	s := (rmax - rmin) / (qmax - qmin)
@@ -61,14 +78,33 @@ func QuantizeAsymmetricF32(x []float32, q []int8) (scale float32, zeroPoint int3
 	default:
 		nudged = int32(math.Round(zp))
 	}
-	scale = float32(s)
-	inv := float32(1 / float64(scale))
-	off := float32(nudged)
-	for i, v := range x {
-		r := math.Round(float64(off + float32(v*inv)))
-		q[i] = int8(max(-128, min(127, r)))
+	scale := float32(s)
+	return asymmetric{scale: scale, zeroPoint: nudged, inv: float32(1 / float64(scale)), off: float32(nudged)}
+}
+
+// level returns round(off + v·inv) clamped to [-128, 127], half away
+// from zero, as an int32; inv 0 (a range of zero) gives 0.
+func (a *asymmetric) level(v float32) int32 {
+	y := a.off + float32(v*a.inv)
+	if y < -128 {
+		y = -128
 	}
-	return scale, nudged
+	if y > 127 {
+		y = 127
+	}
+	// Half away from zero without a branch (the signs of activations are
+	// random): t truncates y toward zero, and twice the exact fraction
+	// y − t truncates to ±1 when it is at least a half.
+	t := int32(y)
+	return t + int32(2*(y-float32(t)))
+}
+
+// quantize quantizes x into q, as long.
+func (a *asymmetric) quantize(x []float32, q []int8) {
+	q = q[:len(x)]
+	for i, v := range x {
+		q[i] = int8(a.level(v))
+	}
 }
 
 // QuantizeSymmetricF32 quantizes x into q as TFLite's
@@ -272,18 +308,12 @@ func quantizeRows(h *Hybrid, in []float32, pixels, depth, stride int) {
 	n := pixels * depth
 	for b := range h.scale {
 		x := in[b*n : (b+1)*n]
-		rows := h.q[b*pixels*stride : (b+1)*pixels*stride]
-		// Quantize into the tail of the batch's rows, then move each
-		// pixel's bytes to its padded row, from the first: a row's
-		// destination never passes its source.
-		src := rows[len(rows)-n:]
-		h.scale[b], h.zeroPoint[b] = QuantizeAsymmetricF32(x, src)
-		if stride != depth {
-			for p := range pixels {
-				row := rows[p*stride : (p+1)*stride]
-				copy(row, src[p*depth:(p+1)*depth])
-				clear(row[depth:])
-			}
+		a := asymmetricParams(x)
+		h.scale[b], h.zeroPoint[b] = a.scale, a.zeroPoint
+		for p := range pixels {
+			row := h.q[(b*pixels+p)*stride : (b*pixels+p+1)*stride]
+			a.quantize(x[p*depth:(p+1)*depth], row)
+			clear(row[depth:])
 		}
 	}
 }
@@ -407,13 +437,23 @@ func gatherWindow(p *ConvGeometry, inShape, fShape Shape4, q []int8, row, ox, ou
 	clear(col[i:])
 }
 
+// maxExactTaps is the most taps a depthwise window may have for its sum
+// of products of quantized inputs (q − z, within ±255) and weights
+// (within ±127) to stay below 2^24, exact in float32 at every step.
+const maxExactTaps = (1 << 24) / (255 * 127)
+
 // NewDepthwiseConvHybrid prepares a hybrid depthwise convolution for
 // target and workers workers, with DepthwiseConvF32's geometry and shapes:
 // filter {1, KH, KW, OutC} int8 with scales (one, or one per output
 // channel), bias (may be nil), each batch's image quantized
-// asymmetrically; rows are output rows. Every target runs the portable
-// loop. It keeps filter, which the caller must not modify.
+// asymmetrically; rows are output rows. Targets with float depthwise
+// kernels compute the integer sums exactly with them, on the quantized
+// input less its zero point in float32 and the weights as float32 (a
+// depth multiplier of 1 and at most maxExactTaps taps), then rescale; the
+// others run the portable integer loop. It keeps filter, which the caller
+// must not modify.
 func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []int8, scales, bias []float32) *Hybrid {
+	t := lookupTarget(target)
 	outC := outShape.C
 	perChannel := make([]float32, outC)
 	for oc := range perChannel {
@@ -424,11 +464,52 @@ func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act Flo
 	imageLen := inShape.H * inShape.W * inShape.C
 	h := &Hybrid{
 		rows: outShape.N * outShape.H, minSplit: generic.minSplitMACs(),
-		q: make([]int8, inShape.N*imageLen), scale: make([]float32, inShape.N), zeroPoint: make([]int32, inShape.N),
+		scale: make([]float32, inShape.N), zeroPoint: make([]int32, inShape.N),
 		scaledScratch: perWorker[float32](workers, outC),
-		quantize:      func(h *Hybrid, in []float32) { quantizeImages(h, in, imageLen) },
 	}
 	geo := *p
+	if t.f32dw != nil && p.DepthMultiplier == 1 && fShape.H*fShape.W <= maxExactTaps {
+		h.minSplit = t.minSplitMACs()
+		w := make([]float32, len(filter))
+		for i, v := range filter {
+			w[i] = float32(v)
+		}
+		whole := FloatRange{Min: float32(math.Inf(-1)), Max: float32(math.Inf(1))}
+		k := NewDepthwiseF32(target, p, whole, inShape, fShape, outShape, w, nil)
+		levels := make([]float32, inShape.N*imageLen) // q − z
+		h.quantize = func(h *Hybrid, in []float32) {
+			for n := range inShape.N {
+				x := in[n*imageLen : (n+1)*imageLen]
+				a := asymmetricParams(x)
+				h.scale[n], h.zeroPoint[n] = a.scale, a.zeroPoint
+				dst := levels[n*imageLen : (n+1)*imageLen]
+				for i, v := range x {
+					dst[i] = float32(a.level(v) - a.zeroPoint)
+				}
+			}
+		}
+		h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
+			k.Run(levels, out, lo, hi)
+			scaled := h.scaledScratch[worker]
+			span := outShape.W * outC
+			for row := lo; row < hi; row++ {
+				n := row / outShape.H
+				for oc, w := range perChannel {
+					scaled[oc] = h.scale[n] * w
+				}
+				o := out[row*span : (row+1)*span]
+				for i := 0; i < len(o); i += outC {
+					px := o[i : i+outC]
+					for oc, acc := range px {
+						px[oc] = clampF32(float32(acc*scaled[oc])+b[oc], act)
+					}
+				}
+			}
+		}
+		return h
+	}
+	h.q = make([]int8, inShape.N*imageLen)
+	h.quantize = func(h *Hybrid, in []float32) { quantizeImages(h, in, imageLen) }
 	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
 		depthwiseHybrid(&geo, act, inShape, h.q, fShape, filter, perChannel, b, outShape, out, lo, hi,
 			h.scale, h.zeroPoint, h.scaledScratch[worker])

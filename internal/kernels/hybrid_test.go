@@ -371,3 +371,24 @@ func TestHybridAllocatesNothing(t *testing.T) {
 		assert.Zero(t, allocs, target)
 	}
 }
+
+// TestAsymmetricLevel checks the branch-free rounding of level against
+// math.Round (half away from zero) of the same float32 value, on the
+// halves, their float32 neighbours and random values.
+func TestAsymmetricLevel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	a := asymmetric{inv: 1}
+	var values []float32
+	for k := -129; k <= 128; k++ {
+		h := float32(k) + 0.5
+		values = append(values, float32(k), h, math.Nextafter32(h, 0), math.Nextafter32(h, 1000), math.Nextafter32(h, -1000))
+	}
+	for range 10000 {
+		values = append(values, float32(rng.NormFloat64()*100))
+	}
+	values = append(values, 1e9, -1e9, float32(math.Inf(1)), float32(math.Inf(-1)))
+	for _, v := range values {
+		want := int32(max(-128, min(127, math.Round(float64(v)))))
+		require.Equal(t, want, a.level(v), "%g", v)
+	}
+}
