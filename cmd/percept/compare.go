@@ -110,47 +110,73 @@ type compareConfig struct {
 	threads int
 }
 
-func compareCmd(args []string, stdout, stderr io.Writer) error {
+// compareFlags are the flags of percept compare, checked.
+type compareFlags struct {
+	imagesDir, svgPath string
+	configs            []compareConfig
+	runs, maxPixels    int
+	threshold          float32
+	asJSON             bool
+	models             []string
+}
+
+// parseCompareFlags parses and checks the command line of percept compare.
+func parseCompareFlags(args []string, stdout io.Writer) (*compareFlags, error) {
 	fs := newFlags("compare")
-	imagesDir := fs.String("images", "", "folder of images: its image files, and those one folder down, which are labelled with their folder's name; default: the photos embedded in percept")
+	f := &compareFlags{}
+	fs.StringVar(&f.imagesDir, "images", "", "folder of images: its image files, and those one folder down, which are labelled with their folder's name; default: the photos embedded in percept")
 	targets := fs.String("kernels", "", "kernel targets to time: all, or a comma-separated list of "+strings.Join(kernels.Targets(), ", ")+"; default: the one percept picks on this CPU")
 	threadList := fs.String("threads", "1", "comma-separated thread counts to time")
-	runs := fs.Int("n", 20, "timed inferences per model, kernel target and thread count, after one warm-up")
+	fs.IntVar(&f.runs, "n", 20, "timed inferences per model, kernel target and thread count, after one warm-up")
 	threshold := fs.Float64("threshold", 0.5, "detection models: the least score of the detections compared")
-	asJSON := fs.Bool("json", false, "print one JSON line per model instead of the table")
-	svgPath := fs.String("svg", "", "write a plot of accuracy (or agreement, or deviation) against median latency to this SVG file")
-	maxPixels := fs.Int("max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per model instead of the table")
+	fs.StringVar(&f.svgPath, "svg", "", "write a plot of accuracy (or agreement, or deviation) against median latency to this SVG file")
+	fs.IntVar(&f.maxPixels, "max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
 	if err := parse(fs, args, stdout); err != nil {
-		return err
+		return nil, err
 	}
 	var c checks
 	c.require(fs.NArg() > 0, "give at least one MODEL (the first is the reference the others are compared with)")
-	c.require(*runs >= 1, "-n %d: want at least 1", *runs)
+	c.require(f.runs >= 1, "-n %d: want at least 1", f.runs)
 	c.unitInterval("threshold", *threshold)
-	c.require(*maxPixels >= 1, "-max-pixels %d: want at least 1", *maxPixels)
+	c.require(f.maxPixels >= 1, "-max-pixels %d: want at least 1", f.maxPixels)
 	if c.err != nil {
-		return c.err
+		return nil, c.err
 	}
+	f.threshold, f.models = float32(*threshold), fs.Args()
 	threads, err := parseInts(*threadList)
 	if err != nil {
-		return usageError{"-threads: " + err.Error()}
+		return nil, usageError{"-threads: " + err.Error()}
 	}
 	targetNames, err := parseTargets(*targets)
 	if err != nil {
-		return usageError{"-kernels: " + err.Error()}
+		return nil, usageError{"-kernels: " + err.Error()}
 	}
-	var configs []compareConfig
 	for _, t := range targetNames {
 		for _, n := range threads {
-			configs = append(configs, compareConfig{t, n})
+			f.configs = append(f.configs, compareConfig{t, n})
 		}
 	}
-	inputs, classes, err := compareImages(*imagesDir)
+	if f.svgPath != "" {
+		// A folder that is not there fails now, not after the measurements.
+		if st, err := os.Stat(filepath.Dir(f.svgPath)); err != nil || !st.IsDir() {
+			return nil, usageError{fmt.Sprintf("-svg %s: %s is not a directory", f.svgPath, filepath.Dir(f.svgPath))}
+		}
+	}
+	return f, nil
+}
+
+// compareCmd is `percept compare`.
+func compareCmd(args []string, stdout, stderr io.Writer) error {
+	f, err := parseCompareFlags(args, stdout)
 	if err != nil {
 		return err
 	}
-
-	cands, err := openCandidates(fs.Args(), float32(*threshold), *maxPixels)
+	inputs, classes, err := compareImages(f.imagesDir)
+	if err != nil {
+		return err
+	}
+	cands, err := openCandidates(f.models, f.threshold, f.maxPixels)
 	defer func() {
 		for _, cd := range cands {
 			cd.close()
@@ -160,10 +186,41 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	warnUnmatchedClasses(stderr, cands, classes)
+	imgErr := measureAgreement(cands, inputs, classes, f.maxPixels, stderr)
+	if imgErr != nil && !errors.Is(imgErr, reportedError{}) {
+		return imgErr
+	}
+	results, err := timeCandidates(cands, f.configs, f.runs)
+	if err != nil {
+		return err
+	}
+	if f.asJSON {
+		for _, r := range results {
+			line, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s\n", line)
+		}
+	} else {
+		printComparisonTable(stdout, results, len(inputs), f.imagesDir, f.configs, f.runs)
+	}
+	if f.svgPath != "" {
+		if err := os.WriteFile(f.svgPath, compareSVG(results, f.configs), 0o644); err != nil {
+			return err
+		}
+	}
+	return imgErr
+}
 
+// measureAgreement runs every candidate on each image and accumulates its
+// agreement with the first, and its accuracy on labelled images. An image
+// that fails to decode or to run in any model is left out for all, and
+// reported as eachImage does.
+func measureAgreement(cands []*candidate, inputs []imageInput, classes []string, maxPixels int, stderr io.Writer) error {
 	ctx := context.Background()
 	outcomes := make([]outcome, len(cands))
-	imgErr := eachImage("compare", inputs, *maxPixels, stderr, func(i int, _ imageInput, img image.Image) error {
+	return eachImage("compare", inputs, maxPixels, stderr, func(i int, _ imageInput, img image.Image) error {
 		for k, cd := range cands {
 			o, err := cd.run(ctx, img)
 			if err != nil {
@@ -179,15 +236,16 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	})
-	if imgErr != nil && !errors.Is(imgErr, reportedError{}) {
-		return imgErr
-	}
+}
 
+// timeCandidates times every candidate in each configuration and returns
+// the results, with each latency's speed-up over the first candidate's.
+func timeCandidates(cands []*candidate, configs []compareConfig, runs int) ([]compareResult, error) {
 	results := make([]compareResult, len(cands))
 	for k, cd := range cands {
-		lat, err := cd.time(configs, *runs)
+		lat, err := cd.time(configs, runs)
 		if err != nil {
-			return fmt.Errorf("%s: %w", cd.name, err)
+			return nil, fmt.Errorf("%s: %w", cd.name, err)
 		}
 		results[k] = cd.result(lat)
 		results[k].Reference = cands[0].name
@@ -197,23 +255,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) error {
 			r.Latency[i].Speedup = results[0].Latency[i].MedianMs / max(l.MedianMs, 1e-3)
 		}
 	}
-	if *asJSON {
-		for _, r := range results {
-			line, err := json.Marshal(r)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s\n", line)
-		}
-	} else {
-		printComparisonTable(stdout, results, len(inputs), *imagesDir, configs, *runs)
-	}
-	if *svgPath != "" {
-		if err := os.WriteFile(*svgPath, compareSVG(results, configs), 0o644); err != nil {
-			return err
-		}
-	}
-	return imgErr
+	return results, nil
 }
 
 // compareImages lists the images of dir: its image files (unlabelled) and

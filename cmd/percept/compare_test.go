@@ -194,6 +194,7 @@ func TestCompareErrors(t *testing.T) {
 		{[]string{"-threshold", "2", cls}, 2, "-threshold 2"},
 		{[]string{"-threads", "0", cls}, 2, "-threads"},
 		{[]string{"-kernels", "bogus", cls}, 2, "-kernels"},
+		{[]string{"-svg", filepath.Join(dir, "none", "plot.svg"), cls}, 2, "is not a directory"},
 		{[]string{det, cls}, 1, "mobilenet is a classification model and ssd a detection model: compare compares models of one task"},
 		{[]string{cls, filepath.Join(dir, "missing.tflite")}, 1, "missing.tflite: no such file or directory"},
 	} {
