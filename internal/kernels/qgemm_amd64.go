@@ -116,8 +116,13 @@ func tileVNNI(kernel qgemmKernel, signedActs bool, t *qgemmTile) {
 
 // tile4x16 is the AVX-VNNI and AVX2 micro-kernel: per group of 16
 // channels, the raw dot products of four pixels at once or of fewer one
-// by one, the per-pixel terms, then qgemmRequantAVX2 pixel by pixel.
+// by one, the per-pixel terms, then qgemmRequantAVX2 pixel by pixel; a
+// whole AVX2 tile without init runs in one requantizing call instead.
 func tile4x16(kernel qgemmKernel, signedActs bool, t *qgemmTile) {
+	if kernel == kernelAVX2 && t.pixels == 4 && t.init == nil {
+		tile4x16RequantAVX2(signedActs, t)
+		return
+	}
 	acc := (*[4 * 16]int32)(unsafe.Pointer(t.acc))
 	for g := range t.groups {
 		w := unsafe.Add(t.w, g*t.wStride)

@@ -45,7 +45,82 @@ func avx2File() string {
 		avx2Kernel(f, s, avx2Pixels)
 		avx2Kernel(f, s, 1)
 	}
+	f.raw("")
+	f.comment("The constants of the requantizing kernels: 0x80000000 in every dword, the byte shuffle that gathers each dword's low byte into the first four bytes of its 128-bit lane.")
+	requantConsts(f, "qgemmAVX2Consts<>")
+	for _, s := range []signedness{{"U8", false, "uint8 activations"}, {"S8", true, "int8 activations"}} {
+		avx2RequantKernel(f, s)
+	}
 	return f.String()
+}
+
+// avx2RequantKernel writes the four-pixel kernel that also requantizes:
+// for each of groups packed groups, the dot products as avx2Kernel's, then
+// each pixel's 16 sums requantized with the group's table and stored, the
+// accumulators never leaving their registers.
+func avx2RequantKernel(f *file, s signedness) {
+	name := fmt.Sprintf("qgemm4x16Requant%sAVX2", s.name)
+	f.text(name, fmt.Sprintf("func %s(a *byte, stride int, w *int16, kq, groups, wStride int, table *int32, out *byte, outStride int, outOffset, actMin, actMax int32)", name), 84,
+		fmt.Sprintf("Four pixels, stride bytes apart, starting at a, against groups packed groups of 16 channels, wStride bytes apart from w, each with its requantization table ([5][16]int32, one after another from table); kq groups of four bytes; %s. Pixel p's outputs of group g are stored at out + p·outStride + 16g.", s.description))
+	f.ins("MOVQ a+0(FP), AX")
+	f.ins("MOVQ stride+8(FP), BX")
+	f.ins("MOVQ w+16(FP), R11")
+	f.ins("MOVQ kq+24(FP), R13")
+	f.ins("MOVQ groups+32(FP), R9")
+	f.ins("MOVQ table+48(FP), R10")
+	f.ins("MOVQ out+56(FP), DX")
+	f.ins("MOVQ outStride+64(FP), R12")
+	f.ins("LEAQ (BX)(BX*2), R8")
+	f.label("group")
+	for r := avx2AccBase; r < avx2AccBase+2*avx2Pixels; r++ {
+		f.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)
+	}
+	f.ins("MOVQ AX, SI")
+	f.ins("MOVQ R11, DI")
+	f.ins("MOVQ R13, CX")
+	f.ins("TESTQ CX, CX")
+	f.ins("JZ requant")
+	f.label("loop")
+	for b := range 4 {
+		f.ins("VMOVDQU %d(DI), Y%d", b*32, b)
+	}
+	rows := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R8*1)"}
+	for p := range avx2Pixels {
+		s.widen(f, rows[p])
+		mac4(f, avx2AccBase+2*p)
+	}
+	f.ins("ADDQ $4, SI")
+	f.ins("ADDQ $%d, DI", avx2KBytes)
+	f.ins("DECQ CX")
+	f.ins("JNZ loop")
+	f.label("requant")
+	// Y0–Y3 hold the constants now, Y4–Y6 are temporaries.
+	f.ins("MOVQ $0x40000000, CX")
+	f.ins("VMOVQ CX, X0")
+	f.ins("VPBROADCASTQ X0, Y0")
+	for i, arg := range []string{"outOffset+72(FP)", "actMin+76(FP)", "actMax+80(FP)"} {
+		f.ins("MOVL %s, CX", arg)
+		f.ins("VMOVD CX, X%d", 1+i)
+		f.ins("VPBROADCASTD X%d, Y%d", 1+i, 1+i)
+	}
+	f.ins("LEAQ (DX)(R12*2), R14")
+	outs := []string{"(DX)", "(DX)(R12*1)", "(R14)", "(R14)(R12*1)"}
+	for p := range avx2Pixels {
+		for h := range 2 {
+			addr := outs[p]
+			if h == 1 {
+				addr = "8" + addr
+			}
+			requant8(f, requantRegs{acc: avx2AccBase + 2*p + h, table: "R10", off: 32 * h, rowStride: 64, round: 0, outOffset: 1, actMin: 2, actMax: 3, temps: [3]int{4, 5, 6}, consts: "qgemmAVX2Consts<>"}, addr)
+		}
+	}
+	f.ins("ADDQ wStride+40(FP), R11")
+	f.ins("ADDQ $%d, R10", 5*16*4)
+	f.ins("ADDQ $16, DX")
+	f.ins("DECQ R9")
+	f.ins("JNZ group")
+	f.ins("VZEROUPPER")
+	f.ins("RET")
 }
 
 // avx2Kernel writes the kernel for pixels pixels (4 or 1).

@@ -20,13 +20,7 @@ func smallDepthFile() string {
 	f.raw(`#include "go_asm.h"`)
 	f.raw("")
 	f.comment("Constants read from memory: 0x80000000 in every dword, the byte shuffle that gathers each dword's low byte into the first four bytes of its 128-bit lane.")
-	for i := range 4 {
-		f.raw(fmt.Sprintf("DATA qconvSmallDepthConsts<>+%d(SB)/8, $0x8000000080000000", 8*i))
-	}
-	for i := range 4 {
-		f.raw(fmt.Sprintf("DATA qconvSmallDepthConsts<>+%d(SB)/8, $0x0C0804000C080400", 32+8*i))
-	}
-	f.raw("GLOBL qconvSmallDepthConsts<>(SB), RODATA|NOPTR, $64")
+	requantConsts(f, "qconvSmallDepthConsts<>")
 	for _, s := range []signedness{{"U8", false, "uint8 activations"}, {"S8", true, "int8 activations"}} {
 		for nb := 1; nb <= sdMaxBlocks; nb++ {
 			smallDepthKernel(f, s, nb)
@@ -134,38 +128,7 @@ func smallDepthKernel(f *file, s signedness, nb int) {
 
 // smallDepthRequant writes the requantization of block b's sums in Yb with
 // the table at off(R11), [5][8]int32, and the store of its 8 bytes at
-// 8b(DX): the arithmetic of qgemmRequantAVX2.
+// 8b(DX).
 func smallDepthRequant(f *file, b, off int) {
-	y, x := fmt.Sprintf("Y%d", b), fmt.Sprintf("X%d", b)
-	f.ins("VPADDD %d(R11), %s, %s", off, y, y)
-	f.ins("VPSLLVD %d(R11), %s, %s", off+64, y, y)
-	// Rounding doubling high multiply: even lanes in Y5, odd lanes in Y6.
-	f.ins("VMOVDQU %d(R11), Y4", off+32)
-	f.ins("VPMULDQ Y4, %s, Y5", y)
-	f.ins("VPSRLQ $32, %s, Y6", y)
-	f.ins("VPSRLQ $32, Y4, Y4")
-	f.ins("VPMULDQ Y4, Y6, Y6")
-	f.ins("VPADDQ Y12, Y5, Y5")
-	f.ins("VPADDQ Y12, Y6, Y6")
-	f.ins("VPSRLQ $31, Y5, Y5")
-	f.ins("VPSLLQ $1, Y6, Y6")
-	f.ins("VPBLENDD $0xAA, Y6, Y5, %s", y)
-	f.ins("VPCMPEQD qconvSmallDepthConsts<>+0(SB), %s, Y5", y)
-	f.ins("VPADDD Y5, %s, %s", y, y)
-	// Rounding divide by 2^right, ties away from zero.
-	f.ins("VMOVDQU %d(R11), Y4", off+128)
-	f.ins("VPAND Y4, %s, Y5", y)
-	f.ins("VPSRAD $1, Y4, Y4")
-	f.ins("VPSRAD $31, %s, Y6", y)
-	f.ins("VPSUBD Y6, Y4, Y4")
-	f.ins("VPSRAVD %d(R11), %s, %s", off+96, y, y)
-	f.ins("VPCMPGTD Y4, Y5, Y6")
-	f.ins("VPSUBD Y6, %s, %s", y, y)
-	f.ins("VPADDD Y9, %s, %s", y, y)
-	f.ins("VPMAXSD Y10, %s, %s", y, y)
-	f.ins("VPMINSD Y11, %s, %s", y, y)
-	f.ins("VPSHUFB qconvSmallDepthConsts<>+32(SB), %s, %s", y, y)
-	f.ins("VEXTRACTI128 $1, %s, X4", y)
-	f.ins("VPUNPCKLDQ X4, %s, %s", x, x)
-	f.ins("VMOVQ %s, %d(DX)", x, 8*b)
+	requant8(f, requantRegs{acc: b, table: "R11", off: off, rowStride: 32, round: 12, outOffset: 9, actMin: 10, actMax: 11, temps: [3]int{4, 5, 6}, consts: "qconvSmallDepthConsts<>"}, fmt.Sprintf("%d(DX)", 8*b))
 }
