@@ -132,16 +132,17 @@ func measure(m *tflite.Model, name, target string, threads, n int, profile bool)
 		return benchResult{}, nil, err
 	}
 	defer it.Close()
-	tm, err := timeInvokes(it, n)
+	tms, allocs, err := timeInvokes([]*nn.Interpreter{it}, n)
 	if err != nil {
 		return benchResult{}, nil, err
 	}
+	tm := tms[0]
 	mem := it.Memory()
 	return benchResult{
 		Model: name, Kernels: target, Threads: threads, Runs: n,
 		MedianMs: ms(tm.median), P90Ms: ms(tm.p90), MinMs: ms(tm.min),
 		GMACs:              float64(it.MACs()) / tm.median.Seconds() / 1e9,
-		AllocsPerInference: tm.allocs,
+		AllocsPerInference: allocs,
 		ArenaBytes:         mem.ArenaBytes, ArenaLowerBound: mem.LowerBoundBytes,
 	}, it.Profile(), nil
 }

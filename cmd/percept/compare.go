@@ -238,22 +238,47 @@ func measureAgreement(cands []*candidate, inputs []imageInput, classes []string,
 	})
 }
 
-// timeCandidates times every candidate in each configuration and returns
-// the results, with each latency's speed-up over the first candidate's.
+// timeCandidates times the candidates' inference (the interpreter's
+// Invoke, without decoding, resizing or reading the results) in each
+// configuration, each on the input of the last image it ran on, in turns
+// (timeInvokes). It returns the results, with each latency's speed-up over
+// the first candidate's.
 func timeCandidates(cands []*candidate, configs []compareConfig, runs int) ([]compareResult, error) {
+	lats := make([][]compareLatency, len(cands))
+	for _, c := range configs {
+		its := make([]*nn.Interpreter, 0, len(cands))
+		closeAll := func() {
+			for _, it := range its {
+				it.Close()
+			}
+		}
+		for _, cd := range cands {
+			it, err := nn.New(cd.model, &nn.Options{Kernels: c.target, Threads: c.threads})
+			if err != nil {
+				closeAll()
+				return nil, fmt.Errorf("%s: %w", cd.name, err)
+			}
+			for i, in := range it.Inputs() {
+				copy(in.Bytes(), cd.interpreter().Input(i).Bytes())
+			}
+			its = append(its, it)
+		}
+		tms, _, err := timeInvokes(its, runs)
+		closeAll()
+		if err != nil {
+			return nil, err
+		}
+		for k, tm := range tms {
+			lats[k] = append(lats[k], compareLatency{
+				Kernels: c.target, Threads: c.threads, Runs: runs, MedianMs: ms(tm.median), P90Ms: ms(tm.p90),
+				Speedup: ms(tms[0].median) / max(ms(tm.median), 1e-3),
+			})
+		}
+	}
 	results := make([]compareResult, len(cands))
 	for k, cd := range cands {
-		lat, err := cd.time(configs, runs)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", cd.name, err)
-		}
-		results[k] = cd.result(lat)
+		results[k] = cd.result(lats[k])
 		results[k].Reference = cands[0].name
-	}
-	for _, r := range results {
-		for i, l := range r.Latency {
-			r.Latency[i].Speedup = results[0].Latency[i].MedianMs / max(l.MedianMs, 1e-3)
-		}
 	}
 	return results, nil
 }
@@ -512,30 +537,6 @@ func (cd *candidate) interpreter() *nn.Interpreter {
 		return cd.det.Interpreter()
 	}
 	return cd.raw.it
-}
-
-// time measures the candidate's inference (the interpreter's Invoke, without
-// decoding, resizing or reading the results) in each configuration, on the
-// input of the last image it ran on.
-func (cd *candidate) time(configs []compareConfig, runs int) ([]compareLatency, error) {
-	src := cd.interpreter()
-	var out []compareLatency
-	for _, c := range configs {
-		it, err := nn.New(cd.model, &nn.Options{Kernels: c.target, Threads: c.threads})
-		if err != nil {
-			return nil, err
-		}
-		for i, in := range it.Inputs() {
-			copy(in.Bytes(), src.Input(i).Bytes())
-		}
-		tm, err := timeInvokes(it, runs)
-		it.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, compareLatency{Kernels: c.target, Threads: c.threads, Runs: runs, MedianMs: ms(tm.median), P90Ms: ms(tm.p90)})
-	}
-	return out, nil
 }
 
 // result assembles the candidate's line of the comparison.

@@ -12,37 +12,47 @@ import (
 	"github.com/percept-robotics/percept/nn"
 )
 
-// timing is what timeInvokes measured: the distribution of one
-// interpreter's inference times and its heap allocations.
+// timing is what timeInvokes measured of one interpreter: the
+// distribution of its inference times.
 type timing struct {
 	runs             int
 	median, p90, min time.Duration
-	allocs           float64 // heap allocations per inference
 }
 
-// timeInvokes runs one warm-up inference, resets the interpreter's profile,
-// then times n inferences (n ≥ 1) on whatever its inputs hold.
-func timeInvokes(it *nn.Interpreter, n int) (timing, error) {
-	if err := it.Invoke(); err != nil {
-		return timing{}, err
+// timeInvokes runs one warm-up inference of each interpreter and resets
+// its profile, then n rounds (n ≥ 1) that each time one inference of every
+// interpreter in turn, on whatever their inputs hold: a machine whose speed
+// drifts while they run (other work, frequency changes) weighs on all
+// alike. It also returns the heap allocations per inference, over all.
+func timeInvokes(its []*nn.Interpreter, n int) ([]timing, float64, error) {
+	for _, it := range its {
+		if err := it.Invoke(); err != nil {
+			return nil, 0, err
+		}
+		it.ResetProfile()
 	}
-	it.ResetProfile()
-	times := make([]time.Duration, n)
+	times := make([][]time.Duration, len(its))
+	for k := range times {
+		times[k] = make([]time.Duration, n)
+	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	for i := range times {
-		start := time.Now()
-		if err := it.Invoke(); err != nil {
-			return timing{}, err
+	for i := range n {
+		for k, it := range its {
+			start := time.Now()
+			if err := it.Invoke(); err != nil {
+				return nil, 0, err
+			}
+			times[k][i] = time.Since(start)
 		}
-		times[i] = time.Since(start)
 	}
 	runtime.ReadMemStats(&after)
-	slices.Sort(times)
-	return timing{
-		runs: n, median: times[n/2], p90: times[min(n-1, n*9/10)], min: times[0],
-		allocs: float64(after.Mallocs-before.Mallocs) / float64(n),
-	}, nil
+	out := make([]timing, len(its))
+	for k, ts := range times {
+		slices.Sort(ts)
+		out[k] = timing{runs: n, median: ts[n/2], p90: ts[min(n-1, n*9/10)], min: ts[0]}
+	}
+	return out, float64(after.Mallocs-before.Mallocs) / float64(n*len(its)), nil
 }
 
 // ms converts a duration to milliseconds, to the microsecond.
