@@ -67,7 +67,7 @@ func NewClassifier(m *tflite.Model, opts *Options) (*Classifier, error) {
 		s.close()
 		return nil, err
 	}
-	return &Classifier{s: s, out: out, order: make([]int, n), probabilities: outputsProbabilities(m)}, nil
+	return &Classifier{s: s, out: out, order: make([]int, n), probabilities: outputsProbabilities(s.it.Model())}, nil
 }
 
 // classLabels checks that labels name n classes (their highest index is

@@ -32,6 +32,7 @@ func TestEdgeTPUTasks(t *testing.T) {
 	got, err := c.Classify(context.Background(), img)
 	require.NoError(t, err)
 	require.NotEmpty(t, got)
+	assert.True(t, c.Probabilities(), "the softmax inside the Edge TPU program is seen through its output's quantization")
 	it := c.Interpreter()
 	custom := tpu.Subgraphs[0].Operators[0].CustomOptions
 	want := edgetputest.Outputs(custom, [][]byte{it.Input(0).Bytes()}, []int{len(it.Output(0).Bytes())})

@@ -254,7 +254,13 @@ func outputsProbabilities(m *tflite.Model) bool {
 		if op == nil || int(op.OpcodeIndex) >= len(m.OperatorCodes) {
 			return false
 		}
-		switch m.OperatorCodes[op.OpcodeIndex].Builtin {
+		code := m.OperatorCodes[op.OpcodeIndex]
+		if code.Builtin == tflite.OpCustom && code.CustomCode == "edgetpu-custom-op" {
+			// The softmax is inside the Edge TPU program: its output has
+			// the fixed quantization TFLite gives a quantized softmax's.
+			return softmaxQuantized(&sg.Tensors[idx])
+		}
+		switch code.Builtin {
 		case tflite.OpSoftmax, tflite.OpLogistic:
 			return true
 		case tflite.OpReshape, tflite.OpSqueeze, tflite.OpQuantize, tflite.OpDequantize:
@@ -267,6 +273,17 @@ func outputsProbabilities(m *tflite.Model) bool {
 		}
 	}
 	return false
+}
+
+// softmaxQuantized reports whether t has the quantization TFLite requires
+// of a quantized SOFTMAX or LOGISTIC output: scale 1/256, zero point 0 for
+// UINT8, -128 for INT8.
+func softmaxQuantized(t *tflite.Tensor) bool {
+	q := t.Quantization
+	if q == nil || len(q.Scale) != 1 || len(q.ZeroPoint) != 1 || q.Scale[0] != 1.0/256 {
+		return false
+	}
+	return t.Type == tflite.TypeUint8 && q.ZeroPoint[0] == 0 || t.Type == tflite.TypeInt8 && q.ZeroPoint[0] == -128
 }
 
 // count says "1 output", "4 outputs".

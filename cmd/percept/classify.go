@@ -69,6 +69,11 @@ func classify(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	closeFallback, err := f.edgeTPU.apply(opts, "classify", stderr)
+	if err != nil {
+		return err
+	}
+	defer closeFallback()
 	m, err := openModel(f.model, assets.ClassifierModel)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ type imageFlags struct {
 	source        string
 	frames        int
 	maxPixels     int
+	edgeTPU       *edgeTPUFlags
 }
 
 // addImageFlags defines the shared flags on fs; what names the default
@@ -37,6 +38,7 @@ func addImageFlags(fs *flag.FlagSet, what string) *imageFlags {
 	fs.StringVar(&f.source, "source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
 	fs.IntVar(&f.frames, "n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
 	fs.IntVar(&f.maxPixels, "max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	f.edgeTPU = addEdgeTPUFlags(fs)
 	return f
 }
 
@@ -48,6 +50,7 @@ func (f *imageFlags) check(c *checks, args []string) {
 	c.require(f.maxPixels >= 1, "-max-pixels %d: want at least 1", f.maxPixels)
 	c.require(f.source == "" || len(args) == 0, "give either -source or image files, not both (got -source %s and %q)", f.source, args)
 	c.require(f.source != "" || f.frames == 0, "-n counts the frames of -source; it needs -source")
+	f.edgeTPU.check(c)
 }
 
 // stream returns the -source run these flags ask for.
@@ -97,6 +100,11 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	closeFallback, err := f.edgeTPU.apply(opts, "detect", stderr)
+	if err != nil {
+		return err
+	}
+	defer closeFallback()
 	m, err := openModel(f.model, assets.DetectorModel)
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ func runCmd(args []string, stdout io.Writer) error {
 	fs.Var(&inputs, "input", "input tensor as .npy, once per model input, in model order")
 	outdir := fs.String("outdir", "", "directory for output_0.npy, output_1.npy, …")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	tpu := addEdgeTPUFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -44,16 +45,21 @@ func runCmd(args []string, stdout io.Writer) error {
 	case *threads < 0:
 		return usageError{fmt.Sprintf("-threads %d: must not be negative", *threads)}
 	}
+	var c checks
+	tpu.check(&c)
+	if c.err != nil {
+		return c.err
+	}
 	m, err := tflite.Open(*modelPath)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	it, err := nn.New(m, &nn.Options{Threads: *threads})
+	it, closeIt, err := tpu.interpreter(m, nn.Options{Threads: *threads}, "run", stdout)
 	if err != nil {
 		return err
 	}
-	defer it.Close()
+	defer closeIt()
 	if len(inputs) != len(it.Inputs()) {
 		return fmt.Errorf("the model has %d inputs, got %d -input files", len(it.Inputs()), len(inputs))
 	}

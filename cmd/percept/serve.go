@@ -53,6 +53,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	maxPixels := fs.Int("max-pixels", camera.DefaultMaxPixels, "refuse an image (file:, dir:, MJPEG camera frame or upload) whose header declares more pixels than this, before decoding it")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest image POST /api/detect accepts, in bytes")
 	statsEvery := fs.Duration("stats", 0, "print frame rate and latency at this interval (0: never)")
+	tpu := addEdgeTPUFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -76,11 +77,21 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	case *statsEvery < 0:
 		return usageError{"-stats must not be negative"}
 	}
+	var c checks
+	tpu.check(&c)
+	if c.err != nil {
+		return c.err
+	}
 
 	opts := &models.Options{MinScore: float32(*threshold), Threads: *threads, MaxPixels: *maxPixels}
 	if err := loadLabels(*labelsPath, opts); err != nil {
 		return err
 	}
+	closeFallback, err := tpu.apply(opts, "serve", stdout)
+	if err != nil {
+		return err
+	}
+	defer closeFallback()
 	m, err := openModel(*modelPath, assets.DetectorModel)
 	if err != nil {
 		return err

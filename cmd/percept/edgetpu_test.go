@@ -1,0 +1,55 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/percept-robotics/percept/delegate/edgetpu"
+	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestEdgeTPUFallbackCLI: with no usable Edge TPU (a build without
+// support, or no libedgetpu), -fallback runs the CPU model, says so on
+// stderr, and prints what the CPU model prints; without -fallback the
+// command fails on one line that says why.
+func TestEdgeTPUFallbackCLI(t *testing.T) {
+	t.Setenv(edgetpu.LibraryEnv, "/nonexistent/libedgetpu.so.1")
+	tpu := testmodels.Path(t, "classification", "mobilenet_v1_0.25_128_quant_edgetpu.tflite")
+	cpu := testmodels.Path(t, "classification", "mobilenet_v1_0.25_128_quant.tflite")
+	labels := testmodels.Path(t, "classification", "imagenet_labels.txt")
+	img := testmodels.Path(t, "images", "cat.jpg")
+
+	want := runCLI(t, "classify", "-json", "-model", cpu, "-labels", labels, img)
+	requireSuccess(t, want)
+	got := runCLI(t, "classify", "-json", "-model", tpu, "-labels", labels, "-edgetpu", "usb", "-fallback", cpu, img)
+	require.Equal(t, 0, got.code, got.stderr)
+	assert.Equal(t, want.stdout, got.stdout)
+	assert.Equal(t, 1, strings.Count(got.stderr, "\n"), got.stderr)
+	assert.Contains(t, got.stderr, "percept classify: the Edge TPU cannot be used (")
+	assert.Contains(t, got.stderr, "running "+cpu+" on the CPU instead")
+
+	assertOneLineFailure(t, runCLI(t, "classify", "-model", tpu, "-edgetpu", "usb", img), 1, "edgetpu-custom-op: edgetpu: ")
+	assertOneLineFailure(t, runCLI(t, "classify", "-model", tpu, "-fallback", cpu, img), 2, "-fallback "+cpu+" is the CPU model for when the Edge TPU cannot be used: it needs -edgetpu")
+	assertOneLineFailure(t, runCLI(t, "detect", "-edgetpu", "usb", "-fallback", filepath.Join(t.TempDir(), "none.tflite")), 1, "-fallback: ")
+
+	dir := t.TempDir()
+	in := writeNpy(t, dir, "in.npy", "|u1", []int{1, 128, 128, 3}, 1)
+	r := runCLI(t, "run", "-model", tpu, "-input", in, "-outdir", filepath.Join(dir, "tpu"), "-edgetpu", "usb", "-fallback", cpu)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "percept run: the Edge TPU cannot be used (")
+	requireSuccess(t, runCLI(t, "run", "-model", cpu, "-input", in, "-outdir", filepath.Join(dir, "cpu")))
+	assert.Equal(t, fileBytes(t, filepath.Join(dir, "cpu", "output_0.npy")), fileBytes(t, filepath.Join(dir, "tpu", "output_0.npy")))
+	assertOneLineFailure(t, runCLI(t, "run", "-model", tpu, "-input", in, "-outdir", dir, "-fallback", cpu), 2, "it needs -edgetpu")
+}
+
+// fileBytes reads a file the test needs.
+func fileBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
