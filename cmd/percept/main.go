@@ -192,13 +192,15 @@ and zip sizes before and after.`,
 		synopsis: []string{"[-images DIR] [flags] MODEL..."},
 		about: `For each MODEL: its file size and zip size (the file deflated, where pruned
 and clustered models gain), its latency on this machine (median and p90 of
--n inferences of the model alone, for each -kernels target and -threads
-count), and how it agrees with the first MODEL on the images:
+-n inferences of the model alone, the models timed in turns, for each
+-kernels target and -threads count) with its speed-up over the first MODEL,
+and how it agrees with the first MODEL on the images:
   classification: top-1 agreement, top-5 overlap, and the max and mean
     deviation of the scores (when both give probabilities, or both logits);
   detection (SSD): detections of score >= -threshold matched one to one by
     class and IoU >= 0.5; precision, recall and F1 against the first model;
-  other models: the max and mean deviation of the dequantized outputs.
+  other models: the max and mean deviation of the dequantized outputs (with
+    -json, per output, beside the first model's range of values).
 The models may differ in input size and in input and output types (float,
 uint8, int8): each is fed as percept classify and detect feed it, from its
 own metadata. They must share a task and, but for detection, output shapes.
