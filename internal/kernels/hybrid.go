@@ -34,7 +34,7 @@ import (
 // rounding, q = round(z + x/s) clamped to [-128, 127], half away from zero.
 // A range of zero gives scale 1, zero point 0 and zeros.
 func QuantizeAsymmetricF32(x []float32, q []int8) (scale float32, zeroPoint int32) {
-	a := asymmetricParams(x)
+	a := asymmetricParams(false, x)
 	a.quantize(x, q[:len(x)])
 	return a.scale, a.zeroPoint
 }
@@ -47,17 +47,10 @@ type asymmetric struct {
 	inv, off  float32 // 1/scale rounded from float64, and the zero point
 }
 
-// asymmetricParams returns QuantizeAsymmetricF32's parameters for x.
-func asymmetricParams(x []float32) asymmetric {
-	var lo, hi float32
-	for _, v := range x {
-		if v < lo {
-			lo = v
-		}
-		if v > hi {
-			hi = v
-		}
-	}
+// asymmetricParams returns QuantizeAsymmetricF32's parameters for x, its
+// range found with the hybrid assembly when simd is set.
+func asymmetricParams(simd bool, x []float32) asymmetric {
+	lo, hi := hybridMinMax(simd, x)
 	rmin, rmax := float64(lo), float64(hi)
 	if rmin == rmax {
 		return asymmetric{scale: 1}
@@ -82,6 +75,19 @@ func asymmetricParams(x []float32) asymmetric {
 	return asymmetric{scale: scale, zeroPoint: nudged, inv: float32(1 / float64(scale)), off: float32(nudged)}
 }
 
+// minMaxGo returns min(lo, x...) and max(hi, x...), NaNs skipped.
+func minMaxGo(lo, hi float32, x []float32) (float32, float32) {
+	for _, v := range x {
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+	}
+	return lo, hi
+}
+
 // level returns round(off + v·inv) clamped to [-128, 127], half away
 // from zero, as an int32; inv 0 (a range of zero) gives 0.
 func (a *asymmetric) level(v float32) int32 {
@@ -104,6 +110,32 @@ func (a *asymmetric) quantize(x []float32, q []int8) {
 	q = q[:len(x)]
 	for i, v := range x {
 		q[i] = int8(a.level(v))
+	}
+}
+
+// levels stores into out, as long as x, the levels of x less the zero
+// point, as floats.
+func (a *asymmetric) levels(x, out []float32) {
+	out = out[:len(x)]
+	for i, v := range x {
+		out[i] = float32(a.level(v) - a.zeroPoint)
+	}
+}
+
+// epilogueGo stores into out[c] hybridOut(acc[c] + term − zr[c],
+// scaled[c], bias[c], act), all as long as out.
+func epilogueGo(acc []int32, term int32, zr []int32, scaled, bias, out []float32, act *FloatRange) {
+	acc, zr, scaled, bias = acc[:len(out)], zr[:len(out)], scaled[:len(out)], bias[:len(out)]
+	for c := range out {
+		out[c] = hybridOut(acc[c]+term-zr[c], scaled[c], bias[c], *act)
+	}
+}
+
+// rescaleGo stores into x[c] clamp(x[c]·scaled[c] + bias[c]).
+func rescaleGo(x, scaled, bias []float32, act *FloatRange) {
+	scaled, bias = scaled[:len(x)], bias[:len(x)]
+	for c, v := range x {
+		x[c] = clampF32(float32(v*scaled[c])+bias[c], *act)
 	}
 }
 
@@ -148,15 +180,36 @@ type hybridGemm struct {
 	bias                      []float32 // per output channel, zeros when the layer has none
 	act                       FloatRange
 	// packed holds the weights packed for a target's micro-kernels that
-	// compute raw dot products (hybridDots), nil for the portable loop.
+	// compute raw dot products (hybridDots), nil for the portable loop;
+	// simd runs the epilogue in assembly.
 	packed *PointwiseQ[int8]
+	simd   bool
+}
+
+// hybridScratch is one worker's scratch for a hybrid layer: per output
+// channel the input scale times the weight scale, and the zero point
+// times the weights' sum.
+type hybridScratch struct {
+	scaled []float32
+	zr     []int32
+}
+
+// newHybridScratch returns the scratch of workers workers for n output
+// channels.
+func newHybridScratch(workers, n int) []hybridScratch {
+	s := make([]hybridScratch, max(workers, 1))
+	for i := range s {
+		s[i] = hybridScratch{scaled: make([]float32, n), zr: make([]int32, n)}
+	}
+	return s
 }
 
 // newHybridGemm prepares the GEMM for the raw dot products of int8 GEMM
-// entry cfg (nil: the portable loop). scales has one element (per tensor)
-// or outDepth; bias may be nil.
-func newHybridGemm(cfg *qgemmConfig, act FloatRange, inDepth, outDepth int, filter []int8, scales, bias []float32) *hybridGemm {
-	g := &hybridGemm{inDepth: inDepth, outDepth: outDepth, stride: (inDepth + 3) &^ 3, filter: filter, act: act}
+// entry cfg (nil: the portable loop), its epilogue in assembly when simd
+// is set. scales has one element (per tensor) or outDepth; bias may be
+// nil.
+func newHybridGemm(cfg *qgemmConfig, simd bool, act FloatRange, inDepth, outDepth int, filter []int8, scales, bias []float32) *hybridGemm {
+	g := &hybridGemm{inDepth: inDepth, outDepth: outDepth, stride: (inDepth + 3) &^ 3, filter: filter, act: act, simd: simd}
 	g.rowSums = make([]int32, outDepth)
 	for oc := range outDepth {
 		var s int32
@@ -183,18 +236,19 @@ func newHybridGemm(cfg *qgemmConfig, act FloatRange, inDepth, outDepth int, filt
 
 // run computes rows [0, rows) of out (rows·outDepth floats) from a, rows
 // rows of stride bytes (the padding zero), sharing scale s and zero point
-// z; scaled is outDepth floats of scratch.
-func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, scaled []float32) {
+// z, with one worker's scratch.
+func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, scratch *hybridScratch) {
 	n := g.outDepth
-	scaled = scaled[:n]
+	scaled, zr := scratch.scaled[:n], scratch.zr[:n]
 	for oc, w := range g.scales {
 		scaled[oc] = s * w
+		zr[oc] = z * g.rowSums[oc]
 	}
 	if g.packed == nil {
 		for r := range rows {
 			x, o := a[r*g.stride:][:g.inDepth], out[r*n:][:n]
 			for oc := range o {
-				acc := dotQ(x, g.filter[oc*g.inDepth:(oc+1)*g.inDepth], 0, 0) - z*g.rowSums[oc]
+				acc := dotQ(x, g.filter[oc*g.inDepth:(oc+1)*g.inDepth], 0, 0) - zr[oc]
 				o[oc] = hybridOut(acc, scaled[oc], g.bias[oc], g.act)
 			}
 		}
@@ -226,14 +280,9 @@ func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, 
 			}
 			hybridDots(cfg, (*byte)(unsafe.Pointer(&tile[0])), g.stride, pixels, unsafe.Add(k.weights, gi*k.wStride), k.kq, width, &acc)
 			c0 := gi * nr
-			channels := min(nr, n-c0)
+			c1 := min(c0+nr, n)
 			for i := range pixels {
-				o := out[(r+i)*n+c0:][:channels]
-				d := acc[i*nr:][:channels]
-				for c := range o {
-					oc := c0 + c
-					o[c] = hybridOut(d[c]+terms[i]-z*g.rowSums[oc], scaled[oc], g.bias[oc], g.act)
-				}
+				hybridEpilogue(g.simd, acc[i*nr:], terms[i], zr[c0:c1], scaled[c0:c1], g.bias[c0:c1], out[(r+i)*n+c0:(r+i)*n+c1], &g.act)
 			}
 		}
 	}
@@ -273,8 +322,9 @@ type Hybrid struct {
 	zeroPoint []int32
 	quantize  func(h *Hybrid, in []float32)
 	run       func(h *Hybrid, worker int, out []float32, lo, hi int)
-	// Per worker: outDepth floats of scales, and one output row's windows.
-	scaledScratch [][]float32
+	simd      bool // the quantization in assembly
+	// Per worker: the epilogue's scratch, and one output row's windows.
+	scratch       []hybridScratch
 	gatherScratch [][]int8
 }
 
@@ -297,7 +347,10 @@ func (h *Hybrid) Run(worker int, out []float32, lo, hi int) { h.run(h, worker, o
 // into q, as it is laid out.
 func quantizeImages(h *Hybrid, in []float32, n int) {
 	for b := range h.scale {
-		h.scale[b], h.zeroPoint[b] = QuantizeAsymmetricF32(in[b*n:(b+1)*n], h.q[b*n:(b+1)*n])
+		x := in[b*n : (b+1)*n]
+		a := asymmetricParams(h.simd, x)
+		h.scale[b], h.zeroPoint[b] = a.scale, a.zeroPoint
+		hybridQuantize(h.simd, &a, x, h.q[b*n:(b+1)*n])
 	}
 }
 
@@ -308,11 +361,15 @@ func quantizeRows(h *Hybrid, in []float32, pixels, depth, stride int) {
 	n := pixels * depth
 	for b := range h.scale {
 		x := in[b*n : (b+1)*n]
-		a := asymmetricParams(x)
+		a := asymmetricParams(h.simd, x)
 		h.scale[b], h.zeroPoint[b] = a.scale, a.zeroPoint
+		if stride == depth {
+			hybridQuantize(h.simd, &a, x, h.q[b*n:(b+1)*n])
+			continue
+		}
 		for p := range pixels {
 			row := h.q[(b*pixels+p)*stride : (b*pixels+p+1)*stride]
-			a.quantize(x[p*depth:(p+1)*depth], row)
+			hybridQuantize(h.simd, &a, x[p*depth:(p+1)*depth], row)
 			clear(row[depth:])
 		}
 	}
@@ -335,25 +392,27 @@ func hybridMinSplit(t *target) int64 {
 // modify.
 func NewFullyConnectedHybrid(target string, workers int, act FloatRange, batches, inDepth, outDepth int, filter []int8, scales, bias []float32, symmetric bool) *Hybrid {
 	t := lookupTarget(target)
-	g := newHybridGemm(hybridConfig(t), act, inDepth, outDepth, filter, scales, bias)
+	g := newHybridGemm(hybridConfig(t), hybridSIMD(t), act, inDepth, outDepth, filter, scales, bias)
 	h := &Hybrid{
 		rows: batches, minSplit: hybridMinSplit(t),
 		q: make([]int8, batches*g.stride), scale: make([]float32, batches), zeroPoint: make([]int32, batches),
-		scaledScratch: perWorker[float32](workers, outDepth),
+		simd: hybridSIMD(t), scratch: newHybridScratch(workers, outDepth),
 	}
 	h.quantize = func(h *Hybrid, in []float32) {
 		for r := range batches {
 			x, dst := in[r*inDepth:(r+1)*inDepth], h.q[r*g.stride:r*g.stride+inDepth]
 			if symmetric {
 				h.scale[r], h.zeroPoint[r] = QuantizeSymmetricF32(x, dst), 0
-			} else {
-				h.scale[r], h.zeroPoint[r] = QuantizeAsymmetricF32(x, dst)
+				continue
 			}
+			a := asymmetricParams(h.simd, x)
+			h.scale[r], h.zeroPoint[r] = a.scale, a.zeroPoint
+			hybridQuantize(h.simd, &a, x, dst)
 		}
 	}
 	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
 		for r := lo; r < hi; r++ {
-			g.run(h.q[r*g.stride:(r+1)*g.stride], 1, out[r*outDepth:(r+1)*outDepth], h.scale[r], h.zeroPoint[r], h.scaledScratch[worker])
+			g.run(h.q[r*g.stride:(r+1)*g.stride], 1, out[r*outDepth:(r+1)*outDepth], h.scale[r], h.zeroPoint[r], &h.scratch[worker])
 		}
 	}
 	return h
@@ -370,11 +429,11 @@ func NewFullyConnectedHybrid(target string, workers int, act FloatRange, batches
 func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []int8, scales, bias []float32) *Hybrid {
 	t := lookupTarget(target)
 	depth := fShape.H * fShape.W * fShape.C
-	g := newHybridGemm(hybridConfig(t), act, depth, fShape.N, filter, scales, bias)
+	g := newHybridGemm(hybridConfig(t), hybridSIMD(t), act, depth, fShape.N, filter, scales, bias)
 	imageLen := inShape.H * inShape.W * inShape.C
 	h := &Hybrid{
 		minSplit: hybridMinSplit(t), scale: make([]float32, inShape.N), zeroPoint: make([]int32, inShape.N),
-		scaledScratch: perWorker[float32](workers, fShape.N),
+		simd: hybridSIMD(t), scratch: newHybridScratch(workers, fShape.N),
 	}
 	outC := outShape.C
 	if pointwise(p, fShape) {
@@ -385,7 +444,7 @@ func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, 
 			for lo < hi {
 				b := lo / pixels
 				end := min(hi, (b+1)*pixels)
-				g.run(h.q[lo*g.stride:end*g.stride], end-lo, out[lo*outC:end*outC], h.scale[b], h.zeroPoint[b], h.scaledScratch[worker])
+				g.run(h.q[lo*g.stride:end*g.stride], end-lo, out[lo*outC:end*outC], h.scale[b], h.zeroPoint[b], &h.scratch[worker])
 				lo = end
 			}
 		}
@@ -405,7 +464,7 @@ func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, 
 			for ox := range outShape.W {
 				gatherWindow(&geo, inShape, fShape, h.q, row, ox, outShape.H, z, cols[ox*g.stride:(ox+1)*g.stride])
 			}
-			g.run(cols, outShape.W, out[row*outShape.W*outC:(row+1)*outShape.W*outC], h.scale[b], h.zeroPoint[b], h.scaledScratch[worker])
+			g.run(cols, outShape.W, out[row*outShape.W*outC:(row+1)*outShape.W*outC], h.scale[b], h.zeroPoint[b], &h.scratch[worker])
 		}
 	}
 	return h
@@ -465,7 +524,7 @@ func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act Flo
 	h := &Hybrid{
 		rows: outShape.N * outShape.H, minSplit: generic.minSplitMACs(),
 		scale: make([]float32, inShape.N), zeroPoint: make([]int32, inShape.N),
-		scaledScratch: perWorker[float32](workers, outC),
+		simd: hybridSIMD(t), scratch: newHybridScratch(workers, outC),
 	}
 	geo := *p
 	if t.f32dw != nil && p.DepthMultiplier == 1 && fShape.H*fShape.W <= maxExactTaps {
@@ -480,17 +539,14 @@ func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act Flo
 		h.quantize = func(h *Hybrid, in []float32) {
 			for n := range inShape.N {
 				x := in[n*imageLen : (n+1)*imageLen]
-				a := asymmetricParams(x)
+				a := asymmetricParams(h.simd, x)
 				h.scale[n], h.zeroPoint[n] = a.scale, a.zeroPoint
-				dst := levels[n*imageLen : (n+1)*imageLen]
-				for i, v := range x {
-					dst[i] = float32(a.level(v) - a.zeroPoint)
-				}
+				hybridLevels(h.simd, &a, x, levels[n*imageLen:(n+1)*imageLen])
 			}
 		}
 		h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
 			k.Run(levels, out, lo, hi)
-			scaled := h.scaledScratch[worker]
+			scaled := h.scratch[worker].scaled
 			span := outShape.W * outC
 			for row := lo; row < hi; row++ {
 				n := row / outShape.H
@@ -499,10 +555,7 @@ func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act Flo
 				}
 				o := out[row*span : (row+1)*span]
 				for i := 0; i < len(o); i += outC {
-					px := o[i : i+outC]
-					for oc, acc := range px {
-						px[oc] = clampF32(float32(acc*scaled[oc])+b[oc], act)
-					}
+					hybridRescale(h.simd, o[i:i+outC], scaled, b, &act)
 				}
 			}
 		}
@@ -512,7 +565,7 @@ func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act Flo
 	h.quantize = func(h *Hybrid, in []float32) { quantizeImages(h, in, imageLen) }
 	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
 		depthwiseHybrid(&geo, act, inShape, h.q, fShape, filter, perChannel, b, outShape, out, lo, hi,
-			h.scale, h.zeroPoint, h.scaledScratch[worker])
+			h.scale, h.zeroPoint, h.scratch[worker].scaled)
 	}
 	return h
 }

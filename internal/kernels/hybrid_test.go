@@ -176,10 +176,12 @@ func TestHybridGemm(t *testing.T) {
 				}
 			}
 			for name, cfg := range hybridGemmConfigs() {
-				g := newHybridGemm(cfg, c.act, inDepth, outDepth, c.filter, c.scales, c.bias)
-				got := make([]float32, rows*outDepth)
-				g.run(a, rows, got, s, z, make([]float32, outDepth))
-				require.Equal(t, want, got, "%s: %d→%d, %d rows", name, inDepth, outDepth, rows)
+				for _, simd := range []bool{false, true} {
+					g := newHybridGemm(cfg, simd, c.act, inDepth, outDepth, c.filter, c.scales, c.bias)
+					got := make([]float32, rows*outDepth)
+					g.run(a, rows, got, s, z, &newHybridScratch(1, outDepth)[0])
+					require.Equal(t, want, got, "%s (simd %v): %d→%d, %d rows", name, simd, inDepth, outDepth, rows)
+				}
 			}
 		}
 	}
@@ -390,5 +392,66 @@ func TestAsymmetricLevel(t *testing.T) {
 	for _, v := range values {
 		want := int32(max(-128, min(127, math.Round(float64(v)))))
 		require.Equal(t, want, a.level(v), "%g", v)
+	}
+}
+
+// hybridEdgeFloats returns n floats from rng with the edges mixed in:
+// zeros of both signs, halves and huge values (activations are finite:
+// an infinity makes the scale infinite and every level unspecified).
+func hybridEdgeFloats(rng *rand.Rand, n int) []float32 {
+	x := randFloats(rng, n)
+	edges := []float32{0, float32(math.Copysign(0, -1)), 0.5, -0.5, 1e30, -1e30}
+	for i := range x {
+		if rng.IntN(20) == 0 {
+			x[i] = edges[rng.IntN(len(edges))]
+		}
+	}
+	return x
+}
+
+// TestHybridSIMD checks the hybrid assembly (on the targets that run it)
+// against the portable code, bit for bit, on every length to 70 and odd
+// offsets.
+func TestHybridSIMD(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	act := FloatRange{Min: -1, Max: 6}
+	for n := 0; n <= 70; n++ {
+		for _, edges := range []bool{false, true} {
+			x := randFloats(rng, n+1)[1:] // an odd offset
+			if edges {
+				x = hybridEdgeFloats(rng, n+1)[1:]
+			}
+			a := asymmetricParams(false, x)
+			lo, hi := minMaxGo(0, 0, x)
+			slo, shi := hybridMinMax(true, x)
+			require.Equal(t, lo, slo, "n %d", n)
+			require.Equal(t, hi, shi, "n %d", n)
+			require.Equal(t, a, asymmetricParams(true, x), "n %d", n)
+			want, got := make([]int8, n), make([]int8, n)
+			a.quantize(x, want)
+			hybridQuantize(true, &a, x, got)
+			require.Equal(t, want, got, "n %d", n)
+			wantF, gotF := make([]float32, n), make([]float32, n)
+			a.levels(x, wantF)
+			hybridLevels(true, &a, x, gotF)
+			require.Equal(t, wantF, gotF, "n %d", n)
+
+			acc, zr := make([]int32, n), make([]int32, n)
+			scaled, bias := randFloats(rng, n), randFloats(rng, n)
+			for i := range acc {
+				acc[i], zr[i] = int32(rng.Uint32()), int32(rng.Uint32())
+			}
+			term := int32(rng.Uint32())
+			epilogueGo(acc, term, zr, scaled, bias, wantF, &act)
+			hybridEpilogue(true, acc, term, zr, scaled, bias, gotF, &act)
+			require.Equal(t, wantF, gotF, "n %d", n)
+			copy(gotF, x)
+			copy(wantF, x)
+			rescaleGo(wantF, scaled, bias, &act)
+			hybridRescale(true, gotF, scaled, bias, &act)
+			for i := range wantF {
+				require.Equal(t, math.Float32bits(wantF[i]), math.Float32bits(gotF[i]), "n %d element %d: %g %g", n, i, wantF[i], gotF[i])
+			}
+		}
 	}
 }
