@@ -392,6 +392,9 @@ func hybridMinSplit(t *target) int64 {
 // modify.
 func NewFullyConnectedHybrid(target string, workers int, act FloatRange, batches, inDepth, outDepth int, filter []int8, scales, bias []float32, symmetric bool) *Hybrid {
 	t := lookupTarget(target)
+	if hybridFloat(t, inDepth) {
+		return newFullyConnectedHybridFloat(t, workers, act, batches, inDepth, outDepth, filter, scales, bias, symmetric)
+	}
 	g := newHybridGemm(hybridConfig(t), hybridSIMD(t), act, inDepth, outDepth, filter, scales, bias)
 	h := &Hybrid{
 		rows: batches, minSplit: hybridMinSplit(t),
@@ -429,6 +432,9 @@ func NewFullyConnectedHybrid(target string, workers int, act FloatRange, batches
 func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []int8, scales, bias []float32) *Hybrid {
 	t := lookupTarget(target)
 	depth := fShape.H * fShape.W * fShape.C
+	if hybridFloat(t, depth) {
+		return newConvHybridFloat(t, workers, p, act, inShape, fShape, outShape, filter, scales, bias)
+	}
 	g := newHybridGemm(hybridConfig(t), hybridSIMD(t), act, depth, fShape.N, filter, scales, bias)
 	imageLen := inShape.H * inShape.W * inShape.C
 	h := &Hybrid{
@@ -496,30 +502,19 @@ func gatherWindow(p *ConvGeometry, inShape, fShape Shape4, q []int8, row, ox, ou
 	clear(col[i:])
 }
 
-// maxExactTaps is the most taps a depthwise window may have for its sum
-// of products of quantized inputs (q − z, within ±255) and weights
-// (within ±127) to stay below 2^24, exact in float32 at every step.
-const maxExactTaps = (1 << 24) / (255 * 127)
-
 // NewDepthwiseConvHybrid prepares a hybrid depthwise convolution for
 // target and workers workers, with DepthwiseConvF32's geometry and shapes:
 // filter {1, KH, KW, OutC} int8 with scales (one, or one per output
 // channel), bias (may be nil), each batch's image quantized
 // asymmetrically; rows are output rows. Targets with float depthwise
-// kernels compute the integer sums exactly with them, on the quantized
-// input less its zero point in float32 and the weights as float32 (a
-// depth multiplier of 1 and at most maxExactTaps taps), then rescale; the
-// others run the portable integer loop. It keeps filter, which the caller
+// kernels compute the integer sums exactly with them (see hybrid_float.go;
+// a depth multiplier of 1 and at most maxExactTerms taps), then rescale;
+// the others run the portable integer loop. It keeps filter, which the caller
 // must not modify.
 func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, inShape, fShape, outShape Shape4, filter []int8, scales, bias []float32) *Hybrid {
 	t := lookupTarget(target)
 	outC := outShape.C
-	perChannel := make([]float32, outC)
-	for oc := range perChannel {
-		perChannel[oc] = scales[min(oc, len(scales)-1)]
-	}
-	b := make([]float32, outC)
-	copy(b, bias)
+	s, b := perChannel(outC, scales, bias)
 	imageLen := inShape.H * inShape.W * inShape.C
 	h := &Hybrid{
 		rows: outShape.N * outShape.H, minSplit: generic.minSplitMACs(),
@@ -527,44 +522,21 @@ func NewDepthwiseConvHybrid(target string, workers int, p *ConvGeometry, act Flo
 		simd: hybridSIMD(t), scratch: newHybridScratch(workers, outC),
 	}
 	geo := *p
-	if t.f32dw != nil && p.DepthMultiplier == 1 && fShape.H*fShape.W <= maxExactTaps {
+	if t.f32dw != nil && p.DepthMultiplier == 1 && fShape.H*fShape.W <= maxExactTerms {
 		h.minSplit = t.minSplitMACs()
-		w := make([]float32, len(filter))
-		for i, v := range filter {
-			w[i] = float32(v)
-		}
-		whole := FloatRange{Min: float32(math.Inf(-1)), Max: float32(math.Inf(1))}
-		k := NewDepthwiseF32(target, p, whole, inShape, fShape, outShape, w, nil)
-		levels := make([]float32, inShape.N*imageLen) // q − z
-		h.quantize = func(h *Hybrid, in []float32) {
-			for n := range inShape.N {
-				x := in[n*imageLen : (n+1)*imageLen]
-				a := asymmetricParams(h.simd, x)
-				h.scale[n], h.zeroPoint[n] = a.scale, a.zeroPoint
-				hybridLevels(h.simd, &a, x, levels[n*imageLen:(n+1)*imageLen])
-			}
-		}
+		k := NewDepthwiseF32(target, p, wholeRange, inShape, fShape, outShape, widenInt8(filter), nil)
+		levels := make([]float32, inShape.N*imageLen)
+		h.quantize = func(h *Hybrid, in []float32) { quantizeLevels(h, in, levels, imageLen, false) }
 		h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
 			k.Run(levels, out, lo, hi)
-			scaled := h.scratch[worker].scaled
-			span := outShape.W * outC
-			for row := lo; row < hi; row++ {
-				n := row / outShape.H
-				for oc, w := range perChannel {
-					scaled[oc] = h.scale[n] * w
-				}
-				o := out[row*span : (row+1)*span]
-				for i := 0; i < len(o); i += outC {
-					hybridRescale(h.simd, o[i:i+outC], scaled, b, &act)
-				}
-			}
+			h.rescaleRows(worker, out, lo, hi, outShape.W*outC, outShape.H, s, b, &act)
 		}
 		return h
 	}
 	h.q = make([]int8, inShape.N*imageLen)
 	h.quantize = func(h *Hybrid, in []float32) { quantizeImages(h, in, imageLen) }
 	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
-		depthwiseHybrid(&geo, act, inShape, h.q, fShape, filter, perChannel, b, outShape, out, lo, hi,
+		depthwiseHybrid(&geo, act, inShape, h.q, fShape, filter, s, b, outShape, out, lo, hi,
 			h.scale, h.zeroPoint, h.scratch[worker].scaled)
 	}
 	return h

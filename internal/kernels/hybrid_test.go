@@ -291,7 +291,7 @@ func TestDepthwiseConvHybrid(t *testing.T) {
 func TestFullyConnectedHybrid(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for i := range 40 {
-		batches, inDepth, outDepth := 1+rng.IntN(5), 1+rng.IntN(300), 1+rng.IntN(150)
+		batches, inDepth, outDepth := 1+rng.IntN(5), 1+rng.IntN(700), 1+rng.IntN(150)
 		symmetric := i%2 == 0
 		c := randHybridCase(rng, outDepth, inDepth)
 		in := randFloats(rng, batches*inDepth)
