@@ -86,7 +86,7 @@ func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 
 // hybridConfig returns the int8 GEMM entry hybrid layers of target t run
 // (see hybridGemm): none, the arm64 micro-kernels requantize in assembly,
-// so hybrid layers run the portable loop.
+// so hybrid layers run the exact float path (hybrid_float.go).
 func hybridConfig(*target) *qgemmConfig { return nil }
 
 // hybridDots is hybridDotsGo: no arm64 kernel computes raw dot products.
