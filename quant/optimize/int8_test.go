@@ -62,14 +62,14 @@ const maxInt8Ratio = 0.45
 // quantizeInt8 calibrates m and quantizes it with each I/O type, checking
 // that the written file parses back, obeys the int8 spec and is at most
 // maxInt8Ratio of the float32 file (m written).
-func quantizeInt8(t *testing.T, m *tflite.Model) map[tflite.TensorType]*tflite.Model {
+func quantizeInt8(t *testing.T, m *tflite.Model, ios ...tflite.TensorType) map[tflite.TensorType]*tflite.Model {
 	t.Helper()
 	floatFile, err := tflite.Write(m)
 	require.NoError(t, err)
 	floatSize := len(floatFile)
 	ranges := calibrate(t, m)
 	out := map[tflite.TensorType]*tflite.Model{}
-	for _, io := range ioTypes {
+	for _, io := range ios {
 		q, rep, err := optimize.Int8(m, ranges, &optimize.Int8Options{IO: io})
 		require.NoError(t, err)
 		require.NotEmpty(t, rep.Tensors)
@@ -143,7 +143,11 @@ const minTop1Agreement = 0.5
 // measures the agreement of its best classes with the float model's.
 func TestInt8MobileNet(t *testing.T) {
 	f := float32Model(t, mobilenet)
-	for io, q := range quantizeInt8(t, f) {
+	ios := ioTypes
+	if testing.Short() {
+		ios = ios[:1] // the race run (-short, portable kernels): float I/O
+	}
+	for io, q := range quantizeInt8(t, f, ios...) {
 		top1, top5 := agreement(t, f, q)
 		t.Logf("io %s: top-1 agreement %.1f %%, top-5 overlap %.1f %%", io, 100*top1, 100*top5)
 		if !testing.Short() { // three photos in -short
@@ -169,13 +173,17 @@ func TestInt8MobileNet(t *testing.T) {
 // outputs move far: that is TFLite's recipe on this data, measured here,
 // not bounded.
 func TestInt8Detectors(t *testing.T) {
-	for _, fm := range []floatModel{blazeface, shortRange, handLandmark} {
+	fms := []floatModel{blazeface, shortRange, handLandmark}
+	if testing.Short() {
+		fms = fms[:1] // the race run (-short, portable kernels): BlazeFace front
+	}
+	for _, fm := range fms {
 		t.Run(fm.reference, func(t *testing.T) {
 			f := float32Model(t, fm)
 			inputs := fm.inputs(t)
 			want := run(t, f, inputs)
 			outs := map[tflite.TensorType][][][]float32{}
-			for io, q := range quantizeInt8(t, f) {
+			for io, q := range quantizeInt8(t, f, ioTypes...) {
 				outs[io] = runQuantized(t, q, inputs)
 				t.Logf("io %s: largest deviation from float %.3f of the output's largest value", io, relativeDeviation(want, outs[io]))
 				for _, o := range outs[io] {
