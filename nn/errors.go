@@ -63,7 +63,7 @@ func (e *UnsupportedError) Error() string {
 		fmt.Fprintf(&s, "%s v%d ×%d (%s): %s", op.Name, op.Version, op.Count, listOps(op.Operators), op.Reason)
 	}
 	if e.EdgeTPU {
-		s.WriteString(". The model was compiled for a Coral Edge TPU (edgetpu_compiler): percept runs on the CPU, so give it the CPU model the Edge TPU one was compiled from (the same file name without _edgetpu)")
+		s.WriteString(". The model was compiled for a Coral Edge TPU (edgetpu_compiler): run it on one with Options.EdgeTPU (a build with -tags edgetpu), or give percept the CPU model the Edge TPU one was compiled from (the same file name without _edgetpu)")
 	}
 	return s.String()
 }

@@ -84,9 +84,10 @@ func inspectCmd(args []string, stdout io.Writer) error {
 
 // edgeTPUHint is inspect's advice on a model compiled for the Edge TPU.
 const edgeTPUHint = `hint: this model was compiled for a Coral Edge TPU: its layers sit inside an
-  "edgetpu-custom-op" that only the Edge TPU runs. percept runs models on the
-  CPU: use the model as it was before edgetpu_compiler (often the same file
-  name without "_edgetpu").`
+  "edgetpu-custom-op" that only the Edge TPU runs. Run it there with -edgetpu usb
+  (or pci) in a percept built with -tags edgetpu, where Coral's libedgetpu1-std
+  is installed. On the CPU, use the model as it was before edgetpu_compiler
+  (often the same file name without "_edgetpu"), or give that as -fallback.`
 
 // printOperators lists the operators of sg by name and version with their
 // counts, marking those percept does not support, and then the reasons.
