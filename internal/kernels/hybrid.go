@@ -266,14 +266,10 @@ func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, 
 	for r := 0; r < rows; r += cfg.mr {
 		pixels := min(cfg.mr, rows-r)
 		tile := a[r*g.stride : (r+pixels)*g.stride]
-		for i := range pixels {
-			terms[i] = 0
-			if k.termFactor != 0 {
-				var sum int32
-				for _, v := range tile[i*g.stride : (i+1)*g.stride] {
-					sum += int32(v)
-				}
-				terms[i] = k.termFactor * sum
+		if k.termFactor != 0 {
+			hybridRowSums(cfg, tile, g.stride, pixels, &terms)
+			for i := range pixels {
+				terms[i] *= k.termFactor
 			}
 		}
 		for gi := range groups {
@@ -288,6 +284,18 @@ func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, 
 				hybridEpilogue(g.simd, acc[i*nr:], terms[i], zr[c0:c1], scaled[c0:c1], g.bias[c0:c1], out[(r+i)*n+c0:(r+i)*n+c1], &g.act)
 			}
 		}
+	}
+}
+
+// hybridRowSumsGo stores into sums[i] the sum of row i of the pixels
+// int8 rows of stride bytes in a.
+func hybridRowSumsGo(a []int8, stride, pixels int, sums *[qgemmMaxPixels]int32) {
+	for i := range pixels {
+		var sum int32
+		for _, v := range a[i*stride : (i+1)*stride] {
+			sum += int32(v)
+		}
+		sums[i] = sum
 	}
 }
 

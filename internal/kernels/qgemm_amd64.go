@@ -402,3 +402,17 @@ func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer,
 		hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
 	}
 }
+
+// hybridRowSums stores into sums[i] the sum of row i of the pixels int8
+// rows of stride bytes (a multiple of 4) in a, with cfg's row-sum kernel.
+func hybridRowSums(cfg *qgemmConfig, a []int8, stride, pixels int, sums *[qgemmMaxPixels]int32) {
+	a = a[:pixels*stride]
+	switch cfg.kernel {
+	case kernelVNNI:
+		qgemmRowSumsAVX512((*byte)(unsafe.Pointer(&a[0])), stride, stride, pixels, 0x80, &sums[0])
+	case kernelAVXVNNI, kernelAVXVNNIEVEX, kernelAVX2:
+		qgemmRowSumsAVX2((*byte)(unsafe.Pointer(&a[0])), stride, stride, pixels, 0x80, &sums[0])
+	default:
+		hybridRowSumsGo(a, stride, pixels, sums)
+	}
+}

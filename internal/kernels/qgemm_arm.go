@@ -103,3 +103,9 @@ func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer,
 		qgemm1x8S8Neon((*byte)(unsafe.Add(unsafe.Pointer(a), i*stride)), (*int16)(w), kq, &acc[i*8])
 	}
 }
+
+// hybridRowSums stores into sums[i] the sum of row i of the pixels int8
+// rows of stride bytes in a.
+func hybridRowSums(_ *qgemmConfig, a []int8, stride, pixels int, sums *[qgemmMaxPixels]int32) {
+	hybridRowSumsGo(a, stride, pixels, sums)
+}

@@ -26,3 +26,9 @@ func hybridConfig(*target) *qgemmConfig { return nil }
 func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
 	hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
 }
+
+// hybridRowSums stores into sums[i] the sum of row i of the pixels int8
+// rows of stride bytes in a.
+func hybridRowSums(_ *qgemmConfig, a []int8, stride, pixels int, sums *[qgemmMaxPixels]int32) {
+	hybridRowSumsGo(a, stride, pixels, sums)
+}
