@@ -139,6 +139,10 @@ func agreement(t *testing.T, f, q *tflite.Model) (top1, top5 float64) {
 // 6/255 (Google's QAT uint8 twin agrees on 89 %).
 const minTop1Agreement = 0.5
 
+// confidentScore is the best-class score from which the float MobileNet
+// counts as confident.
+const confidentScore = 0.35
+
 // TestInt8MobileNet quantizes MobileNet v1 0.25 with each I/O type and
 // measures the agreement of its best classes with the float model's.
 func TestInt8MobileNet(t *testing.T) {
@@ -153,6 +157,22 @@ func TestInt8MobileNet(t *testing.T) {
 		if !testing.Short() { // three photos in -short
 			assert.GreaterOrEqual(t, top1, minTop1Agreement, "io %s: top-1 agreement", io)
 		}
+		// Where the float model is confident the int8 model agrees: the
+		// photos that change class are those whose best float score is
+		// low (at most 0.31 on the shared photos).
+		files := photos(t)
+		want, got := topOnes(t, f, files), topOnes(t, q, files)
+		confident, same := 0, 0
+		for i := range want {
+			if want[i].Score >= confidentScore {
+				confident++
+				if got[i].Index == want[i].Index {
+					same++
+				}
+			}
+		}
+		t.Logf("io %s: top-1 agreement on the %d photos whose best float score is at least %.2f: %d", io, confident, confidentScore, same)
+		assert.Equal(t, confident, same, "io %s: agreement where the float model is confident", io)
 		if io == tflite.TypeFloat32 {
 			// The classifier finds the labels through the kept metadata.
 			c, err := models.NewClassifier(q, nil)
