@@ -330,6 +330,39 @@ func TestInt8Names(t *testing.T) {
 	}
 }
 
+// TestInt8Signatures checks that signature_defs name the tensors the
+// caller feeds and reads after quantization (MobileNet given the
+// "serving_default" signature TFLite's converter writes).
+func TestInt8Signatures(t *testing.T) {
+	m := float32Model(t, mobilenet)
+	f := new(tflite.Model)
+	*f = *m // a copy sharing m's memory, with a signature
+	fsg := &f.Subgraphs[0]
+	f.SignatureDefs = []tflite.SignatureDef{{Key: "serving_default",
+		Inputs:  []tflite.TensorMap{{Name: "input", TensorIndex: uint32(fsg.Inputs[0])}},
+		Outputs: []tflite.TensorMap{{Name: "output", TensorIndex: uint32(fsg.Outputs[0])}}}}
+	c, err := optimize.NewCalibrator(f, 1)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Run())
+	for _, io := range ioTypes {
+		q, _, err := optimize.Int8(f, c.Ranges(), &optimize.Int8Options{IO: io})
+		require.NoError(t, err)
+		sg := &q.Subgraphs[0]
+		require.Len(t, q.SignatureDefs, 1)
+		for s, sd := range q.SignatureDefs {
+			for k, in := range sd.Inputs {
+				assert.Contains(t, sg.Inputs, int32(in.TensorIndex), "io %s: signature input %q", io, in.Name)
+				assert.Equal(t, fsg.Tensors[f.SignatureDefs[s].Inputs[k].TensorIndex].Name, sg.Tensors[in.TensorIndex].Name)
+			}
+			for k, out := range sd.Outputs {
+				assert.Contains(t, sg.Outputs, int32(out.TensorIndex), "io %s: signature output %q", io, out.Name)
+				assert.Equal(t, fsg.Tensors[f.SignatureDefs[s].Outputs[k].TensorIndex].Name, sg.Tensors[out.TensorIndex].Name)
+			}
+		}
+	}
+}
+
 // TestInt8Refuses checks the errors: an operator percept cannot quantize
 // is named, float16 weights ask for Widen, and ranges must fit the model.
 func TestInt8Refuses(t *testing.T) {

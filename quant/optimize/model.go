@@ -80,6 +80,7 @@ func newEditor(m *tflite.Model) (*editor, error) {
 	out.OperatorCodes = slices.Clone(m.OperatorCodes)
 	out.Buffers = slices.Clone(m.Buffers)
 	out.Metadata = slices.Clone(m.Metadata)
+	out.SignatureDefs = slices.Clone(m.SignatureDefs)
 	out.Subgraphs = make([]tflite.Subgraph, len(m.Subgraphs))
 	for s, sg := range m.Subgraphs {
 		c := sg
