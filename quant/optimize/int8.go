@@ -198,6 +198,8 @@ func (q *int8Quantizer) check() error {
 			why = "float16 weights (widen the model to float32 first: optimize.Widen)"
 		} else if _, ok := int8Ops[b]; !ok {
 			why = "percept cannot quantize this operator to int8"
+		} else if len(op.Outputs) == 0 || op.Outputs[0] < 0 || len(op.Inputs) == 0 || (b == tflite.OpMul && len(op.Inputs) < 2) {
+			why = "missing inputs or outputs"
 		}
 		for _, list := range [][]int32{op.Inputs, op.Outputs} {
 			for _, t := range list {

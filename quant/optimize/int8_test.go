@@ -389,6 +389,44 @@ func TestInt8Refuses(t *testing.T) {
 	require.ErrorContains(t, err, "custom TFLite_Detection_PostProcess")
 }
 
+// TestInt8Malformed quantizes MobileNet with each operator's inputs or
+// outputs cut short or pointing out of range, and a uint8 model: errors,
+// never a panic.
+func TestInt8Malformed(t *testing.T) {
+	f := float32Model(t, mobilenet)
+	c, err := optimize.NewCalibrator(f, 1)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Run())
+	ranges := c.Ranges()
+	sg := &f.Subgraphs[0]
+	for oi := range sg.Operators {
+		for _, mutate := range []func(op *tflite.Operator){
+			func(op *tflite.Operator) { op.Inputs = op.Inputs[:1] },
+			func(op *tflite.Operator) { op.Inputs = nil },
+			func(op *tflite.Operator) { op.Outputs = nil },
+			func(op *tflite.Operator) { op.Inputs = []int32{op.Inputs[0], int32(len(sg.Tensors))} },
+			func(op *tflite.Operator) { op.Inputs = []int32{-1, op.Inputs[len(op.Inputs)-1]} },
+			func(op *tflite.Operator) { op.Outputs = []int32{op.Inputs[len(op.Inputs)-1]} },
+		} {
+			m := new(tflite.Model)
+			*m = *f
+			m.Subgraphs = []tflite.Subgraph{*sg}
+			m.Subgraphs[0].Operators = slices.Clone(sg.Operators)
+			op := &m.Subgraphs[0].Operators[oi]
+			op.Inputs, op.Outputs = slices.Clone(op.Inputs), slices.Clone(op.Outputs)
+			mutate(op)
+			assert.NotPanics(t, func() { _, _, _ = optimize.Int8(m, ranges, nil) }, "operator %d", oi)
+		}
+	}
+	u8, err := tflite.Open(testmodels.Path(t, "classification", "mobilenet_v1_0.25_224_quant.tflite"))
+	require.NoError(t, err)
+	defer u8.Close()
+	n := len(u8.Subgraphs[0].Tensors)
+	_, _, err = optimize.Int8(u8, &optimize.Ranges{Min: make([]float32, n), Max: make([]float32, n), Seen: make([]bool, n)}, nil)
+	require.ErrorContains(t, err, "not FLOAT32")
+}
+
 // TestCalibrationSkipsNaN feeds NaN inputs: the input's range ignores
 // them.
 func TestCalibrationSkipsNaN(t *testing.T) {
