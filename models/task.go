@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/percept-robotics/percept/delegate/edgetpu"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -255,7 +256,7 @@ func outputsProbabilities(m *tflite.Model) bool {
 			return false
 		}
 		code := m.OperatorCodes[op.OpcodeIndex]
-		if code.Builtin == tflite.OpCustom && code.CustomCode == "edgetpu-custom-op" {
+		if code.Builtin == tflite.OpCustom && code.CustomCode == edgetpu.CustomOp {
 			// The softmax is inside the Edge TPU program: its output has
 			// the fixed quantization TFLite gives a quantized softmax's.
 			return softmaxQuantized(&sg.Tensors[idx])

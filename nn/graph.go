@@ -116,7 +116,7 @@ func opName(code tflite.OperatorCode) string {
 // unsupportedOperator is the error of an operator percept has no kernel
 // for.
 func unsupportedOperator(code tflite.OperatorCode) error {
-	if code.Builtin == tflite.OpCustom && code.CustomCode == edgeTPUOp {
+	if isEdgeTPU(code) {
 		return &unsupportedCase{"it runs on a Coral Edge TPU, not on the CPU"}
 	}
 	return &unsupportedCase{"percept has no kernel for this operator"}

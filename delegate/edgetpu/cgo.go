@@ -38,9 +38,26 @@ func load(cfg Config) (*C.ptpu_lib, error) {
 	}
 	libs.Lock()
 	defer libs.Unlock()
-	if lib := libs.m[path]; lib != nil {
-		return lib, nil
+	lib := libs.m[path]
+	if lib == nil {
+		var err error
+		if lib, err = open(path); err != nil {
+			return nil, err
+		}
+		if libs.m == nil {
+			libs.m = map[string]*C.ptpu_lib{}
+		}
+		libs.m[path] = lib
 	}
+	if cfg.Verbosity > 0 {
+		C.ptpu_verbosity(lib, C.int(cfg.Verbosity))
+	}
+	return lib, nil
+}
+
+// open loads the library at path ("" for libedgetpu.so.1 through the
+// loader's search).
+func open(path string) (*C.ptpu_lib, error) {
 	var cpath *C.char
 	if path != "" {
 		cpath = C.CString(path)
@@ -50,13 +67,6 @@ func load(cfg Config) (*C.ptpu_lib, error) {
 	lib := C.ptpu_open(cpath, &errbuf[0], C.size_t(len(errbuf)))
 	if lib == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNoLibrary, C.GoString(&errbuf[0]))
-	}
-	if libs.m == nil {
-		libs.m = map[string]*C.ptpu_lib{}
-	}
-	libs.m[path] = lib
-	if cfg.Verbosity > 0 {
-		C.ptpu_verbosity(lib, C.int(cfg.Verbosity))
 	}
 	return lib, nil
 }

@@ -169,9 +169,9 @@ func TestDelegateDevices(t *testing.T) {
 		require.NoError(t, os.Remove(os.Getenv(edgetputest.LogEnv)))
 	}
 
-	g := tg.open(t, Config{Device: "usb", Library: lib, Options: map[string]string{"Performance": "Max", "Usb.AlwaysDfu": "False"}})
+	g := tg.open(t, Config{Device: "usb", Library: lib, Verbosity: 2, Options: map[string]string{"Performance": "Max", "Usb.AlwaysDfu": "False"}})
 	require.NoError(t, g.Close())
-	assert.Equal(t, "create usb  Performance=Max Usb.AlwaysDfu=False -> /sys/a", log()[0],
+	assert.Equal(t, []string{"verbosity 2", "create usb  Performance=Max Usb.AlwaysDfu=False -> /sys/a"}, log()[:2],
 		"options passed through, with an empty name rather than NULL (libedgetpu CHECKs it)")
 }
 

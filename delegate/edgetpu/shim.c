@@ -298,6 +298,7 @@ ptpu_lib *ptpu_open(const char *path, char *err, size_t errlen) {
 	ptpu_lib *lib = calloc(1, sizeof *lib);
 	if (lib == NULL) {
 		snprintf(err, errlen, "out of memory");
+		dlclose(h);
 		return NULL;
 	}
 	static const char *const names[] = {
@@ -310,6 +311,7 @@ ptpu_lib *ptpu_open(const char *path, char *err, size_t errlen) {
 		if (syms[i] == NULL) {
 			snprintf(err, errlen, "%s has no %s: not libedgetpu", name, names[i]);
 			free(lib);
+			dlclose(h);
 			return NULL;
 		}
 	}
