@@ -427,6 +427,37 @@ func TestInt8Malformed(t *testing.T) {
 	require.ErrorContains(t, err, "not FLOAT32")
 }
 
+// TestInt8ZeroChannel zeroes one output channel of MobileNet's first
+// convolution (as pruning may): its weight scale is the largest of the
+// tensor, never 0, and the model still obeys the spec.
+func TestInt8ZeroChannel(t *testing.T) {
+	f := float32Model(t, mobilenet)
+	m := new(tflite.Model)
+	*m = *f
+	m.Buffers = slices.Clone(f.Buffers)
+	op := f.Subgraphs[0].Operators[0]
+	require.Equal(t, tflite.OpConv2D, f.OperatorCodes[op.OpcodeIndex].Builtin)
+	w := &f.Subgraphs[0].Tensors[op.Inputs[1]]
+	data := slices.Clone(m.Buffers[w.Buffer].Data)
+	perChannel := len(data) / int(w.Shape[0])
+	clear(data[:perChannel]) // channel 0
+	m.Buffers[w.Buffer] = tflite.Buffer{Data: data}
+	ranges := calibrate(t, m)
+	q, _, err := optimize.Int8(m, ranges, nil)
+	require.NoError(t, err)
+	out, err := tflite.Write(q)
+	require.NoError(t, err)
+	back, err := tflite.Parse(out)
+	require.NoError(t, err)
+	requireInt8Spec(t, back, tflite.TypeFloat32)
+	qw := back.Subgraphs[0].Tensors[back.Subgraphs[0].Operators[1].Inputs[1]] // after the input QUANTIZE
+	scales := qw.Quantization.Scale
+	assert.Equal(t, slices.Max(scales), scales[0], "the zero channel takes the largest scale")
+	for k, v := range back.Buffers[qw.Buffer].Data[:perChannel/4] {
+		assert.Zero(t, v, "element %d of the zero channel", k)
+	}
+}
+
 // TestCalibrationSkipsNaN feeds NaN inputs: the input's range ignores
 // them.
 func TestCalibrationSkipsNaN(t *testing.T) {
