@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -369,4 +370,35 @@ func TestDelegateConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestDelegateUnplugAborts shows what a supervisor must handle: libedgetpu
+// ends the whole process when a USB Accelerator goes away mid-request
+// (LOG(FATAL), so abort(), in its USB driver), which no error path can
+// catch. The test runs itself again as a child whose device "is unplugged"
+// at its third invocation: the Go runtime turns the SIGABRT raised in C
+// into a crash with exit status 2 after the two good invocations.
+func TestDelegateUnplugAborts(t *testing.T) {
+	if os.Getenv("PERCEPT_TEST_UNPLUG_CHILD") == "1" {
+		tg := newTestGraph()
+		g := tg.open(t, Config{Device: "usb", Library: os.Getenv(LibraryEnv)})
+		for i := range 3 {
+			fmt.Fprintf(os.Stderr, "invocation %d\n", i)
+			if err := g.Invoke(0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	lib := edgetputest.Library(t, edgetputest.TF25)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDelegateUnplugAborts$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "PERCEPT_TEST_UNPLUG_CHILD=1", LibraryEnv+"="+lib, edgetputest.AbortAfterEnv+"=2")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the child must die: %s", out)
+	assert.Equal(t, 2, exit.ExitCode(), "%s", out)
+	assert.Contains(t, string(out), "invocation 2\nF usb_driver.cc:709] [1-1] bulk out for 150528 bytes failed. Abort.")
+	assert.Contains(t, string(out), "SIGABRT: abort")
+	assert.Contains(t, string(out), "signal arrived during cgo execution")
+	assert.NotContains(t, string(out), "PASS")
 }

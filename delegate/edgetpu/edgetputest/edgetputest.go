@@ -36,6 +36,10 @@ const (
 	// FailAfterEnv makes invoke fail after that many invocations of a
 	// kernel, as a USB transfer error does.
 	FailAfterEnv = "PERCEPT_FAKE_EDGETPU_FAIL_AFTER"
+	// AbortAfterEnv makes invoke abort the process after that many
+	// invocations of a kernel, as libedgetpu's USB driver does when the
+	// accelerator is unplugged mid-request.
+	AbortAfterEnv = "PERCEPT_FAKE_EDGETPU_ABORT_AFTER"
 	// LogEnv names a file that gets a line per call of the fake.
 	LogEnv = "PERCEPT_FAKE_EDGETPU_LOG"
 	// CompilerEnv names the C compiler for the fake (default $CC, else

@@ -20,6 +20,9 @@
 //   PERCEPT_FAKE_EDGETPU_DEVICES     "usb:PATH,pci:PATH,..." or "none"
 //                                    (unset: one USB device)
 //   PERCEPT_FAKE_EDGETPU_FAIL_AFTER  invoke fails after N invocations of a kernel
+//   PERCEPT_FAKE_EDGETPU_ABORT_AFTER invoke aborts the process after N invocations,
+//                                    as the real USB driver does when the
+//                                    accelerator is unplugged (LOG(FATAL))
 //   PERCEPT_FAKE_EDGETPU_LOG         file that gets one line per call
 
 #include <stdarg.h>
@@ -370,6 +373,11 @@ static int kernel_invoke(Ctx *ctx, Node *node) {
 	}
 	if (!custom_data_intact(ctx, k)) return ERR;
 	k->invocations++;
+	const char *abort_after = getenv("PERCEPT_FAKE_EDGETPU_ABORT_AFTER");
+	if (abort_after != NULL && abort_after[0] != 0 && k->invocations > atol(abort_after)) {
+		fprintf(stderr, "F usb_driver.cc:709] [1-1] bulk out for 150528 bytes failed. Abort. (fake: the accelerator was unplugged)\n");
+		abort();
+	}
 	const char *after = getenv("PERCEPT_FAKE_EDGETPU_FAIL_AFTER");
 	if (after != NULL && after[0] != 0 && k->invocations > atol(after)) {
 		fail(ctx, "Failed to execute request. Could not submit: USB transfer error (fake, after %ld invocations)", k->invocations - 1);
