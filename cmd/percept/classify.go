@@ -79,6 +79,7 @@ func classify(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer m.Close()
+	f.edgeTPU.checkModel(m, "classify", stderr)
 	cls, err := models.NewClassifier(m, opts)
 	if err != nil {
 		return err

@@ -110,6 +110,7 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer m.Close()
+	f.edgeTPU.checkModel(m, "detect", stderr)
 	det, err := models.NewDetector(m, opts)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/percept-robotics/percept/delegate/edgetpu"
 	"github.com/percept-robotics/percept/models"
 	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
@@ -52,6 +53,20 @@ func (e *edgeTPUFlags) apply(opts *models.Options, command string, w io.Writer) 
 	return func() { m.Close() }, nil
 }
 
+// checkModel warns on w when -edgetpu names a device but m has no Edge TPU
+// operator: such a model runs on the CPU only.
+func (e *edgeTPUFlags) checkModel(m *tflite.Model, command string, w io.Writer) {
+	if e.device == "" {
+		return
+	}
+	for _, code := range m.OperatorCodes {
+		if code.Builtin == tflite.OpCustom && code.CustomCode == edgetpu.CustomOp {
+			return
+		}
+	}
+	fmt.Fprintf(w, "percept %s: -edgetpu %s: the model was not compiled for the Edge TPU (no %s): it runs on the CPU\n", command, e.device, edgetpu.CustomOp)
+}
+
 // notice says that the fallback model runs, and why.
 func (e *edgeTPUFlags) notice(w io.Writer, command string, reason error) {
 	fmt.Fprintf(w, "percept %s: the Edge TPU cannot be used (%v): running %s on the CPU instead\n", command, reason, e.fallback)
@@ -61,6 +76,7 @@ func (e *edgeTPUFlags) notice(w io.Writer, command string, reason error) {
 // fallback model on the CPU when no Edge TPU can be used (with a notice
 // on w). The returned function closes what it opened.
 func (e *edgeTPUFlags) interpreter(m *tflite.Model, opts nn.Options, command string, w io.Writer) (*nn.Interpreter, func(), error) {
+	e.checkModel(m, command, w)
 	opts.EdgeTPU = e.device
 	it, err := nn.New(m, &opts)
 	if err == nil {

@@ -44,6 +44,12 @@ func TestEdgeTPUFallbackCLI(t *testing.T) {
 	requireSuccess(t, runCLI(t, "run", "-model", cpu, "-input", in, "-outdir", filepath.Join(dir, "cpu")))
 	assert.Equal(t, fileBytes(t, filepath.Join(dir, "cpu", "output_0.npy")), fileBytes(t, filepath.Join(dir, "tpu", "output_0.npy")))
 	assertOneLineFailure(t, runCLI(t, "run", "-model", tpu, "-input", in, "-outdir", dir, "-fallback", cpu), 2, "it needs -edgetpu")
+
+	// A model not compiled for the Edge TPU runs on the CPU, with a warning.
+	r = runCLI(t, "classify", "-json", "-model", cpu, "-labels", labels, "-edgetpu", "usb", img)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, want.stdout, r.stdout)
+	assert.Equal(t, "percept classify: -edgetpu usb: the model was not compiled for the Edge TPU (no edgetpu-custom-op): it runs on the CPU\n", r.stderr)
 }
 
 // fileBytes reads a file the test needs.

@@ -97,6 +97,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		return err
 	}
 	defer m.Close()
+	tpu.checkModel(m, "serve", stdout)
 	pool, err := models.NewDetectorPool(m, opts, *detectors)
 	if err != nil {
 		return err
