@@ -108,12 +108,17 @@ func (a *asymmetric) level(v float32) int32 {
 	return t + int32(2*(y-float32(t)))
 }
 
-// quantize quantizes x into q, as long.
-func (a *asymmetric) quantize(x []float32, q []int8) {
+// quantize quantizes x into q, as long, and returns the sum of the
+// levels.
+func (a *asymmetric) quantize(x []float32, q []int8) int32 {
 	q = q[:len(x)]
+	var sum int32
 	for i, v := range x {
-		q[i] = int8(a.level(v))
+		l := a.level(v)
+		q[i] = int8(l)
+		sum += l
 	}
+	return sum
 }
 
 // levels stores into out, as long as x, the levels of x less the zero
@@ -239,8 +244,9 @@ func newHybridGemm(cfg *qgemmConfig, simd bool, act FloatRange, inDepth, outDept
 
 // run computes rows [0, rows) of out (rows·outDepth floats) from a, rows
 // rows of stride bytes (the padding zero), sharing scale s and zero point
-// z, with one worker's scratch.
-func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, scratch *hybridScratch) {
+// z, with one worker's scratch; sums holds the sum of each row of a, or is
+// nil to have them computed where the packed layout needs them.
+func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, scratch *hybridScratch, sums []int32) {
 	n := g.outDepth
 	scaled, zr := scratch.scaled[:n], scratch.zr[:n]
 	for oc, w := range g.scales {
@@ -266,7 +272,13 @@ func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, 
 	for r := 0; r < rows; r += cfg.mr {
 		pixels := min(cfg.mr, rows-r)
 		tile := a[r*g.stride : (r+pixels)*g.stride]
-		if k.termFactor != 0 {
+		switch {
+		case k.termFactor == 0:
+		case sums != nil:
+			for i := range pixels {
+				terms[i] = k.termFactor * sums[r+i]
+			}
+		default:
 			hybridRowSums(cfg, tile, g.stride, pixels, &terms)
 			for i := range pixels {
 				terms[i] *= k.termFactor
@@ -280,9 +292,8 @@ func (g *hybridGemm) run(a []int8, rows int, out []float32, s float32, z int32, 
 			hybridDots(cfg, (*byte)(unsafe.Pointer(&tile[0])), g.stride, pixels, unsafe.Add(k.weights, gi*k.wStride), k.kq, width, &acc)
 			c0 := gi * nr
 			c1 := min(c0+nr, n)
-			for i := range pixels {
-				hybridEpilogue(g.simd, acc[i*nr:], terms[i], zr[c0:c1], scaled[c0:c1], g.bias[c0:c1], out[(r+i)*n+c0:(r+i)*n+c1], &g.act)
-			}
+			hybridEpilogue(g.simd, acc[:], nr, pixels, c1-c0, terms[:pixels], zr[c0:c1], scaled[c0:c1], g.bias[c0:c1],
+				out[r*n+c0:(r+pixels-1)*n+c1], n, &g.act)
 		}
 	}
 }
@@ -331,6 +342,7 @@ type Hybrid struct {
 	q         []int8
 	scale     []float32 // per quantization unit (batch, or batch row)
 	zeroPoint []int32
+	sums      []int32 // per row of q in the row layout: the sum of its bytes
 	quantize  func(h *Hybrid, in []float32)
 	run       func(h *Hybrid, worker int, out []float32, lo, hi int)
 	simd      bool // the quantization in assembly
@@ -366,23 +378,16 @@ func quantizeImages(h *Hybrid, in []float32, n int) {
 }
 
 // quantizeRows quantizes each batch's image of pixels pixels of depth
-// floats asymmetrically, whole, into rows of stride bytes, the padding
-// zero (1×1 convolutions).
+// floats asymmetrically, whole, into rows of stride bytes (1×1
+// convolutions), and sums each row; the padding, zero from the start, is
+// never written.
 func quantizeRows(h *Hybrid, in []float32, pixels, depth, stride int) {
 	n := pixels * depth
 	for b := range h.scale {
 		x := in[b*n : (b+1)*n]
 		a := asymmetricParams(h.simd, x)
 		h.scale[b], h.zeroPoint[b] = a.scale, a.zeroPoint
-		if stride == depth {
-			hybridQuantize(h.simd, &a, x, h.q[b*n:(b+1)*n])
-			continue
-		}
-		for p := range pixels {
-			row := h.q[(b*pixels+p)*stride : (b*pixels+p+1)*stride]
-			hybridQuantize(h.simd, &a, x[p*depth:(p+1)*depth], row)
-			clear(row[depth:])
-		}
+		hybridQuantizeRows(h.simd, &a, x, depth, h.q[b*pixels*stride:(b+1)*pixels*stride], stride, h.sums[b*pixels:(b+1)*pixels])
 	}
 }
 
@@ -409,7 +414,7 @@ func NewFullyConnectedHybrid(target string, workers int, act FloatRange, batches
 	g := newHybridGemm(hybridConfig(t), hybridSIMD(t), act, inDepth, outDepth, filter, scales, bias)
 	h := &Hybrid{
 		rows: batches, minSplit: hybridMinSplit(t),
-		q: make([]int8, batches*g.stride), scale: make([]float32, batches), zeroPoint: make([]int32, batches),
+		q: make([]int8, batches*g.stride), scale: make([]float32, batches), zeroPoint: make([]int32, batches), sums: make([]int32, batches),
 		simd: hybridSIMD(t), scratch: newHybridScratch(workers, outDepth),
 	}
 	h.quantize = func(h *Hybrid, in []float32) {
@@ -417,16 +422,21 @@ func NewFullyConnectedHybrid(target string, workers int, act FloatRange, batches
 			x, dst := in[r*inDepth:(r+1)*inDepth], h.q[r*g.stride:r*g.stride+inDepth]
 			if symmetric {
 				h.scale[r], h.zeroPoint[r] = QuantizeSymmetricF32(x, dst), 0
+				var sum int32
+				for _, v := range dst {
+					sum += int32(v)
+				}
+				h.sums[r] = sum
 				continue
 			}
 			a := asymmetricParams(h.simd, x)
 			h.scale[r], h.zeroPoint[r] = a.scale, a.zeroPoint
-			hybridQuantize(h.simd, &a, x, dst)
+			h.sums[r] = hybridQuantize(h.simd, &a, x, dst)
 		}
 	}
 	h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
 		for r := lo; r < hi; r++ {
-			g.run(h.q[r*g.stride:(r+1)*g.stride], 1, out[r*outDepth:(r+1)*outDepth], h.scale[r], h.zeroPoint[r], &h.scratch[worker])
+			g.run(h.q[r*g.stride:(r+1)*g.stride], 1, out[r*outDepth:(r+1)*outDepth], h.scale[r], h.zeroPoint[r], &h.scratch[worker], h.sums[r:r+1])
 		}
 	}
 	return h
@@ -457,11 +467,12 @@ func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, 
 		pixels := inShape.H * inShape.W
 		h.rows = inShape.N * pixels
 		h.q = make([]int8, inShape.N*pixels*g.stride)
+		h.sums = make([]int32, h.rows)
 		h.run = func(h *Hybrid, worker int, out []float32, lo, hi int) {
 			for lo < hi {
 				b := lo / pixels
 				end := min(hi, (b+1)*pixels)
-				g.run(h.q[lo*g.stride:end*g.stride], end-lo, out[lo*outC:end*outC], h.scale[b], h.zeroPoint[b], &h.scratch[worker])
+				g.run(h.q[lo*g.stride:end*g.stride], end-lo, out[lo*outC:end*outC], h.scale[b], h.zeroPoint[b], &h.scratch[worker], h.sums[lo:end])
 				lo = end
 			}
 		}
@@ -481,7 +492,7 @@ func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, 
 			for ox := range outShape.W {
 				gatherWindow(&geo, inShape, fShape, h.q, row, ox, outShape.H, z, cols[ox*g.stride:(ox+1)*g.stride])
 			}
-			g.run(cols, outShape.W, out[row*outShape.W*outC:(row+1)*outShape.W*outC], h.scale[b], h.zeroPoint[b], &h.scratch[worker])
+			g.run(cols, outShape.W, out[row*outShape.W*outC:(row+1)*outShape.W*outC], h.scale[b], h.zeroPoint[b], &h.scratch[worker], nil)
 		}
 	}
 	return h

@@ -18,15 +18,16 @@ func hybridMinMax(simd bool, x []float32) (lo, hi float32) {
 	return minMaxGo(lo, hi, x)
 }
 
-// hybridQuantize stores into q the levels of x.
-func hybridQuantize(simd bool, a *asymmetric, x []float32, q []int8) {
+// hybridQuantize stores into q the levels of x and returns their sum.
+func hybridQuantize(simd bool, a *asymmetric, x []float32, q []int8) int32 {
 	q = q[:len(x)]
 	n := len(x) &^ 7
+	var sum int32
 	if simd && n > 0 {
-		hybridQuantizeAVX2(&x[0], n, a.inv, a.off, &q[0])
+		sum = hybridQuantizeAVX2(&x[0], n, a.inv, a.off, &q[0])
 		x, q = x[n:], q[n:]
 	}
-	a.quantize(x, q)
+	return sum + a.quantize(x, q)
 }
 
 // hybridLevels stores into out the levels of x less the zero point, as
@@ -41,16 +42,27 @@ func hybridLevels(simd bool, a *asymmetric, x, out []float32) {
 	a.levels(x, out)
 }
 
-// hybridEpilogue stores into out[c] hybridOut(acc[c] + term − zr[c],
-// scaled[c], bias[c], act).
-func hybridEpilogue(simd bool, acc []int32, term int32, zr []int32, scaled, bias, out []float32, act *FloatRange) {
-	n := len(out) &^ 7
-	acc, zr, scaled, bias = acc[:len(out)], zr[:len(out)], scaled[:len(out)], bias[:len(out)]
-	if simd && n > 0 {
-		hybridOutAVX2(&acc[0], n, term, &zr[0], &scaled[0], &bias[0], act, &out[0])
-		acc, zr, scaled, bias, out = acc[n:], zr[n:], scaled[n:], bias[n:], out[n:]
+// hybridEpilogue stores into out[r·outStride + c], for rows rows r and c
+// < n, hybridOut(acc[r·accStride + c] + terms[r] − zr[c], scaled[c],
+// bias[c], act).
+func hybridEpilogue(simd bool, acc []int32, accStride, rows, n int, terms, zr []int32, scaled, bias, out []float32, outStride int, act *FloatRange) {
+	wide := n &^ 7
+	if simd && wide > 0 && rows > 0 {
+		// The slices' bounds, checked here as Go indexing would.
+		_, _ = acc[(rows-1)*accStride+n-1], out[(rows-1)*outStride+n-1]
+		_, _, _, _ = terms[rows-1], zr[n-1], scaled[n-1], bias[n-1]
+		hybridOutAVX2(&acc[0], accStride, rows, wide, &terms[0], &zr[0], &scaled[0], &bias[0], act, &out[0], outStride)
 	}
-	epilogueGo(acc, term, zr, scaled, bias, out, act)
+	if simd {
+		// The last n mod 8 channels.
+		for r := range rows {
+			epilogueGo(acc[r*accStride+wide:], terms[r], zr[wide:n], scaled[wide:], bias[wide:], out[r*outStride+wide:r*outStride+n], act)
+		}
+		return
+	}
+	for r := range rows {
+		epilogueGo(acc[r*accStride:], terms[r], zr[:n], scaled, bias, out[r*outStride:r*outStride+n], act)
+	}
 }
 
 // The AVX2 kernels, in hybrid_avx2_amd64.s.
@@ -59,13 +71,13 @@ func hybridEpilogue(simd bool, acc []int32, term int32, zr []int32, scaled, bias
 func hybridMinMaxAVX2(x *float32, n int) (lo, hi float32)
 
 //go:noescape
-func hybridQuantizeAVX2(x *float32, n int, inv, off float32, q *int8)
+func hybridQuantizeAVX2(x *float32, n int, inv, off float32, q *int8) (sum int32)
 
 //go:noescape
 func hybridLevelsAVX2(x *float32, n int, inv, off, zero float32, out *float32)
 
 //go:noescape
-func hybridOutAVX2(acc *int32, n int, term int32, zr *int32, scaled, bias *float32, act *FloatRange, out *float32)
+func hybridOutAVX2(acc *int32, accStride, rows, n int, terms, zr *int32, scaled, bias *float32, act *FloatRange, out *float32, outStride int)
 
 // hybridRescale stores into x[c] clamp(x[c]·scaled[c] + bias[c]).
 func hybridRescale(simd bool, x, scaled, bias []float32, act *FloatRange) {
@@ -80,3 +92,21 @@ func hybridRescale(simd bool, x, scaled, bias []float32, act *FloatRange) {
 
 //go:noescape
 func hybridRescaleAVX2(x *float32, n int, scaled, bias *float32, act *FloatRange)
+
+// hybridQuantizeRows stores into rows of q, qStride bytes apart, the
+// levels of the rows of depth floats of x, one after another, and into
+// sums[r] the sum of row r's levels.
+func hybridQuantizeRows(simd bool, a *asymmetric, x []float32, depth int, q []int8, qStride int, sums []int32) {
+	rows := len(sums)
+	if simd && depth%8 == 0 && depth > 0 && rows > 0 {
+		_, _ = x[rows*depth-1], q[(rows-1)*qStride+depth-1]
+		hybridQuantizeRowsAVX2(&x[0], rows, depth, a.inv, a.off, &q[0], qStride, &sums[0])
+		return
+	}
+	for r := range sums {
+		sums[r] = hybridQuantize(simd, a, x[r*depth:(r+1)*depth], q[r*qStride:r*qStride+depth])
+	}
+}
+
+//go:noescape
+func hybridQuantizeRowsAVX2(x *float32, rows, depth int, inv, off float32, q *int8, qStride int, sums *int32)

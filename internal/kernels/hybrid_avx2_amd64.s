@@ -64,9 +64,10 @@ minmax:
 	VROUNDPS   $3, Y2, Y2   \ // -1, 0 or 1
 	VADDPS     Y2, Y1, Y1
 
-// func hybridQuantizeAVX2(x *float32, n int, inv, off float32, q *int8)
-// q[i] = the level of x[i], for n a positive multiple of 8.
-TEXT ·hybridQuantizeAVX2(SB), NOSPLIT, $0-32
+// func hybridQuantizeAVX2(x *float32, n int, inv, off float32, q *int8) (sum int32)
+// q[i] = the level of x[i], for n a positive multiple of 8; sum is the
+// sum of the levels.
+TEXT ·hybridQuantizeAVX2(SB), NOSPLIT, $0-36
 	MOVQ         x+0(FP), SI
 	MOVQ         n+8(FP), CX
 	VBROADCASTSS inv+16(FP), Y4
@@ -74,10 +75,12 @@ TEXT ·hybridQuantizeAVX2(SB), NOSPLIT, $0-32
 	MOVQ         q+24(FP), DI
 	VBROADCASTSS hybridMinus128<>(SB), Y6
 	VBROADCASTSS hybridPlus127<>(SB), Y7
+	VPXOR        Y8, Y8, Y8
 
 quantize:
 	LEVELS
 	VCVTTPS2DQ   Y1, Y1
+	VPADDD       Y1, Y8, Y8
 	VEXTRACTI128 $1, Y1, X2
 	VPACKSSDW    X2, X1, X1
 	VPACKSSWB    X1, X1, X1
@@ -86,6 +89,15 @@ quantize:
 	ADDQ         $8, DI
 	SUBQ         $8, CX
 	JNZ          quantize
+
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0x4e, X8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0xb1, X8, X9
+	VPADDD       X9, X8, X8
+	VMOVD        X8, AX
+	MOVL         AX, sum+32(FP)
 	VZEROUPPER
 	RET
 
@@ -113,40 +125,56 @@ levels:
 	VZEROUPPER
 	RET
 
-// func hybridOutAVX2(acc *int32, n int, term int32, zr *int32, scaled, bias *float32, act *FloatRange, out *float32)
-// out[c] = clamp(float32(acc[c] + term - zr[c])·scaled[c] + bias[c]), the
-// sum in wrapping int32, for n a positive multiple of 8.
-TEXT ·hybridOutAVX2(SB), NOSPLIT, $0-64
+// func hybridOutAVX2(acc *int32, accStride, rows, n int, terms, zr *int32, scaled, bias *float32, act *FloatRange, out *float32, outStride int)
+// For each of rows rows r, out[r·outStride + c] = clamp(float32(acc[r·accStride + c]
+// + terms[r] − zr[c])·scaled[c] + bias[c]), the sum in wrapping int32,
+// for c < n, n a positive multiple of 8 and rows positive; strides in
+// elements.
+TEXT ·hybridOutAVX2(SB), NOSPLIT, $0-88
 	MOVQ         acc+0(FP), SI
-	MOVQ         n+8(FP), CX
-	MOVL         term+16(FP), AX
-	VMOVD        AX, X3
-	VPBROADCASTD X3, Y3
-	MOVQ         zr+24(FP), R8
-	MOVQ         scaled+32(FP), R9
-	MOVQ         bias+40(FP), R10
-	MOVQ         act+48(FP), R11
-	MOVQ         out+56(FP), DI
+	MOVQ         accStride+8(FP), R12
+	SHLQ         $2, R12
+	MOVQ         rows+16(FP), DX
+	MOVQ         terms+32(FP), R13
+	MOVQ         act+64(FP), R11
+	MOVQ         out+72(FP), DI
+	MOVQ         outStride+80(FP), R14
+	SHLQ         $2, R14
 	VBROADCASTSS (R11), Y6
 	VBROADCASTSS 4(R11), Y7
 
+row:
+	VPBROADCASTD (R13), Y3
+	MOVQ         n+24(FP), CX
+	MOVQ         zr+40(FP), R8
+	MOVQ         scaled+48(FP), R9
+	MOVQ         bias+56(FP), R10
+	MOVQ         SI, AX
+	MOVQ         DI, BX
+
 epilogue:
-	VMOVDQU    (SI), Y0
-	VPADDD     Y3, Y0, Y0
-	VPSUBD     (R8), Y0, Y0
-	VCVTDQ2PS  Y0, Y0
-	VMULPS     (R9), Y0, Y0
-	VADDPS     (R10), Y0, Y0
-	VMAXPS     Y0, Y6, Y0
-	VMINPS     Y0, Y7, Y0
-	VMOVUPS    Y0, (DI)
-	ADDQ       $32, SI
-	ADDQ       $32, R8
-	ADDQ       $32, R9
-	ADDQ       $32, R10
-	ADDQ       $32, DI
-	SUBQ       $8, CX
-	JNZ        epilogue
+	VMOVDQU   (AX), Y0
+	VPADDD    Y3, Y0, Y0
+	VPSUBD    (R8), Y0, Y0
+	VCVTDQ2PS Y0, Y0
+	VMULPS    (R9), Y0, Y0
+	VADDPS    (R10), Y0, Y0
+	VMAXPS    Y0, Y6, Y0
+	VMINPS    Y0, Y7, Y0
+	VMOVUPS   Y0, (BX)
+	ADDQ      $32, AX
+	ADDQ      $32, R8
+	ADDQ      $32, R9
+	ADDQ      $32, R10
+	ADDQ      $32, BX
+	SUBQ      $8, CX
+	JNZ       epilogue
+
+	ADDQ R12, SI
+	ADDQ R14, DI
+	ADDQ $4, R13
+	DECQ DX
+	JNZ  row
 	VZEROUPPER
 	RET
 
@@ -173,5 +201,52 @@ rescale:
 	ADDQ    $32, R10
 	SUBQ    $8, CX
 	JNZ     rescale
+	VZEROUPPER
+	RET
+
+// func hybridQuantizeRowsAVX2(x *float32, rows, depth int, inv, off float32, q *int8, qStride int, sums *int32)
+// For each of rows rows of depth floats (depth a positive multiple of 8,
+// rows positive), one after another at x: the levels into q + r·qStride
+// and their sum into sums[r].
+TEXT ·hybridQuantizeRowsAVX2(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), SI
+	MOVQ         rows+8(FP), DX
+	VBROADCASTSS inv+24(FP), Y4
+	VBROADCASTSS off+28(FP), Y5
+	MOVQ         q+32(FP), R8
+	MOVQ         sums+48(FP), R9
+	VBROADCASTSS hybridMinus128<>(SB), Y6
+	VBROADCASTSS hybridPlus127<>(SB), Y7
+
+qrow:
+	MOVQ  depth+16(FP), CX
+	MOVQ  R8, DI
+	VPXOR Y8, Y8, Y8
+
+qcol:
+	LEVELS
+	VCVTTPS2DQ   Y1, Y1
+	VPADDD       Y1, Y8, Y8
+	VEXTRACTI128 $1, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VPACKSSWB    X1, X1, X1
+	MOVQ         X1, (DI)
+	ADDQ         $32, SI
+	ADDQ         $8, DI
+	SUBQ         $8, CX
+	JNZ          qcol
+
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0x4e, X8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0xb1, X8, X9
+	VPADDD       X9, X8, X8
+	VMOVD        X8, AX
+	MOVL         AX, (R9)
+	ADDQ         $4, R9
+	ADDQ         qStride+40(FP), R8
+	DECQ         DX
+	JNZ          qrow
 	VZEROUPPER
 	RET

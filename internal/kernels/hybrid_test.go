@@ -164,6 +164,12 @@ func TestHybridGemm(t *testing.T) {
 					a[r*stride+i] = int8(rng.IntN(256) - 128)
 				}
 			}
+			rowSums := make([]int32, rows)
+			for r := range rows {
+				for _, v := range a[r*stride : (r+1)*stride] {
+					rowSums[r] += int32(v)
+				}
+			}
 			s, z := float32(math.Ldexp(1+rng.Float64(), -rng.IntN(10))), int32(rng.IntN(256)-128)
 			want := make([]float32, rows*outDepth)
 			for r := range rows {
@@ -178,9 +184,11 @@ func TestHybridGemm(t *testing.T) {
 			for name, cfg := range hybridGemmConfigs() {
 				for _, simd := range []bool{false, true} {
 					g := newHybridGemm(cfg, simd, c.act, inDepth, outDepth, c.filter, c.scales, c.bias)
-					got := make([]float32, rows*outDepth)
-					g.run(a, rows, got, s, z, &newHybridScratch(1, outDepth)[0])
-					require.Equal(t, want, got, "%s (simd %v): %d→%d, %d rows", name, simd, inDepth, outDepth, rows)
+					for _, sums := range [][]int32{nil, rowSums} {
+						got := make([]float32, rows*outDepth)
+						g.run(a, rows, got, s, z, &newHybridScratch(1, outDepth)[0], sums)
+						require.Equal(t, want, got, "%s (simd %v, sums given %v): %d→%d, %d rows", name, simd, sums != nil, inDepth, outDepth, rows)
+					}
 				}
 			}
 		}
@@ -428,23 +436,51 @@ func TestHybridSIMD(t *testing.T) {
 			require.Equal(t, hi, shi, "n %d", n)
 			require.Equal(t, a, asymmetricParams(true, x), "n %d", n)
 			want, got := make([]int8, n), make([]int8, n)
-			a.quantize(x, want)
-			hybridQuantize(true, &a, x, got)
+			sum := a.quantize(x, want)
+			require.Equal(t, sum, hybridQuantize(true, &a, x, got), "n %d: the sum of the levels", n)
 			require.Equal(t, want, got, "n %d", n)
+			var levels int32
+			for _, v := range want {
+				levels += int32(v)
+			}
+			require.Equal(t, levels, sum, "n %d", n)
+			// The same values as rows of 8 and of n, 3 bytes apart more.
+			for _, depth := range []int{8, n} {
+				if depth == 0 || n%depth != 0 {
+					continue
+				}
+				rows := n / depth
+				wantQ, gotQ := make([]int8, rows*(depth+3)), make([]int8, rows*(depth+3))
+				wantS, gotS := make([]int32, rows), make([]int32, rows)
+				for r := range rows {
+					wantS[r] = a.quantize(x[r*depth:(r+1)*depth], wantQ[r*(depth+3):])
+				}
+				hybridQuantizeRows(true, &a, x, depth, gotQ, depth+3, gotS)
+				require.Equal(t, wantQ, gotQ, "n %d rows of %d", n, depth)
+				require.Equal(t, wantS, gotS, "n %d rows of %d", n, depth)
+			}
 			wantF, gotF := make([]float32, n), make([]float32, n)
 			a.levels(x, wantF)
 			hybridLevels(true, &a, x, gotF)
 			require.Equal(t, wantF, gotF, "n %d", n)
 
-			acc, zr := make([]int32, n), make([]int32, n)
+			// The epilogue over three rows, strided.
+			const rows, accStride, outStride = 3, 72, 75
+			acc, zr := make([]int32, (rows-1)*accStride+n), make([]int32, n)
 			scaled, bias := randFloats(rng, n), randFloats(rng, n)
 			for i := range acc {
-				acc[i], zr[i] = int32(rng.Uint32()), int32(rng.Uint32())
+				acc[i] = int32(rng.Uint32())
 			}
-			term := int32(rng.Uint32())
-			epilogueGo(acc, term, zr, scaled, bias, wantF, &act)
-			hybridEpilogue(true, acc, term, zr, scaled, bias, gotF, &act)
-			require.Equal(t, wantF, gotF, "n %d", n)
+			for i := range zr {
+				zr[i] = int32(rng.Uint32())
+			}
+			terms := []int32{int32(rng.Uint32()), int32(rng.Uint32()), int32(rng.Uint32())}
+			wantO, gotO := make([]float32, (rows-1)*outStride+n), make([]float32, (rows-1)*outStride+n)
+			for r := range rows {
+				epilogueGo(acc[r*accStride:], terms[r], zr, scaled, bias, wantO[r*outStride:r*outStride+n], &act)
+			}
+			hybridEpilogue(true, acc, accStride, rows, n, terms, zr, scaled, bias, gotO, outStride, &act)
+			require.Equal(t, wantO, gotO, "n %d", n)
 			copy(gotF, x)
 			copy(wantF, x)
 			rescaleGo(wantF, scaled, bias, &act)
