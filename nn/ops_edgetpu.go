@@ -43,14 +43,15 @@ func (s *edgeTPUState) close() {
 	s.graphs = nil
 }
 
-// takeFault returns and clears the error of the current invocation. It is
-// nil-safe.
+// takeFault returns and clears the error of the current invocation,
+// counting the invocation as failed. It is nil-safe.
 func (s *edgeTPUState) takeFault() error {
 	if s == nil || s.fault == nil {
 		return nil
 	}
 	err := s.fault
 	s.fault = nil
+	s.failures.Add(1)
 	return err
 }
 
@@ -134,7 +135,6 @@ func buildEdgeTPU(b *builder) (*op, error) {
 		},
 		run: func() {
 			if err := g.Invoke(0); err != nil {
-				st.failures.Add(1)
 				if st.fault == nil {
 					st.fault = fmt.Errorf("nn: %s: %w", name, err)
 				}
