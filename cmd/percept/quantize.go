@@ -109,7 +109,10 @@ func quantizeDynamic(job *optimizeJob, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%d weight tensors FLOAT32 → INT8 (hybrid operators read them and quantize activations on the fly), %d DEQUANTIZE added; activations stay float32\n",
 		len(rep.Tensors), rep.OpsAdded)
 	fmt.Fprintf(stdout, "%d tensors left float32\n", len(rep.Skipped))
-	return job.write(stdout, q)
+	if err := job.write(stdout, q); err != nil {
+		return err
+	}
+	return job.printWidenedRatio(stdout, w)
 }
 
 // quantizeInt8 is -mode int8: calibration over the images, then full
@@ -151,7 +154,40 @@ func quantizeInt8(job *optimizeJob, stdout io.Writer, pattern string, samples in
 	}
 	fmt.Fprintf(stdout, "%d constant tensors → INT8 weights (per channel for convolutions) and INT32 biases, %d activations → INT8, %d operators added; inputs and outputs %s\n",
 		len(rep.Tensors), rep.Activations, rep.OpsAdded, io)
-	return job.write(stdout, q)
+	if err := job.write(stdout, q); err != nil {
+		return err
+	}
+	return job.printWidenedRatio(stdout, w)
+}
+
+// printWidenedRatio prints, for an input in TFLite's float16 layout, the
+// output's size beside the float32 model it was widened to.
+func (j *optimizeJob) printWidenedRatio(stdout io.Writer, w *tflite.Model) error {
+	if !hasFloat16(j.m) {
+		return nil
+	}
+	wide, err := tflite.Write(w)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(j.out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "beside the float32 model (%d bytes): %.3f×\n", len(wide), float64(st.Size())/float64(len(wide)))
+	return nil
+}
+
+// hasFloat16 reports whether m has FLOAT16 constants.
+func hasFloat16(m *tflite.Model) bool {
+	for _, sg := range m.Subgraphs {
+		for _, t := range sg.Tensors {
+			if t.Type == tflite.TypeFloat16 && len(m.Buffers[t.Buffer].Data) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // calibrationImages lists the images of a directory (by extension, in

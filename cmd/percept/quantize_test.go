@@ -220,10 +220,20 @@ func TestQuantizeInt8(t *testing.T) {
 			bestClasses(t, out) // the labels survive and it classifies
 		})
 	}
+	// A float16 model is widened first, and its size compared with the
+	// float32 model's too.
+	out := filepath.Join(t.TempDir(), "short_range_int8.tflite")
+	r := runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(photos, "*.jpg"), "-samples", "2", "-o", out,
+		testmodels.Path(t, "float16", "face_detection_short_range.tflite"))
+	requireSuccess(t, r)
+	assert.Contains(t, r.stdout, "FLOAT16 constants widened to FLOAT32 first")
+	assert.Regexp(t, `beside the float32 model \(\d+ bytes\): 0\.\d+×`, r.stdout)
+	requireRuns(t, out)
+
 	// A glob, and images that are not images.
 	dir := t.TempDir()
 	writeFile(t, dir, "a.jpg", []byte("not a jpeg"))
-	r := runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(dir, "*.jpg"), "-o", filepath.Join(dir, "out.tflite"), in)
+	r = runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(dir, "*.jpg"), "-o", filepath.Join(dir, "out.tflite"), in)
 	assertOneLineFailure(t, r, 1, "calibration image")
 	r = runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(dir, "*.png"), "-o", filepath.Join(dir, "out.tflite"), in)
 	assertOneLineFailure(t, r, 1, "no images")
