@@ -500,28 +500,43 @@ func NewConvHybrid(target string, workers int, p *ConvGeometry, act FloatRange, 
 
 // gatherWindow copies the window of output pixel (row, ox) from the
 // quantized image q into col, [KH][KW][InC] then zeros to len(col), taps
-// in the padding as z.
+// in the padding as z: a row of taps at once when it lies inside the
+// image undilated.
 func gatherWindow(p *ConvGeometry, inShape, fShape Shape4, q []int8, row, ox, outH int, z int8, col []int8) {
 	b, oy := row/outH, row%outH
 	c := inShape.C
 	iy0, ix0 := oy*p.StrideH-p.PadTop, ox*p.StrideW-p.PadLeft
+	span := fShape.W * c
+	inside := ix0 >= 0 && ix0+(fShape.W-1)*p.DilationW < inShape.W
 	i := 0
 	for ky := range fShape.H {
 		iy := iy0 + ky*p.DilationH
-		for kx := range fShape.W {
-			ix := ix0 + kx*p.DilationW
-			dst := col[i : i+c]
-			if iy < 0 || iy >= inShape.H || ix < 0 || ix >= inShape.W {
-				for j := range dst {
-					dst[j] = z
+		switch {
+		case iy < 0 || iy >= inShape.H:
+			fill(col[i:i+span], z)
+		case inside && p.DilationW == 1:
+			copy(col[i:i+span], q[((b*inShape.H+iy)*inShape.W+ix0)*c:])
+		default:
+			for kx := range fShape.W {
+				ix := ix0 + kx*p.DilationW
+				dst := col[i+kx*c : i+(kx+1)*c]
+				if ix < 0 || ix >= inShape.W {
+					fill(dst, z)
+				} else {
+					copy(dst, q[((b*inShape.H+iy)*inShape.W+ix)*c:])
 				}
-			} else {
-				copy(dst, q[((b*inShape.H+iy)*inShape.W+ix)*c:])
 			}
-			i += c
 		}
+		i += span
 	}
 	clear(col[i:])
+}
+
+// fill sets every element of s to v.
+func fill(s []int8, v int8) {
+	for j := range s {
+		s[j] = v
+	}
 }
 
 // NewDepthwiseConvHybrid prepares a hybrid depthwise convolution for
