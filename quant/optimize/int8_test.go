@@ -363,6 +363,43 @@ func TestInt8Signatures(t *testing.T) {
 	}
 }
 
+// TestInt8Versions checks the operator versions and min_runtime_version
+// TFLite's converter writes for int8 (op_version.cc, runtime_version.cc):
+// MobileNet needs TFLite 1.14.0, BlazeFace 2.1.0 for its int8 RELU (v2).
+func TestInt8Versions(t *testing.T) {
+	for _, c := range []struct {
+		fm       floatModel
+		versions map[tflite.BuiltinOperator]int32
+		runtime  string
+	}{
+		{mobilenet, map[tflite.BuiltinOperator]int32{tflite.OpConv2D: 3, tflite.OpDepthwiseConv2D: 3, tflite.OpAveragePool2D: 2,
+			tflite.OpSoftmax: 2, tflite.OpSqueeze: 1, tflite.OpQuantize: 1, tflite.OpDequantize: 2}, "1.14.0"},
+		{blazeface, map[tflite.BuiltinOperator]int32{tflite.OpConv2D: 3, tflite.OpDepthwiseConv2D: 3, tflite.OpAdd: 2,
+			tflite.OpRelu: 2, tflite.OpPad: 2, tflite.OpMaxPool2D: 2, tflite.OpConcatenation: 2, tflite.OpReshape: 1,
+			tflite.OpQuantize: 1, tflite.OpDequantize: 2}, "2.1.0"},
+	} {
+		f := float32Model(t, c.fm)
+		cal, err := optimize.NewCalibrator(f, 1)
+		require.NoError(t, err)
+		require.NoError(t, cal.Run())
+		q, _, err := optimize.Int8(f, cal.Ranges(), nil)
+		cal.Close()
+		require.NoError(t, err)
+		got := map[tflite.BuiltinOperator]int32{}
+		for _, code := range q.OperatorCodes {
+			got[code.Builtin] = code.Version
+		}
+		assert.Equal(t, c.versions, got, c.fm.name)
+		runtime := ""
+		for _, md := range q.Metadata {
+			if md.Name == "min_runtime_version" {
+				runtime = strings.TrimRight(string(q.Buffers[md.Buffer].Data), "\x00")
+			}
+		}
+		assert.Equal(t, c.runtime, runtime, c.fm.name)
+	}
+}
+
 // TestInt8Refuses checks the errors: an operator percept cannot quantize
 // is named, float16 weights ask for Widen, and ranges must fit the model.
 func TestInt8Refuses(t *testing.T) {
