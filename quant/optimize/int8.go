@@ -108,9 +108,10 @@ func int8Params(lo, hi float32) qparams {
 //   - CONV_2D weights are INT8 symmetric per output channel (dimension 0),
 //     DEPTHWISE_CONV_2D weights per channel along dimension 3, in
 //     [−127, 127] with zero point 0; FULLY_CONNECTED weights are per tensor,
-//     as the spec states and as every runtime loads (TFLite Micro, NNAPI and
-//     Arm NN 20.08 among them, where the converter's newer per-channel
-//     default is not accepted everywhere);
+//     as the spec states: the converter's newer per-channel default loads
+//     in LiteRT.js but Arm NN 20.08 aborts on it (an assertion in
+//     GetBiasTypeFromWeightsType, tried on hand landmark), and TFLite Micro
+//     and NNAPI refuse it too;
 //   - biases are INT32 with scale input scale × weight scale per channel
 //     and zero point 0; a channel whose weights are all zero gets the
 //     largest scale of its tensor (never 0), and a weight scale is widened
