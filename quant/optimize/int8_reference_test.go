@@ -34,9 +34,10 @@ const int8ReferenceSteps = 6
 // runs the model, whose graph is the uint8-I/O one's behind the edges:
 // Arm NN must sit from percept where it sat on that model, within one
 // step. (Arm NN 20.08 departs from LiteRT.js by 190 to 255 output steps on
-// the BlazeFace graphs, where LiteRT.js and percept agree within 15; the
-// cause, in Arm NN, is not established: its channel padding of int8
-// tensors whose zero point is −128 is a suspect.)
+// the BlazeFace graphs, where LiteRT.js and percept agree within 15: it
+// pads quantized tensors with 0 rather than their zero point, which
+// TestPadInt8References shows, and BlazeFace pads channels of tensors whose
+// zero point is −128.)
 func TestInt8References(t *testing.T) {
 	refs := testmodels.References(t)
 	for _, fm := range []floatModel{mobilenet, blazeface, shortRange, handLandmark} {
@@ -230,4 +231,69 @@ func stepDiff(a, b [][][]float64, steps []float64) float64 {
 		}
 	}
 	return worst
+}
+
+// TestPadInt8References runs a three-operator model, uint8 → QUANTIZE →
+// PAD (two channels) → QUANTIZE → uint8, with zero point 0 at the uint8
+// edges (−128 inside): percept and LiteRT.js fill the new channels with the
+// zero point (0 at the output), as TFLite's PAD does; Arm NN 20.08's result
+// is logged (it writes 128, the int8 value 0).
+func TestPadInt8References(t *testing.T) {
+	refs := testmodels.References(t)
+	quant := func(z int64) *tflite.Quantization {
+		return &tflite.Quantization{Scale: []float32{0.1}, ZeroPoint: []int64{z}}
+	}
+	var pads []byte
+	for _, v := range []int32{0, 0, 0, 0, 0, 0, 0, 2} {
+		pads = append(pads, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+	}
+	m := &tflite.Model{Version: 3,
+		OperatorCodes: []tflite.OperatorCode{{Builtin: tflite.OpQuantize, Version: 1}, {Builtin: tflite.OpPad, Version: 2}},
+		Buffers:       []tflite.Buffer{{}, {Data: pads}},
+		Subgraphs: []tflite.Subgraph{{
+			Tensors: []tflite.Tensor{
+				{Name: "in", Type: tflite.TypeUint8, Shape: []int32{1, 2, 2, 2}, Quantization: quant(0), HasRank: true},
+				{Name: "in_int8", Type: tflite.TypeInt8, Shape: []int32{1, 2, 2, 2}, Quantization: quant(-128), HasRank: true},
+				{Name: "paddings", Type: tflite.TypeInt32, Shape: []int32{4, 2}, Buffer: 1, HasRank: true},
+				{Name: "out_int8", Type: tflite.TypeInt8, Shape: []int32{1, 2, 2, 4}, Quantization: quant(-128), HasRank: true},
+				{Name: "out", Type: tflite.TypeUint8, Shape: []int32{1, 2, 2, 4}, Quantization: quant(0), HasRank: true},
+			},
+			Inputs: []int32{0}, Outputs: []int32{4},
+			Operators: []tflite.Operator{
+				{OpcodeIndex: 0, Inputs: []int32{0}, Outputs: []int32{1}},
+				{OpcodeIndex: 1, Inputs: []int32{1, 2}, Outputs: []int32{3}},
+				{OpcodeIndex: 0, Inputs: []int32{3}, Outputs: []int32{4}},
+			},
+		}},
+	}
+	data, err := tflite.Write(m)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "pad.tflite")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	input := []byte{10, 20, 30, 40, 50, 60, 70, 80}
+	want := []byte{10, 20, 0, 0, 30, 40, 0, 0, 50, 60, 0, 0, 70, 80, 0, 0}
+	in := filepath.Join(dir, "input.npy")
+	f, err := os.Create(in)
+	require.NoError(t, err)
+	require.NoError(t, npy.Write(f, &npy.Array{DType: "|u1", Shape: []int{1, 2, 2, 2}, Data: input}))
+	require.NoError(t, f.Close())
+
+	back, err := tflite.Parse(data)
+	require.NoError(t, err)
+	it, err := nn.New(back, nil)
+	require.NoError(t, err)
+	defer it.Close()
+	copy(it.Input(0).Bytes(), input)
+	require.NoError(t, it.Invoke())
+	assert.Equal(t, want, it.Output(0).Bytes(), "percept pads with the zero point")
+	for _, ref := range refs {
+		out := ref.Run(t, path, in)
+		a, err := npy.ReadFile(out[0][0])
+		require.NoError(t, err)
+		t.Logf("%s: %v", ref.Name, a.Data)
+		if ref.Name == "LiteRT.js" {
+			assert.Equal(t, want, a.Data, "LiteRT.js pads with the zero point")
+		}
+	}
 }
