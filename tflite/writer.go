@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"unsafe"
 
 	flatbuffers "github.com/google/flatbuffers/go"
@@ -49,7 +50,8 @@ func Write(m *Model) ([]byte, error) {
 	if size > maxFlatbufferSize {
 		return nil, fmt.Errorf("tflite: write: the model needs about %d bytes, more than a flatbuffer holds (2 GB)", size)
 	}
-	w := &writer{b: flatbuffers.NewBuilder(int(size)), written: map[sliceID]flatbuffers.UOffsetT{}}
+	w := &writer{b: flatbuffers.NewBuilder(int(size)), written: map[sliceID]flatbuffers.UOffsetT{},
+		zeroPoints: map[int]flatbuffers.UOffsetT{}}
 	root, err := w.model(m)
 	if err != nil {
 		return nil, err
@@ -125,6 +127,12 @@ type writer struct {
 	// buffers and custom options sharing bytes in the parsed file (which a
 	// crafted file may do many times over) share them in the output too.
 	written map[sliceID]flatbuffers.UOffsetT
+	// zeroPoints maps a length to the all-zero zero_point vector of that
+	// length already written: per-channel weights and biases (one int64
+	// per channel, all 0 as the quantization spec requires) share it, which
+	// takes 8 bytes a channel off a per-channel int8 model (60 kB of
+	// MobileNet v1's 600 kB).
+	zeroPoints map[int]flatbuffers.UOffsetT
 }
 
 // sliceID identifies a byte slice by its memory.
@@ -337,7 +345,7 @@ func (w *writer) tensor(t *Tensor) flatbuffers.UOffsetT {
 	var quant flatbuffers.UOffsetT
 	if q := t.Quantization; q != nil {
 		lo, hi, scale := w.float32s(q.Min), w.float32s(q.Max), w.float32s(q.Scale)
-		zero := w.int64s(q.ZeroPoint)
+		zero := w.zeroPoint(q.ZeroPoint)
 		b.StartObject(quantFields)
 		b.PrependUOffsetTSlot(quantMin, lo, 0)
 		b.PrependUOffsetTSlot(quantMax, hi, 0)
@@ -358,6 +366,21 @@ func (w *writer) tensor(t *Tensor) flatbuffers.UOffsetT {
 	b.PrependUOffsetTSlot(tensorShapeSignature, signature, 0)
 	b.PrependBoolSlot(tensorHasRank, t.HasRank, false)
 	return b.EndObject()
+}
+
+// zeroPoint writes a quantization's zero_point vector, once per length when
+// it is all zeros. Flatbuffers tables may share a vector; readers, TFLite's
+// verifier among them, check each reference on its own.
+func (w *writer) zeroPoint(v []int64) flatbuffers.UOffsetT {
+	if len(v) == 0 || slices.ContainsFunc(v, func(z int64) bool { return z != 0 }) {
+		return w.int64s(v)
+	}
+	if off, ok := w.zeroPoints[len(v)]; ok {
+		return off
+	}
+	off := w.int64s(v)
+	w.zeroPoints[len(v)] = off
+	return off
 }
 
 // operator writes an Operator table with its options.

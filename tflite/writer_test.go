@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -604,4 +605,39 @@ func FuzzWriteRoundTrip(f *testing.F) {
 		// m2 has no archive of its own beyond the one Write appended.
 		require.True(t, bytes.Equal(out, again), "writing the written model gives different bytes")
 	})
+}
+
+// TestWriteSharesZeroPoints: tensors whose zero points are all 0 (as every
+// per-channel int8 weight and bias has) share one vector per length, and
+// read back as they were; other zero points are written each on their own.
+func TestWriteSharesZeroPoints(t *testing.T) {
+	model, _, _ := testModel()
+	base, err := tflite.Parse(tflitetest.Encode(model, "TFL3"))
+	require.NoError(t, err)
+	const channels = 512
+	write := func(zero int64) []byte {
+		m := *base
+		sg := base.Subgraphs[0]
+		sg.Tensors = slices.Clone(sg.Tensors)
+		m.Subgraphs = []tflite.Subgraph{sg}
+		for i := range sg.Tensors {
+			q := &tflite.Quantization{Scale: make([]float32, channels), ZeroPoint: make([]int64, channels)}
+			for c := range channels {
+				q.Scale[c] = float32(i*channels+c+1) / 1024
+				q.ZeroPoint[c] = zero
+			}
+			sg.Tensors[i].Quantization = q
+		}
+		data, err := tflite.Write(&m)
+		require.NoError(t, err)
+		back, err := tflite.Parse(data)
+		require.NoError(t, err)
+		requireSameModel(t, &m, back)
+		return data
+	}
+	zeros, ones := write(0), write(1)
+	tensors := len(base.Subgraphs[0].Tensors)
+	require.Greater(t, tensors, 1)
+	assert.GreaterOrEqual(t, len(ones)-len(zeros), (tensors-1)*channels*8,
+		"all-zero zero points are written once for %d tensors", tensors)
 }
