@@ -60,8 +60,8 @@ func NewConvQ[T int8 | uint8](target string, workers int, p *ConvGeometry, r *Re
 		k := NewPointwiseQ(target, r, fShape.C, fShape.N, filter, bias)
 		return newLayer(t, rows*outShape.W, func(_ int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi) })
 	}
-	if t.smallDepth && smallDepthFits(p, fShape, r.FilterOffset) {
-		k := NewConvSmallDepthQ(p, r, inShape, fShape, outShape, filter, bias)
+	if t.smallDepth != 0 && smallDepthFits(p, fShape, r.FilterOffset) {
+		k := NewConvSmallDepthQ(target, p, r, inShape, fShape, outShape, filter, bias)
 		scratch := perWorker[T](workers, k.ScratchLen())
 		return newLayer(t, rows, func(w int, in, out []T, lo, hi int) { k.Run(in, out, lo, hi, scratch[w]) })
 	}

@@ -14,10 +14,12 @@ import (
 // most of their time on padding, gathering and per-tile calls. Here one
 // kernel call computes a run of output pixels of 1 to 4 blocks: it reads
 // each window row in place (KW·InC contiguous bytes), multiplies it with
-// weights packed once as int16, and requantizes. Only windows that reach
-// into the padding, or whose last row ends at the input's last byte, are
-// gathered first, with the input zero point for padding, whose offset term
-// is zero, so the result is exactly ConvQ's.
+// weights packed once (as int16 pairs for VPMADDWD, or on the avx512vnni
+// target, where w + FilterOffset fits int8, as groups of four bytes for
+// VPDPBUSD), and requantizes. Only windows that reach into the padding, or
+// whose last row ends within the kernels' read past it of the input's end,
+// are gathered first, with the input zero point for padding, whose offset
+// term is zero, so the result is exactly ConvQ's.
 type ConvSmallDepthQ[T int8 | uint8] struct {
 	p               ConvGeometry
 	in, filter, out Shape4
@@ -25,30 +27,46 @@ type ConvSmallDepthQ[T int8 | uint8] struct {
 	signed          bool // int8 activations
 	span            int  // bytes of one window row: KW·InC
 	pairs           int  // pairs of bytes read per window row, the last maybe half past it
+	quads           int  // groups of four bytes read per window row (vnni)
+	vnni            bool
 	chunks          []smallDepthChunk
 	outOffset       int32
 	actMin, actMax  int32
 }
 
 // smallDepthChunk is what one kernel call reads of up to four blocks of 8
-// output channels.
+// output channels (16 for vnni).
 type smallDepthChunk struct {
 	blocks int
 	// w is [KH][pairs][blocks][8][2]int16: w + FilterOffset of the pair's
 	// two bytes, zero for the byte past a row's end.
 	w []int16
-	// table is [blocks][5][8]int32: bias plus (InputOffset − flip)·Σ(w +
-	// FilterOffset), multiplier, left shift, right shift, rounding mask;
-	// flip is 128 for int8 activations, which the kernels read as uint8
-	// after XOR 0x80, else 0.
+	// wq is w for vnni: [KH][quads][blocks][16][4]int8.
+	wq []int8
+	// table is [blocks][5][8]int32 ([blocks][5][16] for vnni): bias plus
+	// (InputOffset − flip)·Σ(w + FilterOffset), multiplier, left shift,
+	// right shift, rounding mask; flip is 128 for int8 activations, which
+	// the kernels read as uint8 after XOR 0x80, else 0.
 	table []int32
+	mask  uint16 // vnni: the channels of the last block
 }
+
+// smallDepthISA is a target's entry for ConvSmallDepthQ (see target): which
+// kernels it runs.
+type smallDepthISA uint8
+
+// The instruction sets of ConvSmallDepthQ.
+const (
+	smallDepthAVX2 smallDepthISA = iota + 1 // VPMADDWD on ymm, blocks of 8 channels
+	smallDepthVNNI                          // VPDPBUSD on zmm, blocks of 16 channels
+)
 
 // qconvSmallDepthCall is one kernel call: pixels output pixels, the i-th's
 // window rows (rows of them, rowStride bytes apart) from a + i·pixelStep,
 // each read as quads groups of four bytes and, when pair is 1, one more
-// pair; its outputs of the chunk's blocks at out + i·outStride. The amd64
-// kernels read it at the offsets in go_asm.h.
+// pair; its outputs of the chunk's blocks at out + i·outStride (for vnni,
+// of the last block only the channels in mask). The amd64 kernels read it
+// at the offsets in go_asm.h.
 type qconvSmallDepthCall struct {
 	a                         *byte
 	pixelStep, rowStride      int
@@ -58,6 +76,7 @@ type qconvSmallDepthCall struct {
 	out                       *byte
 	outStride                 int
 	outOffset, actMin, actMax int32
+	mask                      uint16
 }
 
 // smallDepthFits reports whether ConvSmallDepthQ computes a convolution
@@ -71,21 +90,57 @@ func smallDepthFits(p *ConvGeometry, fShape Shape4, filterOffset int32) bool {
 }
 
 // NewConvSmallDepthQ prepares a convolution with the same arguments as
-// ConvQ, which smallDepthFits must accept, packing the filter and the
-// requantization constants. It copies what it needs of r, filter and bias.
-func NewConvSmallDepthQ[T int8 | uint8](p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *ConvSmallDepthQ[T] {
-	kh, span := fShape.H, fShape.W*fShape.C
+// ConvQ, which smallDepthFits must accept, for target (a name from
+// Targets()), packing the filter and the requantization constants for its
+// kernels: VPDPBUSD's on the avx512vnni target when every w +
+// FilterOffset fits int8, else VPMADDWD's. It copies what it needs of r,
+// filter and bias.
+func NewConvSmallDepthQ[T int8 | uint8](target string, p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *ConvSmallDepthQ[T] {
+	return newConvSmallDepthQ(lookupTarget(target).smallDepth, p, r, inShape, fShape, outShape, filter, bias)
+}
+
+// newConvSmallDepthQ is NewConvSmallDepthQ for the kernels isa.
+func newConvSmallDepthQ[T int8 | uint8](isa smallDepthISA, p *ConvGeometry, r *Requant, inShape, fShape, outShape Shape4, filter []T, bias []int32) *ConvSmallDepthQ[T] {
+	span := fShape.W * fShape.C
 	k := &ConvSmallDepthQ[T]{
 		p: *p, in: inShape, filter: fShape, out: outShape,
 		pad:  T(-r.InputOffset),
-		span: span, pairs: (span + 1) / 2,
+		span: span, pairs: (span + 1) / 2, quads: (span + 3) / 4,
 		outOffset: r.OutputOffset, actMin: r.ActMin, actMax: r.ActMax,
 	}
 	_, k.signed = any(filter).([]int8)
-	var flip int32
-	if k.signed {
-		flip = 128
+	k.vnni = isa == smallDepthVNNI && int8Weights(filter, r.FilterOffset)
+	if k.vnni {
+		k.packVNNI(r, filter, bias)
+	} else {
+		k.pack(r, filter, bias)
 	}
+	return k
+}
+
+// int8Weights reports whether every w + filterOffset fits int8.
+func int8Weights[T int8 | uint8](filter []T, filterOffset int32) bool {
+	for _, v := range filter {
+		if w := int32(v) + filterOffset; w < -128 || w > 127 {
+			return false
+		}
+	}
+	return true
+}
+
+// flip returns what the kernels add to each activation byte: 128 for int8
+// (read as uint8 after XOR 0x80), else 0.
+func (k *ConvSmallDepthQ[T]) flip() int32 {
+	if k.signed {
+		return 128
+	}
+	return 0
+}
+
+// pack packs the filter into blocks of 8 channels of int16 pairs, four
+// blocks to a chunk, and their tables.
+func (k *ConvSmallDepthQ[T]) pack(r *Requant, filter []T, bias []int32) {
+	kh, span, fShape, flip := k.filter.H, k.span, k.filter, k.flip()
 	blocks := fShape.N / 8
 	for b0 := 0; b0 < blocks; b0 += 4 {
 		nb := min(4, blocks-b0)
@@ -113,12 +168,58 @@ func NewConvSmallDepthQ[T int8 | uint8](p *ConvGeometry, r *Requant, inShape, fS
 		}
 		k.chunks = append(k.chunks, ch)
 	}
-	return k
+}
+
+// packVNNI packs the filter into blocks of 16 channels of int8 groups of
+// four, four blocks to a chunk, and their tables.
+func (k *ConvSmallDepthQ[T]) packVNNI(r *Requant, filter []T, bias []int32) {
+	kh, span, n, flip := k.filter.H, k.span, k.filter.N, k.flip()
+	blocks := (n + 15) / 16
+	for b0 := 0; b0 < blocks; b0 += 4 {
+		nb := min(4, blocks-b0)
+		ch := smallDepthChunk{blocks: nb, wq: make([]int8, kh*k.quads*nb*64), table: make([]int32, nb*5*16), mask: 0xFFFF}
+		if last := n - (b0+nb-1)*16; last < 16 {
+			ch.mask = uint16(1)<<last - 1
+		}
+		for b := range nb {
+			for c := range min(16, n-(b0+b)*16) {
+				oc := (b0+b)*16 + c
+				f := filter[oc*kh*span : (oc+1)*kh*span]
+				var sum int32 // Σ (w + FilterOffset)
+				for ky := range kh {
+					for j := range span {
+						w := int32(f[ky*span+j]) + r.FilterOffset
+						sum += w
+						ch.wq[((ky*k.quads+j/4)*nb+b)*64+c*4+j%4] = int8(w)
+					}
+				}
+				acc := (r.InputOffset - flip) * sum
+				if bias != nil {
+					acc += bias[oc]
+				}
+				left, right, mask := vectorShifts(r, oc)
+				col := ch.table[b*80+c:]
+				col[0], col[16], col[32], col[48], col[64] = acc, r.Multiplier[oc], left, right, mask
+			}
+		}
+		k.chunks = append(k.chunks, ch)
+	}
 }
 
 // ScratchLen is the length of the buffer Run needs: one output row of
-// gathered windows and the byte the kernels may read past the last.
-func (k *ConvSmallDepthQ[T]) ScratchLen() int { return k.out.W*k.filter.H*k.span + 1 }
+// gathered windows and the bytes the kernels may read past the last.
+func (k *ConvSmallDepthQ[T]) ScratchLen() int {
+	return k.out.W*k.filter.H*k.span + k.readSpan() - k.span
+}
+
+// readSpan returns the bytes the kernels read of each window row: whole
+// pairs, or whole groups of four for vnni.
+func (k *ConvSmallDepthQ[T]) readSpan() int {
+	if k.vnni {
+		return 4 * k.quads
+	}
+	return 2 * k.pairs
+}
 
 // Run computes output rows [y0, y1) of the flattened N·outH rows, like
 // ConvQ, using scratch (ScratchLen elements, one buffer per concurrent
@@ -167,7 +268,7 @@ func (k *ConvSmallDepthQ[T]) interior(b, oy, n int) (lo, hi int) {
 	} else {
 		hi = max(lo, min(w, last/sw+1))
 	}
-	for hi > lo && ((b*k.in.H+iyLast)*k.in.W+(hi-1)*sw-k.p.PadLeft)*c+2*k.pairs > n {
+	for hi > lo && ((b*k.in.H+iyLast)*k.in.W+(hi-1)*sw-k.p.PadLeft)*c+k.readSpan() > n {
 		hi--
 	}
 	return lo, hi
@@ -202,10 +303,51 @@ func (k *ConvSmallDepthQ[T]) run(a *T, pixelStep, rowStride, pixels int, o []T) 
 		rows: k.filter.H, quads: k.pairs / 2, pair: k.pairs % 2, pixels: pixels,
 		outStride: k.out.C, outOffset: k.outOffset, actMin: k.actMin, actMax: k.actMax,
 	}
+	if k.vnni {
+		call.quads, call.pair = k.quads, 0
+	}
 	for i := range k.chunks {
 		ch := &k.chunks[i]
-		call.w, call.table, call.out = &ch.w[0], &ch.table[0], bytePtr(o[i*32:])
+		call.table, call.mask = &ch.table[0], ch.mask
+		if k.vnni {
+			call.w, call.out = (*int16)(unsafe.Pointer(&ch.wq[0])), bytePtr(o[i*64:])
+			qconvSmallDepthVNNIKernel(k.signed, ch.blocks, &call)
+			continue
+		}
+		call.w, call.out = &ch.w[0], bytePtr(o[i*32:])
 		qconvSmallDepthKernel(k.signed, ch.blocks, &call)
+	}
+}
+
+// qconvSmallDepthVNNIGo is the Go twin of the VNNI kernels: it computes
+// call c for nb blocks of 16 channels, the weights at c.w being the int8
+// layout of smallDepthChunk.wq.
+func qconvSmallDepthVNNIGo(signed bool, nb int, c *qconvSmallDepthCall) {
+	w := unsafe.Slice((*int8)(unsafe.Pointer(c.w)), c.rows*c.quads*nb*64)
+	table := unsafe.Slice(c.table, nb*80)
+	for i := range c.pixels {
+		var acc [64]int32
+		for r := range c.rows {
+			row := unsafe.Add(unsafe.Pointer(c.a), i*c.pixelStep+r*c.rowStride)
+			for j := range 4 * c.quads {
+				a := int32(*(*byte)(unsafe.Add(row, j)))
+				if signed {
+					a ^= 0x80
+				}
+				for ch := range 16 * nb {
+					acc[ch] += a * int32(w[((r*c.quads+j/4)*nb+ch/16)*64+ch%16*4+j%4])
+				}
+			}
+		}
+		out := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(c.out), i*c.outStride)), 16*nb)
+		for ch := range 16 * nb {
+			if ch >= 16*(nb-1) && c.mask&(1<<(ch%16)) == 0 {
+				continue
+			}
+			col := table[ch/16*80+ch%16:]
+			v := quant.MultiplyByQuantizedMultiplier(acc[ch]+col[0], col[16], int(col[32]-col[48])) + c.outOffset
+			out[ch] = byte(quant.Clamp(v, c.actMin, c.actMax))
+		}
 	}
 }
 

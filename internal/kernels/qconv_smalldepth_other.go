@@ -7,3 +7,8 @@ package kernels
 func qconvSmallDepthKernel(signed bool, nb int, c *qconvSmallDepthCall) {
 	qconvSmallDepthGo(signed, nb, c)
 }
+
+// qconvSmallDepthVNNIKernel runs the Go twin of the VNNI kernels on c.
+func qconvSmallDepthVNNIKernel(signed bool, nb int, c *qconvSmallDepthCall) {
+	qconvSmallDepthVNNIGo(signed, nb, c)
+}

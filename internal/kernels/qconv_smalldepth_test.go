@@ -2,7 +2,10 @@ package kernels
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -31,16 +34,35 @@ func randSmallDepthGeometry(rng *rand.Rand) convGeometry {
 	}
 }
 
+// smallDepthISAs returns the ConvSmallDepthQ kernels this build and CPU
+// run: on amd64 those of the targets that have them, elsewhere both (the
+// Go twins).
+func smallDepthISAs() []smallDepthISA {
+	if runtime.GOARCH != "amd64" {
+		return []smallDepthISA{smallDepthAVX2, smallDepthVNNI}
+	}
+	var isas []smallDepthISA
+	for _, t := range Targets() {
+		if isa := lookupTarget(t).smallDepth; isa != 0 && !slices.Contains(isas, isa) {
+			isas = append(isas, isa)
+		}
+	}
+	return isas
+}
+
 // testConvSmallDepthQ checks ConvSmallDepthQ against ConvQ on random
 // layers, whole and in pieces of rows, with inputs and weights often at
-// their type's extremes; and its kernel against the Go twin on every
-// output's gathered window.
+// their type's extremes, for each kernel set; and its kernels against their
+// Go twins on every output's gathered window.
 func testConvSmallDepthQ[T int8 | uint8](t *testing.T, seed uint64) {
 	lo, hi := typeRange[T]()
 	rng := rand.New(rand.NewPCG(seed, 3))
 	for iter := range 300 {
 		g := randSmallDepthGeometry(rng)
 		l := randConvLayer[T](rng, g.out.C)
+		if lo == 0 && rng.IntN(2) == 0 {
+			l.fZero = 128 // uint8 weights minus 128 fit int8: the VNNI kernels run
+		}
 		in := randValues[T](rng, g.in.Size())
 		filter := randValues[T](rng, g.filter.Size())
 		for _, v := range [][]T{in, filter} {
@@ -59,40 +81,60 @@ func testConvSmallDepthQ[T int8 | uint8](t *testing.T, seed uint64) {
 		want := make([]T, g.out.Size())
 		ConvQ(&g.p, &l.r, g.in, in, g.filter, filter, l.bias, g.out, want, 0, rows)
 
-		k := NewConvSmallDepthQ(&g.p, &l.r, g.in, g.filter, g.out, filter, l.bias)
-		scratch := make([]T, k.ScratchLen())
-		got := make([]T, len(want))
-		k.Run(in, got, 0, rows, scratch)
-		require.Equal(t, want, got, "iteration %d: %+v", iter, g)
-		pieces := make([]T, len(want))
-		for _, s := range convSplits(rng, rows) {
-			k.Run(in, pieces, s[0], s[1], scratch)
-		}
-		require.Equal(t, want, pieces, "in pieces, iteration %d", iter)
+		for _, isa := range smallDepthISAs() {
+			k := newConvSmallDepthQ(isa, &g.p, &l.r, g.in, g.filter, g.out, filter, l.bias)
+			scratch := make([]T, k.ScratchLen())
+			// Sentinels past the end: the kernels store nothing beyond
+			// the channels of the last pixel.
+			buf := make([]T, len(want)+64)
+			for i := len(want); i < len(buf); i++ {
+				buf[i] = T(0x5A)
+			}
+			got := buf[:len(want)]
+			k.Run(in, got, 0, rows, scratch)
+			require.Equal(t, want, got, "isa %d (vnni %v), iteration %d: %+v", isa, k.vnni, iter, g)
+			for _, v := range buf[len(want):] {
+				require.Equal(t, T(0x5A), v, "isa %d stored past the output, iteration %d", isa, iter)
+			}
+			pieces := make([]T, len(want))
+			for _, s := range convSplits(rng, rows) {
+				k.Run(in, pieces, s[0], s[1], scratch)
+			}
+			require.Equal(t, want, pieces, "isa %d in pieces, iteration %d", isa, iter)
 
-		// The kernel and its Go twin on every gathered window.
-		window := g.filter.H * k.span
-		windows := make([]T, g.out.N*g.out.H*g.out.W*window+1)
-		for row := range rows {
-			for ox := range g.out.W {
-				k.gather(in, row/g.out.H, row%g.out.H, ox, windows[(row*g.out.W+ox)*window:][:window])
+			// The kernels and their Go twin on every gathered window.
+			window := g.filter.H * k.span
+			windows := make([]T, g.out.N*g.out.H*g.out.W*window+k.readSpan()-k.span)
+			for row := range rows {
+				for ox := range g.out.W {
+					k.gather(in, row/g.out.H, row%g.out.H, ox, windows[(row*g.out.W+ox)*window:][:window])
+				}
 			}
-		}
-		asm, twin := make([]T, len(want)), make([]T, len(want))
-		for i, ch := range k.chunks {
-			call := qconvSmallDepthCall{
-				a: bytePtr(windows), pixelStep: window, rowStride: k.span,
-				rows: g.filter.H, quads: k.pairs / 2, pair: k.pairs % 2, pixels: rows * g.out.W,
-				w: &ch.w[0], table: &ch.table[0], outStride: g.out.C,
-				outOffset: l.r.OutputOffset, actMin: l.r.ActMin, actMax: l.r.ActMax,
+			asm, twin := make([]T, len(want)), make([]T, len(want))
+			for i, ch := range k.chunks {
+				call := qconvSmallDepthCall{
+					a: bytePtr(windows), pixelStep: window, rowStride: k.span,
+					rows: g.filter.H, quads: k.pairs / 2, pair: k.pairs % 2, pixels: rows * g.out.W,
+					table: &ch.table[0], outStride: g.out.C, mask: ch.mask,
+					outOffset: l.r.OutputOffset, actMin: l.r.ActMin, actMax: l.r.ActMax,
+				}
+				if k.vnni {
+					call.quads, call.pair, call.w = k.quads, 0, (*int16)(unsafe.Pointer(&ch.wq[0]))
+					call.out = bytePtr(asm[i*64:])
+					qconvSmallDepthVNNIKernel(k.signed, ch.blocks, &call)
+					call.out = bytePtr(twin[i*64:])
+					qconvSmallDepthVNNIGo(k.signed, ch.blocks, &call)
+					continue
+				}
+				call.w = &ch.w[0]
+				call.out = bytePtr(asm[i*32:])
+				qconvSmallDepthKernel(k.signed, ch.blocks, &call)
+				call.out = bytePtr(twin[i*32:])
+				qconvSmallDepthGo(k.signed, ch.blocks, &call)
 			}
-			call.out = bytePtr(asm[i*32:])
-			qconvSmallDepthKernel(k.signed, ch.blocks, &call)
-			call.out = bytePtr(twin[i*32:])
-			qconvSmallDepthGo(k.signed, ch.blocks, &call)
+			require.Equal(t, want, asm, "isa %d kernel on gathered windows, iteration %d", isa, iter)
+			require.Equal(t, want, twin, "isa %d Go twin on gathered windows, iteration %d", isa, iter)
 		}
-		require.Equal(t, want, asm, "kernel on gathered windows, iteration %d", iter)
-		require.Equal(t, want, twin, "Go twin on gathered windows, iteration %d", iter)
 	}
 }
 
@@ -105,14 +147,17 @@ func TestConvSmallDepthQAllocatesNothing(t *testing.T) {
 	l := randConvLayer[int8](rng, g.out.C)
 	l.calibrate(rng, g.out.C, make([]float64, g.out.Size()))
 	in, filter := randValues[int8](rng, g.in.Size()), randValues[int8](rng, g.filter.Size())
-	k := NewConvSmallDepthQ(&g.p, &l.r, g.in, g.filter, g.out, filter, l.bias)
-	scratch, out := make([]int8, k.ScratchLen()), make([]int8, g.out.Size())
-	require.Zero(t, testing.AllocsPerRun(5, func() { k.Run(in, out, 0, g.out.N*g.out.H, scratch) }))
+	for _, isa := range smallDepthISAs() {
+		k := newConvSmallDepthQ(isa, &g.p, &l.r, g.in, g.filter, g.out, filter, l.bias)
+		scratch, out := make([]int8, k.ScratchLen()), make([]int8, g.out.Size())
+		require.Zero(t, testing.AllocsPerRun(5, func() { k.Run(in, out, 0, g.out.N*g.out.H, scratch) }), isa)
+	}
 }
 
 // BenchmarkConvSmallDepthQ times stems: MobileNet v1's 224×224 RGB to 8
 // channels and SSD-MobileNet v1's 300×300 RGB to 32, 3×3 stride 2, through
-// ConvSmallDepthQ and through each target's ConvGemmQ.
+// ConvSmallDepthQ on each target that has it and through each target's
+// ConvGemmQ.
 func BenchmarkConvSmallDepthQ(b *testing.B) {
 	for _, c := range []struct {
 		name      string
@@ -125,18 +170,24 @@ func BenchmarkConvSmallDepthQ(b *testing.B) {
 		out := Shape4{N: 1, H: outH, W: outH, C: c.out}
 		filter := Shape4{N: c.out, H: 3, W: 3, C: 3}
 		l := randConvLayer[uint8](rng, out.C)
+		l.fZero = 128 // as uint8 models' filters have, about: the VNNI kernels run
 		l.calibrate(rng, out.C, nil)
 		inData, filterData := randValues[uint8](rng, in.Size()), randValues[uint8](rng, filter.Size())
 		outData := make([]uint8, out.Size())
 		macs := float64(out.Size() * filter.H * filter.W * filter.C)
-		k := NewConvSmallDepthQ(p, &l.r, in, filter, out, filterData, l.bias)
-		scratch := make([]uint8, k.ScratchLen())
-		b.Run(c.name+"/smalldepth", func(b *testing.B) {
-			for b.Loop() {
-				k.Run(inData, outData, 0, out.H, scratch)
+		for _, target := range Targets() {
+			if lookupTarget(target).smallDepth == 0 {
+				continue
 			}
-			reportGMACs(b, macs)
-		})
+			k := NewConvSmallDepthQ(target, p, &l.r, in, filter, out, filterData, l.bias)
+			scratch := make([]uint8, k.ScratchLen())
+			b.Run(c.name+"/smalldepth_"+target, func(b *testing.B) {
+				for b.Loop() {
+					k.Run(inData, outData, 0, out.H, scratch)
+				}
+				reportGMACs(b, macs)
+			})
+		}
 		for _, target := range Targets() {
 			k := NewConvGemmQ(target, p, &l.r, in, filter, out, filterData, l.bias)
 			scratch := make([]uint8, k.ScratchLen())

@@ -41,8 +41,8 @@ type target struct {
 	f32gemm *f32gemmConfig // float GEMM: 1×1 and im2col convolutions, fully connected
 	f32dw   *f32dwConfig   // float depthwise convolution
 	// smallDepth runs convolutions of inputs with few channels (stems)
-	// through ConvSmallDepthQ's kernels where smallDepthFits.
-	smallDepth bool
+	// through ConvSmallDepthQ's kernels where smallDepthFits (0: never).
+	smallDepth smallDepthISA
 	// f16 computes the float layers in half precision (see PointwiseF16),
 	// with the float32 kernels above where a filter does not fit halves.
 	f16 bool

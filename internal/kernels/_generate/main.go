@@ -43,11 +43,12 @@ func main() {
 // generate returns every generated file's name and contents.
 func generate() map[string]string {
 	files := map[string]string{
-		"qgemm_6x64c4_avx512vnni_amd64.s": avx512VNNIFile(),
-		"qgemm_4x16c4_avxvnni_amd64.s":    avxVNNIFile(),
-		"qgemm_4x16c4_avx2_amd64.s":       avx2File(),
-		"qconv_smalldepth_avx2_amd64.s":   smallDepthFile(),
-		"qgemm_6x64_avx512_amd64.s":       avx512BWFile(),
+		"qgemm_6x64c4_avx512vnni_amd64.s":     avx512VNNIFile(),
+		"qgemm_4x16c4_avxvnni_amd64.s":        avxVNNIFile(),
+		"qgemm_4x16c4_avx2_amd64.s":           avx2File(),
+		"qconv_smalldepth_avx2_amd64.s":       smallDepthFile(),
+		"qconv_smalldepth_avx512vnni_amd64.s": smallDepthVNNIFile(),
+		"qgemm_6x64_avx512_amd64.s":           avx512BWFile(),
 	}
 	for name, v := range dwF32Variants {
 		files[name] = dwF32File(v)

@@ -132,3 +132,123 @@ func smallDepthKernel(f *file, s signedness, nb int) {
 func smallDepthRequant(f *file, b, off int) {
 	requant8(f, requantRegs{acc: b, table: "R11", off: off, rowStride: 32, round: 12, outOffset: 9, actMin: 10, actMax: 11, temps: [3]int{4, 5, 6}, consts: "qconvSmallDepthConsts<>"}, fmt.Sprintf("%d(DX)", 8*b))
 }
+
+// smallDepthVNNIFile returns the AVX-512 VNNI kernels of ConvSmallDepthQ.
+func smallDepthVNNIFile() string {
+	f := newFile(
+		"Kernels of ConvSmallDepthQ for AVX-512 VNNI: the AVX2 kernels' work (qconv_smalldepth_avx2_amd64.s) with VPDPBUSD, four bytes of a window row against 16 channels per instruction. The packed weights are [row][group of four bytes][block of 16 channels][channel][4]int8 holding w + FilterOffset (which must fit int8), zero past the row's end; int8 activations are flipped to uint8 (XOR 0x80), the table's bias making up for it and for InputOffset. Each block's 16 sums are requantized as qgemmRequantAVX512 does (the table is [block][5][16]int32: bias, multiplier, left shift, right shift, rounding mask) and stored as 16 bytes, the last block's under the call's channel mask.",
+	)
+	f.raw(`#include "go_asm.h"`)
+	for _, s := range []signedness{{"U8", false, "uint8 activations"}, {"S8", true, "int8 activations"}} {
+		for nb := 1; nb <= sdMaxBlocks; nb++ {
+			smallDepthVNNIKernel(f, s, nb)
+		}
+	}
+	return f.String()
+}
+
+// smallDepthVNNIKernel writes the VNNI kernel for nb blocks of 16 channels.
+// Registers: Z0… the accumulators, Z4–Z6 the requantization's
+// temporaries, Z7 the broadcast bytes, Z8 the int8 flip, Z9–Z11 the output
+// offset and clamp, Z12 2^30 in each qword, Z13 0x80000000, Z14 ones; K1
+// the last block's channels, K2 the odd dwords.
+func smallDepthVNNIKernel(f *file, s signedness, nb int) {
+	name := fmt.Sprintf("qconvSmallDepth%dx16%sAVX512VNNI", nb, s.name)
+	f.text(name, fmt.Sprintf("func %s(c *qconvSmallDepthCall)", name), 8,
+		fmt.Sprintf("%d block(s) of 16 channels; %s.", nb, s.description))
+	f.ins("MOVQ c+0(FP), AX")
+	f.ins("MOVQ qconvSmallDepthCall_a(AX), SI")
+	f.ins("MOVQ qconvSmallDepthCall_out(AX), DX")
+	f.ins("MOVQ qconvSmallDepthCall_pixels(AX), R8")
+	f.ins("MOVQ qconvSmallDepthCall_rowStride(AX), BX")
+	f.ins("MOVQ qconvSmallDepthCall_quads(AX), R12")
+	f.ins("KMOVW qconvSmallDepthCall_mask(AX), K1")
+	f.ins("MOVL $0xAAAA, R9")
+	f.ins("KMOVW R9, K2")
+	f.ins("MOVQ $0x40000000, R9")
+	f.ins("VPBROADCASTQ R9, Z12")
+	f.ins("MOVL $0x80000000, R9")
+	f.ins("VPBROADCASTD R9, Z13")
+	f.ins("MOVL $1, R9")
+	f.ins("VPBROADCASTD R9, Z14")
+	if s.signedActs {
+		f.ins("MOVL $0x80808080, R9")
+		f.ins("VPBROADCASTD R9, Z8")
+	}
+	f.ins("VPBROADCASTD qconvSmallDepthCall_outOffset(AX), Z9")
+	f.ins("VPBROADCASTD qconvSmallDepthCall_actMin(AX), Z10")
+	f.ins("VPBROADCASTD qconvSmallDepthCall_actMax(AX), Z11")
+	f.ins("TESTQ R8, R8")
+	f.ins("JZ done")
+
+	f.label("pixel")
+	for b := range nb {
+		f.ins("VPXORD Z%d, Z%d, Z%d", b, b, b)
+	}
+	f.ins("MOVQ qconvSmallDepthCall_w(AX), DI")
+	f.ins("MOVQ qconvSmallDepthCall_rows(AX), R9")
+	f.ins("MOVQ SI, R10")
+	f.label("row")
+	f.ins("MOVQ R10, R11")
+	f.ins("MOVQ R12, CX")
+	f.label("quad")
+	f.ins("VPBROADCASTD (R11), Z7")
+	if s.signedActs {
+		f.ins("VPXORD Z8, Z7, Z7")
+	}
+	for b := range nb {
+		f.ins("VPDPBUSD %d(DI), Z7, Z%d", b*64, b)
+	}
+	f.ins("ADDQ $4, R11")
+	f.ins("ADDQ $%d, DI", nb*64)
+	f.ins("DECQ CX")
+	f.ins("JNZ quad")
+	f.ins("ADDQ BX, R10")
+	f.ins("DECQ R9")
+	f.ins("JNZ row")
+
+	f.ins("MOVQ qconvSmallDepthCall_table(AX), R11")
+	for b := range nb {
+		z := fmt.Sprintf("Z%d", b)
+		off := b * 5 * 64
+		f.ins("VPADDD %d(R11), %s, %s", off, z, z)
+		f.ins("VPSLLVD %d(R11), %s, %s", off+128, z, z)
+		// Rounding doubling high multiply: even lanes in Z5, odd lanes in Z6.
+		f.ins("VMOVDQU32 %d(R11), Z4", off+64)
+		f.ins("VPMULDQ Z4, %s, Z5", z)
+		f.ins("VPSRLQ $32, %s, Z6", z)
+		f.ins("VPSRLQ $32, Z4, Z4")
+		f.ins("VPMULDQ Z4, Z6, Z6")
+		f.ins("VPADDQ Z12, Z5, Z5")
+		f.ins("VPADDQ Z12, Z6, Z6")
+		f.ins("VPSRLQ $31, Z5, Z5")
+		f.ins("VPSLLQ $1, Z6, Z6")
+		f.ins("VPBLENDMD Z6, Z5, K2, %s", z)
+		f.ins("VPCMPEQD Z13, %s, K3", z)
+		f.ins("VPSUBD Z14, %s, K3, %s", z, z)
+		// Rounding divide by 2^right, ties away from zero.
+		f.ins("VMOVDQU32 %d(R11), Z4", off+256)
+		f.ins("VPANDD Z4, %s, Z5", z)
+		f.ins("VPSRAD $1, Z4, Z4")
+		f.ins("VPSRAD $31, %s, Z6", z)
+		f.ins("VPSUBD Z6, Z4, Z4")
+		f.ins("VPSRAVD %d(R11), %s, %s", off+192, z, z)
+		f.ins("VPCMPGTD Z4, Z5, K3")
+		f.ins("VPADDD Z14, %s, K3, %s", z, z)
+		f.ins("VPADDD Z9, %s, %s", z, z)
+		f.ins("VPMAXSD Z10, %s, %s", z, z)
+		f.ins("VPMINSD Z11, %s, %s", z, z)
+		if b == nb-1 {
+			f.ins("VPMOVDB %s, K1, %d(DX)", z, 16*b)
+		} else {
+			f.ins("VPMOVDB %s, %d(DX)", z, 16*b)
+		}
+	}
+	f.ins("ADDQ qconvSmallDepthCall_pixelStep(AX), SI")
+	f.ins("ADDQ qconvSmallDepthCall_outStride(AX), DX")
+	f.ins("DECQ R8")
+	f.ins("JNZ pixel")
+	f.label("done")
+	f.ins("VZEROUPPER")
+	f.ins("RET")
+}
