@@ -898,11 +898,11 @@ func compareSVG(results []compareResult, configs []compareConfig) []byte {
 	case ref.Task == taskClassification && ref.LabelledImages > 0:
 		yLabel, y = "top-1 accuracy (%)", func(r compareResult) *float64 { return percent(r.Top1Accuracy) }
 	case ref.Task == taskClassification:
-		yLabel, y = "top-1 agreement with "+ref.Model+" (%)", func(r compareResult) *float64 { return percent(r.Top1Agreement) }
+		yLabel, y = "top-1 agreement with model 1 (%)", func(r compareResult) *float64 { return percent(r.Top1Agreement) }
 	case ref.Task == taskDetection:
-		yLabel, y = "detections matched with "+ref.Model+": F1 (%)", func(r compareResult) *float64 { return percent(r.F1) }
+		yLabel, y = "detection F1 against model 1 (%)", func(r compareResult) *float64 { return percent(r.F1) }
 	default:
-		yLabel, y = "mean deviation from "+ref.Model+" (lower is better)", func(r compareResult) *float64 { return r.MeanDeviation }
+		yLabel, y = "mean deviation from model 1 (lower is better)", func(r compareResult) *float64 { return r.MeanDeviation }
 	}
 	series := make([]string, len(configs))
 	for i, c := range configs {
@@ -912,6 +912,9 @@ func compareSVG(results []compareResult, configs []compareConfig) []byte {
 	key := make([]string, len(results))
 	for k, r := range results {
 		key[k] = fmt.Sprintf("%d  %s", k+1, r.Model)
+		if k == 0 {
+			key[k] += " (reference)"
+		}
 		v := y(r)
 		if v == nil {
 			key[k] += " (not measured)"
@@ -921,6 +924,6 @@ func compareSVG(results []compareResult, configs []compareConfig) []byte {
 			points = append(points, plotPoint{label: fmt.Sprint(k + 1), x: l.MedianMs, y: *v, series: i})
 		}
 	}
-	title := fmt.Sprintf("percept compare: %s against latency, %d images (%s/%s)", strings.SplitN(yLabel, " (", 2)[0], ref.Images, runtime.GOOS, runtime.GOARCH)
+	title := fmt.Sprintf("percept compare: %d images, latency on %s/%s", ref.Images, runtime.GOOS, runtime.GOARCH)
 	return scatterSVG(title, "median latency (ms)", yLabel, key, series, points)
 }

@@ -70,7 +70,8 @@ func TestCompareWithItself(t *testing.T) {
 	assert.Regexp(t, `copy +uint8→uint8 +\d+ \(1\.00×\) +\d+ \(1\.00×\) .* 100\.0% +100\.0% +0 +0\n`, r.stdout)
 	plot, err := os.ReadFile(svg)
 	require.NoError(t, err)
-	assert.Contains(t, string(plot), "top-1 agreement with mobilenet (%)")
+	assert.Contains(t, string(plot), "top-1 agreement with model 1 (%)")
+	assert.Contains(t, string(plot), "1  mobilenet (reference)")
 	assert.Equal(t, 4+2, strings.Count(string(plot), "<circle cx"), "2 models × 2 configurations, and the legend's 2")
 }
 
