@@ -20,13 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// edgeTPUModels are the shared models compiled by edgetpu_compiler.
-var edgeTPUModels = []string{
-	"classification/mobilenet_v1_0.25_128_quant_edgetpu.tflite",
-	"classification/mobilenet_v2_1.0_224_quant_edgetpu.tflite",
-	"detection/mobilenet_ssd_v2_coco_quant_postprocess_edgetpu.tflite",
-}
-
 // edgeTPUOpOf returns the model's one edgetpu-custom-op.
 func edgeTPUOpOf(t *testing.T, m *tflite.Model) *tflite.Operator {
 	for i := range m.Subgraphs[0].Operators {
@@ -65,11 +58,16 @@ func TestEdgeTPUModels(t *testing.T) {
 				_, err = New(m, nil)
 				require.ErrorIs(t, err, ErrUnsupported, "without Options.EdgeTPU")
 
+				// The fake checks the tensors against the model's real
+				// program, as libedgetpu does.
+				tpu := edgeTPUOpOf(t, m)
+				require.Len(t, tpu.Inputs, 1)
+				ins, outs, err := edgetputest.Program(tpu.CustomOptions)
+				require.NoError(t, err)
+				t.Setenv(edgetputest.LayersEnv, edgetputest.LayersSpec(ins, outs))
 				it, err := New(m, &Options{EdgeTPU: "usb"})
 				require.NoError(t, err)
 				defer it.Close()
-				tpu := edgeTPUOpOf(t, m)
-				require.Len(t, tpu.Inputs, 1)
 				in := it.Input(0)
 				require.Equal(t, int(tpu.Inputs[0]), in.Index, "the Edge TPU reads the model's input")
 				var rest *Interpreter
@@ -125,6 +123,14 @@ func TestEdgeTPUFailures(t *testing.T) {
 	t.Setenv(edgetputest.DevicesEnv, "pci:/dev/apex_0")
 	_, err = New(m, &Options{EdgeTPU: "pci:/dev/apex_1"})
 	require.ErrorIs(t, err, edgetpu.ErrNoDevice)
+
+	// A program whose input layer differs from the model's tensor: the
+	// library refuses it at prepare, and says why.
+	t.Setenv(edgetputest.LayersEnv, "3:90000/3:7668,3:174447")
+	_, err = New(m, &Options{EdgeTPU: "pci"})
+	require.ErrorIs(t, err, edgetpu.ErrDevice)
+	assert.ErrorContains(t, err, "Input 0: expected 90000 bytes, got 270000")
+	t.Setenv(edgetputest.LayersEnv, "")
 
 	t.Setenv(edgetputest.FailAfterEnv, "2")
 	log := filepath.Join(t.TempDir(), "log")

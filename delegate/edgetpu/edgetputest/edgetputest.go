@@ -42,6 +42,10 @@ const (
 	AbortAfterEnv = "PERCEPT_FAKE_EDGETPU_ABORT_AFTER"
 	// LogEnv names a file that gets a line per call of the fake.
 	LogEnv = "PERCEPT_FAKE_EDGETPU_LOG"
+	// LayersEnv gives the fake the layers of a real model's program (see
+	// LayersSpec), so that it checks the node's tensors against them as
+	// libedgetpu does.
+	LayersEnv = "PERCEPT_FAKE_EDGETPU_LAYERS"
 	// CompilerEnv names the C compiler for the fake (default $CC, else
 	// cc): a cross compiler when the tests run under qemu.
 	CompilerEnv = "PERCEPT_FAKE_EDGETPU_CC"

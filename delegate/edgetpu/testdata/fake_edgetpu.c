@@ -24,6 +24,10 @@
 //                                    as the real USB driver does when the
 //                                    accelerator is unplugged (LOG(FATAL))
 //   PERCEPT_FAKE_EDGETPU_LOG         file that gets one line per call
+//   PERCEPT_FAKE_EDGETPU_LAYERS      "T:N,T:N/T:N,..." the input and output layers
+//                                    (TfLiteType, values per batch) of a real
+//                                    model's program, read at init when its
+//                                    custom data is not PTPUFAKE
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -228,7 +232,28 @@ static void *kernel_init_from(const uint8_t *buf, size_t len) {
 	k->len = (int)len;
 	memcpy(k->head, buf, len < 16 ? len : 16);
 	k->hash = fnv(2166136261u, buf, len < 4096 ? len : 4096);
-	if (len >= 10 && memcmp(buf, "PTPUFAKE", 8) == 0) {
+	const char *layers = getenv("PERCEPT_FAKE_EDGETPU_LAYERS");
+	if (!(len >= 10 && memcmp(buf, "PTPUFAKE", 8) == 0) && layers != NULL && layers[0] != 0) {
+		k->spec = true;
+		int *n = &k->nin, *types = k->in_type;
+		uint32_t *sizes = k->in_size;
+		for (const char *p = layers; *p;) {
+			int t;
+			unsigned long s;
+			int used;
+			if (sscanf(p, "%d:%lu%n", &t, &s, &used) != 2 || *n >= 8) break;
+			types[*n] = t;
+			sizes[*n] = (uint32_t)s;
+			(*n)++;
+			p += used;
+			if (*p == ',') {
+				p++;
+			} else if (*p == '/') {
+				p++;
+				n = &k->nout, types = k->out_type, sizes = k->out_size;
+			}
+		}
+	} else if (len >= 10 && memcmp(buf, "PTPUFAKE", 8) == 0) {
 		const uint8_t *p = buf + 8;
 		k->spec = true;
 		k->nin = *p++;
