@@ -52,17 +52,20 @@ func calibrate(t *testing.T, m *tflite.Model) *optimize.Ranges {
 	return c.Ranges()
 }
 
-// maxInt8Ratio bounds the int8 file's size over the float32 file's. The
-// issue's goal is 0.3×; the weights alone are 0.25×, but every
-// per-channel tensor carries a float32 scale and an int64 zero point per
-// channel (TFLite's schema), 90 kB of MobileNet v1 0.25's 596 kB (0.315×)
-// and more of the small BlazeFace graphs (0.44×).
-const maxInt8Ratio = 0.45
+// maxInt8Ratio bounds the int8 file's size over the float32 file's: the
+// issue's 0.3×. The weights alone are 0.25×, but every per-channel tensor
+// also carries a float32 scale per channel (and a zero-point vector,
+// which the writer shares), so the small BlazeFace graphs, whose weights
+// are few beside their channels, get maxSmallInt8Ratio.
+const (
+	maxInt8Ratio      = 0.3
+	maxSmallInt8Ratio = 0.38
+)
 
 // quantizeInt8 calibrates m and quantizes it with each I/O type, checking
 // that the written file parses back, obeys the int8 spec and is at most
-// maxInt8Ratio of the float32 file (m written).
-func quantizeInt8(t *testing.T, m *tflite.Model, ios ...tflite.TensorType) map[tflite.TensorType]*tflite.Model {
+// maxRatio of the float32 file (m written).
+func quantizeInt8(t *testing.T, m *tflite.Model, maxRatio float64, ios ...tflite.TensorType) map[tflite.TensorType]*tflite.Model {
 	t.Helper()
 	floatFile, err := tflite.Write(m)
 	require.NoError(t, err)
@@ -82,7 +85,7 @@ func quantizeInt8(t *testing.T, m *tflite.Model, ios ...tflite.TensorType) map[t
 		ratio := float64(len(data)) / float64(floatSize)
 		t.Logf("io %s: %d → %d bytes (%.3f×), %d constants and %d activations quantized, %d operators added",
 			io, floatSize, len(data), ratio, len(rep.Tensors), rep.Activations, rep.OpsAdded)
-		assert.LessOrEqual(t, ratio, maxInt8Ratio, "int8 size ratio")
+		assert.LessOrEqual(t, ratio, maxRatio, "int8 size ratio")
 		out[io] = back
 	}
 	return out
@@ -151,7 +154,7 @@ func TestInt8MobileNet(t *testing.T) {
 	if testing.Short() {
 		ios = ios[:1] // the race run (-short, portable kernels): float I/O
 	}
-	for io, q := range quantizeInt8(t, f, ios...) {
+	for io, q := range quantizeInt8(t, f, maxInt8Ratio, ios...) {
 		top1, top5 := agreement(t, f, q)
 		t.Logf("io %s: top-1 agreement %.1f %%, top-5 overlap %.1f %%", io, 100*top1, 100*top5)
 		if !testing.Short() { // three photos in -short
@@ -203,7 +206,11 @@ func TestInt8Detectors(t *testing.T) {
 			inputs := fm.inputs(t)
 			want := run(t, f, inputs)
 			outs := map[tflite.TensorType][][][]float32{}
-			for io, q := range quantizeInt8(t, f, ioTypes...) {
+			maxRatio := maxInt8Ratio
+			if fm.reference != handLandmark.reference {
+				maxRatio = maxSmallInt8Ratio // BlazeFace: 0.37×
+			}
+			for io, q := range quantizeInt8(t, f, maxRatio, ioTypes...) {
 				outs[io] = runQuantized(t, q, inputs)
 				t.Logf("io %s: largest deviation from float %.3f of the output's largest value", io, relativeDeviation(want, outs[io]))
 				for _, o := range outs[io] {
