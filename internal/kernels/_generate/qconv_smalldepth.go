@@ -147,11 +147,13 @@ func smallDepthVNNIFile() string {
 	return f.String()
 }
 
-// smallDepthVNNIKernel writes the VNNI kernel for nb blocks of 16 channels.
-// Registers: Z0… the accumulators, Z4–Z6 the requantization's
-// temporaries, Z7 the broadcast bytes, Z8 the int8 flip, Z9–Z11 the output
-// offset and clamp, Z12 2^30 in each qword, Z13 0x80000000, Z14 ones; K1
-// the last block's channels, K2 the odd dwords.
+// smallDepthVNNIKernel writes the VNNI kernel for nb blocks of 16 channels:
+// two pixels at a time (VPDPBUSD's latency would otherwise chain each
+// block's nine or so products), then the last odd one. Registers: Z0… and
+// Z16… the two pixels' accumulators, Z4–Z6 the requantization's
+// temporaries, Z7 and Z15 the broadcast bytes, Z8 the int8 flip, Z9–Z11
+// the output offset and clamp, Z12 2^30 in each qword, Z13 0x80000000, Z14
+// ones; K1 the last block's channels, K2 the odd dwords.
 func smallDepthVNNIKernel(f *file, s signedness, nb int) {
 	name := fmt.Sprintf("qconvSmallDepth%dx16%sAVX512VNNI", nb, s.name)
 	f.text(name, fmt.Sprintf("func %s(c *qconvSmallDepthCall)", name), 8,
@@ -162,6 +164,7 @@ func smallDepthVNNIKernel(f *file, s signedness, nb int) {
 	f.ins("MOVQ qconvSmallDepthCall_pixels(AX), R8")
 	f.ins("MOVQ qconvSmallDepthCall_rowStride(AX), BX")
 	f.ins("MOVQ qconvSmallDepthCall_quads(AX), R12")
+	f.ins("MOVQ qconvSmallDepthCall_pixelStep(AX), R13")
 	f.ins("KMOVW qconvSmallDepthCall_mask(AX), K1")
 	f.ins("MOVL $0xAAAA, R9")
 	f.ins("KMOVW R9, K2")
@@ -178,77 +181,110 @@ func smallDepthVNNIKernel(f *file, s signedness, nb int) {
 	f.ins("VPBROADCASTD qconvSmallDepthCall_outOffset(AX), Z9")
 	f.ins("VPBROADCASTD qconvSmallDepthCall_actMin(AX), Z10")
 	f.ins("VPBROADCASTD qconvSmallDepthCall_actMax(AX), Z11")
-	f.ins("TESTQ R8, R8")
-	f.ins("JZ done")
-
-	f.label("pixel")
-	for b := range nb {
-		f.ins("VPXORD Z%d, Z%d, Z%d", b, b, b)
-	}
-	f.ins("MOVQ qconvSmallDepthCall_w(AX), DI")
-	f.ins("MOVQ qconvSmallDepthCall_rows(AX), R9")
-	f.ins("MOVQ SI, R10")
-	f.label("row")
-	f.ins("MOVQ R10, R11")
-	f.ins("MOVQ R12, CX")
-	f.label("quad")
-	f.ins("VPBROADCASTD (R11), Z7")
-	if s.signedActs {
-		f.ins("VPXORD Z8, Z7, Z7")
-	}
-	for b := range nb {
-		f.ins("VPDPBUSD %d(DI), Z7, Z%d", b*64, b)
-	}
-	f.ins("ADDQ $4, R11")
-	f.ins("ADDQ $%d, DI", nb*64)
-	f.ins("DECQ CX")
-	f.ins("JNZ quad")
-	f.ins("ADDQ BX, R10")
-	f.ins("DECQ R9")
-	f.ins("JNZ row")
-
-	f.ins("MOVQ qconvSmallDepthCall_table(AX), R11")
-	for b := range nb {
-		z := fmt.Sprintf("Z%d", b)
-		off := b * 5 * 64
-		f.ins("VPADDD %d(R11), %s, %s", off, z, z)
-		f.ins("VPSLLVD %d(R11), %s, %s", off+128, z, z)
-		// Rounding doubling high multiply: even lanes in Z5, odd lanes in Z6.
-		f.ins("VMOVDQU32 %d(R11), Z4", off+64)
-		f.ins("VPMULDQ Z4, %s, Z5", z)
-		f.ins("VPSRLQ $32, %s, Z6", z)
-		f.ins("VPSRLQ $32, Z4, Z4")
-		f.ins("VPMULDQ Z4, Z6, Z6")
-		f.ins("VPADDQ Z12, Z5, Z5")
-		f.ins("VPADDQ Z12, Z6, Z6")
-		f.ins("VPSRLQ $31, Z5, Z5")
-		f.ins("VPSLLQ $1, Z6, Z6")
-		f.ins("VPBLENDMD Z6, Z5, K2, %s", z)
-		f.ins("VPCMPEQD Z13, %s, K3", z)
-		f.ins("VPSUBD Z14, %s, K3, %s", z, z)
-		// Rounding divide by 2^right, ties away from zero.
-		f.ins("VMOVDQU32 %d(R11), Z4", off+256)
-		f.ins("VPANDD Z4, %s, Z5", z)
-		f.ins("VPSRAD $1, Z4, Z4")
-		f.ins("VPSRAD $31, %s, Z6", z)
-		f.ins("VPSUBD Z6, Z4, Z4")
-		f.ins("VPSRAVD %d(R11), %s, %s", off+192, z, z)
-		f.ins("VPCMPGTD Z4, Z5, K3")
-		f.ins("VPADDD Z14, %s, K3, %s", z, z)
-		f.ins("VPADDD Z9, %s, %s", z, z)
-		f.ins("VPMAXSD Z10, %s, %s", z, z)
-		f.ins("VPMINSD Z11, %s, %s", z, z)
-		if b == nb-1 {
-			f.ins("VPMOVDB %s, K1, %d(DX)", z, 16*b)
+	for _, pixels := range []int{2, 1} {
+		p := fmt.Sprint(pixels)
+		f.label("pixel" + p)
+		f.ins("CMPQ R8, $%d", pixels)
+		if pixels == 2 {
+			f.ins("JLT pixel1")
 		} else {
-			f.ins("VPMOVDB %s, %d(DX)", z, 16*b)
+			f.ins("JLT done")
 		}
+		for q := range pixels {
+			for b := range nb {
+				r := 16*q + b
+				f.ins("VPXORD Z%d, Z%d, Z%d", r, r, r)
+			}
+		}
+		f.ins("MOVQ qconvSmallDepthCall_w(AX), DI")
+		f.ins("MOVQ qconvSmallDepthCall_rows(AX), R9")
+		f.ins("MOVQ SI, R10")
+		f.label("row" + p)
+		f.ins("MOVQ R10, R11")
+		f.ins("MOVQ R12, CX")
+		f.label("quad" + p)
+		for q, bcast := range []int{7, 15}[:pixels] {
+			if q == 0 {
+				f.ins("VPBROADCASTD (R11), Z%d", bcast)
+			} else {
+				f.ins("VPBROADCASTD (R11)(R13*1), Z%d", bcast)
+			}
+			if s.signedActs {
+				f.ins("VPXORD Z8, Z%d, Z%d", bcast, bcast)
+			}
+		}
+		for b := range nb {
+			for q, bcast := range []int{7, 15}[:pixels] {
+				f.ins("VPDPBUSD %d(DI), Z%d, Z%d", b*64, bcast, 16*q+b)
+			}
+		}
+		f.ins("ADDQ $4, R11")
+		f.ins("ADDQ $%d, DI", nb*64)
+		f.ins("DECQ CX")
+		f.ins("JNZ quad%s", p)
+		f.ins("ADDQ BX, R10")
+		f.ins("DECQ R9")
+		f.ins("JNZ row%s", p)
+
+		f.ins("MOVQ qconvSmallDepthCall_table(AX), R11")
+		if pixels == 2 {
+			f.ins("MOVQ DX, R14")
+			f.ins("ADDQ qconvSmallDepthCall_outStride(AX), R14")
+		}
+		for q, out := range []string{"DX", "R14"}[:pixels] {
+			for b := range nb {
+				smallDepthRequant16(f, 16*q+b, b, b == nb-1, out)
+			}
+		}
+		for range pixels {
+			f.ins("ADDQ R13, SI")
+			f.ins("ADDQ qconvSmallDepthCall_outStride(AX), DX")
+		}
+		f.ins("SUBQ $%d, R8", pixels)
+		f.ins("JMP pixel%s", p)
 	}
-	f.ins("ADDQ qconvSmallDepthCall_pixelStep(AX), SI")
-	f.ins("ADDQ qconvSmallDepthCall_outStride(AX), DX")
-	f.ins("DECQ R8")
-	f.ins("JNZ pixel")
 	f.label("done")
 	f.ins("VZEROUPPER")
 	f.ins("RET")
+}
+
+// smallDepthRequant16 writes the requantization of block b's sums in Z(reg)
+// with the block's table at 320b(R11), [5][16]int32, and the store of its
+// 16 bytes at 16b(out), under K1 for the last block: the arithmetic of
+// qgemmRequantAVX512.
+func smallDepthRequant16(f *file, reg, b int, last bool, out string) {
+	z := fmt.Sprintf("Z%d", reg)
+	off := b * 5 * 64
+	f.ins("VPADDD %d(R11), %s, %s", off, z, z)
+	f.ins("VPSLLVD %d(R11), %s, %s", off+128, z, z)
+	// Rounding doubling high multiply: even lanes in Z5, odd lanes in Z6.
+	f.ins("VMOVDQU32 %d(R11), Z4", off+64)
+	f.ins("VPMULDQ Z4, %s, Z5", z)
+	f.ins("VPSRLQ $32, %s, Z6", z)
+	f.ins("VPSRLQ $32, Z4, Z4")
+	f.ins("VPMULDQ Z4, Z6, Z6")
+	f.ins("VPADDQ Z12, Z5, Z5")
+	f.ins("VPADDQ Z12, Z6, Z6")
+	f.ins("VPSRLQ $31, Z5, Z5")
+	f.ins("VPSLLQ $1, Z6, Z6")
+	f.ins("VPBLENDMD Z6, Z5, K2, %s", z)
+	f.ins("VPCMPEQD Z13, %s, K3", z)
+	f.ins("VPSUBD Z14, %s, K3, %s", z, z)
+	// Rounding divide by 2^right, ties away from zero.
+	f.ins("VMOVDQU32 %d(R11), Z4", off+256)
+	f.ins("VPANDD Z4, %s, Z5", z)
+	f.ins("VPSRAD $1, Z4, Z4")
+	f.ins("VPSRAD $31, %s, Z6", z)
+	f.ins("VPSUBD Z6, Z4, Z4")
+	f.ins("VPSRAVD %d(R11), %s, %s", off+192, z, z)
+	f.ins("VPCMPGTD Z4, Z5, K3")
+	f.ins("VPADDD Z14, %s, K3, %s", z, z)
+	f.ins("VPADDD Z9, %s, %s", z, z)
+	f.ins("VPMAXSD Z10, %s, %s", z, z)
+	f.ins("VPMINSD Z11, %s, %s", z, z)
+	if last {
+		f.ins("VPMOVDB %s, K1, %d(%s)", z, 16*b, out)
+	} else {
+		f.ins("VPMOVDB %s, %d(%s)", z, 16*b, out)
+	}
 }
