@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/percept-robotics/percept/delegate/edgetpu"
 	"github.com/percept-robotics/percept/delegate/edgetpu/edgetputest"
@@ -115,4 +116,39 @@ func TestEdgeTPUCommandFailures(t *testing.T) {
 	r = runCLI(t, "classify", "-model", tpu, "-edgetpu", "usb", img)
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "Edge TPU error: Failed to execute request.")
+}
+
+// TestServeEdgeTPU: serve -edgetpu streams what detect -edgetpu finds, and
+// a device that fails ends the run with that error (no hang).
+func TestServeEdgeTPU(t *testing.T) {
+	t.Setenv(edgetpu.LibraryEnv, edgetputest.Library(t, edgetputest.TF216))
+	ssd := testmodels.Path(t, "detection", "mobilenet_ssd_v2_coco_quant_postprocess_edgetpu.tflite")
+	img := testmodels.Path(t, "images", "cat.jpg")
+	want := detectJSON(t, "-edgetpu", "usb", "-model", ssd, img)
+	require.Len(t, want, 1)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := startServe(ctx, t, "-edgetpu", "usb", "-model", ssd, "-source", "file:"+img, "-hold", "0", "-rate", "20", "-threads", "1", "-detectors", "1")
+	got := getFrame(t, s.base)
+	assert.Equal(t, want[0].Detections, got.Detections, "the stream finds what percept detect -edgetpu finds")
+	cancel()
+	select {
+	case err := <-s.done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return after its context ended")
+	}
+
+	t.Setenv(edgetputest.FailAfterEnv, "3")
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	s = startServe(ctx, t, "-edgetpu", "usb", "-model", ssd, "-source", "file:"+img, "-hold", "0", "-rate", "50", "-threads", "1", "-detectors", "1")
+	select {
+	case err := <-s.done:
+		require.ErrorIs(t, err, edgetpu.ErrDevice)
+		assert.ErrorContains(t, err, "Failed to execute request.")
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve hangs on a failing Edge TPU")
+	}
 }

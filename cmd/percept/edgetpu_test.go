@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/percept-robotics/percept/delegate/edgetpu"
 	"github.com/percept-robotics/percept/internal/testmodels"
@@ -58,4 +60,29 @@ func fileBytes(t *testing.T, path string) []byte {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return b
+}
+
+// TestServeEdgeTPUFallback: serve -edgetpu with no usable Edge TPU and
+// -fallback streams what the CPU model finds, and says so.
+func TestServeEdgeTPUFallback(t *testing.T) {
+	t.Setenv(edgetpu.LibraryEnv, "/nonexistent/libedgetpu.so.1")
+	tpu := testmodels.Path(t, "detection", "mobilenet_ssd_v2_coco_quant_postprocess_edgetpu.tflite")
+	cpu := testmodels.Path(t, "detection", "mobilenet_ssd_v2_coco_quant_postprocess.tflite")
+	img := testmodels.Path(t, "images", "cat.jpg")
+	want := detectJSON(t, "-model", cpu, img)
+	require.Len(t, want, 1)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := startServe(ctx, t, "-edgetpu", "usb", "-fallback", cpu, "-model", tpu, "-source", "file:"+img, "-hold", "0", "-rate", "20", "-threads", "1", "-detectors", "2")
+	got := getFrame(t, s.base)
+	assert.Equal(t, want[0].Detections, got.Detections)
+	assert.Equal(t, 1, strings.Count(s.stdout.String(), "percept serve: the Edge TPU cannot be used ("), "one notice for the pool: %s", s.stdout.String())
+	cancel()
+	select {
+	case err := <-s.done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not return after its context ended")
+	}
 }
