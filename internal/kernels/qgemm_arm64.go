@@ -85,14 +85,41 @@ func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 }
 
 // hybridConfig returns the int8 GEMM entry hybrid layers of target t run
-// (see hybridGemm): none, the arm64 micro-kernels requantize in assembly,
-// so hybrid layers run the exact float path (hybrid_float.go).
-func hybridConfig(*target) *qgemmConfig { return nil }
-
-// hybridDots is hybridDotsGo: no arm64 kernel computes raw dot products.
-func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
-	hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
+// (see hybridGemm): the dotprod and fp16 targets', whose packed bytes
+// hybridDot4x16S8DotProd reads; the neon target's kernels requantize in
+// assembly, so its hybrid layers run the exact float path
+// (hybrid_float.go).
+func hybridConfig(t *target) *qgemmConfig {
+	if t.qgemm != nil && t.qgemm.kernel == kernelDot {
+		return t.qgemm
+	}
+	return nil
 }
+
+// hybridDots stores into acc[i·nr + c] the raw dot products of the pixels
+// int8 rows at a, stride bytes apart (whole steps of four bytes), with the
+// packed group of width channels at w over kq steps, with cfg's
+// micro-kernels: four rows at once by SDOT, a row repeated where there are
+// fewer.
+func hybridDots(cfg *qgemmConfig, a *byte, stride, pixels int, w unsafe.Pointer, kq, width int, acc *[qgemmMaxTile]int32) {
+	if cfg.kernel != kernelDot {
+		hybridDotsGo(cfg, a, stride, pixels, w, kq, width, acc)
+		return
+	}
+	var rows [4]*byte
+	for i := range rows {
+		rows[i] = (*byte)(unsafe.Add(unsafe.Pointer(a), min(i, pixels-1)*stride))
+	}
+	hybridDot4x16S8DotProd(rows[0], rows[1], rows[2], rows[3], (*byte)(w), kq, &acc[0])
+}
+
+// hybridDot4x16S8DotProd stores into acc ([4][16]int32) the raw dot
+// products of the four int8 rows at a0..a3 with the packed group of 16
+// channels at w over kq steps of four bytes; in
+// hybrid_dotprod_arm64.s.
+//
+//go:noescape
+func hybridDot4x16S8DotProd(a0, a1, a2, a3, w *byte, kq int, acc *int32)
 
 // hybridRowSums stores into sums[i] the sum of row i of the pixels int8
 // rows of stride bytes in a.
