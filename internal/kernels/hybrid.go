@@ -22,11 +22,12 @@ import (
 //     sum rounded to float32 (never fused).
 //
 // The integer part is exact on every target, so the outputs are
-// bit-identical to the portable kernels': the x86 targets and 32-bit neon
-// compute Σ q·w with the int8 GEMM micro-kernels' raw dot products and
-// subtract z·Σw, and quantize and rescale with AVX2 (x86); the arm64
-// targets, and every target's depthwise convolutions, sum q − z against
-// the weights in float32 with the float kernels, exactly (hybrid_float.go). TFLite orders the
+// bit-identical to the portable kernels': the x86 targets, arm64's dotprod
+// and fp16 and 32-bit neon compute Σ q·w with the int8 GEMM micro-kernels'
+// raw dot products (SDOT on arm64) and subtract z·Σw, and quantize and
+// rescale with AVX2 (x86); arm64's neon target, and every target's
+// depthwise convolutions, sum q − z against the weights in float32 with
+// the float kernels, exactly (hybrid_float.go). TFLite orders the
 // float products differently per kernel ((acc·scale)·s for convolutions,
 // acc·(s·scale) for fully connected), which may differ from these in the
 // last bit.

@@ -4,7 +4,7 @@ import "math"
 
 // The exact float path of the hybrid layers, for targets with float GEMM
 // and depthwise kernels but no int8 micro-kernels that compute raw dot
-// products (the arm64 targets; the depthwise convolutions of every SIMD
+// products (arm64's neon target; the depthwise convolutions of every SIMD
 // target): the quantized input less its zero point, q − z within ±255, and
 // the int8 weights are summed as float32 by the float kernels. Each
 // product is within ±255·127 and every partial sum of at most
