@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,8 +36,8 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 	fs := newFlags("quantize")
 	mode := fs.String("mode", "", "quantization: fp16 (float16 weights), dynamic (int8 weights, float activations) or int8 (full integer, calibrated)")
 	out := fs.String("o", "", "the `file` to write (required; not the input)")
-	calibrate := fs.String("calibrate", "", "int8: the calibration images, a `directory` (its .jpg, .jpeg, .png, .bmp and .gif files) or a glob pattern")
-	samples := fs.Int("samples", defaultSamples, "int8: calibrate on at most `N` images (the first in name order)")
+	calibrate := fs.String("calibrate", "", "int8: the calibration images, a `directory` (its .jpg, .jpeg, .png, .bmp and .gif files, subdirectories included) or a glob pattern")
+	samples := fs.Int("samples", defaultSamples, "int8: calibrate on at most `N` images, evenly spaced in name order")
 	ioName := fs.String("io", "float", "int8: the type of the model's inputs and outputs: float, uint8 or int8")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -122,9 +123,7 @@ func quantizeInt8(job *optimizeJob, stdout io.Writer, pattern string, samples in
 	if err != nil {
 		return err
 	}
-	if len(files) > samples {
-		files = files[:samples]
-	}
+	files = spread(files, samples)
 	fmt.Fprintf(stdout, "quantize int8: %s → %s\n", job.in, job.out)
 	w, err := job.widened(stdout)
 	if err != nil {
@@ -190,22 +189,26 @@ func hasFloat16(m *tflite.Model) bool {
 	return false
 }
 
-// calibrationImages lists the images of a directory (by extension, in
-// name order) or the files a glob pattern matches.
+// calibrationImages lists the images under a directory (by extension,
+// subdirectories included, such as one folder per class) or the files a
+// glob pattern matches, in name order.
 func calibrationImages(pattern string) ([]string, error) {
 	var files []string
 	if st, err := os.Stat(pattern); err == nil && st.IsDir() {
-		entries, err := os.ReadDir(pattern)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			switch strings.ToLower(filepath.Ext(e.Name())) {
+		err := filepath.WalkDir(pattern, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			switch strings.ToLower(filepath.Ext(path)) {
 			case ".jpg", ".jpeg", ".png", ".bmp", ".gif":
-				if !e.IsDir() {
-					files = append(files, filepath.Join(pattern, e.Name()))
+				if !d.IsDir() {
+					files = append(files, path)
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	} else {
 		matches, err := filepath.Glob(pattern)
@@ -223,6 +226,19 @@ func calibrationImages(pattern string) ([]string, error) {
 	}
 	slices.Sort(files)
 	return files, nil
+}
+
+// spread returns n of files evenly spaced in their order (all when there
+// are no more), so that a capped calibration set still spans every folder.
+func spread(files []string, n int) []string {
+	if len(files) <= n {
+		return files
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = files[i*len(files)/n]
+	}
+	return out
 }
 
 // progress returns a progress bar of n steps on stderr, silent when stderr

@@ -253,3 +253,28 @@ func TestQuantizeDynamic(t *testing.T) {
 	assert.Less(t, float64(file[1]), 0.3*float64(file[0]))
 	bestClasses(t, out)
 }
+
+// TestCalibrationImages lists a labelled folder (one subfolder per class)
+// and spreads a capped selection over it.
+func TestCalibrationImages(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"cat/1.jpg", "cat/2.JPG", "dog/1.png", "dog/notes.txt", "fish/1.bmp", "fish/2.gif"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755))
+		writeFile(t, dir, f, []byte("x"))
+	}
+	files, err := calibrationImages(dir)
+	require.NoError(t, err)
+	var rel []string
+	for _, f := range files {
+		r, err := filepath.Rel(dir, f)
+		require.NoError(t, err)
+		rel = append(rel, filepath.ToSlash(r))
+	}
+	assert.Equal(t, []string{"cat/1.jpg", "cat/2.JPG", "dog/1.png", "fish/1.bmp", "fish/2.gif"}, rel)
+	assert.Equal(t, []string{files[0], files[2]}, spread(files, 2), "one from each half")
+	assert.Equal(t, files, spread(files, 10))
+	_, err = calibrationImages(filepath.Join(dir, "dog", "*.txt"))
+	require.NoError(t, err) // a glob takes what it matches
+	_, err = calibrationImages(filepath.Join(dir, "nothing*"))
+	require.ErrorContains(t, err, "no images")
+}
