@@ -206,7 +206,7 @@ func TestDynamicRangeDequantize(t *testing.T) {
 			Outputs: []int32{5, 3, 1},
 			Operators: []tflite.Operator{
 				{OpcodeIndex: 1, Inputs: []int32{0, 1, -1}, Outputs: []int32{2}, Options: &tflite.FullyConnectedOptions{FusedActivationFunction: tflite.ActRelu}},
-				{OpcodeIndex: 1, Inputs: []int32{2, 4, -1}, Outputs: []int32{5}},
+				{OpcodeIndex: 1, Inputs: []int32{2, 4, -1}, Outputs: []int32{5}, Options: &tflite.FullyConnectedOptions{}},
 				{OpcodeIndex: 0, Inputs: []int32{1, 1}, Outputs: []int32{3}, Options: &tflite.AddOptions{}},
 			},
 		}},
@@ -251,7 +251,7 @@ func TestDynamicRangeDequantize(t *testing.T) {
 	assert.True(t, o.AsymmetricQuantizeInputs)
 	assert.Equal(t, tflite.ActRelu, o.FusedActivationFunction)
 	assert.False(t, m.Subgraphs[0].Operators[0].Options.(*tflite.FullyConnectedOptions).AsymmetricQuantizeInputs, "the input's options are unchanged")
-	assert.Nil(t, sg.Operators[1].Options, "the float FC's options are unchanged")
+	assert.False(t, sg.Operators[1].Options.(*tflite.FullyConnectedOptions).AsymmetricQuantizeInputs, "the float FC's options are unchanged")
 	assert.Equal(t, tflite.OpDequantize, builtin(sg.Operators[2]))
 	assert.Equal(t, []int32{1}, sg.Operators[2].Inputs)
 	assert.Equal(t, []int32{6}, sg.Operators[2].Outputs)
@@ -276,6 +276,24 @@ func TestDynamicRangeDequantize(t *testing.T) {
 	require.NoError(t, err)
 	_, err = tflite.Parse(out)
 	require.NoError(t, err)
+
+	// percept runs it: the DEQUANTIZE gives the int8 weights' values,
+	// which the ADD doubles and the output shows.
+	it, err := nn.New(q, nil)
+	require.NoError(t, err)
+	defer it.Close()
+	in := it.Input(0).Float32s()
+	for i := range in {
+		in[i] = float32(i%7) - 3
+	}
+	require.NoError(t, it.Invoke())
+	data, scale := q.Buffers[w.Buffer].Data, w.Quantization.Scale[0]
+	deq, sum := it.Output(2).Float32s(), it.Output(1).Float32s()
+	require.Len(t, deq, len(data))
+	for i, b := range data {
+		require.Equal(t, float32(int8(b))*scale, deq[i], "element %d", i)
+		require.Equal(t, 2*deq[i], sum[i], "element %d", i)
+	}
 }
 
 // TestDynamicRangeZeroChannel checks that a conv output channel of zeros
