@@ -129,6 +129,11 @@ func quantizeInt8(job *optimizeJob, stdout io.Writer, pattern string, samples in
 	if err != nil {
 		return err
 	}
+	if sg := w.Subgraphs; len(sg) > 0 && len(sg[0].Inputs) > 0 {
+		if in := sg[0].Tensors[sg[0].Inputs[0]]; in.Type != tflite.TypeFloat32 {
+			return fmt.Errorf("%s: input %q is %s: -mode int8 quantizes float models", job.in, in.Name, in.Type)
+		}
+	}
 	c, err := optimize.NewCalibrator(w, 0)
 	if err != nil {
 		return err

@@ -237,6 +237,9 @@ func TestQuantizeInt8(t *testing.T) {
 	assertOneLineFailure(t, r, 1, "calibration image")
 	r = runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(dir, "*.png"), "-o", filepath.Join(dir, "out.tflite"), in)
 	assertOneLineFailure(t, r, 1, "no images")
+	r = runCLI(t, "quantize", "-mode", "int8", "-calibrate", photos, "-o", filepath.Join(dir, "out.tflite"),
+		testmodels.Path(t, "classification", "mobilenet_v1_0.25_224_quant.tflite"))
+	assertOneLineFailure(t, r, 1, `input "input" is UINT8: -mode int8 quantizes float models`)
 	assert.NoFileExists(t, filepath.Join(dir, "out.tflite"))
 }
 
