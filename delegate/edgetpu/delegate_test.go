@@ -3,6 +3,7 @@
 package edgetpu
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/percept-robotics/percept/delegate/edgetpu/edgetputest"
@@ -311,7 +313,9 @@ func TestDelegateNoLeak(t *testing.T) {
 	runtime.GC()
 	after := rss(t)
 	t.Logf("RSS %d KiB before %d invocations, %d KiB after", before>>10, 2*n, after>>10)
-	if !raceEnabled {
+	// The race detector's shadow memory and an emulator's own (qemu under
+	// -short in scripts/test) make RSS no measure of the host's leaks.
+	if !raceEnabled && !testing.Short() {
 		assert.Less(t, after-before, int64(1<<20), "RSS grew by %d bytes", after-before)
 	}
 
@@ -327,7 +331,7 @@ func TestDelegateNoLeak(t *testing.T) {
 	runtime.GC()
 	after = rss(t)
 	t.Logf("RSS %d KiB before 500 graphs, %d KiB after", before>>10, after>>10)
-	if !raceEnabled {
+	if !raceEnabled && !testing.Short() {
 		assert.Less(t, after-before, int64(2<<20), "RSS grew by %d bytes", after-before)
 	}
 }
@@ -394,6 +398,9 @@ func TestDelegateUnplugAborts(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestDelegateUnplugAborts$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "PERCEPT_TEST_UNPLUG_CHILD=1", LibraryEnv+"="+lib, edgetputest.AbortAfterEnv+"=2")
 	out, err := cmd.CombinedOutput()
+	if errors.Is(err, syscall.ENOEXEC) {
+		t.Skipf("cannot run the test binary again as a child (emulated without binfmt): %v", err)
+	}
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, "the child must die: %s", out)
 	assert.Equal(t, 2, exit.ExitCode(), "%s", out)
