@@ -292,7 +292,13 @@ func (q *int8Quantizer) assign() error {
 func (q *int8Quantizer) rewrite(io tflite.TensorType) error {
 	sg := q.sg
 	var ops []tflite.Operator
-	quantize, dequantize := q.e.code(tflite.OpQuantize), -1
+	quantizeCode := -1 // added on first use
+	quantize := func() uint32 {
+		if quantizeCode < 0 {
+			quantizeCode = q.e.code(tflite.OpQuantize)
+		}
+		return uint32(quantizeCode)
+	}
 	// The inputs: the caller's tensor keeps the name; the graph reads the
 	// int8 tensor behind it.
 	remap := map[int32]int32{} // old I/O tensor → the tensor the caller now sees
@@ -301,7 +307,7 @@ func (q *int8Quantizer) rewrite(io tflite.TensorType) error {
 			continue
 		}
 		outer := q.edgeTensor(in, io)
-		ops = append(ops, tflite.Operator{OpcodeIndex: uint32(quantize), Inputs: []int32{outer}, Outputs: []int32{in}})
+		ops = append(ops, tflite.Operator{OpcodeIndex: quantize(), Inputs: []int32{outer}, Outputs: []int32{in}})
 		q.rep.OpsAdded++
 		sg.Inputs[k], remap[in] = outer, outer
 	}
@@ -330,7 +336,7 @@ func (q *int8Quantizer) rewrite(io tflite.TensorType) error {
 			case role == roleConcat && q.activation(in) && q.params[in] != q.params[op.Outputs[0]]:
 				// Requantize the input to the output's parameters.
 				rq := q.newTensor(t.Name+"_requantized", t, q.params[op.Outputs[0]])
-				ops = append(ops, tflite.Operator{OpcodeIndex: uint32(quantize), Inputs: []int32{in}, Outputs: []int32{rq}})
+				ops = append(ops, tflite.Operator{OpcodeIndex: quantize(), Inputs: []int32{in}, Outputs: []int32{rq}})
 				q.rep.OpsAdded++
 				op.Inputs[k] = rq
 			}
@@ -355,14 +361,13 @@ func (q *int8Quantizer) rewrite(io tflite.TensorType) error {
 			continue
 		}
 		outer := q.edgeTensor(out, io)
-		code := quantize
+		code := uint32(0)
 		if io == tflite.TypeFloat32 {
-			if dequantize < 0 {
-				dequantize = q.e.code(tflite.OpDequantize)
-			}
-			code = dequantize
+			code = uint32(q.e.code(tflite.OpDequantize))
+		} else {
+			code = quantize()
 		}
-		ops = append(ops, tflite.Operator{OpcodeIndex: uint32(code), Inputs: []int32{out}, Outputs: []int32{outer}})
+		ops = append(ops, tflite.Operator{OpcodeIndex: code, Inputs: []int32{out}, Outputs: []int32{outer}})
 		q.rep.OpsAdded++
 		sg.Outputs[k], remap[out] = outer, outer
 	}

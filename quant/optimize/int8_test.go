@@ -2,6 +2,7 @@ package optimize_test
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -390,13 +391,27 @@ func TestInt8Versions(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, cal.Run())
 		q, _, err := optimize.Int8(f, cal.Ranges(), nil)
-		cal.Close()
 		require.NoError(t, err)
 		got := map[tflite.BuiltinOperator]int32{}
 		for _, code := range q.OperatorCodes {
 			got[code.Builtin] = code.Version
 		}
 		assert.Equal(t, c.versions, got, c.fm.name)
+		// With int8 I/O no edge operator is needed, nor its code (but for
+		// BlazeFace's requantizing QUANTIZE before CONCATENATION).
+		q8, _, err := optimize.Int8(f, cal.Ranges(), &optimize.Int8Options{IO: tflite.TypeInt8})
+		cal.Close()
+		require.NoError(t, err)
+		want := maps.Clone(c.versions)
+		delete(want, tflite.OpDequantize)
+		if c.fm.reference == mobilenet.reference {
+			delete(want, tflite.OpQuantize)
+		}
+		got = map[tflite.BuiltinOperator]int32{}
+		for _, code := range q8.OperatorCodes {
+			got[code.Builtin] = code.Version
+		}
+		assert.Equal(t, want, got, "%s, int8 I/O", c.fm.name)
 		runtime := ""
 		for _, md := range q.Metadata {
 			if md.Name == "min_runtime_version" {
