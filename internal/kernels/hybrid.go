@@ -24,8 +24,9 @@ import (
 // The integer part is exact on every target, so the outputs are
 // bit-identical to the portable kernels': the x86 targets, arm64's dotprod
 // and fp16 and 32-bit neon compute Σ q·w with the int8 GEMM micro-kernels'
-// raw dot products (SDOT on arm64) and subtract z·Σw, and quantize and
-// rescale with AVX2 (x86); arm64's neon target, and every target's
+// raw dot products (SDOT on arm64) and subtract z·Σw; every SIMD target
+// but 32-bit neon quantizes and rescales with AVX2 or NEON (hybrid_amd64.go,
+// hybrid_arm64.go); arm64's neon target, and every target's
 // depthwise convolutions, sum q − z against the weights in float32 with
 // the float kernels, exactly (hybrid_float.go). TFLite orders the
 // float products differently per kernel ((acc·scale)·s for convolutions,
