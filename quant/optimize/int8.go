@@ -149,7 +149,7 @@ func Int8(m *tflite.Model, ranges *Ranges, opts *Int8Options) (*tflite.Model, *R
 	if ranges == nil || len(ranges.Min) != len(sg.Tensors) || len(ranges.Max) != len(sg.Tensors) || len(ranges.Seen) != len(sg.Tensors) {
 		return nil, nil, fmt.Errorf("optimize: int8: the ranges do not come from calibrating this model")
 	}
-	q := &int8Quantizer{e: e, sg: sg, ranges: ranges, rep: &Report{}, params: map[int32]qparams{}, claimed: map[int32]bool{}}
+	q := &int8Quantizer{e: e, sg: sg, orig: &m.Subgraphs[0], ranges: ranges, rep: &Report{}, params: map[int32]qparams{}, claimed: map[int32]bool{}}
 	if err := q.check(); err != nil {
 		return nil, nil, err
 	}
@@ -166,8 +166,11 @@ func Int8(m *tflite.Model, ranges *Ranges, opts *Int8Options) (*tflite.Model, *R
 
 // int8Quantizer holds the state of one Int8 transform.
 type int8Quantizer struct {
-	e      *editor
-	sg     *tflite.Subgraph
+	e  *editor
+	sg *tflite.Subgraph
+	// orig is the input model's subgraph, unchanged: a constant read by
+	// several operators is quantized once per reader from its float data.
+	orig   *tflite.Subgraph
 	ranges *Ranges
 	rep    *Report
 	// params are the activations' parameters, by tensor.
@@ -326,7 +329,7 @@ func (q *int8Quantizer) rewrite(io tflite.TensorType) error {
 			}
 			t := &sg.Tensors[in]
 			switch {
-			case q.constant(in) && t.Type == tflite.TypeFloat32:
+			case int(in) < len(q.orig.Tensors) && q.floatConstant(in):
 				var p *qparams
 				if role == roleSame || role == roleConcat {
 					pp := q.params[op.Outputs[0]]
@@ -413,14 +416,22 @@ func (q *int8Quantizer) newTensor(name string, like *tflite.Tensor, p qparams) i
 	return int32(len(q.sg.Tensors) - 1)
 }
 
+// floatConstant reports whether tensor i of the input model is a FLOAT32
+// constant.
+func (q *int8Quantizer) floatConstant(i int32) bool {
+	t := &q.orig.Tensors[i]
+	return t.Type == tflite.TypeFloat32 && len(q.e.data(t)) > 0
+}
+
 // claim returns constant i for one operator to quantize its way: i itself
-// the first time, a copy (sharing the float data) after.
+// the first time, a copy of the input model's float tensor (sharing its
+// data) after.
 func (q *int8Quantizer) claim(i int32) int32 {
 	if !q.claimed[i] {
 		q.claimed[i] = true
 		return i
 	}
-	c := q.sg.Tensors[i]
+	c := q.orig.Tensors[i]
 	c.Name = fmt.Sprintf("%s_%d", c.Name, len(q.sg.Tensors))
 	c.Shape, c.ShapeSignature = slices.Clone(c.Shape), slices.Clone(c.ShapeSignature)
 	q.sg.Tensors = append(q.sg.Tensors, c)
@@ -430,9 +441,9 @@ func (q *int8Quantizer) claim(i int32) int32 {
 // constantInt8 quantizes float constant i per tensor with parameters p (nil:
 // from its own range) and returns the tensor the operator reads.
 func (q *int8Quantizer) constantInt8(i int32, p *qparams) int32 {
+	v := floats(q.e.data(&q.orig.Tensors[i]))
 	i = q.claim(i)
 	t := &q.sg.Tensors[i]
-	v := floats(q.e.data(t))
 	if p == nil {
 		lo, hi := float32(0), float32(0)
 		for _, x := range v {
@@ -469,11 +480,13 @@ func (q *int8Quantizer) weighted(oi int, op *tflite.Operator, b tflite.BuiltinOp
 	if len(op.Inputs) < 2 || op.Inputs[0] < 0 || !q.activation(op.Inputs[0]) {
 		return fail("input 0 is not a float activation")
 	}
+	// The input model's tensors: a reader before this one may have
+	// quantized a shared constant already.
 	wi := op.Inputs[1]
-	if wi < 0 || !q.constant(wi) || q.sg.Tensors[wi].Type != tflite.TypeFloat32 || q.sg.Tensors[wi].Sparse {
+	if wi < 0 || int(wi) >= len(q.orig.Tensors) || !q.floatConstant(wi) || q.orig.Tensors[wi].Sparse {
 		return fail("weights are not a dense FLOAT32 constant")
 	}
-	w := &q.sg.Tensors[wi]
+	w := &q.orig.Tensors[wi]
 	n := elements(w.Shape)
 	if n <= 0 || 4*n != len(q.e.data(w)) || len(w.Shape) < 2 {
 		return fail("weights %q: %d bytes for shape %v", w.Name, len(q.e.data(w)), w.Shape)
@@ -493,10 +506,10 @@ func (q *int8Quantizer) weighted(oi int, op *tflite.Operator, b tflite.BuiltinOp
 	bi := int32(-1)
 	if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
 		bi = op.Inputs[2]
-		bt := &q.sg.Tensors[bi]
-		if !q.constant(bi) || bt.Type != tflite.TypeFloat32 {
+		if int(bi) >= len(q.orig.Tensors) || !q.floatConstant(bi) {
 			return fail("bias is not a FLOAT32 constant")
 		}
+		bt := &q.orig.Tensors[bi]
 		bias = floats(q.e.data(bt))
 		outChannels := int(w.Shape[0])
 		if b == tflite.OpDepthwiseConv2D {
@@ -508,8 +521,7 @@ func (q *int8Quantizer) weighted(oi int, op *tflite.Operator, b tflite.BuiltinOp
 	}
 	inScale := q.params[op.Inputs[0]].scale
 	values := floats(q.e.data(w))
-	// stride and inner walk channel c of the weights: element k belongs to
-	// channel (k / inner) % channels.
+	// Element k of the weights belongs to channel (k / inner) % channels.
 	inner := 1
 	if dim >= 0 {
 		inner = n / channels / max(1, product(w.Shape[:dim]))

@@ -537,3 +537,78 @@ func TestCalibrationSkipsNaN(t *testing.T) {
 	assert.Equal(t, float32(-0.25), r.Min[i])
 	assert.Equal(t, float32(0.5), r.Max[i])
 }
+
+// sharedConstantsModel is a float model whose two CONV_2D read the same
+// weights and bias and whose two ADD read the same constant: input →
+// CONV_2D → ADD c → CONV_2D → ADD c → output.
+func sharedConstantsModel(t *testing.T) *tflite.Model {
+	t.Helper()
+	f32 := func(v ...float32) []byte {
+		b := make([]byte, 4*len(v))
+		for i, x := range v {
+			u := math.Float32bits(x)
+			b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+		}
+		return b
+	}
+	shape := []int32{1, 4, 4, 3}
+	act := func(name string) tflite.Tensor {
+		return tflite.Tensor{Name: name, Type: tflite.TypeFloat32, Shape: shape, HasRank: true}
+	}
+	conv := &tflite.Conv2DOptions{Padding: tflite.PaddingSame, StrideW: 1, StrideH: 1, DilationWFactor: 1, DilationHFactor: 1}
+	m := &tflite.Model{Version: 3,
+		OperatorCodes: []tflite.OperatorCode{{Builtin: tflite.OpConv2D, Version: 1}, {Builtin: tflite.OpAdd, Version: 1}},
+		Buffers: []tflite.Buffer{{}, {Data: f32(0.5, -0.25, 1, 0.1, 0.9, -0.3, -0.7, 0.2, 0.4)}, {Data: f32(0.1, -0.2, 0.3)},
+			{Data: f32(0.5, -1, 2)}},
+		Subgraphs: []tflite.Subgraph{{
+			Tensors: []tflite.Tensor{act("input"),
+				{Name: "w", Type: tflite.TypeFloat32, Shape: []int32{3, 1, 1, 3}, Buffer: 1, HasRank: true},
+				{Name: "b", Type: tflite.TypeFloat32, Shape: []int32{3}, Buffer: 2, HasRank: true},
+				{Name: "c", Type: tflite.TypeFloat32, Shape: []int32{3}, Buffer: 3, HasRank: true},
+				act("conv1"), act("add1"), act("conv2"), act("output")},
+			Inputs: []int32{0}, Outputs: []int32{7},
+			Operators: []tflite.Operator{
+				{OpcodeIndex: 0, Inputs: []int32{0, 1, 2}, Outputs: []int32{4}, Options: conv},
+				{OpcodeIndex: 1, Inputs: []int32{4, 3}, Outputs: []int32{5}, Options: &tflite.AddOptions{}},
+				{OpcodeIndex: 0, Inputs: []int32{5, 1, 2}, Outputs: []int32{6}, Options: conv},
+				{OpcodeIndex: 1, Inputs: []int32{6, 3}, Outputs: []int32{7}, Options: &tflite.AddOptions{}},
+			},
+		}},
+	}
+	data, err := tflite.Write(m)
+	require.NoError(t, err)
+	back, err := tflite.Parse(data)
+	require.NoError(t, err)
+	return back
+}
+
+// TestInt8SharedConstants quantizes a model whose weights, bias and an
+// ADD constant each have two readers: each reader gets its own quantized
+// copy of the float data, and the int8 model follows the float one.
+func TestInt8SharedConstants(t *testing.T) {
+	f := sharedConstantsModel(t)
+	c, err := optimize.NewCalibrator(f, 1)
+	require.NoError(t, err)
+	defer c.Close()
+	var inputs [][]byte
+	for s := range 4 {
+		in := c.Inputs()[0].Float32s()
+		for i := range in {
+			in[i] = float32((i*7+s*3)%17)/8 - 1
+		}
+		require.NoError(t, c.Run())
+		inputs = append(inputs, slices.Clone(c.Inputs()[0].Bytes()))
+	}
+	q, rep, err := optimize.Int8(f, c.Ranges(), nil)
+	require.NoError(t, err)
+	assert.Len(t, rep.Tensors, 6, "w, b and c quantized once per reader")
+	out, err := tflite.Write(q)
+	require.NoError(t, err)
+	back, err := tflite.Parse(out)
+	require.NoError(t, err)
+	requireInt8Spec(t, back, tflite.TypeFloat32)
+	want, got := run(t, f, inputs), runQuantized(t, back, inputs)
+	dev := relativeDeviation(want, got)
+	t.Logf("largest deviation from float: %.4f of the output's largest value", dev)
+	assert.Less(t, dev, 0.03)
+}
