@@ -246,6 +246,6 @@ func printStats(w io.Writer, before, after server.Stats, interval time.Duration)
 		line += fmt.Sprintf(", inference %.1f ms, capture→result %.1f ms",
 			inference.Seconds()*1000, latency.Seconds()*1000)
 	}
-	fmt.Fprintf(w, "%s, dropped %d, source errors %d\n", line,
-		after.Dropped-before.Dropped, after.SourceErrors-before.SourceErrors)
+	fmt.Fprintf(w, "%s, dropped %d, source errors %d, detection errors %d\n", line,
+		after.Dropped-before.Dropped, after.SourceErrors-before.SourceErrors, after.DetectErrors-before.DetectErrors)
 }

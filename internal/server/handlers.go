@@ -40,7 +40,8 @@ const keepAlive = 15 * time.Second
 //	                            of the last few, &annotated=1 draws the boxes
 //	POST /api/detect            detections in the JPEG, PNG, GIF or BMP body
 //	GET  /healthz               "ok", or 503 and the reason; then a
-//	                            line on skipped files, if any
+//	                            line on skipped files and one on failed
+//	                            detections, if any
 //	GET  /api/health            Health as JSON (503 when not OK)
 //	GET  /metrics               Prometheus text format
 //
@@ -344,6 +345,13 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	if h.Skipped > 0 {
 		fmt.Fprintf(w, "%d files skipped; the last: %s\n", h.Skipped, h.LastSkipped)
+	}
+	if h.DetectErrors > 0 {
+		fmt.Fprintf(w, "%d frames failed detection", h.DetectErrors)
+		if h.DetectError != "" {
+			fmt.Fprintf(w, "; the last, since the last frame: %s", h.DetectError)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -43,6 +44,9 @@ type healthJSON struct {
 	SourceError string `json:"source_error"`
 	Skipped     uint64 `json:"skipped"`
 	LastSkipped string `json:"last_skipped"`
+
+	DetectErrors uint64 `json:"detect_errors"`
+	DetectError  string `json:"detect_error"`
 }
 
 // getHealth reads GET /api/health.
@@ -389,4 +393,80 @@ func TestUploadToAClosedPool(t *testing.T) {
 	code, body := newUploader(t, srv).post(t, "image/png", encodePNG(t, scene()))
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 	assert.Contains(t, string(body), "the detector is closed")
+}
+
+// failingDetector fails on the frames from fail (counted from 1) on, up to
+// recover (0: for ever), and finds nothing on the others.
+type failingDetector struct {
+	mu            sync.Mutex
+	calls         int
+	fail, recover int
+}
+
+var errDevice = errors.New("device: Failed to execute request")
+
+func (d *failingDetector) Detect(ctx context.Context, img image.Image) ([]models.Detection, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls++
+	if d.calls >= d.fail && (d.recover == 0 || d.calls < d.recover) {
+		return nil, errDevice
+	}
+	return nil, nil
+}
+
+// TestDetectionErrorsAreCounted: a frame the detector fails on (an Edge TPU
+// request that failed) is counted, logged once, shown by the health
+// report, and the capture loop goes on; once detection works again the
+// stream is live and the error is gone from the report.
+func TestDetectionErrorsAreCounted(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, dir, "a.png", 8, 8, 200)
+	src, err := camera.Open("dir:"+dir, camera.Options{Loop: true})
+	require.NoError(t, err)
+	var log logLines
+	detector := &failingDetector{fail: 3, recover: 8} // frames 3..7 fail
+	srv, err := New(Config{Source: src, Detector: detector, ReadEveryFrame: true, Logf: log.logf})
+	require.NoError(t, err)
+	r := start(t, srv)
+
+	require.Eventually(t, func() bool { return srv.Stats().Processed >= 6 }, 20*time.Second, 10*time.Millisecond)
+	assert.EqualValues(t, 5, srv.Stats().DetectErrors)
+	lines := log.get()
+	require.Len(t, lines, 1, "a run of identical failures is logged once: %q", lines)
+	assert.Equal(t, "detection failed: "+errDevice.Error(), lines[0])
+
+	code, h := getHealth(t, r.client, r.http.URL)
+	assert.Equal(t, http.StatusOK, code, "frames flow again: %+v", h)
+	assert.EqualValues(t, 5, h.DetectErrors)
+	assert.Empty(t, h.DetectError, "the failure is over")
+	code, _, body := r.get(t, "/healthz")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, string(body), "5 frames failed detection\n")
+	_, _, body = r.get(t, "/metrics")
+	assert.Equal(t, 5.0, scrape(t, string(body))["percept_detect_errors_total"])
+}
+
+// TestDetectionFailingForEver: when every frame fails, the loop keeps
+// trying (a replugged device may come back) and the health report says
+// why no frame comes.
+func TestDetectionFailingForEver(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, dir, "a.png", 8, 8, 200)
+	src, err := camera.Open("dir:"+dir, camera.Options{Loop: true})
+	require.NoError(t, err)
+	detector := &failingDetector{fail: 1}
+	srv, err := New(Config{Source: src, Detector: detector, ReadEveryFrame: true, Logf: func(string, ...any) {}})
+	require.NoError(t, err)
+	r := start(t, srv)
+
+	require.Eventually(t, func() bool { return srv.Stats().DetectErrors >= 10 }, 20*time.Second, 10*time.Millisecond)
+	code, h := getHealth(t, r.client, r.http.URL)
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Equal(t, StateWaiting, h.State)
+	assert.Equal(t, "no frame processed yet: detection failing: "+errDevice.Error(), h.Problem)
+	assert.Equal(t, errDevice.Error(), h.DetectError)
+	assert.Zero(t, srv.Stats().Processed)
+	_, _, body := r.get(t, "/healthz")
+	assert.Contains(t, string(body), " frames failed detection; the last, since the last frame: "+errDevice.Error()+"\n")
 }

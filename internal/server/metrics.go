@@ -19,6 +19,7 @@ type Stats struct {
 	Processed    uint64 // frames run through the detector and published
 	SourceErrors uint64 // source failures, undecodable frames included
 	Skipped      uint64 // files the source passed over (camera.ErrSkipped)
+	DetectErrors uint64 // frames the detector failed on
 	// InferenceTotal sums the detector's time over the processed frames.
 	InferenceTotal time.Duration
 	// LatencyTotal sums the time from capture to result over the processed
@@ -88,9 +89,9 @@ type requestKey struct {
 // Prometheus text format (version 0.0.4): a few counters and histograms do
 // not justify client_golang and its dependencies in a robot's binary.
 type metrics struct {
-	captured, dropped, processed, sourceErrors, skipped atomic.Uint64
-	inferenceNanos, latencyNanos                        atomic.Int64
-	streamClients                                       atomic.Int64
+	captured, dropped, processed, sourceErrors, skipped, detectErrors atomic.Uint64
+	inferenceNanos, latencyNanos                                      atomic.Int64
+	streamClients                                                     atomic.Int64
 
 	streamInference  *histogram // the capture loop's detector time
 	requestInference *histogram // POST /api/detect's detector time
@@ -131,6 +132,7 @@ func (m *metrics) stats() Stats {
 		Processed:      m.processed.Load(),
 		SourceErrors:   m.sourceErrors.Load(),
 		Skipped:        m.skipped.Load(),
+		DetectErrors:   m.detectErrors.Load(),
 		InferenceTotal: time.Duration(m.inferenceNanos.Load()),
 		LatencyTotal:   time.Duration(m.latencyNanos.Load()),
 	}
@@ -151,6 +153,7 @@ func (m *metrics) writeTo(out io.Writer) error {
 	counter("percept_frames_processed_total", "Frames run through the detector and published.", m.processed.Load())
 	counter("percept_source_errors_total", "Source failures, undecodable frames included.", m.sourceErrors.Load())
 	counter("percept_source_skipped_files_total", "Files the source passed over: not an image, or over the pixel budget.", m.skipped.Load())
+	counter("percept_detect_errors_total", "Frames the detector failed on (an Edge TPU request that failed, say).", m.detectErrors.Load())
 
 	header("percept_stream_clients", "gauge", "Clients of the server-sent event stream.")
 	fmt.Fprintf(w, "percept_stream_clients %d\n", m.streamClients.Load())

@@ -107,6 +107,7 @@ type Server struct {
 	running     bool
 	stopErr     error     // why Run returned, once it has
 	sourceErr   error     // the source's latest failure since the last frame
+	detectErr   error     // the detector's latest failure since the last frame
 	lastSkip    error     // the latest file the source skipped
 	lastPublish time.Time // when the newest result was published
 }
@@ -149,9 +150,11 @@ func (s *Server) Stats() Stats { return s.metrics.stats() }
 // Run is the capture loop: it reads frames, detects objects and publishes
 // the results until ctx ends (returning nil), the source ends (io.EOF,
 // returning nil) or fails with anything but camera.ErrReconnecting or
-// camera.ErrSkipped (which are counted, logged and waited out), or the
-// detector fails. It closes the source and ends the event streams before
-// returning. Run may be called once.
+// camera.ErrSkipped (which are counted, logged and waited out). A frame the
+// detector fails on is counted (Stats.DetectErrors, Health.DetectError),
+// logged once per run of identical failures, and passed over. It closes
+// the source and ends the event streams before returning. Run may be
+// called once.
 func (s *Server) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("server: Run called twice")
@@ -212,7 +215,12 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("server: frame %d: %w", seq, err)
+			// A failed detection (an Edge TPU request that failed, say) is
+			// that frame's failure: counted, kept for the health report
+			// (which turns stale when every frame fails), and the loop
+			// goes on with the next frame.
+			s.detectFailed(err)
+			continue
 		}
 		if dets == nil {
 			dets = []models.Detection{}
@@ -237,6 +245,7 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 		s.mu.Lock()
 		s.lastPublish = time.Now()
 		s.sourceErr = nil
+		s.detectErr = nil
 		s.mu.Unlock()
 		seq++
 	}
@@ -260,6 +269,19 @@ func (s *Server) recordSourceError(err error) (repeated bool) {
 	repeated = s.sourceErr != nil && s.sourceErr.Error() == err.Error()
 	s.sourceErr = err
 	return repeated
+}
+
+// detectFailed counts a frame the detector failed on and keeps the error
+// for the health report; a run of identical failures is logged once.
+func (s *Server) detectFailed(err error) {
+	s.metrics.detectErrors.Add(1)
+	s.mu.Lock()
+	repeated := s.detectErr != nil && s.detectErr.Error() == err.Error()
+	s.detectErr = err
+	s.mu.Unlock()
+	if !repeated {
+		s.cfg.Logf("detection failed: %v", err)
+	}
 }
 
 // fileSkipped records and logs a file the source passed over.
@@ -304,6 +326,10 @@ type Health struct {
 	// LastSkipped names the latest and why.
 	Skipped     uint64 `json:"skipped"`
 	LastSkipped string `json:"last_skipped,omitempty"`
+	// DetectErrors counts the frames the detector failed on; DetectError
+	// is its latest failure since the last published frame.
+	DetectErrors uint64 `json:"detect_errors"`
+	DetectError  string `json:"detect_error,omitempty"`
 }
 
 // Health reports the state of the capture loop and its source.
@@ -315,6 +341,11 @@ func (s *Server) Health() Health {
 		Frames:    s.metrics.processed.Load(),
 		LastFrame: s.lastPublish,
 		Skipped:   s.metrics.skipped.Load(),
+
+		DetectErrors: s.metrics.detectErrors.Load(),
+	}
+	if s.detectErr != nil {
+		h.DetectError = s.detectErr.Error()
 	}
 	if s.sourceErr != nil {
 		h.SourceError = s.sourceErr.Error()
@@ -341,6 +372,9 @@ func (s *Server) Health() Health {
 	}
 	if !h.OK && s.sourceErr != nil {
 		h.Problem += ": " + h.SourceError
+	}
+	if !h.OK && s.detectErr != nil {
+		h.Problem += ": detection failing: " + h.DetectError
 	}
 	return h
 }
