@@ -70,6 +70,9 @@ type Calibrator struct {
 // Int8 wants it widened first: calibrate the widened model). threads is
 // the interpreter's thread count (0: all CPUs).
 func NewCalibrator(m *tflite.Model, threads int) (*Calibrator, error) {
+	if m == nil {
+		return nil, fmt.Errorf("optimize: calibration: nil model")
+	}
 	it, err := nn.New(m, &nn.Options{Threads: threads})
 	if err != nil {
 		return nil, fmt.Errorf("optimize: calibration: %w", err)

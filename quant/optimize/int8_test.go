@@ -425,8 +425,12 @@ func TestInt8Versions(t *testing.T) {
 // TestInt8Refuses checks the errors: an operator percept cannot quantize
 // is named, float16 weights ask for Widen, and ranges must fit the model.
 func TestInt8Refuses(t *testing.T) {
+	_, err := optimize.NewCalibrator(nil, 1)
+	require.ErrorContains(t, err, "nil model")
+	_, _, err = optimize.Int8(nil, nil, nil)
+	require.Error(t, err)
 	f := mobilenet.open(t)
-	_, _, err := optimize.Int8(f, nil, nil)
+	_, _, err = optimize.Int8(f, nil, nil)
 	require.ErrorContains(t, err, "ranges")
 	_, _, err = optimize.Int8(f, &optimize.Ranges{}, &optimize.Int8Options{IO: tflite.TypeInt32})
 	require.ErrorContains(t, err, "INT32")
