@@ -5,8 +5,13 @@ package kernels
 type dwISA uint8
 
 // qdwConfig is a target's entry for DepthwiseQ (see target): the
-// instruction set its kernels use.
-type qdwConfig struct{ isa dwISA }
+// instruction set its kernels use, and whether its 3×3 interior kernel
+// takes whole groups of 16 channels with int16 weights in tap pairs
+// (DepthwiseQ.pairs).
+type qdwConfig struct {
+	isa   dwISA
+	pairs bool
+}
 
 // Geometry of the packed weights and requantization tables: channels are
 // packed in groups of dwGroup, each group holding KH·KW weight rows (9 for
@@ -69,7 +74,20 @@ type DepthwiseQ[T int8 | uint8] struct {
 	taps    []int32    // [tap][channel] w + FilterOffset, for the channels Go computes
 	weights []int32    // [group][KH·KW][dwGroup] w + FilterOffset
 	table   []int32    // [group][dwRows][dwGroup]: see dwRowBias
+
+	// For cfg.pairs, 3×3 filters and weights w' that fit int16 (every
+	// 8-bit zero point): the whole groups' weights as int16 for
+	// VPMADDWD on pairs of taps, [group][5 pairs][2 halves][8][2] (taps
+	// 2p and 2p+1; the ninth against a zero weight), the channels of a
+	// group in pairOrder; and table's whole groups in that order.
+	pairs      []int16
+	pairsTable []int32
 }
+
+// pairOrder lists the channels of a group in the order the pair kernels
+// hold them: VPUNPCKLWD and VPUNPCKHWD of 16 widened channels leave 0–3
+// and 8–11 in one register, 4–7 and 12–15 in the other.
+var pairOrder = [dwGroup]int{0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15}
 
 // NewDepthwiseQ prepares a depthwise convolution with the geometry p, the
 // requantization r and the shapes, filter and bias (may be nil) of
@@ -110,7 +128,34 @@ func NewDepthwiseQ[T int8 | uint8](target string, p *ConvGeometry, r *Requant, i
 		}
 		k.fillTable(oc, b, b+r.InputOffset*sum)
 	}
+	if cfg.pairs && k.is3x3() && c >= dwGroup && int16Weights(r.FilterOffset) {
+		k.packPairs()
+	}
 	return k
+}
+
+// packPairs fills pairs and pairsTable from weights and table.
+func (k *DepthwiseQ[T]) packPairs() {
+	groups := k.outShape.C / dwGroup
+	k.pairs = make([]int16, groups*5*2*8*2)
+	k.pairsTable = make([]int32, groups*dwRows*dwGroup)
+	for g := range groups {
+		w := k.weights[g*9*dwGroup:]
+		pw := k.pairs[g*160:]
+		t, pt := k.table[g*dwRows*dwGroup:], k.pairsTable[g*dwRows*dwGroup:]
+		for lane, ch := range pairOrder {
+			for tap := range 9 {
+				pw[(tap/2*2+lane/8)*16+lane%8*2+tap%2] = int16(w[tap*dwGroup+ch])
+			}
+			for row := range dwRows {
+				pt[row*dwGroup+lane] = t[row*dwGroup+ch]
+			}
+		}
+		// At even lanes, the multiplier of the next lane in this order.
+		for lane := 0; lane < dwGroup; lane += 2 {
+			pt[dwRowOddMult*dwGroup+lane] = pt[dwRowMultiplier*dwGroup+lane+1]
+		}
+	}
 }
 
 // fillTable writes channel oc's column of the requantization table, with

@@ -11,7 +11,7 @@ const (
 // The table entries of the x86 targets.
 var (
 	qdwAVX512 = qdwConfig{isa: dwAVX512}
-	qdwAVX2   = qdwConfig{isa: dwAVX2}
+	qdwAVX2   = qdwConfig{isa: dwAVX2, pairs: true}
 )
 
 // simdChannels returns how many of the channels, from the first, k's
@@ -37,8 +37,14 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 		}
 		return c
 	}
-	whole := k.simdChannels()
-	for c0 := 0; c0 < whole; c0 += 8 {
+	// Whole groups through the pair kernel where it is prepared, the
+	// rest 8 channels at a time.
+	whole, c0 := k.simdChannels(), 0
+	for ; c0 < len(k.pairs)/160*dwGroup; c0 += dwGroup {
+		group := c0 / dwGroup
+		dw3x3x16AVX2(k.signed, bytePtr(src[c0:]), g, &k.pairs[group*160], &k.pairsTable[group*dwRows*dwGroup], bytePtr(dst[c0:]))
+	}
+	for ; c0 < whole; c0 += 8 {
 		base, half := c0/dwGroup, c0%dwGroup
 		dw3x3AVX2(k.signed, bytePtr(src[c0:]), g, &k.weights[base*9*dwGroup+half], &k.table[base*dwRows*dwGroup+half], bytePtr(dst[c0:]))
 	}
@@ -83,6 +89,24 @@ func dw3x3AVX2(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *by
 		qdw3x3U8AVX2(in, geom, w, table, out)
 	}
 }
+
+// dw3x3x16AVX2 is dw3x3AVX2 for a whole group of 16 channels with the
+// pair kernels' weights w and table (DepthwiseQ.pairs, pairsTable).
+func dw3x3x16AVX2(signed bool, in *byte, geom *dwGeometry, w *int16, table *int32, out *byte) {
+	if signed {
+		qdw3x3x16S8AVX2(in, geom, w, table, out)
+	} else {
+		qdw3x3x16U8AVX2(in, geom, w, table, out)
+	}
+}
+
+// The AVX2 pair kernels, in qdwconv_3x3pairs_avx2_amd64.s.
+
+//go:noescape
+func qdw3x3x16U8AVX2(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
+
+//go:noescape
+func qdw3x3x16S8AVX2(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
 
 // The AVX-512 kernels, in qdwconv_3x3_avx512_amd64.s (interior) and
 // qdwconv_edge_avx512_amd64.s.

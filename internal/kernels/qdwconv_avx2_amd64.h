@@ -8,9 +8,11 @@
 // HALF is the channels of half a group, the 8 channels of one ymm.
 #define HALF (const_dwGroup/2)
 
-// REQUANT_STORE requantizes Y9 with the table at R11 and stores its 8 low
-// bytes at DX.
-#define REQUANT_STORE \
+// REQUANT_PACK requantizes Y9 with the table at R11 and leaves its 8 low
+// bytes in the low qword of X9; REQUANT_STORE stores them at DX.
+#define REQUANT_STORE REQUANT_PACK; VMOVQ X9, (DX)
+
+#define REQUANT_PACK \
 	VPSLLVD GROUP_ROW(const_dwRowLeftShift)(R11), Y9, Y9; \
 	VPMULDQ GROUP_ROW(const_dwRowMultiplier)(R11), Y9, Y13; \
 	VPSRLQ $32, Y9, Y14; \
@@ -34,5 +36,4 @@
 	VPMINSD GROUP_ROW(const_dwRowActMax)(R11), Y9, Y9; \
 	VPSHUFB Y12, Y9, Y9; \
 	VEXTRACTI128 $1, Y9, X13; \
-	VPUNPCKLDQ X13, X9, X9; \
-	VMOVQ X9, (DX)
+	VPUNPCKLDQ X13, X9, X9
