@@ -5,12 +5,12 @@ package kernels
 type dwISA uint8
 
 // qdwConfig is a target's entry for DepthwiseQ (see target): the
-// instruction set its kernels use, and whether its 3×3 interior kernel
-// takes whole groups of 16 channels with int16 weights in tap pairs
-// (DepthwiseQ.pairs).
+// instruction set its kernels use, and the blocks of channels (16 or 32,
+// 0 for none) its 3×3 interior kernel takes with int16 weights in tap
+// pairs (DepthwiseQ.pairs).
 type qdwConfig struct {
-	isa   dwISA
-	pairs bool
+	isa        dwISA
+	pairsWidth int
 }
 
 // Geometry of the packed weights and requantization tables: channels are
@@ -75,19 +75,26 @@ type DepthwiseQ[T int8 | uint8] struct {
 	weights []int32    // [group][KH·KW][dwGroup] w + FilterOffset
 	table   []int32    // [group][dwRows][dwGroup]: see dwRowBias
 
-	// For cfg.pairs, 3×3 filters and weights w' that fit int16 (every
-	// 8-bit zero point): the whole groups' weights as int16 for
-	// VPMADDWD on pairs of taps, [group][5 pairs][2 halves][8][2] (taps
-	// 2p and 2p+1; the ninth against a zero weight), the channels of a
-	// group in pairOrder; and table's whole groups in that order.
+	// For cfg.pairsWidth, 3×3 filters and weights w' that fit int16
+	// (every 8-bit zero point): the weights of whole blocks of
+	// pairsWidth channels as int16 for VPMADDWD on pairs of taps,
+	// [block][5 pairs][2 halves][pairsWidth/2][2] (taps 2p and 2p+1; the
+	// ninth against a zero weight), the channels of a block in
+	// pairPosition's order; and the table's rows for those blocks in that
+	// order, [block][dwRows][pairsWidth].
 	pairs      []int16
 	pairsTable []int32
 }
 
-// pairOrder lists the channels of a group in the order the pair kernels
-// hold them: VPUNPCKLWD and VPUNPCKHWD of 16 widened channels leave 0–3
-// and 8–11 in one register, 4–7 and 12–15 in the other.
-var pairOrder = [dwGroup]int{0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15}
+// pairPosition returns where channel ch of a block of width channels sits
+// in the pair kernels' order: VPUNPCKLWD and VPUNPCKHWD interleave the
+// low and high four words of each 128-bit lane of widened channels, so
+// channels 8k+j (j < 4) fill the first register (its half 0) and 8k+4+j
+// the second, four per lane.
+func pairPosition(ch, width int) int {
+	k, j := ch/8, ch%8
+	return j/4*(width/2) + 4*k + j%4
+}
 
 // NewDepthwiseQ prepares a depthwise convolution with the geometry p, the
 // requantization r and the shapes, filter and bias (may be nil) of
@@ -128,32 +135,34 @@ func NewDepthwiseQ[T int8 | uint8](target string, p *ConvGeometry, r *Requant, i
 		}
 		k.fillTable(oc, b, b+r.InputOffset*sum)
 	}
-	if cfg.pairs && k.is3x3() && c >= dwGroup && int16Weights(r.FilterOffset) {
-		k.packPairs()
+	if w := cfg.pairsWidth; w > 0 && k.is3x3() && c >= w && int16Weights(r.FilterOffset) {
+		k.packPairs(w)
 	}
 	return k
 }
 
-// packPairs fills pairs and pairsTable from weights and table.
-func (k *DepthwiseQ[T]) packPairs() {
-	groups := k.outShape.C / dwGroup
-	k.pairs = make([]int16, groups*5*2*8*2)
-	k.pairsTable = make([]int32, groups*dwRows*dwGroup)
-	for g := range groups {
-		w := k.weights[g*9*dwGroup:]
-		pw := k.pairs[g*160:]
-		t, pt := k.table[g*dwRows*dwGroup:], k.pairsTable[g*dwRows*dwGroup:]
-		for lane, ch := range pairOrder {
-			for tap := range 9 {
-				pw[(tap/2*2+lane/8)*16+lane%8*2+tap%2] = int16(w[tap*dwGroup+ch])
-			}
-			for row := range dwRows {
-				pt[row*dwGroup+lane] = t[row*dwGroup+ch]
-			}
+// packPairs fills pairs and pairsTable, for blocks of width channels,
+// from weights and table.
+func (k *DepthwiseQ[T]) packPairs(width int) {
+	blocks := k.outShape.C / width
+	half := width / 2
+	k.pairs = make([]int16, blocks*5*width*2)
+	k.pairsTable = make([]int32, blocks*dwRows*width)
+	for oc := range blocks * width {
+		b, pos := oc/width, pairPosition(oc%width, width)
+		pw := k.pairs[b*5*width*2:]
+		for tap := range 9 {
+			pw[(tap/2*2+pos/half)*width+pos%half*2+tap%2] = int16(k.weights[(oc/dwGroup*9+tap)*dwGroup+oc%dwGroup])
 		}
-		// At even lanes, the multiplier of the next lane in this order.
-		for lane := 0; lane < dwGroup; lane += 2 {
-			pt[dwRowOddMult*dwGroup+lane] = pt[dwRowMultiplier*dwGroup+lane+1]
+		for row := range dwRows {
+			k.pairsTable[(b*dwRows+row)*width+pos] = k.table[(oc/dwGroup*dwRows+row)*dwGroup+oc%dwGroup]
+		}
+	}
+	// At even positions, the multiplier of the next position.
+	for b := range blocks {
+		t := k.pairsTable[b*dwRows*width:]
+		for pos := 0; pos < width; pos += 2 {
+			t[dwRowOddMult*width+pos] = t[dwRowMultiplier*width+pos+1]
 		}
 	}
 }

@@ -10,8 +10,8 @@ const (
 
 // The table entries of the x86 targets.
 var (
-	qdwAVX512 = qdwConfig{isa: dwAVX512}
-	qdwAVX2   = qdwConfig{isa: dwAVX2, pairs: true}
+	qdwAVX512 = qdwConfig{isa: dwAVX512, pairsWidth: 32}
+	qdwAVX2   = qdwConfig{isa: dwAVX2, pairsWidth: 16}
 )
 
 // simdChannels returns how many of the channels, from the first, k's
@@ -30,7 +30,14 @@ func (k *DepthwiseQ[T]) simdChannels() int {
 func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 	c := k.outShape.C
 	if k.cfg.isa == dwAVX512 {
-		for c0 := 0; c0 < c; c0 += dwGroup {
+		// Whole blocks of 32 channels through the pair kernel where it
+		// is prepared, the rest 16 at a time.
+		c0 := 0
+		for ; c0 < len(k.pairs)/320*32; c0 += 32 {
+			block := c0 / 32
+			dw3x3x32AVX512(k.signed, bytePtr(src[c0:]), g, &k.pairs[block*320], &k.pairsTable[block*dwRows*32], bytePtr(dst[c0:]))
+		}
+		for ; c0 < c; c0 += dwGroup {
 			mask := uint16(1)<<min(dwGroup, c-c0) - 1 // 0xFFFF for a whole group
 			base := c0 / dwGroup
 			dw3x3AVX512(k.signed, bytePtr(src[c0:]), g, &k.weights[base*9*dwGroup], &k.table[base*dwRows*dwGroup], bytePtr(dst[c0:]), mask)
@@ -40,9 +47,9 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 	// Whole groups through the pair kernel where it is prepared, the
 	// rest 8 channels at a time.
 	whole, c0 := k.simdChannels(), 0
-	for ; c0 < len(k.pairs)/160*dwGroup; c0 += dwGroup {
-		group := c0 / dwGroup
-		dw3x3x16AVX2(k.signed, bytePtr(src[c0:]), g, &k.pairs[group*160], &k.pairsTable[group*dwRows*dwGroup], bytePtr(dst[c0:]))
+	for ; c0 < len(k.pairs)/160*16; c0 += 16 {
+		block := c0 / 16
+		dw3x3x16AVX2(k.signed, bytePtr(src[c0:]), g, &k.pairs[block*160], &k.pairsTable[block*dwRows*16], bytePtr(dst[c0:]))
 	}
 	for ; c0 < whole; c0 += 8 {
 		base, half := c0/dwGroup, c0%dwGroup
@@ -89,6 +96,24 @@ func dw3x3AVX2(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *by
 		qdw3x3U8AVX2(in, geom, w, table, out)
 	}
 }
+
+// dw3x3x32AVX512 is dw3x3AVX512 for a whole block of 32 channels with the
+// pair kernels' weights w and table (DepthwiseQ.pairs, pairsTable).
+func dw3x3x32AVX512(signed bool, in *byte, geom *dwGeometry, w *int16, table *int32, out *byte) {
+	if signed {
+		qdw3x3x32S8AVX512(in, geom, w, table, out)
+	} else {
+		qdw3x3x32U8AVX512(in, geom, w, table, out)
+	}
+}
+
+// The AVX-512 pair kernels, in qdwconv_3x3pairs_avx512_amd64.s.
+
+//go:noescape
+func qdw3x3x32U8AVX512(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
+
+//go:noescape
+func qdw3x3x32S8AVX512(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
 
 // dw3x3x16AVX2 is dw3x3AVX2 for a whole group of 16 channels with the
 // pair kernels' weights w and table (DepthwiseQ.pairs, pairsTable).
