@@ -2,7 +2,6 @@ package testmodels
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,24 +184,4 @@ func (r *Reference) TryRun(tb testing.TB, model string, inputs ...string) ([][]s
 		}
 	}
 	return out, nil
-}
-
-// MaxAbsDiff returns the largest |a[i]-b[i]| over equally long slices, and
-// +Inf when the lengths differ or a NaN meets a number.
-func MaxAbsDiff(a, b []float64) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	var m float64
-	for i := range a {
-		d := math.Abs(a[i] - b[i])
-		if math.IsNaN(d) {
-			if math.IsNaN(a[i]) && math.IsNaN(b[i]) {
-				continue
-			}
-			return math.Inf(1)
-		}
-		m = max(m, d)
-	}
-	return m
 }
