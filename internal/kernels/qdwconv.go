@@ -11,6 +11,7 @@ type dwISA uint8
 type qdwConfig struct {
 	isa        dwISA
 	pairsWidth int
+	dpwssd     bool // the pair kernels use AVX-512 VNNI's VPDPWSSD
 }
 
 // Geometry of the packed weights and requantization tables: channels are

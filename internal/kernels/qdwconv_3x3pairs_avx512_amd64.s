@@ -3,8 +3,8 @@
 #include "textflag.h"
 #include "go_asm.h"
 
-// 3×3 depthwise convolution kernels of DepthwiseQ for AVX-512 (F, BW) on
-// 32 channels at a time, multiplying pairs of taps with VPMADDWD: the AVX2
+// 3×3 depthwise convolution kernels of DepthwiseQ for AVX-512 (F, BW; the
+// …AVX512VNNI twins with VPDPWSSD) on 32 channels at a time, multiplying pairs of taps with VPMADDWD: the AVX2
 // pair kernels' scheme (qdwconv_3x3pairs_avx2_amd64.s) on zmm. The
 // unpacking leaves channels 8k..8k+3 (k < 4) in the low accumulator (Z22)
 // and 8k+4..8k+7 in the high one (Z2); the packed weights ([5 pairs][2
@@ -31,6 +31,17 @@
 	VPADDD Z15, Z22, Z22; \
 	VPMADDWD woff+64(DI), Z13, Z13; \
 	VPADDD Z13, Z2, Z2
+
+// PAIRVNNI is PAIR with AVX-512 VNNI's VPDPWSSD, which multiplies and
+// adds the pairs into the accumulators in one instruction (wrapping, as
+// VPMADDWD then VPADDD).
+#define PAIRVNNI(widen, ai, aj, woff) \
+	widen ai, Z13; \
+	widen aj, Z14; \
+	VPUNPCKLWD Z14, Z13, Z15; \
+	VPUNPCKHWD Z14, Z13, Z13; \
+	VPDPWSSD woff(DI), Z15, Z22; \
+	VPDPWSSD woff+64(DI), Z13, Z2
 
 // REQUANT requantizes acc with the table half at toff(R11) and leaves its
 // 16 bytes in xacc.
@@ -82,17 +93,18 @@
 	KMOVW R12, K2
 
 // PIXEL computes the 32 channels of the pixel whose window starts at SI,
-// its bytes widened by widen, and stores them at DX.
-#define PIXEL(widen) \
+// its bytes widened by widen, with the multiply-adds of pair, and stores
+// them at DX.
+#define PIXEL(widen, pair) \
 	VMOVDQU32 ROW(const_dwRowBias)(R11), Z22; \
 	VMOVDQU32 ROW(const_dwRowBias)+64(R11), Z2; \
-	PAIR(widen, (SI), (SI)(BX*1), 0); \
-	PAIR(widen, (SI)(R13*1), (SI)(R8*1), 128); \
+	pair(widen, (SI), (SI)(BX*1), 0); \
+	pair(widen, (SI)(R13*1), (SI)(R8*1), 128); \
 	LEAQ (SI)(R8*1), R12; \
-	PAIR(widen, (R12)(BX*1), (R12)(R13*1), 256); \
+	pair(widen, (R12)(BX*1), (R12)(R13*1), 256); \
 	LEAQ (SI)(R14*1), R12; \
-	PAIR(widen, (R12), (R12)(BX*1), 384); \
-	PAIR(widen, (R12)(R13*1), (R12)(R13*1), 512); \
+	pair(widen, (R12), (R12)(BX*1), 384); \
+	pair(widen, (R12)(R13*1), (R12)(R13*1), 512); \
 	REQUANT(Z22, X22, 0); \
 	REQUANT(Z2, X2, 64); \
 	VPUNPCKLDQ X2, X22, X23; \
@@ -104,7 +116,7 @@
 TEXT ·qdw3x3x32U8AVX512(SB), NOSPLIT, $0-40
 	SETUP
 pixelU8:
-	PIXEL(VPMOVZXBW)
+	PIXEL(VPMOVZXBW, PAIR)
 	ADDQ R9, SI
 	ADDQ R10, DX
 	DECQ CX
@@ -116,7 +128,31 @@ pixelU8:
 TEXT ·qdw3x3x32S8AVX512(SB), NOSPLIT, $0-40
 	SETUP
 pixelS8:
-	PIXEL(VPMOVSXBW)
+	PIXEL(VPMOVSXBW, PAIR)
+	ADDQ R9, SI
+	ADDQ R10, DX
+	DECQ CX
+	JNZ pixelS8
+	VZEROUPPER
+	RET
+
+// func qdw3x3x32U8AVX512VNNI(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
+TEXT ·qdw3x3x32U8AVX512VNNI(SB), NOSPLIT, $0-40
+	SETUP
+pixelU8:
+	PIXEL(VPMOVZXBW, PAIRVNNI)
+	ADDQ R9, SI
+	ADDQ R10, DX
+	DECQ CX
+	JNZ pixelU8
+	VZEROUPPER
+	RET
+
+// func qdw3x3x32S8AVX512VNNI(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
+TEXT ·qdw3x3x32S8AVX512VNNI(SB), NOSPLIT, $0-40
+	SETUP
+pixelS8:
+	PIXEL(VPMOVSXBW, PAIRVNNI)
 	ADDQ R9, SI
 	ADDQ R10, DX
 	DECQ CX

@@ -10,8 +10,9 @@ const (
 
 // The table entries of the x86 targets.
 var (
-	qdwAVX512 = qdwConfig{isa: dwAVX512, pairsWidth: 32}
-	qdwAVX2   = qdwConfig{isa: dwAVX2, pairsWidth: 16}
+	qdwAVX512     = qdwConfig{isa: dwAVX512, pairsWidth: 32}
+	qdwAVX512VNNI = qdwConfig{isa: dwAVX512, pairsWidth: 32, dpwssd: true}
+	qdwAVX2       = qdwConfig{isa: dwAVX2, pairsWidth: 16}
 )
 
 // simdChannels returns how many of the channels, from the first, k's
@@ -35,7 +36,7 @@ func (k *DepthwiseQ[T]) interiorSIMD(src, dst []T, g *dwGeometry) int {
 		c0 := 0
 		for ; c0 < len(k.pairs)/320*32; c0 += 32 {
 			block := c0 / 32
-			dw3x3x32AVX512(k.signed, bytePtr(src[c0:]), g, &k.pairs[block*320], &k.pairsTable[block*dwRows*32], bytePtr(dst[c0:]))
+			dw3x3x32AVX512(k.cfg.dpwssd, k.signed, bytePtr(src[c0:]), g, &k.pairs[block*320], &k.pairsTable[block*dwRows*32], bytePtr(dst[c0:]))
 		}
 		for ; c0 < c; c0 += dwGroup {
 			mask := uint16(1)<<min(dwGroup, c-c0) - 1 // 0xFFFF for a whole group
@@ -98,11 +99,17 @@ func dw3x3AVX2(signed bool, in *byte, geom *dwGeometry, w, table *int32, out *by
 }
 
 // dw3x3x32AVX512 is dw3x3AVX512 for a whole block of 32 channels with the
-// pair kernels' weights w and table (DepthwiseQ.pairs, pairsTable).
-func dw3x3x32AVX512(signed bool, in *byte, geom *dwGeometry, w *int16, table *int32, out *byte) {
-	if signed {
+// pair kernels' weights w and table (DepthwiseQ.pairs, pairsTable), with
+// VPDPWSSD for dpwssd.
+func dw3x3x32AVX512(dpwssd, signed bool, in *byte, geom *dwGeometry, w *int16, table *int32, out *byte) {
+	switch {
+	case dpwssd && signed:
+		qdw3x3x32S8AVX512VNNI(in, geom, w, table, out)
+	case dpwssd:
+		qdw3x3x32U8AVX512VNNI(in, geom, w, table, out)
+	case signed:
 		qdw3x3x32S8AVX512(in, geom, w, table, out)
-	} else {
+	default:
 		qdw3x3x32U8AVX512(in, geom, w, table, out)
 	}
 }
@@ -114,6 +121,12 @@ func qdw3x3x32U8AVX512(in *byte, geom *dwGeometry, w *int16, table *int32, out *
 
 //go:noescape
 func qdw3x3x32S8AVX512(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
+
+//go:noescape
+func qdw3x3x32U8AVX512VNNI(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
+
+//go:noescape
+func qdw3x3x32S8AVX512VNNI(in *byte, geom *dwGeometry, w *int16, table *int32, out *byte)
 
 // dw3x3x16AVX2 is dw3x3AVX2 for a whole group of 16 channels with the
 // pair kernels' weights w and table (DepthwiseQ.pairs, pairsTable).

@@ -23,7 +23,7 @@ var simdTargets = func() []*target {
 	}
 	var ts []*target
 	if hasAVX512VNNI {
-		ts = append(ts, &target{name: AVX512VNNI, qgemm: &qgemm6x64c4VNNI, qdw: &qdwAVX512, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: smallDepthVNNI})
+		ts = append(ts, &target{name: AVX512VNNI, qgemm: &qgemm6x64c4VNNI, qdw: &qdwAVX512VNNI, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: smallDepthVNNI})
 	}
 	if hasAVXVNNI {
 		ts = append(ts, &target{name: AVXVNNI, qgemm: &qgemm4x16c4AVXVNNI, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw, smallDepth: smallDepthAVX2})
