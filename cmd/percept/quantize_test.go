@@ -163,6 +163,7 @@ func TestOptimizeCommandLineErrors(t *testing.T) {
 		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-io", "int16", "-o", out, in}, `-io "int16": want float, uint8 or int8`},
 		{[]string{"quantize", "-mode", "fp16", "-calibrate", dir, "-o", out, in}, "-calibrate is for -mode int8"},
 		{[]string{"quantize", "-mode", "dynamic", "-io", "uint8", "-o", out, in}, "-io is for -mode int8"},
+		{[]string{"quantize", "-mode", "fp16", "-correct-bias", "-o", out, in}, "-correct-bias is for -mode int8"},
 		{[]string{"quantize", "-mode", "int4", "-o", out, in}, `-mode "int4"`},
 		{[]string{"quantize", "-mode", "fp16", in}, "-o OUT.tflite is required"},
 		{[]string{"quantize", "-mode", "fp16", "-o", in, in}, "is the input model"},
@@ -220,10 +221,17 @@ func TestQuantizeInt8(t *testing.T) {
 			bestClasses(t, out) // the labels survive and it classifies
 		})
 	}
+	// -correct-bias.
+	out := filepath.Join(t.TempDir(), "corrected.tflite")
+	r := runCLI(t, "quantize", "-mode", "int8", "-calibrate", photos, "-samples", "6", "-correct-bias", "-o", out, in)
+	requireSuccess(t, r)
+	assert.Contains(t, r.stdout, "28 biases corrected for the mean quantization error on 6 images")
+	bestClasses(t, out)
+
 	// A float16 model is widened first, and its size compared with the
 	// float32 model's too.
-	out := filepath.Join(t.TempDir(), "short_range_int8.tflite")
-	r := runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(photos, "*.jpg"), "-samples", "2", "-o", out,
+	out = filepath.Join(t.TempDir(), "short_range_int8.tflite")
+	r = runCLI(t, "quantize", "-mode", "int8", "-calibrate", filepath.Join(photos, "*.jpg"), "-samples", "2", "-o", out,
 		testmodels.Path(t, "float16", "face_detection_short_range.tflite"))
 	requireSuccess(t, r)
 	assert.Contains(t, r.stdout, "FLOAT16 constants widened to FLOAT32 first")
