@@ -128,7 +128,8 @@ func int8Params(lo, hi float32) qparams {
 //
 // m must have one subgraph with float32 weights (widen a float16 model
 // first, see Widen), and ranges must come from calibrating m. An operator
-// Int8 cannot quantize is an error naming it.
+// Int8 cannot quantize is an error naming it. CorrectBias may then refine
+// the biases, beyond what TFLite's converter does.
 func Int8(m *tflite.Model, ranges *Ranges, opts *Int8Options) (*tflite.Model, *Report, error) {
 	if opts == nil {
 		opts = &Int8Options{}
