@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math/bits"
 	"unsafe"
 
 	"github.com/percept-robotics/percept/quant"
@@ -339,11 +340,9 @@ func qconvSmallDepthVNNIGo(signed bool, nb int, c *qconvSmallDepthCall) {
 				}
 			}
 		}
-		out := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(c.out), i*c.outStride)), 16*nb)
-		for ch := range 16 * nb {
-			if ch >= 16*(nb-1) && c.mask&(1<<(ch%16)) == 0 {
-				continue
-			}
+		// The channels stored: the last block's mask is its low bits.
+		out := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(c.out), i*c.outStride)), 16*(nb-1)+bits.Len16(c.mask))
+		for ch := range out {
 			col := table[ch/16*80+ch%16:]
 			v := quant.MultiplyByQuantizedMultiplier(acc[ch]+col[0], col[16], int(col[32]-col[48])) + c.outOffset
 			out[ch] = byte(quant.Clamp(v, c.actMin, c.actMax))
