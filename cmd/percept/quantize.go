@@ -43,6 +43,8 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 	calibrate := fs.String("calibrate", "", "int8: the calibration images, a `directory` (its .jpg, .jpeg, .png, .bmp and .gif files, subdirectories included) or a glob pattern")
 	samples := fs.Int("samples", defaultSamples, "int8: calibrate on at most `N` images, evenly spaced in name order")
 	ioName := fs.String("io", "float", "int8: the type of the model's inputs and outputs: float, uint8 or int8")
+	calibration := fs.String("calibration", "minmax", "int8: how each activation's range is chosen from the calibration values: minmax (TFLite's converter), percentile (clip to -percentile) or mse (least squared quantization error)")
+	percentile := fs.Float64("percentile", optimize.DefaultPercentile, "int8 -calibration percentile: the quantile `P` kept, in percent, in (50, 100]")
 	correct := fs.Bool("correct-bias", false, "int8: then correct the int8 biases for the mean error quantization leaves, layer by layer on up to 64 of the calibration images (empirical bias correction; TFLite's converter does not do it)")
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -53,7 +55,7 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *mode != "int8" {
-		for _, name := range []string{"calibrate", "samples", "io", "correct-bias"} {
+		for _, name := range []string{"calibrate", "samples", "io", "calibration", "percentile", "correct-bias"} {
 			if set[name] {
 				return usageError{fmt.Sprintf("-%s is for -mode int8", name)}
 			}
@@ -62,6 +64,16 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 	io, ok := ioTypes[*ioName]
 	if !ok {
 		return usageError{fmt.Sprintf("-io %q: want float, uint8 or int8", *ioName)}
+	}
+	method, ok := rangeMethods[*calibration]
+	if !ok {
+		return usageError{fmt.Sprintf("-calibration %q: want minmax, percentile or mse", *calibration)}
+	}
+	if set["percentile"] && method != optimize.Percentile {
+		return usageError{"-percentile is for -calibration percentile"}
+	}
+	if !(*percentile > 50 && *percentile <= 100) {
+		return usageError{fmt.Sprintf("-percentile %v: want it in (50, 100]", *percentile)}
 	}
 	if *mode == "int8" {
 		if *calibrate == "" {
@@ -80,7 +92,8 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 	case "dynamic":
 		return quantizeDynamic(job, stdout)
 	case "int8":
-		return quantizeInt8(job, stdout, *calibrate, *samples, io, *correct)
+		return quantizeInt8(job, stdout, int8Job{pattern: *calibrate, samples: *samples, io: io, correct: *correct,
+			ranges: optimize.RangeOptions{Method: method, Percentile: *percentile}})
 	}
 	q, rep, err := optimize.Float16(job.m)
 	if err != nil {
@@ -121,14 +134,27 @@ func quantizeDynamic(job *optimizeJob, stdout io.Writer) error {
 	return job.printWidenedRatio(stdout, w)
 }
 
+// rangeMethods maps the -calibration values to range methods.
+var rangeMethods = map[string]optimize.RangeMethod{"minmax": optimize.MinMax, "percentile": optimize.Percentile, "mse": optimize.MSE}
+
+// int8Job is what -mode int8 was asked for.
+type int8Job struct {
+	pattern string // -calibrate
+	samples int
+	io      tflite.TensorType
+	ranges  optimize.RangeOptions // -calibration, -percentile
+	correct bool                  // -correct-bias
+}
+
 // quantizeInt8 is -mode int8: calibration over the images, then full
 // integer quantization (optimize.Int8).
-func quantizeInt8(job *optimizeJob, stdout io.Writer, pattern string, samples int, io tflite.TensorType, correct bool) error {
-	files, err := calibrationImages(pattern)
+func quantizeInt8(job *optimizeJob, stdout io.Writer, j int8Job) error {
+	io, correct := j.io, j.correct
+	files, err := calibrationImages(j.pattern)
 	if err != nil {
 		return err
 	}
-	files = spread(files, samples)
+	files = spread(files, j.samples)
 	fmt.Fprintf(stdout, "quantize int8: %s → %s\n", job.in, job.out)
 	w, err := job.widened(stdout)
 	if err != nil {
@@ -162,7 +188,12 @@ func quantizeInt8(job *optimizeJob, stdout io.Writer, pattern string, samples in
 	}
 	bar.Finish()
 	fmt.Fprintf(stdout, "calibrated on %d images with the model's own preprocessing\n", len(files))
-	q, rep, err := optimize.Int8(w, c.Ranges(), &optimize.Int8Options{IO: io})
+	ranges, err := c.Ranges().Choose(j.ranges)
+	if err != nil {
+		return err
+	}
+	printRanges(stdout, j.ranges, c.Ranges(), ranges)
+	q, rep, err := optimize.Int8(w, ranges, &optimize.Int8Options{IO: io})
 	if err != nil {
 		return err
 	}
@@ -180,6 +211,30 @@ func quantizeInt8(job *optimizeJob, stdout io.Writer, pattern string, samples in
 		return err
 	}
 	return job.printWidenedRatio(stdout, w)
+}
+
+// printRanges prints how the activations' ranges were chosen: how many of
+// the recorded ranges the method narrowed.
+func printRanges(stdout io.Writer, o optimize.RangeOptions, recorded, chosen *optimize.Ranges) {
+	switch o.Method {
+	case optimize.MinMax:
+		fmt.Fprintln(stdout, "ranges: each activation's minimum and maximum over the images (minmax)")
+		return
+	case optimize.Percentile:
+		fmt.Fprintf(stdout, "ranges: %v (%g %%)", o.Method, o.Percentile)
+	default:
+		fmt.Fprintf(stdout, "ranges: %v", o.Method)
+	}
+	seen, narrowed := 0, 0
+	for i, ok := range recorded.Seen {
+		if ok {
+			seen++
+			if chosen.Min[i] != recorded.Min[i] || chosen.Max[i] != recorded.Max[i] {
+				narrowed++
+			}
+		}
+	}
+	fmt.Fprintf(stdout, ", %d of %d recorded ranges narrowed\n", narrowed, seen)
 }
 
 // printWidenedRatio prints, for an input in TFLite's float16 layout, the

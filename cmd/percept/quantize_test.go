@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -164,6 +165,10 @@ func TestOptimizeCommandLineErrors(t *testing.T) {
 		{[]string{"quantize", "-mode", "fp16", "-calibrate", dir, "-o", out, in}, "-calibrate is for -mode int8"},
 		{[]string{"quantize", "-mode", "dynamic", "-io", "uint8", "-o", out, in}, "-io is for -mode int8"},
 		{[]string{"quantize", "-mode", "fp16", "-correct-bias", "-o", out, in}, "-correct-bias is for -mode int8"},
+		{[]string{"quantize", "-mode", "fp16", "-calibration", "mse", "-o", out, in}, "-calibration is for -mode int8"},
+		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-calibration", "kl", "-o", out, in}, `-calibration "kl": want minmax, percentile or mse`},
+		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-calibration", "mse", "-percentile", "99", "-o", out, in}, "-percentile is for -calibration percentile"},
+		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-calibration", "percentile", "-percentile", "50", "-o", out, in}, "-percentile 50: want it in (50, 100]"},
 		{[]string{"quantize", "-mode", "int4", "-o", out, in}, `-mode "int4"`},
 		{[]string{"quantize", "-mode", "fp16", in}, "-o OUT.tflite is required"},
 		{[]string{"quantize", "-mode", "fp16", "-o", in, in}, "is the input model"},
@@ -226,7 +231,17 @@ func TestQuantizeInt8(t *testing.T) {
 	r := runCLI(t, "quantize", "-mode", "int8", "-calibrate", photos, "-samples", "6", "-correct-bias", "-o", out, in)
 	requireSuccess(t, r)
 	assert.Contains(t, r.stdout, "28 biases corrected for the mean quantization error on 6 images")
+	assert.Contains(t, r.stdout, "ranges: each activation's minimum and maximum over the images (minmax)")
 	bestClasses(t, out)
+
+	// -calibration percentile and mse narrow some ranges.
+	for _, args := range [][]string{{"-calibration", "percentile", "-percentile", "99.9"}, {"-calibration", "mse"}} {
+		out := filepath.Join(t.TempDir(), "ranges.tflite")
+		r := runCLI(t, slices.Concat([]string{"quantize", "-mode", "int8", "-calibrate", photos, "-samples", "4"}, args, []string{"-o", out, in})...)
+		requireSuccess(t, r)
+		assert.Regexp(t, `ranges: (percentile \(99\.9 %\)|mse), [1-9]\d* of \d+ recorded ranges narrowed`, r.stdout)
+		bestClasses(t, out)
+	}
 
 	// A float16 model is widened first, and its size compared with the
 	// float32 model's too.

@@ -22,6 +22,9 @@ type Ranges struct {
 	Seen []bool
 	// Samples counts the invocations recorded.
 	Samples int
+	// hist holds, for the float activations of a Calibrator's model, the
+	// histogram of their values (nil for the others), for Choose.
+	hist []*histogram
 }
 
 // newRanges returns empty ranges for n tensors.
@@ -33,7 +36,8 @@ func newRanges(n int) *Ranges {
 	return r
 }
 
-// record widens tensor t's range by the FLOAT32 values of t.
+// record widens tensor t's range by the FLOAT32 values of t and counts
+// them in its histogram, if it has one.
 func (r *Ranges) record(t *nn.Tensor) {
 	v := t.Float32s()
 	if v == nil || t.Index < 0 || t.Index >= len(r.Min) {
@@ -48,13 +52,19 @@ func (r *Ranges) record(t *nn.Tensor) {
 		seen = true
 		lo, hi = min(lo, x), max(hi, x)
 	}
-	if seen {
-		r.Min[t.Index], r.Max[t.Index], r.Seen[t.Index] = lo, hi, true
+	if !seen {
+		return
+	}
+	r.Min[t.Index], r.Max[t.Index], r.Seen[t.Index] = lo, hi, true
+	if t.Index < len(r.hist) && r.hist[t.Index] != nil {
+		r.hist[t.Index].add(v, max(-float64(lo), float64(hi)))
 	}
 }
 
 // Calibrator runs a float model in percept's interpreter and records the
-// range of every tensor its operators write (Ranges), for Int8. Feed it a
+// range of every tensor its operators write (Ranges), for Int8, and a
+// histogram of each float activation's values (32 KiB a tensor), from
+// which Ranges.Choose narrows the ranges. Feed it a
 // few hundred representative samples: images through Image, which applies
 // the model's own preprocessing, or raw tensors through Inputs and Run.
 // It is not safe for concurrent use.
@@ -78,6 +88,14 @@ func NewCalibrator(m *tflite.Model, threads int) (*Calibrator, error) {
 		return nil, fmt.Errorf("optimize: calibration: %w", err)
 	}
 	c := &Calibrator{it: it, ranges: newRanges(len(m.Subgraphs[0].Tensors))}
+	// A histogram for every float activation, made here so that recording
+	// allocates nothing.
+	c.ranges.hist = make([]*histogram, len(c.ranges.Min))
+	for i, t := range m.Subgraphs[0].Tensors {
+		if t.Type == tflite.TypeFloat32 && (int64(t.Buffer) >= int64(len(m.Buffers)) || len(m.Buffers[t.Buffer].Data) == 0) {
+			c.ranges.hist[i] = new(histogram)
+		}
+	}
 	if c.image, c.imgErr = models.NewImageInput(m, it.Input(0)); c.imgErr == nil && len(it.Inputs()) != 1 {
 		c.image, c.imgErr = nil, fmt.Errorf("the model has %d inputs, not one image", len(it.Inputs()))
 	}
