@@ -13,7 +13,8 @@
 //	percept classify [-model PATH] -source SPEC [-n N]
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
 //	percept inspect  MODEL
-//	percept quantize -mode fp16|dynamic|int8 [-calibrate DIR|GLOB] [-samples N] [-io float|uint8|int8] -o OUT.tflite IN.tflite
+//	percept quantize -mode fp16|dynamic|int8 [-calibrate DIR|GLOB] [-samples N] [-io float|uint8|int8]
+//	                 [-calibration minmax|percentile|mse] [-correct-bias] -o OUT.tflite IN.tflite
 //	percept prune    [-sparsity 0.5] [-pattern unstructured|2:4] -o OUT.tflite IN.tflite
 //	percept cluster  [-clusters 16] -o OUT.tflite IN.tflite
 //	percept compare  [-images DIR] [-kernels LIST] [-threads 1] [-n 20] [-json] [-svg FILE] MODEL...
@@ -136,7 +137,7 @@ Exits 1, after printing everything, when percept cannot run the model.`,
 		summary: "write a model with float16, dynamic-range or int8 weights (TFLite's post-training quantization)",
 		synopsis: []string{
 			"-mode fp16|dynamic -o OUT.tflite IN.tflite",
-			"-mode int8 -calibrate DIR|GLOB [-samples 200] [-io float|uint8|int8] -o OUT.tflite IN.tflite",
+			"-mode int8 -calibrate DIR|GLOB [-io float|uint8|int8] [flags] -o OUT.tflite IN.tflite",
 		},
 		about: `Writes the model in the layout TFLite's converter writes, which every TFLite
 runtime loads.
@@ -151,8 +152,11 @@ runtime loads.
     own preprocessing, to record each activation's range; weights, biases and
     activations then become integers as TFLite's quantization specification
     prescribes. -io picks the inputs' and outputs' type: float (QUANTIZE and
-    DEQUANTIZE at the edges), uint8 or int8. The weights take a quarter of
-    their float32 size. Long calibrations show progress on a terminal.
+    DEQUANTIZE at the edges), uint8 or int8. The ranges are the recorded
+    min and max, as TFLite's converter takes them, unless -calibration picks
+    a percentile or the least squared error; -correct-bias then corrects the
+    biases for the mean error quantization leaves. The weights take a quarter
+    of their float32 size. Long calibrations show progress on a terminal.
 dynamic and int8 widen a model's float16 weights to float32 first. Each mode
 prints the tensors changed and the file and zip sizes before and after.
 Check the result against the original with percept compare.`,
