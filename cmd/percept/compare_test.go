@@ -228,3 +228,23 @@ func TestNiceCeil(t *testing.T) {
 		assert.InDelta(t, want, niceCeil(v), 1e-9, "niceCeil(%v)", v)
 	}
 }
+
+func TestPlotAxes(t *testing.T) {
+	lin := linearAxis(50)
+	assert.Equal(t, []float64{0, 10, 20, 30, 40, 50}, lin.ticks)
+	assert.InDelta(t, 0.25, lin.at(12.5), 1e-12)
+
+	log := logAxis(1.04, 56)
+	assert.Equal(t, []float64{0.5, 1, 2, 5, 10, 20, 50, 100}, log.ticks)
+	assert.InDelta(t, 0, log.at(0.5), 1e-12)
+	assert.InDelta(t, 1, log.at(100), 1e-12)
+	log = logAxis(2.5, 40)
+	assert.Equal(t, []float64{2, 5, 10, 20, 50}, log.ticks)
+	assert.InDelta(t, 0.5, log.at(10), 1e-12)
+
+	// Timings over more than a decade get the logarithmic axis.
+	svg := string(scatterSVG("t", "ms", "y", []string{"1  a"}, nil, []plotPoint{{"1", 1.04, 50, 0}, {"1", 56, 50, 0}}))
+	assert.Contains(t, svg, "ms, log scale")
+	svg = string(scatterSVG("t", "ms", "y", []string{"1  a"}, nil, []plotPoint{{"1", 1.04, 50, 0}, {"1", 5.6, 50, 0}}))
+	assert.NotContains(t, svg, "log scale")
+}
