@@ -39,15 +39,11 @@ TEXT ·qgemmRequantAVX512(SB), NOSPLIT, $0-72
 	MOVL $0xAAAA, AX
 	KMOVW AX, K2
 
-pixel:
-	MOVL (R11), AX
-	IMULL BX, AX
-	VPBROADCASTD AX, Z20
-	MOVQ R12, SI
 	MOVQ params+8(FP), DI
-	MOVQ R13, DX
 	MOVQ n+48(FP), CX
 
+	// Chunk by chunk of 16 channels, its table in registers, then pixel
+	// by pixel.
 chunk:
 	MOVL $0xFFFF, AX
 	CMPQ CX, $16
@@ -58,18 +54,31 @@ chunk:
 
 store_mask:
 	KMOVW AX, K1
+	VMOVDQU32 (DI), Z10      // bias
+	VMOVDQU32 512(DI), Z11   // left shift
+	VMOVDQU32 256(DI), Z12   // multiplier, even lanes
+	VPSRLQ $32, Z12, Z13     // and odd lanes
+	VMOVDQU32 768(DI), Z14   // right shift
+	VMOVDQU32 1024(DI), Z15  // rounding mask
+	VPSRAD $1, Z15, Z16      // and its threshold
+	MOVQ sums+16(FP), R11
+	MOVQ pixels+24(FP), R10
+	MOVQ R12, SI
+	MOVQ R13, DX
+
+pixel:
+	MOVL (R11), AX
+	IMULL BX, AX
+	VPBROADCASTD AX, Z20
 	VMOVDQU32 (SI), Z0
-	VPADDD (DI), Z0, Z0
+	VPADDD Z10, Z0, Z0
 	VPADDD Z20, Z0, Z0
-	VMOVDQU32 512(DI), Z1
-	VPSLLVD Z1, Z0, Z0
+	VPSLLVD Z11, Z0, Z0
 
 	// Rounding doubling high multiply: even lanes in Z3, odd lanes in Z4.
-	VMOVDQU32 256(DI), Z2
-	VPMULDQ Z2, Z0, Z3
+	VPMULDQ Z12, Z0, Z3
 	VPSRLQ $32, Z0, Z4
-	VPSRLQ $32, Z2, Z5
-	VPMULDQ Z5, Z4, Z4
+	VPMULDQ Z13, Z4, Z4
 	VPADDQ Z24, Z3, Z3
 	VPADDQ Z24, Z4, Z4
 	VPSRAQ $31, Z3, Z3
@@ -80,13 +89,10 @@ store_mask:
 	VPSUBD Z26, Z0, K3, Z0
 
 	// Rounding divide by 2^right, ties away from zero.
-	VMOVDQU32 1024(DI), Z6
-	VPANDD Z6, Z0, Z7
-	VPSRAD $1, Z6, Z8
+	VPANDD Z15, Z0, Z7
 	VPSRAD $31, Z0, Z9
-	VPSUBD Z9, Z8, Z8
-	VMOVDQU32 768(DI), Z1
-	VPSRAVD Z1, Z0, Z0
+	VPSUBD Z9, Z16, Z8
+	VPSRAVD Z14, Z0, Z0
 	VPCMPGTD Z8, Z7, K4
 	VPADDD Z26, Z0, K4, Z0
 
@@ -94,17 +100,17 @@ store_mask:
 	VPMAXSD Z22, Z0, Z0
 	VPMINSD Z23, Z0, Z0
 	VPMOVDB Z0, K1, (DX)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $16, DX
-	SUBQ $16, CX
-	JG chunk
-
 	ADDQ $4, R11
-	ADDQ $256, R12
-	ADDQ R14, R13
+	ADDQ $256, SI
+	ADDQ R14, DX
 	DECQ R10
 	JNZ pixel
+
+	ADDQ $64, R12
+	ADDQ $64, DI
+	ADDQ $16, R13
+	SUBQ $16, CX
+	JG chunk
 	VZEROUPPER
 	RET
 
