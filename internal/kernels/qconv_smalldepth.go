@@ -29,7 +29,7 @@ type ConvSmallDepthQ[T int8 | uint8] struct {
 	span            int  // bytes of one window row: KW·InC
 	pairs           int  // pairs of bytes read per window row, the last maybe half past it
 	quads           int  // groups of four bytes read per window row (vnni)
-	vnni            bool
+	vnni            bool // the VPDPBUSD kernels and their layout (wq)
 	chunks          []smallDepthChunk
 	outOffset       int32
 	actMin, actMax  int32
