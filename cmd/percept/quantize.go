@@ -43,7 +43,7 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 	calibrate := fs.String("calibrate", "", "int8: the calibration images, a `directory` (its .jpg, .jpeg, .png, .bmp and .gif files, subdirectories included) or a glob pattern")
 	samples := fs.Int("samples", defaultSamples, "int8: calibrate on at most `N` images, evenly spaced in name order")
 	ioName := fs.String("io", "float", "int8: the type of the model's inputs and outputs: float, uint8 or int8")
-	calibration := fs.String("calibration", "minmax", "int8: how each activation's range is chosen from the calibration values: minmax (TFLite's converter), percentile (clip to -percentile) or mse (least squared quantization error)")
+	calibration := fs.String("calibration", "minmax", "int8: how each activation's range is chosen from the calibration values: minmax (TFLite's converter), percentile (clip to -percentile), mse (least squared quantization error) or entropy (TensorRT's KL divergence)")
 	percentile := fs.Float64("percentile", optimize.DefaultPercentile, "int8 -calibration percentile: the quantile `P` kept, in percent, in (50, 100]")
 	correct := fs.Bool("correct-bias", false, "int8: then correct the int8 biases for the mean error quantization leaves, layer by layer on up to 64 of the calibration images (empirical bias correction; TFLite's converter does not do it)")
 	if err := parse(fs, args, stdout); err != nil {
@@ -67,7 +67,7 @@ func quantizeCmd(args []string, stdout io.Writer) error {
 	}
 	method, ok := rangeMethods[*calibration]
 	if !ok {
-		return usageError{fmt.Sprintf("-calibration %q: want minmax, percentile or mse", *calibration)}
+		return usageError{fmt.Sprintf("-calibration %q: want minmax, percentile, mse or entropy", *calibration)}
 	}
 	if set["percentile"] && method != optimize.Percentile {
 		return usageError{"-percentile is for -calibration percentile"}
@@ -135,7 +135,7 @@ func quantizeDynamic(job *optimizeJob, stdout io.Writer) error {
 }
 
 // rangeMethods maps the -calibration values to range methods.
-var rangeMethods = map[string]optimize.RangeMethod{"minmax": optimize.MinMax, "percentile": optimize.Percentile, "mse": optimize.MSE}
+var rangeMethods = map[string]optimize.RangeMethod{"minmax": optimize.MinMax, "percentile": optimize.Percentile, "mse": optimize.MSE, "entropy": optimize.Entropy}
 
 // int8Job is what -mode int8 was asked for.
 type int8Job struct {

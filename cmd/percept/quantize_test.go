@@ -166,7 +166,7 @@ func TestOptimizeCommandLineErrors(t *testing.T) {
 		{[]string{"quantize", "-mode", "dynamic", "-io", "uint8", "-o", out, in}, "-io is for -mode int8"},
 		{[]string{"quantize", "-mode", "fp16", "-correct-bias", "-o", out, in}, "-correct-bias is for -mode int8"},
 		{[]string{"quantize", "-mode", "fp16", "-calibration", "mse", "-o", out, in}, "-calibration is for -mode int8"},
-		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-calibration", "kl", "-o", out, in}, `-calibration "kl": want minmax, percentile or mse`},
+		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-calibration", "kl", "-o", out, in}, `-calibration "kl": want minmax, percentile, mse or entropy`},
 		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-calibration", "mse", "-percentile", "99", "-o", out, in}, "-percentile is for -calibration percentile"},
 		{[]string{"quantize", "-mode", "int8", "-calibrate", dir, "-calibration", "percentile", "-percentile", "50", "-o", out, in}, "-percentile 50: want it in (50, 100]"},
 		{[]string{"quantize", "-mode", "int4", "-o", out, in}, `-mode "int4"`},
@@ -235,11 +235,11 @@ func TestQuantizeInt8(t *testing.T) {
 	bestClasses(t, out)
 
 	// -calibration percentile and mse narrow some ranges.
-	for _, args := range [][]string{{"-calibration", "percentile", "-percentile", "99.9"}, {"-calibration", "mse"}} {
+	for _, args := range [][]string{{"-calibration", "percentile", "-percentile", "99.9"}, {"-calibration", "mse"}, {"-calibration", "entropy"}} {
 		out := filepath.Join(t.TempDir(), "ranges.tflite")
 		r := runCLI(t, slices.Concat([]string{"quantize", "-mode", "int8", "-calibrate", photos, "-samples", "4"}, args, []string{"-o", out, in})...)
 		requireSuccess(t, r)
-		assert.Regexp(t, `ranges: (percentile \(99\.9 %\)|mse), [1-9]\d* of \d+ recorded ranges narrowed`, r.stdout)
+		assert.Regexp(t, `ranges: (percentile \(99\.9 %\)|mse|entropy), [1-9]\d* of \d+ recorded ranges narrowed`, r.stdout)
 		bestClasses(t, out)
 	}
 

@@ -91,6 +91,13 @@ const (
 	// error of those outside, by a search over narrowed ranges, as
 	// OpenVINO's NNCF and others calibrate.
 	MSE
+	// Entropy chooses each tensor's range as TensorRT's entropy
+	// calibration does: the threshold T on the values' magnitudes (zeros
+	// left out, they are exact) whose quantized distribution, in 255
+	// levels for a tensor of one sign or 128 for one of both, departs
+	// least from the recorded one by Kullback–Leibler divergence; the
+	// range is the recorded one cut to [−T, T].
+	Entropy
 )
 
 // String names the method as percept quantize's -calibration flag does.
@@ -102,6 +109,8 @@ func (m RangeMethod) String() string {
 		return "percentile"
 	case MSE:
 		return "mse"
+	case Entropy:
+		return "entropy"
 	}
 	return fmt.Sprintf("RangeMethod(%d)", int(m))
 }
@@ -140,7 +149,7 @@ func (r *Ranges) Choose(opts RangeOptions) (*Ranges, error) {
 		if !(p > 50 && p <= 100) {
 			return nil, fmt.Errorf("optimize: calibration: percentile %v, want it in (50, 100]", p)
 		}
-	case MSE:
+	case MSE, Entropy:
 	default:
 		return nil, fmt.Errorf("optimize: calibration: unknown range method %v", opts.Method)
 	}
@@ -154,10 +163,14 @@ func (r *Ranges) Choose(opts RangeOptions) (*Ranges, error) {
 			continue
 		}
 		lo, hi := float64(r.Min[i]), float64(r.Max[i])
-		if opts.Method == Percentile {
+		switch opts.Method {
+		case Percentile:
 			lo, hi = h.percentile(p/100, lo, hi)
-		} else {
+		case MSE:
 			lo, hi = h.mse(lo, hi)
+		default:
+			t := h.entropy(lo < 0 && hi > 0)
+			lo, hi = max(lo, -t), min(hi, t)
 		}
 		out.Min[i], out.Max[i] = float32(lo), float32(hi)
 	}
@@ -259,4 +272,75 @@ func (h *histogram) quantError(lo, hi float64) float64 {
 		}
 	}
 	return e
+}
+
+// entropy returns the threshold on the counted magnitudes (both signs
+// together, zeros left out) whose quantization to 128 levels (signed) or
+// 255 (one sign) keeps their distribution closest by Kullback–Leibler
+// divergence, as TensorRT's entropy calibration chooses it: for each
+// candidate i bins, P is the first i bins with the counts beyond added to
+// the last, Q is the first i bins alone merged into the levels and spread
+// back evenly over each level's bins where P is not empty, and the least
+// KL(P‖Q) wins (all of the bins when there are fewer than levels).
+func (h *histogram) entropy(signed bool) float64 {
+	levels := 255
+	if signed {
+		levels = 128
+	}
+	var mag [histBins]float64
+	last := 0
+	for i := range histBins {
+		mag[i] = float64(h.pos[i] + h.neg[i])
+		if mag[i] > 0 {
+			last = i
+		}
+	}
+	n := last + 1
+	var p, q [histBins]float64
+	best, bestI := math.Inf(1), n
+	for i := levels; i <= n; i++ {
+		copy(p[:i], mag[:i])
+		for _, c := range mag[i:n] {
+			p[i-1] += c
+		}
+		// Q: the first i bins, without the counts beyond, merged into
+		// levels groups of about i/levels bins and spread back over the
+		// bins where P is not empty.
+		for l := range levels {
+			start, end := l*i/levels, (l+1)*i/levels
+			var sum, nonzero float64
+			for j := start; j < end; j++ {
+				sum += mag[j]
+				if p[j] > 0 {
+					nonzero++
+				}
+			}
+			for j := start; j < end; j++ {
+				q[j] = 0
+				if p[j] > 0 {
+					q[j] = sum / nonzero
+				}
+			}
+		}
+		var pTotal, qTotal float64
+		for j := range i {
+			pTotal += p[j]
+			qTotal += q[j]
+		}
+		kl := 0.0
+		for j := range i {
+			if p[j] == 0 {
+				continue
+			}
+			if q[j] == 0 { // P has clipped values where Q has none
+				kl = math.Inf(1)
+				break
+			}
+			kl += p[j] / pTotal * math.Log(p[j]/pTotal*qTotal/q[j])
+		}
+		if kl < best {
+			best, bestI = kl, i
+		}
+	}
+	return float64(bestI) * h.w
 }

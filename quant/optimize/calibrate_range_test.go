@@ -73,6 +73,25 @@ func TestHistogramRanges(t *testing.T) {
 	assert.Equal(t, 5.994, hi)
 }
 
+// TestHistogramEntropy: an even spread over [0, 1) (or (−1, 1)) with an
+// outlier at 4 gets the threshold 1, where the spread ends.
+func TestHistogramEntropy(t *testing.T) {
+	for _, signed := range []bool{false, true} {
+		var h histogram
+		const n = 1_000_000
+		v := make([]float32, n+1)
+		for i := range n {
+			v[i] = float32(i) / n
+			if signed && i%2 == 1 {
+				v[i] = -v[i]
+			}
+		}
+		v[n] = 4
+		h.add(v, 4)
+		assert.InDelta(t, 1, h.entropy(signed), 0.02, "signed %v", signed)
+	}
+}
+
 // TestChoose picks ranges per method and refuses what it cannot do.
 func TestChoose(t *testing.T) {
 	h, _ := uniformWithOutlier()
@@ -89,6 +108,10 @@ func TestChoose(t *testing.T) {
 		assert.Equal(t, float32(100), r.Max[0], "%v: r is unchanged", m)
 		assert.False(t, c.Seen[1])
 	}
+	// Entropy starts at 255 bins, 16 here: the outlier stays.
+	c, err := r.Choose(RangeOptions{Method: Entropy})
+	require.NoError(t, err)
+	assert.Equal(t, float32(100), c.Max[0])
 	_, err = r.Choose(RangeOptions{Method: Percentile, Percentile: 40})
 	assert.ErrorContains(t, err, "percentile 40")
 	_, err = r.Choose(RangeOptions{Method: RangeMethod(9)})
@@ -96,6 +119,7 @@ func TestChoose(t *testing.T) {
 	_, err = newRanges(1).Choose(RangeOptions{Method: MSE})
 	assert.ErrorContains(t, err, "histograms")
 	assert.Equal(t, "mse", MSE.String())
+	assert.Equal(t, "entropy", Entropy.String())
 }
 
 // TestHistogramAllocs: counting a tensor's values allocates nothing, even

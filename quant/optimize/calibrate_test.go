@@ -60,6 +60,7 @@ var calibrationMethods = []optimize.RangeOptions{
 	{Method: optimize.Percentile, Percentile: 99.99},
 	{Method: optimize.Percentile, Percentile: 99.999},
 	{Method: optimize.MSE},
+	{Method: optimize.Entropy},
 }
 
 func methodName(o optimize.RangeOptions) string {
@@ -76,7 +77,7 @@ func methodName(o optimize.RangeOptions) string {
 // model. Every model obeys the int8 spec.
 func TestCalibrationMethods(t *testing.T) {
 	if testing.Short() {
-		t.Skip("quantizes MobileNet 30 times: not in -short")
+		t.Skip("quantizes MobileNet 36 times: not in -short")
 	}
 	f := float32Model(t, mobilenet)
 	all := photos(t)
@@ -157,44 +158,50 @@ func meanDeviation(want, got [][][]float32) float64 {
 	return sum / float64(n)
 }
 
-// TestCalibrationMethodsDetector quantizes BlazeFace front (float I/O),
-// calibrated on the shared photos, with each range method, with and
-// without CorrectBias, and logs the outputs' deviation from the float
-// model's on the reference inputs. Every model obeys the int8 spec and
-// gives finite outputs.
-func TestCalibrationMethodsDetector(t *testing.T) {
+// TestCalibrationMethodsDetectors quantizes BlazeFace front and the other
+// float16 models (widened; float I/O), calibrated on the shared photos,
+// with each range method (BlazeFace front also with CorrectBias), and logs
+// the outputs' deviation from the float model's on the reference inputs.
+// Every model obeys the int8 spec and gives finite outputs.
+func TestCalibrationMethodsDetectors(t *testing.T) {
 	if testing.Short() {
-		t.Skip("quantizes BlazeFace 10 times: not in -short")
+		t.Skip("quantizes each detector 5 to 10 times: not in -short")
 	}
-	f := float32Model(t, blazeface)
-	inputs := blazeface.inputs(t)
-	want := run(t, f, inputs)
-	ranges, samples := calibrated(t, f, photos(t))
 	var b strings.Builder
-	b.WriteString("\n| method | bias correction | largest deviation / output's largest value | mean deviation |\n|---|---|---|---|\n")
-	for _, o := range calibrationMethods {
-		r, err := ranges.Choose(o)
-		require.NoError(t, err)
-		q, _, err := optimize.Int8(f, r, nil)
-		require.NoError(t, err)
-		for _, correct := range []bool{false, true} {
-			m := q
-			if correct {
-				m, _, err = optimize.CorrectBias(f, q, samples)
-				require.NoError(t, err)
-			}
-			data, err := tflite.Write(m)
+	b.WriteString("\n| model | method | bias correction | largest deviation / output's largest value | mean deviation |\n|---|---|---|---|---|\n")
+	for _, fm := range []floatModel{blazeface, shortRange, handLandmark} {
+		f := float32Model(t, fm)
+		inputs := fm.inputs(t)
+		want := run(t, f, inputs)
+		ranges, samples := calibrated(t, f, photos(t))
+		corrections := []bool{false}
+		if fm.reference == blazeface.reference {
+			corrections = append(corrections, true)
+		}
+		for _, o := range calibrationMethods {
+			r, err := ranges.Choose(o)
 			require.NoError(t, err)
-			back, err := tflite.Parse(data)
+			q, _, err := optimize.Int8(f, r, nil)
 			require.NoError(t, err)
-			requireInt8Spec(t, back, tflite.TypeFloat32)
-			got := runQuantized(t, back, inputs)
-			for _, o := range got {
-				for _, v := range slices.Concat(o...) {
-					require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0))
+			for _, correct := range corrections {
+				m := q
+				if correct {
+					m, _, err = optimize.CorrectBias(f, q, samples)
+					require.NoError(t, err)
 				}
+				data, err := tflite.Write(m)
+				require.NoError(t, err)
+				back, err := tflite.Parse(data)
+				require.NoError(t, err)
+				requireInt8Spec(t, back, tflite.TypeFloat32)
+				got := runQuantized(t, back, inputs)
+				for _, o := range got {
+					for _, v := range slices.Concat(o...) {
+						require.False(t, math.IsNaN(float64(v)) || math.IsInf(float64(v), 0))
+					}
+				}
+				fmt.Fprintf(&b, "| %s | %s | %v | %.3f | %.3f |\n", fm.reference, methodName(o), correct, relativeDeviation(want, got), meanDeviation(want, got))
 			}
-			fmt.Fprintf(&b, "| %s | %v | %.3f | %.3f |\n", methodName(o), correct, relativeDeviation(want, got), meanDeviation(want, got))
 		}
 	}
 	t.Log(b.String())

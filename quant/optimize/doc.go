@@ -20,7 +20,8 @@
 //     Calibrator runs the float model over representative samples (images
 //     through the model's own preprocessing) and records each activation's
 //     range and a histogram of its values; Ranges.Choose picks the ranges
-//     (MinMax, TFLite's converter, the default; Percentile; MSE); Int8
+//     (MinMax, TFLite's converter, the default; Percentile; MSE;
+//     Entropy); Int8
 //     writes the model as the quantization spec and TFLite's converter
 //     do: int8 activations, per-channel int8 weights, int32 biases, fixed
 //     and same-scale outputs, float, uint8 or int8 inputs and outputs.

@@ -26,7 +26,9 @@ import (
 // layers end 5 steps of 1/256 from LiteRT.js, which is 3 from Arm NN).
 const int8ReferenceSteps = 6
 
-// TestInt8References runs the int8 models percept writes (each I/O type)
+// TestInt8References runs the int8 models percept writes (each I/O type
+// with min/max ranges, and uint8 I/O with percentile, MSE and entropy
+// ranges)
 // in LiteRT.js (PERCEPT_LITERTJS; it feeds no int8 inputs) and Arm NN 20.08
 // (PERCEPT_ARMNN=1) on the reference inputs: each runtime loads and runs
 // them, and percept's outputs sit within the references' own spread, or
@@ -49,9 +51,26 @@ func TestInt8References(t *testing.T) {
 			require.NotEmpty(t, files)
 			files = files[:min(len(files), 2)] // Arm NN's reference backend is slow
 			armUint8 := math.Inf(1)            // Arm NN's distance from percept with uint8 I/O
+			type variant struct {
+				io     tflite.TensorType
+				ranges optimize.RangeMethod
+			}
+			var variants []variant
 			for _, io := range ioTypes {
-				t.Run(io.String(), func(t *testing.T) {
-					q, _, err := optimize.Int8(f, ranges, &optimize.Int8Options{IO: io})
+				variants = append(variants, variant{io, optimize.MinMax})
+			}
+			// The narrowed ranges change only scales and zero points.
+			variants = append(variants, variant{tflite.TypeUint8, optimize.Percentile}, variant{tflite.TypeUint8, optimize.MSE},
+				variant{tflite.TypeUint8, optimize.Entropy})
+			for _, v := range variants {
+				io, name := v.io, v.io.String()
+				if v.ranges != optimize.MinMax {
+					name += "_" + v.ranges.String()
+				}
+				t.Run(name, func(t *testing.T) {
+					r, err := ranges.Choose(optimize.RangeOptions{Method: v.ranges})
+					require.NoError(t, err)
+					q, _, err := optimize.Int8(f, r, &optimize.Int8Options{IO: io})
 					require.NoError(t, err)
 					data, err := tflite.Write(q)
 					require.NoError(t, err)
@@ -77,7 +96,7 @@ func TestInt8References(t *testing.T) {
 						d := stepDiff(ours, out, scales)
 						t.Logf("percept vs %s: %.1f output steps at most", name, d)
 						nearest = min(nearest, d)
-						if name == "Arm NN" && io == tflite.TypeUint8 {
+						if name == "Arm NN" && io == tflite.TypeUint8 && v.ranges == optimize.MinMax {
 							armUint8 = d
 						}
 					}
