@@ -21,6 +21,24 @@
 // or a transfer fails while a request runs (LOG(FATAL) in its USB driver):
 // that cannot be caught in-process. Run percept under a supervisor that
 // restarts it (systemd Restart=on-failure).
+//
+// # What is verified, and what only a device can confirm
+//
+// The tests run this package against a fake libedgetpu.so.1, written in C
+// from libedgetpu's source and compiled by the tests (package edgetputest):
+// the same exported symbols, Prepare call sequence, node selection by
+// custom name, checks of tensor types, sizes and buffer handles, errors
+// through ReportError, both registration layouts (TensorFlow 2.5's and
+// 2.16's), no device, a failing device and an unplug (abort), with a
+// deterministic kernel so every byte in and out is checked. Only a real
+// Coral device and Coral's own library can confirm: that the real
+// library accepts this host's context (its Prepare, init and its parse of
+// the compiled programs); output parity of the TPU with the CPU twins;
+// DMA from pinned Go memory; signed-input models; first-call upload time
+// and steady latency; several models sharing one device; unplug, replug
+// and firmware re-enumeration; a TensorFlow 2.16 build of the library on
+// 32-bit ARM (checked only under qemu); PCIe error behaviour and options
+// such as "Performance" taking effect.
 package edgetpu
 
 import (
