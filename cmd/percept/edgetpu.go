@@ -12,8 +12,8 @@ import (
 	"github.com/percept-robotics/percept/tflite"
 )
 
-// edgeTPUFlags are -edgetpu and -fallback, shared by detect, classify, run
-// and serve.
+// edgeTPUFlags are -edgetpu and -fallback, shared by detect, classify, run,
+// serve and bench.
 type edgeTPUFlags struct {
 	device, fallback string
 }
@@ -56,15 +56,21 @@ func (e *edgeTPUFlags) apply(opts *models.Options, command string, w io.Writer) 
 // checkModel warns on w when -edgetpu names a device but m has no Edge TPU
 // operator: such a model runs on the CPU only.
 func (e *edgeTPUFlags) checkModel(m *tflite.Model, command string, w io.Writer) {
-	if e.device == "" {
+	if e.device == "" || hasEdgeTPUOp(m) {
 		return
 	}
+	fmt.Fprintf(w, "percept %s: -edgetpu %s: the model was not compiled for the Edge TPU (no %s): it runs on the CPU\n", command, e.device, edgetpu.CustomOp)
+}
+
+// hasEdgeTPUOp reports whether m has an edgetpu-custom-op, the operator
+// edgetpu_compiler writes for the Edge TPU.
+func hasEdgeTPUOp(m *tflite.Model) bool {
 	for _, code := range m.OperatorCodes {
 		if code.Builtin == tflite.OpCustom && code.CustomCode == edgetpu.CustomOp {
-			return
+			return true
 		}
 	}
-	fmt.Fprintf(w, "percept %s: -edgetpu %s: the model was not compiled for the Edge TPU (no %s): it runs on the CPU\n", command, e.device, edgetpu.CustomOp)
+	return false
 }
 
 // notice says that the fallback model runs, and why.

@@ -19,6 +19,7 @@
 //	percept cluster  [-clusters 16] -o OUT.tflite IN.tflite
 //	percept compare  [-images DIR] [-kernels LIST] [-threads 1] [-n 20] [-json] [-svg FILE] MODEL...
 //	percept bench    [-model PATH]... [-kernels all|generic] [-threads 1,2] [-n 10] [-json] [-profile] [-svg FILE]
+//	percept bench    -edgetpu usb|pci|... -model MODEL_edgetpu.tflite [-model MODEL.tflite]... [-fallback MODEL.tflite]
 //	percept serve    [-source SPEC] [-model PATH] [-threshold 0.5] [-addr 127.0.0.1:8080]
 //	percept version
 //	percept help     [COMMAND]
@@ -224,10 +225,35 @@ deviation) against median latency, one labelled point per model.`,
 		},
 	},
 	{
-		name:     "bench",
-		summary:  "time models on this CPU for each kernel target and thread count",
-		synopsis: []string{"[flags]"},
-		examples: []string{"percept bench -threads 1,2,4 -n 20", "percept bench -model model.tflite -json"},
+		name:    "bench",
+		summary: "time models per kernel target and thread count, on the CPU or a Coral Edge TPU",
+		synopsis: []string{
+			"[flags]",
+			"-edgetpu DEVICE -model MODEL_edgetpu.tflite [-model MODEL.tflite]... [-fallback MODEL.tflite] [flags]",
+		},
+		about: `Times each -model (default: the embedded models) for each -kernels target
+and -threads count: the median, p90 and minimum of -n inferences after one
+warm-up, GMAC/s and its share of the target's peak (a probe), allocations
+per inference, and the arena against its lower bound.
+With -edgetpu DEVICE (a build with -tags edgetpu and libedgetpu.so.1), a
+model compiled by edgetpu_compiler runs its edgetpu-custom-op on that Edge
+TPU and its other operators on percept's CPU kernels, the best target
+unless -kernels names others. Its rows are timed as the CPU ones are and
+read "edgetpu:DEVICE+TARGET" in the kernels column (and in -json's
+"kernels", with "edgetpu": DEVICE); they have no GMAC/s, since the TPU
+program's work is not known to percept. -profile shows the Edge TPU's time
+as one operator, edgetpu-custom-op. A model without that operator (the CPU
+model it was compiled from) runs on the CPU in the same run, after a
+warning on stderr, so both can be read side by side.
+When no Edge TPU can be used (a build without support, no libedgetpu, no
+device), bench fails with the reason rather than time something else; with
+-fallback MODEL.tflite and one -model it times that CPU model instead and
+says so on stderr.`,
+		examples: []string{
+			"percept bench -threads 1,2,4 -n 20",
+			"percept bench -model model.tflite -json",
+			"percept bench -edgetpu usb -model ssd_edgetpu.tflite -model ssd.tflite -n 100 -svg tpu.svg",
+		},
 	},
 	{
 		name:     "serve",
@@ -272,7 +298,7 @@ var commands = map[string]commandFunc{
 	"prune":    func(args []string, stdout, _ io.Writer) error { return pruneCmd(args, stdout) },
 	"cluster":  func(args []string, stdout, _ io.Writer) error { return clusterCmd(args, stdout) },
 	"compare":  compareCmd,
-	"bench":    func(args []string, stdout, _ io.Writer) error { return benchCmd(args, stdout) },
+	"bench":    benchCmd,
 	"serve":    func(args []string, stdout, _ io.Writer) error { return serveCmd(args, stdout) },
 	"version":  versionCmd,
 }
