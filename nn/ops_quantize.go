@@ -26,9 +26,9 @@ func buildQuantize(b *builder) (*op, error) {
 	}
 	switch {
 	case in.Type == tflite.TypeFloat32 && out.Type == tflite.TypeUint8:
-		return elementwise(in, out, func(src []float32, dst []uint8) { kernels.Quantize(src, dst, qo) }), nil
+		return elementwise(in, out, kernels.NewFloatQuantizer(b.g.it.target, qo).Uint8), nil
 	case in.Type == tflite.TypeFloat32:
-		return elementwise(in, out, func(src []float32, dst []int8) { kernels.Quantize(src, dst, qo) }), nil
+		return elementwise(in, out, kernels.NewFloatQuantizer(b.g.it.target, qo).Int8), nil
 	case in.Type == tflite.TypeUint8 || in.Type == tflite.TypeInt8:
 		qi, err := b.affine(in)
 		if err != nil {

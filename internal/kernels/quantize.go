@@ -27,6 +27,46 @@ func Quantize[T int8 | uint8](src []float32, dst []T, q Affine) {
 	}
 }
 
+// FloatQuantizer is QUANTIZE from float32 prepared for a kernel target: it
+// stores Quantize's results, bit for bit, computed eight floats at a time
+// by the target's assembly where it has some (AVX2 on the x86-64 targets,
+// NEON on the arm64 ones) and by Quantize elsewhere and for the last few.
+type FloatQuantizer struct {
+	q    Affine
+	simd bool
+}
+
+// NewFloatQuantizer prepares QUANTIZE from float32 to q on target.
+func NewFloatQuantizer(target string, q Affine) FloatQuantizer {
+	return FloatQuantizer{q: q, simd: quantizeSIMD(lookupTarget(target)) && quantizeZeroFits(q.ZeroPoint)}
+}
+
+// quantizeZeroFits reports whether the assembly covers zero point z: it
+// clamps the rounded quotient to int16 (or ±2^30) before adding z, which
+// leaves every clamped result as it is while |z| ≤ 2^14 (every zero point
+// of an 8-bit tensor is).
+func quantizeZeroFits(z int32) bool { return -1<<14 <= z && z <= 1<<14 }
+
+// Int8 stores into dst, as long as src, the int8 quantization of src.
+func (z FloatQuantizer) Int8(src []float32, dst []int8) {
+	dst = dst[:len(src)]
+	n := 0
+	if z.simd {
+		n = quantizeInt8SIMD(src, dst, z.q)
+	}
+	Quantize(src[n:], dst[n:], z.q)
+}
+
+// Uint8 stores into dst, as long as src, the uint8 quantization of src.
+func (z FloatQuantizer) Uint8(src []float32, dst []uint8) {
+	dst = dst[:len(src)]
+	n := 0
+	if z.simd {
+		n = quantizeUint8SIMD(src, dst, z.q)
+	}
+	Quantize(src[n:], dst[n:], z.q)
+}
+
 // RequantizeParams holds the effective multiplier in/out of a QUANTIZE
 // between two quantized types.
 type RequantizeParams struct {

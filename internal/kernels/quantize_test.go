@@ -81,3 +81,111 @@ func TestDequantizeLookupMatchesDequantize(t *testing.T) {
 	DequantizeLookup(NewDequantTable[int8](q), s, got)
 	assert.Equal(t, want, got)
 }
+
+// quantizeEdges are inputs where QUANTIZE's rounding and clamping can go
+// wrong, as multiples of the scale (see quantizeInputs).
+var quantizeEdges = []float32{
+	0, float32(math.Copysign(0, -1)), 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -127.5, 127.5, -128.5, 254.5, 255.5,
+	0.49999997, -0.49999997, 0.50000006, -0.50000006, 8388607.5, -8388607.5, 8388608, 16777215,
+	1 << 30, -1 << 30, 1<<31 + 1<<8, -1<<31 - 1<<8, 3e9, -3e9, math.MaxFloat32, -math.MaxFloat32,
+	math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, 1e-39, -1e-39,
+	float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), math.Float32frombits(0xffc00001),
+}
+
+// quantizeInputs returns n floats for scale: the edges times scale and
+// those products' neighbours, values at exact half steps, random values
+// over the 8-bit range and a little beyond, and random bit patterns (NaNs,
+// infinities and denormals among them), shuffled.
+func quantizeInputs(rng *rand.Rand, n int, scale float32) []float32 {
+	x := make([]float32, 0, n)
+	for _, e := range quantizeEdges {
+		v := e * scale
+		x = append(x, e, v, math.Nextafter32(v, float32(math.Inf(1))), math.Nextafter32(v, float32(math.Inf(-1))))
+	}
+	for len(x) < n {
+		switch rng.IntN(4) {
+		case 0:
+			x = append(x, (float32(rng.IntN(700)-350)+0.5)*scale)
+		case 1:
+			x = append(x, float32(rng.NormFloat64()*300)*scale)
+		case 2:
+			x = append(x, math.Float32frombits(rng.Uint32()))
+		default:
+			x = append(x, float32(rng.IntN(600)-300)*scale)
+		}
+	}
+	rng.Shuffle(len(x), func(i, j int) { x[i], x[j] = x[j], x[i] })
+	return x[:n]
+}
+
+// checkFloatQuantizer compares FloatQuantizer on target against Quantize
+// for the lengths 0 to 70 and a few long ones, at offsets 0 to 3 into src
+// and dst, with the elements around dst left alone.
+func checkFloatQuantizer[T int8 | uint8](t *testing.T, rng *rand.Rand, target string, q Affine) {
+	t.Helper()
+	z := NewFloatQuantizer(target, q)
+	run := func(src []float32, dst []T) {
+		switch d := any(dst).(type) {
+		case []int8:
+			z.Int8(src, d)
+		case []uint8:
+			z.Uint8(src, d)
+		}
+	}
+	lengths := make([]int, 0, 80)
+	for n := range 71 {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 127, 1000, 4099)
+	for _, n := range lengths {
+		so, do := rng.IntN(4), rng.IntN(4)
+		all := quantizeInputs(rng, so+n, q.Scale)
+		src := all[so:]
+		want := make([]T, n)
+		Quantize(src, want, q)
+		buf := make([]T, do+n+3)
+		for i := range buf {
+			buf[i] = 0x5a
+		}
+		run(src, buf[do:do+n])
+		require.Equal(t, want, buf[do:do+n], "%s %+v n %d at %d → %d", target, q, n, so, do)
+		for _, v := range append(buf[:do:do], buf[do+n:]...) {
+			require.Equal(t, T(0x5a), v, "%s %+v n %d: a store outside dst", target, q, n)
+		}
+	}
+}
+
+func TestFloatQuantizerMatchesQuantize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 8))
+	scales := []float32{1, 0.5, 1.0 / 255, 0.0078125, 0.023529412, 3.7, 1e-3, 1e-38, 1e-44, 1e30}
+	for _, target := range Targets() {
+		for _, s := range scales {
+			for _, zero := range []int32{-128, -1, 0, 127, randZero[int8](rng), 1 << 14, -1 << 14, 1<<14 + 1, math.MinInt32} {
+				checkFloatQuantizer[int8](t, rng, target, Affine{Scale: s, ZeroPoint: zero})
+			}
+			for _, zero := range []int32{0, 128, 255, randZero[uint8](rng), -1 << 14, 1 << 14, math.MaxInt32} {
+				checkFloatQuantizer[uint8](t, rng, target, Affine{Scale: s, ZeroPoint: zero})
+			}
+		}
+	}
+}
+
+func TestFloatQuantizerValues(t *testing.T) {
+	src := []float32{
+		2.5, -2.5, 0.25, -0.25, float32(math.Copysign(0, -1)), 1e-45, -1e-45,
+		63.75, -64.25, 64.25, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e30, -1e30, 0.24999999,
+	}
+	for _, target := range Targets() {
+		z := NewFloatQuantizer(target, Affine{Scale: 0.5, ZeroPoint: 1})
+		// /0.5 then half away from zero: 5, −5, 0.5 → 1, −0.5 → −1, −0 → 0,
+		// denormals → 0, 127.5 → 128, −128.5 → −129, 128.5 → 129; plus 1,
+		// clamped; NaN → the zero point; 0.49999998 → 0.
+		d8 := make([]int8, len(src))
+		z.Int8(src, d8)
+		assert.Equal(t, []int8{6, -4, 2, 0, 1, 1, 1, 127, -128, 127, 1, 127, -128, 127, -128, 1}, d8, target)
+		z = NewFloatQuantizer(target, Affine{Scale: 0.5, ZeroPoint: 128})
+		du := make([]uint8, len(src))
+		z.Uint8(src, du)
+		assert.Equal(t, []uint8{133, 123, 129, 127, 128, 128, 128, 255, 0, 255, 128, 255, 0, 255, 0, 128}, du, target)
+	}
+}
