@@ -99,5 +99,15 @@ func buildDequantize(b *builder) (*op, error) {
 		run()
 		return nil, nil
 	}
+	// At run time an 8-bit input goes through a table of Dequantize's 256
+	// results: the same floats, one load each.
+	switch in.Type {
+	case tflite.TypeUint8:
+		table := kernels.NewDequantTable[uint8](q)
+		return elementwise(in, out, func(src []uint8, dst []float32) { kernels.DequantizeLookup(table, src, dst) }), nil
+	case tflite.TypeInt8:
+		table := kernels.NewDequantTable[int8](q)
+		return elementwise(in, out, func(src []int8, dst []float32) { kernels.DequantizeLookup(table, src, dst) }), nil
+	}
 	return &op{run: run}, nil
 }

@@ -189,3 +189,19 @@ func TestFloatQuantizerValues(t *testing.T) {
 		assert.Equal(t, []uint8{133, 123, 129, 127, 128, 128, 128, 255, 0, 255, 128, 255, 0, 255, 0, 128}, du, target)
 	}
 }
+
+// BenchmarkFloatQuantizer times QUANTIZE of a 224×224×3 float image to
+// int8, per target.
+func BenchmarkFloatQuantizer(b *testing.B) {
+	src := quantizeInputs(rand.New(rand.NewPCG(1, 2)), 224*224*3, 0.0078125)
+	dst := make([]int8, len(src))
+	for _, target := range Targets() {
+		b.Run(target, func(b *testing.B) {
+			z := NewFloatQuantizer(target, Affine{Scale: 0.0078125, ZeroPoint: -1})
+			b.SetBytes(int64(len(src) * 4))
+			for b.Loop() {
+				z.Int8(src, dst)
+			}
+		})
+	}
+}
