@@ -59,7 +59,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	var modelPaths pathList
 	fs.Var(&modelPaths, "model", "model to measure (repeatable); default: every embedded model")
 	targets := fs.String("kernels", "all", "kernel targets: all, or a comma-separated list of "+strings.Join(kernels.Targets(), ", ")+
-		" (with -edgetpu the default is the best one, for the operators the Edge TPU does not run)")
+		" (with -edgetpu the default is the target nn picks, for the operators the Edge TPU does not run)")
 	threadList := fs.String("threads", "1,2", "comma-separated thread counts")
 	runs := fs.Int("n", 10, "timed inferences per configuration, after one warm-up")
 	asJSON := fs.Bool("json", false, "print one JSON line per (model, kernels, threads)")

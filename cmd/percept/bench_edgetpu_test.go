@@ -12,7 +12,6 @@ import (
 
 	"github.com/percept-robotics/percept/delegate/edgetpu"
 	"github.com/percept-robotics/percept/delegate/edgetpu/edgetputest"
-	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/tflite"
 	"github.com/stretchr/testify/assert"
@@ -65,7 +64,7 @@ func benchLines(t *testing.T, stdout string) []benchResult {
 // (a device that fails after n+1 invocations lets bench finish, after n it
 // fails bench); no allocation per inference; -svg draws the rows.
 func TestBenchEdgeTPU(t *testing.T) {
-	best := kernels.Targets()[0]
+	best := defaultTarget(t)
 	const n = 5
 	for _, layout := range edgetputest.Layouts {
 		t.Run(string(layout), func(t *testing.T) {
@@ -199,7 +198,7 @@ func TestBenchEdgeTPUUnavailable(t *testing.T) {
 	require.Len(t, rows, 2)
 	for _, row := range rows {
 		assert.Equal(t, "mobilenet_v1_0.25_128_quant", row.Model)
-		assert.Equal(t, kernels.Targets()[0], row.Kernels)
+		assert.Equal(t, defaultTarget(t), row.Kernels)
 		assert.Empty(t, row.EdgeTPU)
 	}
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/percept-robotics/percept/delegate/edgetpu"
-	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,6 +37,6 @@ func TestBenchEdgeTPUNotBuilt(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Len(t, lines, 2, r.stdout)
 	for _, line := range lines {
-		assert.Contains(t, line, `{"model":"mobilenet_v1_0.25_128_quant","kernels":"`+kernels.Targets()[0]+`","threads":`)
+		assert.Contains(t, line, `{"model":"mobilenet_v1_0.25_128_quant","kernels":"`+defaultTarget(t)+`","threads":`)
 	}
 }

@@ -237,8 +237,8 @@ warm-up, GMAC/s and its share of the target's peak (a probe), allocations
 per inference, and the arena against its lower bound.
 With -edgetpu DEVICE (a build with -tags edgetpu and libedgetpu.so.1), a
 model compiled by edgetpu_compiler runs its edgetpu-custom-op on that Edge
-TPU and its other operators on percept's CPU kernels, the best target
-unless -kernels names others. Its rows are timed as the CPU ones are and
+TPU and its other operators on percept's CPU kernels, on the target nn
+picks unless -kernels names others. Its rows are timed as the CPU ones are and
 read "edgetpu:DEVICE+TARGET" in the kernels column (and in -json's
 "kernels", with "edgetpu": DEVICE); they have no GMAC/s, since the TPU
 program's work is not known to percept. -profile shows the Edge TPU's time
