@@ -141,6 +141,19 @@ func (n *Network) RunTimed(times []time.Duration) error {
 	return nil
 }
 
+// RunEach runs every layer once in model order and calls after with the
+// layer's operator index right after each, on the calling goroutine
+// (tools/insncount/layers marks the instructions of each layer this way).
+func (n *Network) RunEach(after func(index int)) error {
+	for _, l := range n.layers {
+		if err := l.op.run(n.pool); err != nil {
+			return fmt.Errorf("xnnpack: operator %d: %w", l.Index, err)
+		}
+		after(l.Index)
+	}
+	return nil
+}
+
 // Close frees the operators, buffers and threads of the network.
 func (n *Network) Close() {
 	for _, l := range n.layers {

@@ -5,6 +5,7 @@ package xnnpack
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -324,4 +325,25 @@ func TestCompare(t *testing.T) {
 	assert.ErrorContains(t, err, "no-such-target")
 	_, err = Compare(m, &Options{Runs: -1})
 	assert.ErrorContains(t, err, "-1 runs")
+}
+
+func TestRunEach(t *testing.T) {
+	m, err := tflite.Parse(assets.ClassifierModel)
+	require.NoError(t, err)
+	n, err := NewNetwork(m, 1)
+	require.NoError(t, err)
+	defer n.Close()
+	require.NotEmpty(t, n.layers)
+	last := n.layers[len(n.layers)-1].out.bytes()
+	for i := range last {
+		last[i] = 0xAA
+	}
+	var seen []int
+	require.NoError(t, n.RunEach(func(index int) { seen = append(seen, index) }))
+	var want []int
+	for _, l := range n.Layers() {
+		want = append(want, l.Index)
+	}
+	assert.Equal(t, want, seen, "one call per layer, in model order")
+	assert.True(t, slices.ContainsFunc(last, func(b byte) bool { return b != 0xAA }), "the last layer ran")
 }

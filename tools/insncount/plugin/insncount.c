@@ -4,6 +4,14 @@
  * execution of the block, adds the block's instruction count to a total,
  * printed at exit as "insncount: N".
  *
+ * A guest marks points of its run with a getpid system call whose first
+ * argument is MARK_MAGIC (getpid ignores its arguments): the plugin then
+ * prints "insnmark T N", T the call's second argument (a signed tag) and N
+ * the instructions executed so far. The count advances a whole translation
+ * block at a time, and a system call ends its block, so N includes the
+ * marking call itself: the difference of two marks is exact up to the
+ * few instructions of one marking call.
+ *
  * Debian ships no qemu-plugin.h, so the few parts of the plugin API used
  * here are declared below, as QEMU 7.2 (Debian 12's qemu-user) defines
  * them: API version 1; QEMU 9 replaced the inline registration with a
@@ -29,6 +37,15 @@ void qemu_plugin_register_vcpu_tb_exec_inline(struct qemu_plugin_tb *tb,
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id,
 	void (*cb)(qemu_plugin_id_t id, void *userdata), void *userdata);
 void qemu_plugin_outs(const char *string);
+void qemu_plugin_register_vcpu_syscall_cb(qemu_plugin_id_t id,
+	void (*cb)(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num,
+		uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8));
+
+/* The marking call: getpid's number on 64-bit ARM (asm-generic) and
+ * 32-bit ARM, and the magic first argument ("insn"). */
+enum { getpid_arm64 = 172, getpid_arm = 20 };
+#define MARK_MAGIC 0x696e736eULL
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
@@ -38,6 +55,18 @@ static void count_block(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, inline_add_u64, &executed,
 		qemu_plugin_tb_n_insns(tb));
+}
+
+static void mark(qemu_plugin_id_t id, unsigned int vcpu_index, int64_t num,
+	uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+	uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8)
+{
+	char line[64];
+	if ((num != getpid_arm64 && num != getpid_arm) || (a1 & 0xffffffffULL) != MARK_MAGIC)
+		return;
+	snprintf(line, sizeof line, "insnmark %lld %llu\n", (long long)(int32_t)a2,
+		(unsigned long long)executed);
+	qemu_plugin_outs(line);
 }
 
 static void report(qemu_plugin_id_t id, void *userdata)
@@ -51,6 +80,7 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
 	const struct qemu_info_t *info, int argc, char **argv)
 {
 	qemu_plugin_register_vcpu_tb_trans_cb(id, count_block);
+	qemu_plugin_register_vcpu_syscall_cb(id, mark);
 	qemu_plugin_register_atexit_cb(id, report, NULL);
 	return 0;
 }
