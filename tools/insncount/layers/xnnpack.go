@@ -3,7 +3,10 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/percept-robotics/percept/internal/xnnpack"
 	"github.com/percept-robotics/percept/tflite"
@@ -18,6 +21,7 @@ func countXNNPACK(m *tflite.Model, n int) error {
 	}
 	defer net.Close()
 	fmt.Println("engine xnnpack")
+	printMaps()
 	for _, s := range net.Skipped() {
 		fmt.Printf("skipped %d %s: %s\n", s.Index, s.Op, s.Reason)
 	}
@@ -31,4 +35,23 @@ func countXNNPACK(m *tflite.Model, n int) error {
 		}
 	}
 	return nil
+}
+
+// printMaps prints the executable mappings of shared libraries ("map",
+// start-end, file offset, path, from /proc/self/maps), which place the
+// libraries' functions in the plugin's blocks file; nothing where there is
+// no /proc/self/maps.
+func printMaps() {
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 6 && strings.Contains(fields[1], "x") && strings.Contains(fields[5], ".so") {
+			fmt.Println("map", fields[0], fields[2], fields[5])
+		}
+	}
 }
