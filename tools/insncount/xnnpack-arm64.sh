@@ -18,7 +18,17 @@
 # libxnnpack0, libxnnpack-dev, libpthreadpool0, libpthreadpool-dev and
 # libcpuinfo0 unpacked with dpkg -x) or apt-get able to download them
 # (dpkg --add-architecture arm64 && apt-get update). About 30 s per model.
-# Not run by CI.
+# Not run by CI. INSNCOUNT_WORK=dir keeps the built plugin and drivers
+# there, for attributing a layer's instructions to functions by hand:
+#
+#   GOMAXPROCS=1 qemu-aarch64 -L /usr/aarch64-linux-gnu \
+#     -E LD_LIBRARY_PATH=$sysroot/usr/lib/aarch64-linux-gnu -cpu cortex-a76 \
+#     -d plugin -plugin dir/insncount.so,blocks=b.txt,from=-1,to=0 \
+#     dir/layers.arm64 -model m.tflite -engine xnnpack >run.log 2>&1
+#   dir/layers -symbols b.txt -binary dir/layers.arm64 -log run.log
+#
+# (from=-1,to=0: the first layer, operator 0; from=P,to=Q: operator Q
+# when P is the operator that runs before it.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for tool in gcc aarch64-linux-gnu-gcc qemu-aarch64; do
@@ -32,8 +42,13 @@ if [[ ${#models[@]} == 0 ]]; then
 	models=(/work/shared/models/detection/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite
 		/work/shared/models/classification/mobilenet_v2_1.0_224_quant.tflite)
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [[ -n ${INSNCOUNT_WORK:-} ]]; then
+	work=$INSNCOUNT_WORK # kept: the plugin, the drivers and the last model's logs
+	mkdir -p "$work"
+else
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+fi
 
 sysroot=${XNNPACK_ARM64_SYSROOT:-}
 if [[ -z $sysroot ]]; then

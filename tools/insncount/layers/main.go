@@ -29,6 +29,17 @@
 // 1×1 image; other), the median count over the
 // marked inferences of every run, and the ratio of each percept column to
 // the XNNPACK column after it.
+//
+// Attributing (on any machine), where a counting run had the plugin write
+// a blocks file (-plugin insncount.so,blocks=B,from=T,to=U: the blocks
+// executed between the first mark T and the next mark U):
+//
+//	layers -symbols B -binary layers.arm64 -log run.log
+//
+// sums the blocks' instructions per function of the driver binary and of
+// the shared libraries the log maps (XNNPACK: the run prints its
+// mappings), and lists the top ones. Debian's XNNPACK exports only some of
+// its kernels; code past an exported symbol's end is named after it.
 package main
 
 import (
@@ -48,11 +59,18 @@ func main() {
 	target := flag.String("kernels", "", "percept kernel target (default: the best this CPU runs)")
 	n := flag.Int("n", 2, "marked inferences after the warm-up")
 	report := flag.Bool("report", false, "tabulate the logs named by the arguments (label=path) instead of counting")
+	symbols := flag.String("symbols", "", "attribute the instructions of this blocks file (the plugin's blocks=) to functions instead of counting")
+	binary := flag.String("binary", "", "with -symbols: the driver binary that ran")
+	log := flag.String("log", "", "with -symbols: the counting run's log (for the shared libraries' addresses)")
+	top := flag.Int("top", 12, "with -symbols: functions to list")
 	flag.Parse()
 	var err error
-	if *report {
+	switch {
+	case *report:
 		err = writeReport(os.Stdout, flag.Args())
-	} else {
+	case *symbols != "":
+		err = writeSymbols(os.Stdout, *binary, *log, *symbols, *top)
+	default:
 		err = count(*model, *engine, *target, *n)
 	}
 	if err != nil {
