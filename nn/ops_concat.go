@@ -103,18 +103,23 @@ func buildConcatenation(b *builder) (*op, error) {
 	}, nil
 }
 
+// concatChunk is how many output elements make one row of a requantizing
+// CONCATENATION, the unit its output is split in across the workers.
+const concatChunk = 4096
+
 func concatRequant[T int8 | uint8](p *kernels.ConcatParams, outer int, ins []*Tensor, inner []int, out *Tensor) *op {
 	tables := kernels.ConcatTables[T](p)
 	data := make([][]T, len(ins))
+	n := out.NumElements()
 	return &op{
 		bind: func() {
 			for i, t := range ins {
 				data[i] = viewAs[T](t)
 			}
 		},
-		rows: len(ins),
+		rows: (n + concatChunk - 1) / concatChunk,
 		runRows: func(_, lo, hi int) {
-			kernels.ConcatLookup(tables, outer, data, inner, viewAs[T](out), lo, hi)
+			kernels.ConcatLookup(tables, outer, data, inner, viewAs[T](out), lo*concatChunk, min(hi*concatChunk, n))
 		},
 	}
 }

@@ -97,25 +97,27 @@ func ConcatTables[T int8 | uint8](p *ConcatParams) []*Table8 {
 }
 
 // ConcatLookup is ConcatRequant with the tables of ConcatTables, for the
-// inputs [k0, k1) only, so that disjoint input ranges may run
+// elements [e0, e1) of dst only, so that disjoint element ranges may run
 // concurrently: one load per requantized element, the same bytes.
-func ConcatLookup[T int8 | uint8](tables []*Table8, outer int, inputs [][]T, inner []int, dst []T, k0, k1 int) {
-	total, before := 0, 0
-	for k, n := range inner {
+func ConcatLookup[T int8 | uint8](tables []*Table8, outer int, inputs [][]T, inner []int, dst []T, e0, e1 int) {
+	total := 0
+	for _, n := range inner {
 		total += n
-		if k < k0 {
-			before += n
-		}
 	}
-	for s := range outer {
-		o := s*total + before
-		for k := k0; k < k1; k++ {
-			n := inner[k]
-			part := inputs[k][s*n : (s+1)*n]
-			if tables[k] == nil {
-				copy(dst[o:o+n], part)
-			} else {
-				Lookup8(tables[k], part, dst[o:o+n])
+	if total == 0 {
+		return
+	}
+	for s := e0 / total; s < outer && s*total < e1; s++ {
+		o := s * total
+		for k, n := range inner {
+			lo, hi := max(o, e0), min(o+n, e1)
+			if lo < hi {
+				part := inputs[k][s*n+lo-o : s*n+hi-o]
+				if tables[k] == nil {
+					copy(dst[lo:hi], part)
+				} else {
+					Lookup8(tables[k], part, dst[lo:hi])
+				}
 			}
 			o += n
 		}

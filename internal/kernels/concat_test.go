@@ -35,8 +35,8 @@ func TestConcatRequant(t *testing.T) {
 	want, got := make([]uint8, 3*256), make([]uint8, 3*256)
 	ConcatRequant(p, 1, inputs, []int{256, 256, 256}, want)
 	tables := ConcatTables[uint8](p)
-	ConcatLookup(tables, 1, inputs, []int{256, 256, 256}, got, 2, 3) // inputs in any order
-	ConcatLookup(tables, 1, inputs, []int{256, 256, 256}, got, 0, 2)
+	ConcatLookup(tables, 1, inputs, []int{256, 256, 256}, got, 300, 768) // ranges in any order, across inputs
+	ConcatLookup(tables, 1, inputs, []int{256, 256, 256}, got, 0, 300)
 	assert.Equal(t, want, got)
 	signed := make([]int8, 256)
 	for i := range signed {
@@ -44,8 +44,13 @@ func TestConcatRequant(t *testing.T) {
 	}
 	wantS, gotS := make([]int8, 2*128), make([]int8, 2*128)
 	ConcatRequant(p, 2, [][]int8{signed[:128], signed[:128], signed[128:]}, []int{64, 64, 0}, wantS)
-	ConcatLookup(ConcatTables[int8](p), 2, [][]int8{signed[:128], signed[:128], signed[128:]}, []int{64, 64, 0}, gotS, 0, 3)
-	assert.Equal(t, wantS, gotS)
+	// Every split point, across the outer slices too.
+	for cut := range len(wantS) + 1 {
+		clear(gotS)
+		ConcatLookup(ConcatTables[int8](p), 2, [][]int8{signed[:128], signed[:128], signed[128:]}, []int{64, 64, 0}, gotS, cut, len(gotS))
+		ConcatLookup(ConcatTables[int8](p), 2, [][]int8{signed[:128], signed[:128], signed[128:]}, []int{64, 64, 0}, gotS, 0, cut)
+		require.Equal(t, wantS, gotS, "cut at %d", cut)
+	}
 
 	_, err = NewConcatParams([]Affine{{Scale: -1}}, out)
 	assert.Error(t, err)
