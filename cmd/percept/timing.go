@@ -36,6 +36,9 @@ func timeInvokes(its []*nn.Interpreter, n int) ([]timing, float64, error) {
 		times[k] = make([]time.Duration, n)
 	}
 	var before, after runtime.MemStats
+	// The first ReadMemStats may start an OS thread for the world it stops
+	// (a one-time runtime cost, not the inferences'): read twice.
+	runtime.ReadMemStats(&before)
 	runtime.ReadMemStats(&before)
 	for i := range n {
 		for k, it := range its {
