@@ -215,12 +215,7 @@ func (e *editor) dynamicCandidates(s int, rep *Report) (map[int32]int, []int32) 
 	axis := map[int32]int{}
 	var order []int32
 	seen := map[int32]bool{}
-	producer := map[int32]*tflite.Operator{}
-	for oi := range sg.Operators {
-		for _, o := range sg.Operators[oi].Outputs {
-			producer[o] = &sg.Operators[oi]
-		}
-	}
+	producer := producers(sg)
 	for oi := range sg.Operators {
 		op := &sg.Operators[oi]
 		h, ok := hybridOps[e.builtin(op)]
@@ -233,24 +228,11 @@ func (e *editor) dynamicCandidates(s int, rep *Report) (map[int32]int, []int32) 
 		}
 		seen[i] = true
 		t := &sg.Tensors[i]
-		data := e.data(t)
-		why := ""
+		why := e.floatWeightProblem(sg, producer, i)
 		switch n := elements(t.Shape); {
-		case len(data) == 0:
-			if p := producer[i]; p != nil && e.builtin(p) == tflite.OpDequantize && len(p.Inputs) == 1 &&
-				validIndex(sg, p.Inputs[0]) && sg.Tensors[p.Inputs[0]].Type == tflite.TypeFloat16 {
-				why = "float16 weights read through DEQUANTIZE (widen the model to float32 first)"
-			} else {
-				why = "not a constant"
-			}
-		case t.Type != tflite.TypeFloat32:
-			why = fmt.Sprintf("%s weights, not FLOAT32", t.Type)
-		case t.Sparse:
-			why = "stored sparse"
+		case why != "":
 		case t.IsVariable:
 			why = "a variable"
-		case n < 0 || 4*n != len(data):
-			why = fmt.Sprintf("%d bytes of data for shape %v", len(data), t.Shape)
 		case len(t.Shape) != h.rank:
 			why = fmt.Sprintf("shape %v, not %d-D", t.Shape, h.rank)
 		case n < DynamicRangeMinElements:

@@ -29,12 +29,7 @@ func (e *editor) weights(rep *Report) []weight {
 	for s := range e.m.Subgraphs {
 		sg := &e.m.Subgraphs[s]
 		seen := map[int32]bool{}
-		producer := map[int32]*tflite.Operator{}
-		for oi := range sg.Operators {
-			for _, o := range sg.Operators[oi].Outputs {
-				producer[o] = &sg.Operators[oi]
-			}
-		}
+		producer := producers(sg)
 		for _, op := range sg.Operators {
 			if !weightOps[e.builtin(&op)] || len(op.Inputs) < 2 {
 				continue
@@ -45,24 +40,9 @@ func (e *editor) weights(rep *Report) []weight {
 			}
 			seen[i] = true
 			t := &sg.Tensors[i]
-			data := e.data(t)
-			why := ""
-			switch n := elements(t.Shape); {
-			case len(data) == 0:
-				if p := producer[i]; p != nil && e.builtin(p) == tflite.OpDequantize && len(p.Inputs) == 1 &&
-					validIndex(sg, p.Inputs[0]) && sg.Tensors[p.Inputs[0]].Type == tflite.TypeFloat16 {
-					why = "float16 weights read through DEQUANTIZE (widen the model to float32 first)"
-				} else {
-					why = "not a constant"
-				}
-			case t.Type != tflite.TypeFloat32:
-				why = fmt.Sprintf("%s weights, not FLOAT32", t.Type)
-			case t.Sparse:
-				why = "stored sparse"
-			case isOutput(sg, i):
+			why := e.floatWeightProblem(sg, producer, i)
+			if why == "" && isOutput(sg, i) {
 				why = "a subgraph output"
-			case n < 0 || 4*n != len(data):
-				why = fmt.Sprintf("%d bytes of data for shape %v", len(data), t.Shape)
 			}
 			if why != "" {
 				rep.Skipped = append(rep.Skipped, Skip{Subgraph: s, Index: int(i), Name: t.Name, Reason: why})
@@ -72,6 +52,40 @@ func (e *editor) weights(rep *Report) []weight {
 		}
 	}
 	return out
+}
+
+// producers maps each tensor an operator of sg writes to that operator.
+func producers(sg *tflite.Subgraph) map[int32]*tflite.Operator {
+	producer := map[int32]*tflite.Operator{}
+	for oi := range sg.Operators {
+		for _, o := range sg.Operators[oi].Outputs {
+			producer[o] = &sg.Operators[oi]
+		}
+	}
+	return producer
+}
+
+// floatWeightProblem says why tensor i of sg (a valid index) is not
+// constant FLOAT32 weights a transform can rewrite, or "" when it is;
+// producer is producers(sg).
+func (e *editor) floatWeightProblem(sg *tflite.Subgraph, producer map[int32]*tflite.Operator, i int32) string {
+	t := &sg.Tensors[i]
+	data := e.data(t)
+	switch n := elements(t.Shape); {
+	case len(data) == 0:
+		if p := producer[i]; p != nil && e.builtin(p) == tflite.OpDequantize && len(p.Inputs) == 1 &&
+			validIndex(sg, p.Inputs[0]) && sg.Tensors[p.Inputs[0]].Type == tflite.TypeFloat16 {
+			return "float16 weights read through DEQUANTIZE (widen the model to float32 first)"
+		}
+		return "not a constant"
+	case t.Type != tflite.TypeFloat32:
+		return fmt.Sprintf("%s weights, not FLOAT32", t.Type)
+	case t.Sparse:
+		return "stored sparse"
+	case n < 0 || 4*n != len(data):
+		return fmt.Sprintf("%d bytes of data for shape %v", len(data), t.Shape)
+	}
+	return ""
 }
 
 // rewrite replaces the values of weight w by f's result, or records why
