@@ -141,40 +141,49 @@ func (k *ConvSmallDepthQ[T]) flip() int32 {
 // pack packs the filter into blocks of 8 channels of int16 pairs, four
 // blocks to a chunk, and their tables.
 func (k *ConvSmallDepthQ[T]) pack(r *Requant, filter []T, bias []int32) {
-	kh, span, fShape, flip := k.filter.H, k.span, k.filter, k.flip()
-	blocks := fShape.N / 8
+	kh, blocks := k.filter.H, k.filter.N/8
 	for b0 := 0; b0 < blocks; b0 += 4 {
 		nb := min(4, blocks-b0)
 		ch := smallDepthChunk{blocks: nb, w: make([]int16, kh*k.pairs*nb*16), table: make([]int32, nb*5*8)}
 		for b := range nb {
 			for c := range 8 {
-				oc := (b0+b)*8 + c
-				f := filter[oc*kh*span : (oc+1)*kh*span]
-				var sum int32 // Σ (w + FilterOffset)
-				for ky := range kh {
-					for j := range span {
-						w := int32(f[ky*span+j]) + r.FilterOffset
-						sum += w
-						ch.w[((ky*k.pairs+j/2)*nb+b)*16+c*2+j%2] = int16(w)
-					}
-				}
-				acc := (r.InputOffset - flip) * sum
-				if bias != nil {
-					acc += bias[oc]
-				}
-				left, right, mask := vectorShifts(r, oc)
-				col := ch.table[b*40+c:]
-				col[0], col[8], col[16], col[24], col[32] = acc, r.Multiplier[oc], left, right, mask
+				k.packChannel(r, filter, bias, (b0+b)*8+c, ch.table[b*40+c:], 8, func(ky, j int, w int32) {
+					ch.w[((ky*k.pairs+j/2)*nb+b)*16+c*2+j%2] = int16(w)
+				})
 			}
 		}
 		k.chunks = append(k.chunks, ch)
 	}
 }
 
+// packChannel hands output channel oc's filter values, each plus the
+// filter offset, to put (by filter row ky and index j within the row), and
+// writes the channel's table column stride apart from col[0]: the bias
+// with the zero points' term, the multiplier, the shifts and the rounding
+// mask.
+func (k *ConvSmallDepthQ[T]) packChannel(r *Requant, filter []T, bias []int32, oc int, col []int32, stride int, put func(ky, j int, w int32)) {
+	kh, span := k.filter.H, k.span
+	f := filter[oc*kh*span : (oc+1)*kh*span]
+	var sum int32 // Σ (w + FilterOffset)
+	for ky := range kh {
+		for j := range span {
+			w := int32(f[ky*span+j]) + r.FilterOffset
+			sum += w
+			put(ky, j, w)
+		}
+	}
+	acc := (r.InputOffset - k.flip()) * sum
+	if bias != nil {
+		acc += bias[oc]
+	}
+	left, right, mask := vectorShifts(r, oc)
+	col[0], col[stride], col[2*stride], col[3*stride], col[4*stride] = acc, r.Multiplier[oc], left, right, mask
+}
+
 // packVNNI packs the filter into blocks of 16 channels of int8 groups of
 // four, four blocks to a chunk, and their tables.
 func (k *ConvSmallDepthQ[T]) packVNNI(r *Requant, filter []T, bias []int32) {
-	kh, span, n, flip := k.filter.H, k.span, k.filter.N, k.flip()
+	kh, n := k.filter.H, k.filter.N
 	blocks := (n + 15) / 16
 	for b0 := 0; b0 < blocks; b0 += 4 {
 		nb := min(4, blocks-b0)
@@ -184,23 +193,9 @@ func (k *ConvSmallDepthQ[T]) packVNNI(r *Requant, filter []T, bias []int32) {
 		}
 		for b := range nb {
 			for c := range min(16, n-(b0+b)*16) {
-				oc := (b0+b)*16 + c
-				f := filter[oc*kh*span : (oc+1)*kh*span]
-				var sum int32 // Σ (w + FilterOffset)
-				for ky := range kh {
-					for j := range span {
-						w := int32(f[ky*span+j]) + r.FilterOffset
-						sum += w
-						ch.wq[((ky*k.quads+j/4)*nb+b)*64+c*4+j%4] = int8(w)
-					}
-				}
-				acc := (r.InputOffset - flip) * sum
-				if bias != nil {
-					acc += bias[oc]
-				}
-				left, right, mask := vectorShifts(r, oc)
-				col := ch.table[b*80+c:]
-				col[0], col[16], col[32], col[48], col[64] = acc, r.Multiplier[oc], left, right, mask
+				k.packChannel(r, filter, bias, (b0+b)*16+c, ch.table[b*80+c:], 16, func(ky, j int, w int32) {
+					ch.wq[((ky*k.quads+j/4)*nb+b)*64+c*4+j%4] = int8(w)
+				})
 			}
 		}
 		k.chunks = append(k.chunks, ch)
