@@ -103,6 +103,7 @@ func ExampleCheckTask() {
 	// Output:
 	// detector: true
 	// classifier: false
+	// pose: false
 }
 
 // A robot's perception loop: frames from a camera source, each detected

@@ -20,10 +20,13 @@ const (
 	// TaskClassifier is a whole-image classifier (NewClassifier,
 	// NewClassifierPool).
 	TaskClassifier Task = "classifier"
+	// TaskPose is a single-person pose estimator, MoveNet
+	// (NewPoseEstimator, NewPoseEstimatorPool).
+	TaskPose Task = "pose"
 )
 
 // Tasks lists every task percept has.
-func Tasks() []Task { return []Task{TaskDetector, TaskClassifier} }
+func Tasks() []Task { return []Task{TaskDetector, TaskClassifier, TaskPose} }
 
 // postProcessOp is the custom operator that ends SSD detectors.
 const postProcessOp = "TFLite_Detection_PostProcess"
@@ -32,14 +35,17 @@ const postProcessOp = "TFLite_Detection_PostProcess"
 // task t needs, and otherwise an error that says what the model has and,
 // when it can tell, which task it looks made for:
 //
-//   - both tasks take one image, [1, height, width, 1 or 3] of UINT8, INT8
+//   - every task takes one image, [1, height, width, 1 or 3] of UINT8, INT8
 //     or FLOAT32;
 //   - TaskDetector needs the four FLOAT32 outputs of TFLite's
 //     TFLite_Detection_PostProcess operator: boxes [1, N, 4], classes
 //     [1, N], scores [1, N] and count [1];
 //   - TaskClassifier needs one output, a score vector [1, N] or [N] (or any
 //     shape whose dimensions but the last are 1) of UINT8, INT8 or FLOAT32,
-//     with quantization parameters when it is quantized.
+//     with quantization parameters when it is quantized;
+//   - TaskPose needs one output [1, 1, 17, 3]: y, x and score of the 17
+//     COCO keypoints as MoveNet single-pose writes them, FLOAT32, or UINT8
+//     or INT8 with a per-tensor scale.
 //
 // It reads the model's signature only: a model that fits may still use
 // operators percept cannot run (nn.New says which), and labels are checked
@@ -55,6 +61,8 @@ func CheckTask(m *tflite.Model, t Task) error {
 		err = detectorSignature(m)
 	case TaskClassifier:
 		_, err = classifierSignature(m)
+	case TaskPose:
+		err = poseSignature(m)
 	default:
 		names := make([]string, 0, len(Tasks()))
 		for _, t := range Tasks() {
@@ -79,6 +87,8 @@ func looksLike(m *tflite.Model, want Task) string {
 		return "it looks like a detector: use NewDetector"
 	case want != TaskClassifier && classifierOutput(m) == nil:
 		return "it looks like a classifier: use NewClassifier"
+	case want != TaskPose && poseSignature(m) == nil:
+		return "it looks like a single-pose estimator (MoveNet): use NewPoseEstimator"
 	case segmentationLike(m):
 		return "it looks like a segmentation model (a class or score per pixel), which percept has no task for yet"
 	}

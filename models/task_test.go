@@ -46,7 +46,7 @@ func TestWrongTaskEmbedded(t *testing.T) {
 
 	assert.ErrorContains(t, models.CheckTask(ssd, "segmenter"), `unknown task "segmenter"`)
 	assert.ErrorContains(t, models.CheckTask(nil, models.TaskDetector), "nil model")
-	assert.Equal(t, []models.Task{models.TaskDetector, models.TaskClassifier}, models.Tasks())
+	assert.Equal(t, []models.Task{models.TaskDetector, models.TaskClassifier, models.TaskPose}, models.Tasks())
 }
 
 // TestRealModelsTasks: every real model of shared/models is accepted or
