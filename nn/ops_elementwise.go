@@ -1,7 +1,10 @@
 package nn
 
 import (
+	"math"
+
 	"github.com/percept-robotics/percept/internal/kernels"
+	"github.com/percept-robotics/percept/quant"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -38,40 +41,11 @@ func buildMul(b *builder) (*op, error) {
 	return b.buildArithmetic(arithMul, o.FusedActivationFunction)
 }
 
-// buildArithmetic prepares ADD, SUB or MUL with broadcasting.
+// buildArithmetic prepares ADD, SUB or MUL with broadcasting, on float32,
+// int32 or per-tensor quantized 8-bit data.
 func (b *builder) buildArithmetic(kind arithmetic, act tflite.Activation) (*op, error) {
-	x, err := b.input(0)
+	x, y, out, sx, sy, err := b.broadcastOperands()
 	if err != nil {
-		return nil, err
-	}
-	y, err := b.input(1)
-	if err != nil {
-		return nil, err
-	}
-	out, err := b.output(0)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range []*Tensor{y, out} {
-		if err := b.expectType(t, x.Type); err != nil {
-			return nil, err
-		}
-	}
-	sx, err := b.padded4(x)
-	if err != nil {
-		return nil, err
-	}
-	sy, err := b.padded4(y)
-	if err != nil {
-		return nil, err
-	}
-	so, err := kernels.BroadcastShape(sx, sy)
-	if err != nil {
-		return nil, b.errorf("%v and %v: %v", x, y, err)
-	}
-	rank := max(len(x.Shape), len(y.Shape))
-	full := []int{so.N, so.H, so.W, so.C}
-	if err := b.setShape(out, full[4-rank:]); err != nil {
 		return nil, err
 	}
 	switch x.Type {
@@ -84,6 +58,17 @@ func (b *builder) buildArithmetic(kind arithmetic, act tflite.Activation) (*op, 
 			arithAdd: kernels.AddF32, arithSub: kernels.SubF32, arithMul: kernels.MulF32,
 		}[kind]
 		return &op{run: func() { f(sx, x.Float32s(), sy, y.Float32s(), out.Float32s(), r) }}, nil
+	case tflite.TypeInt32:
+		r, err := b.int32Activation(act)
+		if err != nil {
+			return nil, err
+		}
+		f := map[arithmetic]func(kernels.Shape4, []int32, kernels.Shape4, []int32, []int32, kernels.IntRange){
+			arithAdd: kernels.AddI32, arithSub: kernels.SubI32, arithMul: kernels.MulI32,
+		}[kind]
+		return binaryOp(x, y, out, sx, sy, func(sa kernels.Shape4, a []int32, sb kernels.Shape4, b []int32, dst []int32) {
+			f(sa, a, sb, b, dst, r)
+		}), nil
 	case tflite.TypeUint8:
 		return arithmeticQuantized[uint8](b, kind, act, x, y, out, sx, sy)
 	case tflite.TypeInt8:
@@ -93,19 +78,7 @@ func (b *builder) buildArithmetic(kind arithmetic, act tflite.Activation) (*op, 
 }
 
 func arithmeticQuantized[T int8 | uint8](b *builder, kind arithmetic, act tflite.Activation, x, y, out *Tensor, sx, sy kernels.Shape4) (*op, error) {
-	qx, err := b.affine(x)
-	if err != nil {
-		return nil, err
-	}
-	qy, err := b.affine(y)
-	if err != nil {
-		return nil, err
-	}
-	qo, err := b.affine(out)
-	if err != nil {
-		return nil, err
-	}
-	lo, hi, err := b.quantizedActivation(act, out)
+	qx, qy, qo, lo, hi, err := b.binaryQuantization(x, y, out, act)
 	if err != nil {
 		return nil, err
 	}
@@ -127,14 +100,158 @@ func arithmeticQuantized[T int8 | uint8](b *builder, kind arithmetic, act tflite
 		}
 		kernel = func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T) { f(p, sa, a, sb, b, dst) }
 	}
-	// The reference kernel tabulated over all 65536 input pairs: exact by
-	// construction, one load per element.
+	return lookupBinary8(x, y, out, sx, sy, kernel), nil
+}
+
+// broadcastOperands fetches the two inputs and the output of a binary
+// operator whose operands and result share one element type, and gives the
+// output the NumPy broadcast of the input shapes (rank at most 4).
+func (b *builder) broadcastOperands() (x, y, out *Tensor, sx, sy kernels.Shape4, err error) {
+	if x, err = b.input(0); err != nil {
+		return
+	}
+	if y, err = b.input(1); err != nil {
+		return
+	}
+	if out, err = b.output(0); err != nil {
+		return
+	}
+	for _, t := range []*Tensor{y, out} {
+		if err = b.expectType(t, x.Type); err != nil {
+			return
+		}
+	}
+	if sx, err = b.padded4(x); err != nil {
+		return
+	}
+	if sy, err = b.padded4(y); err != nil {
+		return
+	}
+	so, berr := kernels.BroadcastShape(sx, sy)
+	if berr != nil {
+		err = b.errorf("%v and %v: %v", x, y, berr)
+		return
+	}
+	rank := max(len(x.Shape), len(y.Shape))
+	full := []int{so.N, so.H, so.W, so.C}
+	err = b.setShape(out, full[4-rank:])
+	return
+}
+
+// binaryOp prepares a broadcasting binary kernel f from x and y into out,
+// split across the worker pool when the operands have one shape and are
+// large enough.
+func binaryOp[T any](x, y, out *Tensor, sx, sy kernels.Shape4, f func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T)) *op {
+	if n := sx.Size(); sx == sy && n >= parallelElements {
+		return &op{rows: n, runRows: func(_, lo, hi int) {
+			s := kernels.Shape4{N: 1, H: 1, W: 1, C: hi - lo}
+			f(s, viewAs[T](x)[lo:hi], s, viewAs[T](y)[lo:hi], viewAs[T](out)[lo:hi])
+		}}
+	}
+	return &op{run: func() { f(sx, viewAs[T](x), sy, viewAs[T](y), viewAs[T](out)) }}
+}
+
+// int32Activation is the clamp of a fused activation on int32 data, as
+// TFLite's CalculateActivationRange<int32_t>.
+func (b *builder) int32Activation(a tflite.Activation) (kernels.IntRange, error) {
+	kind, err := b.fusedActivation(a)
+	if err != nil {
+		return kernels.IntRange{}, err
+	}
+	switch kind {
+	case quant.ActRelu:
+		return kernels.IntRange{Min: 0, Max: math.MaxInt32}, nil
+	case quant.ActRelu6:
+		return kernels.IntRange{Min: 0, Max: 6}, nil
+	case quant.ActReluN1To1:
+		return kernels.IntRange{Min: -1, Max: 1}, nil
+	}
+	return kernels.IntRange{Min: math.MinInt32, Max: math.MaxInt32}, nil
+}
+
+func buildDiv(b *builder) (*op, error) {
+	o, ok := b.op.Options.(*tflite.DivOptions)
+	if !ok {
+		return nil, b.errorf("missing DivOptions")
+	}
+	x, y, out, sx, sy, err := b.broadcastOperands()
+	if err != nil {
+		return nil, err
+	}
+	switch x.Type {
+	case tflite.TypeFloat32:
+		r, err := b.floatActivation(o.FusedActivationFunction)
+		if err != nil {
+			return nil, err
+		}
+		return binaryOp(x, y, out, sx, sy, func(sa kernels.Shape4, a []float32, sb kernels.Shape4, b []float32, dst []float32) {
+			kernels.DivF32(sa, a, sb, b, dst, r)
+		}), nil
+	case tflite.TypeInt32:
+		r, err := b.int32Activation(o.FusedActivationFunction)
+		if err != nil {
+			return nil, err
+		}
+		return binaryOp(x, y, out, sx, sy, func(sa kernels.Shape4, a []int32, sb kernels.Shape4, b []int32, dst []int32) {
+			kernels.DivI32(sa, a, sb, b, dst, r)
+		}), nil
+	case tflite.TypeUint8:
+		qx, qy, qo, lo, hi, err := b.binaryQuantization(x, y, out, o.FusedActivationFunction)
+		if err != nil {
+			return nil, err
+		}
+		p, err := kernels.NewDivParams(qx, qy, qo, lo, hi)
+		if err != nil {
+			return nil, b.errorf("%v", err)
+		}
+		return lookupBinary8(x, y, out, sx, sy, func(sa kernels.Shape4, a []uint8, sb kernels.Shape4, b []uint8, dst []uint8) {
+			kernels.DivQ(p, sa, a, sb, b, dst)
+		}), nil
+	}
+	return nil, b.unsupportedf("%v has type %s, want FLOAT32, INT32 or UINT8", x, x.Type)
+}
+
+func buildFloorDiv(b *builder) (*op, error) {
+	x, y, out, sx, sy, err := b.broadcastOperands()
+	if err != nil {
+		return nil, err
+	}
+	switch x.Type {
+	case tflite.TypeFloat32:
+		return binaryOp(x, y, out, sx, sy, kernels.FloorDivF32), nil
+	case tflite.TypeInt32:
+		return binaryOp(x, y, out, sx, sy, kernels.FloorDivI32), nil
+	}
+	return nil, b.unsupportedf("%v has type %s, want FLOAT32 or INT32", x, x.Type)
+}
+
+// binaryQuantization reads the per-tensor quantization of a quantized
+// binary operator's operands and output, and its fused activation's clamp in
+// the output's domain.
+func (b *builder) binaryQuantization(x, y, out *Tensor, act tflite.Activation) (qx, qy, qo kernels.Affine, lo, hi int32, err error) {
+	if qx, err = b.affine(x); err != nil {
+		return
+	}
+	if qy, err = b.affine(y); err != nil {
+		return
+	}
+	if qo, err = b.affine(out); err != nil {
+		return
+	}
+	lo, hi, err = b.quantizedActivation(act, out)
+	return
+}
+
+// lookupBinary8 prepares a quantized binary kernel tabulated over all 65536
+// input pairs: exact by construction, one load per element, split across
+// the worker pool when the operands have one shape and are large enough.
+func lookupBinary8[T int8 | uint8](x, y, out *Tensor, sx, sy kernels.Shape4, kernel func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T)) *op {
 	table := kernels.TabulateBinary8(kernel)
 	run := func(_, lo, hi int) {
 		kernels.LookupBinary8(table, sx, viewAs[T](x), sy, viewAs[T](y), viewAs[T](out), lo, hi)
 	}
 	if n := sx.Size(); sx == sy && n >= parallelElements {
-		return &op{rows: n, runRows: run}, nil
+		return &op{rows: n, runRows: run}
 	}
-	return &op{run: func() { run(0, 0, sx.Size()) }}, nil
+	return &op{run: func() { run(0, 0, sx.Size()) }}
 }

@@ -18,13 +18,13 @@ import (
 // unsupportedModels lists the real models of shared/models that percept
 // cannot run, with the operators it lacks for each, as MANIFEST.md
 // describes them: the Edge TPU builds hold edgetpu-custom-op, MoveNet's
-// post-processing needs CAST, GATHER_ND, ARG_MAX, PACK, UNPACK, DIV,
-// FLOOR_DIV and SQRT, and DeepLab ends in ARG_MAX.
+// post-processing needs CAST, GATHER_ND, ARG_MAX, PACK and UNPACK, and
+// DeepLab ends in ARG_MAX.
 var unsupportedModels = map[string][]string{
 	"mobilenet_ssd_v2_coco_quant_postprocess_edgetpu": {"custom edgetpu-custom-op"},
 	"mobilenet_v1_0.25_128_quant_edgetpu":             {"custom edgetpu-custom-op"},
 	"mobilenet_v2_1.0_224_quant_edgetpu":              {"custom edgetpu-custom-op"},
-	"movenet_single_pose_lightning_ptq":               {"ARG_MAX", "CAST", "DIV", "FLOOR_DIV", "GATHER_ND", "PACK", "SQRT", "UNPACK"},
+	"movenet_single_pose_lightning_ptq":               {"ARG_MAX", "CAST", "GATHER_ND", "PACK", "UNPACK"},
 	"deeplabv3_mnv2_dm05_pascal_quant":                {"ARG_MAX"},
 }
 
@@ -94,8 +94,8 @@ func modelDir(name string) string {
 	return "classification"
 }
 
-// TestUnsupportedErrorListsEveryOperator: two FLOORs, a SQRT, a custom
-// operator and an INT32 ADD (a case ADD lacks) are all listed, with their
+// TestUnsupportedErrorListsEveryOperator: two FLOORs, a SIN, a custom
+// operator and an INT64 ADD (a case ADD lacks) are all listed, with their
 // counts and indices; the ADD that reads a FLOOR's output is implemented
 // and is neither listed nor blamed for the shape it never got.
 func TestUnsupportedErrorListsEveryOperator(t *testing.T) {
@@ -105,13 +105,13 @@ func TestUnsupportedErrorListsEveryOperator(t *testing.T) {
 	sum := m.Tensor("sum", tflite.TypeFloat32, nil, nil, nil) // shape left to the operator
 	floor2 := m.Tensor("floor2", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
 	root := m.Tensor("root", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
-	ints := m.Tensor("ints", tflite.TypeInt32, []int32{1, 4}, nil, nil)
-	intSum := m.Tensor("int_sum", tflite.TypeInt32, []int32{1, 4}, nil, nil)
+	ints := m.Tensor("ints", tflite.TypeInt64, []int32{1, 4}, nil, nil)
+	intSum := m.Tensor("int_sum", tflite.TypeInt64, []int32{1, 4}, nil, nil)
 	custom := m.Tensor("custom", tflite.TypeFloat32, []int32{1, 4}, nil, nil)
 	m.Op(tflite.OpFloor, 2, []int32{in}, []int32{floor1}, 0, nil)                                                  // 0
 	m.Op(tflite.OpAdd, 1, []int32{floor1, floor1}, []int32{sum}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)}) // 1
 	m.Op(tflite.OpFloor, 2, []int32{in}, []int32{floor2}, 0, nil)                                                  // 2
-	m.Op(tflite.OpSqrt, 1, []int32{in}, []int32{root}, 0, nil)                                                     // 3
+	m.Op(tflite.OpSin, 1, []int32{in}, []int32{root}, 0, nil)                                                      // 3
 	m.Op(tflite.OpAdd, 1, []int32{ints, ints}, []int32{intSum}, tflitetest.OptionsAdd, tflitetest.Table{int8(0)})  // 4
 	m.CustomOp("MyPostprocess", []int32{in}, []int32{custom})                                                      // 5
 	m.Inputs, m.Outputs = []int32{in, ints}, []int32{sum, floor2, root, intSum, custom}
@@ -121,15 +121,15 @@ func TestUnsupportedErrorListsEveryOperator(t *testing.T) {
 	require.ErrorAs(t, err, &ue)
 	require.Len(t, ue.Ops, 4)
 	assert.Equal(t, UnsupportedOp{Name: "FLOOR", Version: 2, Count: 2, Operators: []int{0, 2}, Reason: "percept has no kernel for this operator"}, ue.Ops[0])
-	assert.Equal(t, UnsupportedOp{Name: "SQRT", Version: 1, Count: 1, Operators: []int{3}, Reason: "percept has no kernel for this operator"}, ue.Ops[1])
+	assert.Equal(t, UnsupportedOp{Name: "SIN", Version: 1, Count: 1, Operators: []int{3}, Reason: "percept has no kernel for this operator"}, ue.Ops[1])
 	add := ue.Ops[2]
 	assert.Equal(t, "ADD", add.Name)
 	assert.Equal(t, []int{4}, add.Operators)
-	assert.Contains(t, add.Reason, `"ints" INT32[1 4] has type INT32`)
+	assert.Contains(t, add.Reason, `"ints" INT64[1 4] has type INT64`)
 	assert.Equal(t, UnsupportedOp{Name: "custom MyPostprocess", Version: 1, Count: 1, Operators: []int{5}, Reason: "percept has no kernel for this operator"}, ue.Ops[3])
 	assert.False(t, ue.EdgeTPU)
 	assert.Contains(t, err.Error(), "FLOOR v2 ×2 (ops 0, 2)")
-	assert.Contains(t, err.Error(), "SQRT v1 ×1 (op 3)")
+	assert.Contains(t, err.Error(), "SIN v1 ×1 (op 3)")
 	assert.Contains(t, err.Error(), "custom MyPostprocess v1 ×1 (op 5)")
 	assert.NotContains(t, err.Error(), "Edge TPU")
 }

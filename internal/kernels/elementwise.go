@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/percept-robotics/percept/quant"
 )
@@ -235,4 +236,177 @@ func MulQ[T int8 | uint8](p *MulParams, sa Shape4, a []T, sb Shape4, b []T, dst 
 // MulF32 is float MUL with broadcasting and a fused activation range.
 func MulF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
 	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x*y, act) })
+}
+
+// IntRange is the clamp of a fused activation on int32 data, as TFLite's
+// CalculateActivationRange computes it for int32 operators.
+type IntRange struct {
+	Min, Max int32
+}
+
+// DivF32 is float DIV with broadcasting and a fused activation range. As in
+// TFLite, a zero divisor gives ±Inf or NaN before the clamp, so with no
+// activation x/0 comes out as ±MaxFloat32 (and 0/0 as NaN).
+func DivF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
+	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x/y, act) })
+}
+
+// DivI32 is int32 DIV with broadcasting: the quotient truncated toward zero
+// (C++'s integer division), clamped to act. Where TFLite's behaviour is
+// undefined (it crashes), the result is defined here: x/0 saturates to the
+// int32 limit of x's sign (0/0 is 0), and MinInt32/−1 saturates to
+// MaxInt32.
+func DivI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32, act IntRange) {
+	binary(sa, a, sb, b, dst, func(x, y int32) int32 { return quant.Clamp(divTrunc(x, y), act.Min, act.Max) })
+}
+
+// divTrunc is x/y truncated toward zero, saturating where the quotient
+// does not fit (see DivI32).
+func divTrunc(x, y int32) int32 {
+	switch {
+	case y == 0:
+		return divByZero(x)
+	case y == -1 && x == math.MinInt32:
+		return math.MaxInt32
+	}
+	return x / y
+}
+
+// divByZero is the defined result of an integer x/0: the int32 limit of
+// x's sign, or 0 for 0/0.
+func divByZero(x int32) int32 {
+	switch {
+	case x > 0:
+		return math.MaxInt32
+	case x < 0:
+		return math.MinInt32
+	}
+	return 0
+}
+
+// FloorDivF32 is FLOOR_DIV on floats with broadcasting: floor(x/y), the
+// division done in float64 as TFLite's reference does. TFLite fails Invoke
+// on a zero divisor; here x/0 follows IEEE (±Inf, or NaN for 0/0).
+func FloorDivF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32) {
+	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return float32(math.Floor(float64(x) / float64(y))) })
+}
+
+// FloorDivI32 is FLOOR_DIV on int32 with broadcasting: the quotient rounded
+// toward −∞ (−7 floordiv 2 = −4), equal to TFLite's floor of the float64
+// quotient for every pair of int32 values. TFLite fails Invoke on a zero
+// divisor; here x/0 saturates as in DivI32, as does MinInt32 floordiv −1.
+func FloorDivI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32) {
+	binary(sa, a, sb, b, dst, floorDiv)
+}
+
+// floorDiv is x/y rounded toward −∞, saturating where it does not fit.
+func floorDiv(x, y int32) int32 {
+	q := divTrunc(x, y)
+	if y != 0 && q != math.MaxInt32 && x%y != 0 && (x < 0) != (y < 0) {
+		q--
+	}
+	return q
+}
+
+// DivParams holds a quantized uint8 DIV as TFLite's Prepare computes it:
+// the quotient of the offset inputs, through a fixed-point reciprocal of the
+// divisor, rescaled by in1/(in2·out).
+type DivParams struct {
+	in1Offset, in2Offset int32
+	outOffset            int32
+	mult                 int32
+	shift                int
+	actMin, actMax       int32
+}
+
+// maxDivShift bounds the exponent of DIV's output multiplier: the shift of
+// each quotient is that minus at least 21 (the headroom of a 9-bit
+// operand), so it stays a right shift, which TFLite's arithmetic needs.
+const maxDivShift = 21
+
+// NewDivParams prepares a quantized DIV of tensors quantized as in1 and in2
+// into out, clamping to [actMin, actMax]. The multiplier is computed in
+// float32 as TFLite's div.cc does.
+func NewDivParams(in1, in2, out Affine, actMin, actMax int32) (*DivParams, error) {
+	if !validScale(in1.Scale) || !validScale(in2.Scale) || !validScale(out.Scale) {
+		return nil, fmt.Errorf("kernels: div: scales %g, %g → %g must be positive and finite", in1.Scale, in2.Scale, out.Scale)
+	}
+	real := in1.Scale / (in2.Scale * out.Scale)
+	if !validScale(real) {
+		return nil, fmt.Errorf("kernels: div: scales %g / (%g × %g) give multiplier %g", in1.Scale, in2.Scale, out.Scale, real)
+	}
+	mult, shift := quant.QuantizeMultiplier(float64(real))
+	if shift > maxDivShift {
+		return nil, fmt.Errorf("kernels: div: multiplier %g above 2^%d", real, maxDivShift)
+	}
+	return &DivParams{
+		in1Offset: -in1.ZeroPoint, in2Offset: -in2.ZeroPoint, outOffset: out.ZeroPoint,
+		mult: mult, shift: shift, actMin: actMin, actMax: actMax,
+	}, nil
+}
+
+// div computes one quantized DIV element as TFLite's DivElementwise does.
+// A divisor equal to its zero point (TFLite's behaviour is undefined) gives
+// the activation limit of the dividend's sign, or the output zero point
+// for 0/0, clamped.
+func (p *DivParams) div(a, b int32) int32 {
+	x, y := a+p.in1Offset, b+p.in2Offset
+	if y == 0 {
+		switch {
+		case x > 0:
+			return p.actMax
+		case x < 0:
+			return p.actMin
+		}
+		return quant.Clamp(p.outOffset, p.actMin, p.actMax)
+	}
+	if y < 0 {
+		x, y = -x, -y
+	}
+	inv, recipShift := quant.Reciprocal(y, 31)
+	headroom := leadingSignBits(x)
+	unscaled := quant.MultiplyByQuantizedMultiplierGreaterThanOne(x, inv, headroom)
+	q := roundingShiftRight(quant.SaturatingRoundingDoublingHighMul(unscaled, p.mult), recipShift+headroom-p.shift)
+	return quant.Clamp(p.outOffset+q, p.actMin, p.actMax)
+}
+
+// leadingSignBits counts the bits below the sign bit of x that equal it
+// (C's __builtin_clrsb; 31 for 0 and −1), as TFLite's CountLeadingSignBits.
+func leadingSignBits(x int32) int {
+	if x < 0 {
+		x = ^x
+	}
+	return bits.LeadingZeros32(uint32(x)) - 1
+}
+
+// roundingShiftRight is RoundingDivideByPOT for any exponent n ≥ 0: from
+// 32 on, every int32 rounds to 0.
+func roundingShiftRight(x int32, n int) int32 {
+	if n > 31 {
+		return 0
+	}
+	return quant.RoundingDivideByPOT(x, n)
+}
+
+// DivQ is TFLite's quantized uint8 DIV with NHWC broadcasting.
+func DivQ(p *DivParams, sa Shape4, a []uint8, sb Shape4, b []uint8, dst []uint8) {
+	binary(sa, a, sb, b, dst, func(x, y uint8) uint8 { return uint8(p.div(int32(x), int32(y))) })
+}
+
+// AddI32 is int32 ADD with broadcasting, clamped to act; a sum that
+// overflows wraps, as TFLite's int32 arithmetic does in practice.
+func AddI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32, act IntRange) {
+	binary(sa, a, sb, b, dst, func(x, y int32) int32 { return quant.Clamp(x+y, act.Min, act.Max) })
+}
+
+// SubI32 is int32 SUB with broadcasting, clamped to act (wrapping as
+// AddI32).
+func SubI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32, act IntRange) {
+	binary(sa, a, sb, b, dst, func(x, y int32) int32 { return quant.Clamp(x-y, act.Min, act.Max) })
+}
+
+// MulI32 is int32 MUL with broadcasting, clamped to act (wrapping as
+// AddI32).
+func MulI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32, act IntRange) {
+	binary(sa, a, sb, b, dst, func(x, y int32) int32 { return quant.Clamp(x*y, act.Min, act.Max) })
 }
