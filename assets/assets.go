@@ -20,6 +20,13 @@ var DetectorModel []byte
 //go:embed mobilenet_v1_0.25_224_quant.tflite
 var ClassifierModel []byte
 
+// FaceModel is MediaPipe's BlazeFace short-range face detector (128×128
+// float32 input, float16 weights, 896 anchors; Apache 2.0), as npm's
+// @mediapipe/face_detection 0.4.1657300184 ships it.
+//
+//go:embed face_detection_short_range.tflite
+var FaceModel []byte
+
 // DogsJPEG is a sample photo for the detector (640×427).
 //
 //go:embed dogs.jpg

@@ -104,6 +104,7 @@ func ExampleCheckTask() {
 	// detector: true
 	// classifier: false
 	// pose: false
+	// faces: false
 }
 
 // A robot's perception loop: frames from a camera source, each detected

@@ -23,10 +23,13 @@ const (
 	// TaskPose is a single-person pose estimator, MoveNet
 	// (NewPoseEstimator, NewPoseEstimatorPool).
 	TaskPose Task = "pose"
+	// TaskFaces is a BlazeFace face detector (NewFaceDetector,
+	// NewFaceDetectorPool).
+	TaskFaces Task = "faces"
 )
 
 // Tasks lists every task percept has.
-func Tasks() []Task { return []Task{TaskDetector, TaskClassifier, TaskPose} }
+func Tasks() []Task { return []Task{TaskDetector, TaskClassifier, TaskPose, TaskFaces} }
 
 // postProcessOp is the custom operator that ends SSD detectors.
 const postProcessOp = "TFLite_Detection_PostProcess"
@@ -45,7 +48,11 @@ const postProcessOp = "TFLite_Detection_PostProcess"
 //     with quantization parameters when it is quantized;
 //   - TaskPose needs one output [1, 1, 17, 3]: y, x and score of the 17
 //     COCO keypoints as MoveNet single-pose writes them, FLOAT32, or UINT8
-//     or INT8 with a per-tensor scale.
+//     or INT8 with a per-tensor scale;
+//   - TaskFaces needs MediaPipe BlazeFace's two FLOAT32 outputs,
+//     regressors [1, N, 16] and scores [1, N, 1], with N = 896 anchors
+//     for a 128×128 input (short-range, front) or 2304 for 192×192
+//     (full-range).
 //
 // It reads the model's signature only: a model that fits may still use
 // operators percept cannot run (nn.New says which), and labels are checked
@@ -63,6 +70,8 @@ func CheckTask(m *tflite.Model, t Task) error {
 		_, err = classifierSignature(m)
 	case TaskPose:
 		err = poseSignature(m)
+	case TaskFaces:
+		_, err = faceSignature(m)
 	default:
 		names := make([]string, 0, len(Tasks()))
 		for _, t := range Tasks() {
@@ -89,6 +98,8 @@ func looksLike(m *tflite.Model, want Task) string {
 		return "it looks like a classifier: use NewClassifier"
 	case want != TaskPose && poseSignature(m) == nil:
 		return "it looks like a single-pose estimator (MoveNet): use NewPoseEstimator"
+	case want != TaskFaces && isFaceModel(m):
+		return "it looks like a BlazeFace face detector: use NewFaceDetector"
 	case segmentationLike(m):
 		return "it looks like a segmentation model (a class or score per pixel), which percept has no task for yet"
 	}

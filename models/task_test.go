@@ -46,7 +46,7 @@ func TestWrongTaskEmbedded(t *testing.T) {
 
 	assert.ErrorContains(t, models.CheckTask(ssd, "segmenter"), `unknown task "segmenter"`)
 	assert.ErrorContains(t, models.CheckTask(nil, models.TaskDetector), "nil model")
-	assert.Equal(t, []models.Task{models.TaskDetector, models.TaskClassifier, models.TaskPose}, models.Tasks())
+	assert.Equal(t, []models.Task{models.TaskDetector, models.TaskClassifier, models.TaskPose, models.TaskFaces}, models.Tasks())
 }
 
 // TestRealModelsTasks: every real model of shared/models is accepted or
@@ -84,8 +84,8 @@ func TestRealModelsTasks(t *testing.T) {
 		{path: "detection/coco_ssd_mobilenet_v1_quant_no_metadata.tflite", task: detector, hint: "looks like a detector"},
 		{path: "detection/mobilenet_ssd_v2_coco_quant_postprocess.tflite", task: detector, hint: "looks like a detector"},
 		{path: "detection/mobilenet_ssd_v2_coco_quant_postprocess_edgetpu.tflite", task: detector, edgeTPU: true, hint: "looks like a detector"},
-		{path: "float16/face_detection_front.tflite", task: none, hint: "2 outputs"},
-		{path: "float16/face_detection_short_range.tflite", task: none, hint: "2 outputs"},
+		{path: "float16/face_detection_front.tflite", task: none, hint: "looks like a BlazeFace face detector"},
+		{path: "float16/face_detection_short_range.tflite", task: none, hint: "looks like a BlazeFace face detector"},
 		{path: "float16/hand_landmark_lite.tflite", task: none, hint: `FLOAT32[1 63] "Identity_3"`},
 		{path: "pose/movenet_single_pose_lightning_ptq.tflite", task: none, hint: "FLOAT32[1 1 17 3]"},
 		{path: "segmentation/deeplabv3_mnv2_dm05_pascal_quant.tflite", task: none, hint: "looks like a segmentation model"},

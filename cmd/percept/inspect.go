@@ -185,6 +185,8 @@ func taskEntry(t models.Task) string {
 		return "models.NewDetector, percept detect"
 	case models.TaskClassifier:
 		return "models.NewClassifier, percept classify"
+	case models.TaskFaces:
+		return "models.NewFaceDetector, percept faces"
 	}
 	return "models"
 }

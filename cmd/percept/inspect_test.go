@@ -120,7 +120,7 @@ func TestInspectModels(t *testing.T) {
 			model:   []string{"float16", "face_detection_short_range.tflite"},
 			wantOps: map[string]int{"DEQUANTIZE": 0, "CONV_2D": 0},
 			want:    []string{"FLOAT32 [1 128 128 3]"},
-			task:    "task: none yet",
+			task:    "task: faces (models.NewFaceDetector, percept faces)",
 		},
 		{
 			model:   []string{"float16", "hand_landmark_lite.tflite"},
