@@ -26,10 +26,13 @@ const (
 	// TaskFaces is a BlazeFace face detector (NewFaceDetector,
 	// NewFaceDetectorPool).
 	TaskFaces Task = "faces"
+	// TaskSegmenter is a semantic segmentation model, DeepLab and the like
+	// (NewSegmenter, NewSegmenterPool).
+	TaskSegmenter Task = "segmenter"
 )
 
 // Tasks lists every task percept has.
-func Tasks() []Task { return []Task{TaskDetector, TaskClassifier, TaskPose, TaskFaces} }
+func Tasks() []Task { return []Task{TaskDetector, TaskClassifier, TaskPose, TaskFaces, TaskSegmenter} }
 
 // postProcessOp is the custom operator that ends SSD detectors.
 const postProcessOp = "TFLite_Detection_PostProcess"
@@ -52,7 +55,12 @@ const postProcessOp = "TFLite_Detection_PostProcess"
 //   - TaskFaces needs MediaPipe BlazeFace's two FLOAT32 outputs,
 //     regressors [1, N, 16] and scores [1, N, 1], with N = 896 anchors
 //     for a 128×128 input (short-range, front) or 2304 for 192×192
-//     (full-range).
+//     (full-range);
+//   - TaskSegmenter needs one output over a grid of at least 2×2 cells
+//     with the input's aspect ratio (within a cell's rounding): a class map [1, H, W] (or
+//     [1, H, W, 1]) of INT32 or INT64, as ARG_MAX writes it, or scores
+//     [1, H, W, C] of UINT8, INT8 (with a per-tensor scale) or FLOAT32,
+//     C ≤ 256, one channel being a sigmoid's foreground.
 //
 // It reads the model's signature only: a model that fits may still use
 // operators percept cannot run (nn.New says which), and labels are checked
@@ -72,6 +80,8 @@ func CheckTask(m *tflite.Model, t Task) error {
 		err = poseSignature(m)
 	case TaskFaces:
 		_, err = faceSignature(m)
+	case TaskSegmenter:
+		_, err = segmenterSignature(m)
 	default:
 		names := make([]string, 0, len(Tasks()))
 		for _, t := range Tasks() {
@@ -100,8 +110,8 @@ func looksLike(m *tflite.Model, want Task) string {
 		return "it looks like a single-pose estimator (MoveNet): use NewPoseEstimator"
 	case want != TaskFaces && isFaceModel(m):
 		return "it looks like a BlazeFace face detector: use NewFaceDetector"
-	case segmentationLike(m):
-		return "it looks like a segmentation model (a class or score per pixel), which percept has no task for yet"
+	case want != TaskSegmenter && segmenterFits(m):
+		return "it looks like a segmentation model (a class or scores per pixel): use NewSegmenter"
 	}
 	return ""
 }
@@ -226,15 +236,10 @@ func classifierOutput(m *tflite.Model) error {
 	return nil
 }
 
-// segmentationLike reports whether m's first output has a value (or a
-// score vector) for every pixel of its input image.
-func segmentationLike(m *tflite.Model) bool {
-	sg, err := mainGraph(m)
-	if err != nil || len(sg.Inputs) != 1 || len(sg.Outputs) == 0 {
-		return false
-	}
-	in, out := sg.Tensors[sg.Inputs[0]].Shape, sg.Tensors[sg.Outputs[0]].Shape
-	return len(in) == 4 && len(out) >= 3 && out[0] == 1 && out[1] == in[1] && out[2] == in[2]
+// segmenterFits reports whether m fits TaskSegmenter.
+func segmenterFits(m *tflite.Model) bool {
+	_, err := segmenterSignature(m)
+	return err == nil
 }
 
 // producer returns the operator of sg that writes tensor idx, or nil.

@@ -44,9 +44,9 @@ func TestWrongTaskEmbedded(t *testing.T) {
 	_, err = models.NewDetectorPool(mobilenet, nil, 2)
 	assert.ErrorContains(t, err, "looks like a classifier")
 
-	assert.ErrorContains(t, models.CheckTask(ssd, "segmenter"), `unknown task "segmenter"`)
+	assert.ErrorContains(t, models.CheckTask(ssd, "depth"), `unknown task "depth"`)
 	assert.ErrorContains(t, models.CheckTask(nil, models.TaskDetector), "nil model")
-	assert.Equal(t, []models.Task{models.TaskDetector, models.TaskClassifier, models.TaskPose, models.TaskFaces}, models.Tasks())
+	assert.Equal(t, []models.Task{models.TaskDetector, models.TaskClassifier, models.TaskPose, models.TaskFaces, models.TaskSegmenter}, models.Tasks())
 }
 
 // TestRealModelsTasks: every real model of shared/models is accepted or
