@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"image"
 	"io"
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/percept-robotics/percept/camera"
 	"github.com/percept-robotics/percept/internal/server"
 	"github.com/percept-robotics/percept/models"
+	"github.com/percept-robotics/percept/tflite"
 )
 
 // defaultHold is how long serve shows each image of file:, dir: and the
@@ -38,12 +41,18 @@ func serveCmd(args []string, stdout io.Writer) error {
 func serve(ctx context.Context, args []string, stdout io.Writer, listening func(addr net.Addr)) error {
 	fs := newFlags("serve")
 	spec := fs.String("source", "", "frames: camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB, test: or gocv:URL; default: the embedded sample photos")
-	modelPath := fs.String("model", "", "detection model (.tflite); default: the embedded SSD-MobileNet v1")
+	taskName := fs.String("task", "", "what to run on each frame: "+strings.Join(serveTaskNames, ", ")+
+		"; default: the task the -model fits, detect with the embedded model")
+	modelPath := fs.String("model", "", "model (.tflite) for the task; default: the embedded model of the task "+
+		"(SSD-MobileNet v1 for detect, MobileNet v1 0.25 for classify)")
 	labelsPath := fs.String("labels", "", "label file, overriding the labels packed in the model")
-	threshold := fs.Float64("threshold", 0.5, "minimum score, from 0 to 1")
+	threshold := fs.Float64("threshold", 0.5, "minimum score, from 0 to 1, of a detection or face; for classify, of a listed class (default there: none)")
+	top := fs.Int("top", 5, "classes listed per frame with -task classify, highest score first")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	threads := fs.Int("threads", 0, "threads per detector (0: the cores shared among the detectors)")
-	detectors := fs.Int("detectors", 2, "detectors shared by the stream and POST /api/detect (each holds its own arena)")
+	threads := fs.Int("threads", 0, "threads per model instance (0: the cores shared among the -detectors instances)")
+	detectors := fs.Int("detectors", 2, "model instances shared by the stream and uploads to POST /api/detect (each holds its own arena)")
+	profiling := fs.Bool("pprof", false, "serve Go's profiles (net/http/pprof) under /debug/pprof/ on the same address, "+
+		"for profiling a robot in the field; they expose the command line and the program's internals: never on by default")
 	hold := fs.Duration("hold", defaultHold, "how long each image of file:, dir: and the embedded photos stays on the page. "+
 		"Every image of file: or dir: is detected in turn, none skipped however slow the detector, so that a folder "+
 		"of photos can be looked through; files that are not images or are over -max-pixels are skipped and logged. "+
@@ -60,8 +69,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	switch {
 	case fs.NArg() > 0:
 		return usageError{fmt.Sprintf("unexpected argument %q (the source is given with -source)", fs.Arg(0))}
+	case *taskName != "" && !slices.Contains(serveTaskNames, *taskName):
+		return usageError{fmt.Sprintf("-task %q: want one of %s", *taskName, strings.Join(serveTaskNames, ", "))}
 	case *threshold < 0 || *threshold > 1:
 		return usageError{fmt.Sprintf("-threshold %g: want a score from 0 to 1", *threshold)}
+	case *top < 1:
+		return usageError{fmt.Sprintf("-top %d: want at least 1", *top)}
 	case *threads < 0:
 		return usageError{"-threads must not be negative"}
 	case *detectors < 1:
@@ -83,6 +96,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		return c.err
 	}
 
+	thresholdSet := false
+	fs.Visit(func(f *flag.Flag) { thresholdSet = thresholdSet || f.Name == "threshold" })
+
 	opts := &models.Options{MinScore: float32(*threshold), Threads: *threads, MaxPixels: *maxPixels}
 	if err := loadLabels(*labelsPath, opts); err != nil {
 		return err
@@ -92,19 +108,27 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		return err
 	}
 	defer closeFallback()
-	m, err := openModel(*modelPath, assets.DetectorModel)
+	name, m, err := openServeModel(*taskName, *modelPath)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	tpu.checkModel(m, "serve", stdout)
-	pool, err := models.NewDetectorPool(m, opts, *detectors)
+	if name == "classify" {
+		// A classifier lists its top classes whatever their score, unless
+		// a threshold is asked for.
+		opts.MaxResults = *top
+		if !thresholdSet {
+			opts.MinScore = 0
+		}
+	}
+	task, closeTask, err := newServeTask(name, m, opts, *detectors)
 	if err != nil {
 		return err
 	}
 	// Deferred after the model's Close, so run before it; and reached only
 	// once srv.Serve has returned, when nothing uses the pool any more.
-	defer pool.Close()
+	defer closeTask()
 
 	plan, err := openServeSource(*spec, sourceTiming{rate: *rate, hold: *hold, maxPixels: *maxPixels})
 	if err != nil {
@@ -113,13 +137,14 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	srv, err := server.New(server.Config{
 		Source:         plan.src,
 		SourceName:     plan.name,
-		Detector:       pool,
+		Task:           task,
 		MaxBodyBytes:   *maxBody,
 		MaxImagePixels: *maxPixels,
 		StaleAfter:     plan.staleAfter,
 		ReadEveryFrame: plan.everyFrame,
 		Logf:           func(format string, args ...any) { fmt.Fprintf(stdout, "percept serve: "+format+"\n", args...) },
 		ShutdownGrace:  shutdownGrace,
+		Profiling:      *profiling,
 	})
 	if err != nil {
 		plan.src.Close()
@@ -130,7 +155,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		plan.src.Close()
 		return err
 	}
-	fmt.Fprintf(stdout, "percept serve: detecting in %s%s; open http://%s/\n", plan.name, plan.note, ln.Addr())
+	fmt.Fprintf(stdout, "percept serve: %s in %s%s; open http://%s/\n", serveDoing[name], plan.name, plan.note, ln.Addr())
+	if *profiling {
+		fmt.Fprintf(stdout, "percept serve: profiles at http://%s/debug/pprof/\n", ln.Addr())
+	}
 	if listening != nil {
 		listening(ln.Addr())
 	}
@@ -158,6 +186,97 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	// Serve stops the capture loop, then the HTTP server, and returns when
 	// neither can call the pool again.
 	return srv.Serve(ctx, ln)
+}
+
+// serveTaskNames are the tasks serve runs, in the order in which it tries
+// them on a -model given without -task.
+var serveTaskNames = []string{"detect", "classify", "segment", "pose", "faces"}
+
+// serveDoing says what serve does for each task, for its start-up line.
+var serveDoing = map[string]string{
+	"detect":   "detecting objects",
+	"classify": "classifying",
+	"segment":  "segmenting",
+	"pose":     "estimating poses",
+	"faces":    "finding faces",
+}
+
+// serveModelTasks maps serve's task names to the models package's.
+var serveModelTasks = map[string]models.Task{
+	"detect":   models.TaskDetector,
+	"classify": models.TaskClassifier,
+}
+
+// serveEmbedded holds the embedded model of each task that has one.
+var serveEmbedded = map[string][]byte{
+	"detect":   assets.DetectorModel,
+	"classify": assets.ClassifierModel,
+}
+
+// openServeModel opens the model at path (or the task's embedded one when
+// path is empty) and settles the task: the one asked for, which the model
+// must fit, or else the first of serveTaskNames it fits.
+func openServeModel(task, path string) (string, *tflite.Model, error) {
+	if path == "" {
+		if task == "" {
+			task = "detect"
+		}
+		embedded, ok := serveEmbedded[task]
+		if !ok {
+			return "", nil, usageError{fmt.Sprintf("-task %s needs a -model: percept embeds none for it", task)}
+		}
+		m, err := tflite.Parse(embedded)
+		return task, m, err
+	}
+	m, err := tflite.Open(path)
+	if err != nil {
+		return "", nil, err
+	}
+	if task != "" {
+		if err := checkServeTask(m, task); err != nil {
+			m.Close()
+			return "", nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return task, m, nil
+	}
+	for _, t := range serveTaskNames {
+		if checkServeTask(m, t) == nil {
+			return t, m, nil
+		}
+	}
+	err = checkServeTask(m, "detect")
+	m.Close()
+	return "", nil, fmt.Errorf("%s fits none of serve's tasks (%s): %w", path, strings.Join(serveTaskNames, ", "), err)
+}
+
+// checkServeTask is models.CheckTask for one of serve's task names; a task
+// this build cannot run fits no model.
+func checkServeTask(m *tflite.Model, task string) error {
+	t, ok := serveModelTasks[task]
+	if !ok {
+		return fmt.Errorf("task %s is not built in", task)
+	}
+	return models.CheckTask(m, t)
+}
+
+// newServeTask builds a pool of size instances of m for the task, and
+// returns the server's task over it and the pool's Close.
+func newServeTask(task string, m *tflite.Model, opts *models.Options, size int) (server.Task, func() error, error) {
+	switch task {
+	case "detect":
+		pool, err := models.NewDetectorPool(m, opts, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		return server.DetectTask(pool), pool.Close, nil
+	case "classify":
+		pool, err := models.NewClassifierPool(m, opts, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		return server.ClassifyTask(pool), pool.Close, nil
+	}
+	return nil, nil, fmt.Errorf("task %s is not built in", task)
 }
 
 // sourceTiming is how serve paces and bounds its source.

@@ -22,6 +22,8 @@ import (
 
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/internal/testmodels"
+	"github.com/percept-robotics/percept/internal/tflitetest"
+	"github.com/percept-robotics/percept/tflite"
 )
 
 // lockedBuffer is a bytes.Buffer safe for a writer and a reader in
@@ -46,6 +48,7 @@ func (b *lockedBuffer) String() string {
 // frameLine is the JSON of GET /api/detections: a detect -json line and
 // the frame's fields.
 type frameLine struct {
+	Task string `json:"task"`
 	detectLine
 	Seq         uint64  `json:"seq"`
 	Time        string  `json:"time"`
@@ -121,7 +124,7 @@ func TestServeMatchesDetect(t *testing.T) {
 	require.Eventually(t, func() bool { return getFrame(t, base).Seq > first.Seq }, 10*time.Second, 20*time.Millisecond)
 
 	// An upload answers with exactly the line percept detect -json prints,
-	// but for the image's name.
+	// but for the image's name and the task.
 	resp, err := http.Post(base+"/api/detect", "image/jpeg", bytes.NewReader(assets.DogsJPEG))
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
@@ -130,7 +133,7 @@ func TestServeMatchesDetect(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	cli := runCLI(t, "detect", "-json", path)
 	requireSuccess(t, cli)
-	assert.Equal(t, strings.Replace(cli.stdout, `"image":"`+path+`"`, `"image":"upload"`, 1), string(body))
+	assert.Equal(t, strings.Replace(cli.stdout, `{"image":"`+path+`"`, `{"task":"detect","image":"upload"`, 1), string(body))
 
 	resp, err = http.Get(base + "/healthz")
 	require.NoError(t, err)
@@ -189,6 +192,9 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 
 func TestServeCommandLineErrors(t *testing.T) {
 	dir := t.TempDir()
+	classifierModel := writeFile(t, dir, "ssd.tflite", assets.DetectorModel) // a detector, given as a classifier
+	notModel := writeFile(t, dir, "pairs.tflite", handModel([]int32{1, 2, 2, 2}, // two channels: no image
+		handOp{builtin: tflite.OpAdd, optionsType: tflitetest.OptionsAdd, options: tflitetest.Table{int8(0)}}))
 	bomb := writeFile(t, dir, "bomb.png", testmodels.HugePNG(20000, 20000))
 	dogs := writeFile(t, dir, "dogs.jpg", assets.DogsJPEG)
 	notes := writeFile(t, dir, "notes.txt", []byte("shot list"))
@@ -213,6 +219,10 @@ func TestServeCommandLineErrors(t *testing.T) {
 		{"missing file", []string{"serve", "-source", "file:" + t.TempDir() + "/none.jpg"}, 1, "none.jpg"},
 		{"missing model", []string{"serve", "-model", t.TempDir() + "/none.tflite"}, 1, "none.tflite"},
 		{"bad address", []string{"serve", "-addr", "127.0.0.1:http-alt-nope"}, 1, "http-alt-nope"},
+		{"unknown task", []string{"serve", "-task", "count"}, 2, `-task "count": want one of detect, classify, segment, pose, faces`},
+		{"no top", []string{"serve", "-task", "classify", "-top", "0"}, 2, "-top 0: want at least 1"},
+		{"model of another task", []string{"serve", "-task", "classify", "-model", classifierModel}, 1, "not a classifier model"},
+		{"model of no task", []string{"serve", "-model", notModel}, 1, "fits none of serve's tasks"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			assertOneLineFailure(t, runCLI(t, c.args...), c.wantCode, c.wantText)
@@ -280,4 +290,107 @@ func TestServeDirOfPhotos(t *testing.T) {
 
 	cancel()
 	require.NoError(t, <-s.done)
+}
+
+// TestServeProfiling: /debug/pprof/ is there with -pprof only.
+func TestServeProfiling(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{nil, http.StatusNotFound},
+		{[]string{"-pprof"}, http.StatusOK},
+	} {
+		t.Run(strings.Join(append([]string{"serve"}, c.args...), " "), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			args := append([]string{"-source", "test:", "-rate", "2", "-threads", "1", "-detectors", "1"}, c.args...)
+			s := startServe(ctx, t, args...)
+			for _, path := range []string{"/debug/pprof/", "/debug/pprof/cmdline", "/debug/pprof/heap?debug=1"} {
+				resp, err := http.Get(s.base + path)
+				require.NoError(t, err)
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				assert.Equal(t, c.want, resp.StatusCode, "%s: %s", path, body)
+			}
+			cancel()
+			require.NoError(t, <-s.done)
+			assert.Equal(t, c.want == http.StatusOK, strings.Contains(s.stdout.String(), "/debug/pprof/"), "%s", s.stdout.String())
+		})
+	}
+}
+
+// classifyFrameLine is the JSON of GET /api/detections with -task classify.
+type classifyFrameLine struct {
+	Task        string      `json:"task"`
+	Image       string      `json:"image"`
+	Width       int         `json:"width"`
+	Height      int         `json:"height"`
+	Scores      string      `json:"scores"`
+	Classes     []classJSON `json:"classes"`
+	Seq         uint64      `json:"seq"`
+	Time        string      `json:"time"`
+	Dropped     uint64      `json:"dropped"`
+	InferenceMS float64     `json:"inference_ms"`
+	LatencyMS   float64     `json:"latency_ms"`
+}
+
+// TestServeClassifies serves the burger photo with the classifier, chosen
+// by -task with the embedded model and inferred from a -model file: the
+// stream and an upload give the classes percept classify gives.
+func TestServeClassifies(t *testing.T) {
+	skipInShort(t)
+	dir := t.TempDir()
+	burger := writeFile(t, dir, "burger.jpg", assets.BurgerJPEG)
+	model := writeFile(t, dir, "mobilenet.tflite", assets.ClassifierModel)
+	cli := runCLI(t, "classify", "-json", "-top", "3", burger)
+	requireSuccess(t, cli)
+	var want struct {
+		Scores  string      `json:"scores"`
+		Classes []classJSON `json:"classes"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(cli.stdout), &want))
+	require.Equal(t, "cheeseburger", want.Classes[0].Label)
+
+	for _, args := range [][]string{{"-task", "classify"}, {"-model", model}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			s := startServe(ctx, t, append(args, "-source", "file:"+burger, "-hold", "0", "-rate", "10", "-threads", "1", "-top", "3")...)
+			assert.Contains(t, s.stdout.String(), "percept serve: classifying in file:"+burger)
+			var f classifyFrameLine
+			require.Eventually(t, func() bool {
+				resp, err := http.Get(s.base + "/api/detections")
+				if err != nil {
+					return false
+				}
+				defer resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					return false
+				}
+				dec := json.NewDecoder(resp.Body)
+				dec.DisallowUnknownFields()
+				require.NoError(t, dec.Decode(&f))
+				return true
+			}, 30*time.Second, 20*time.Millisecond)
+			assert.Equal(t, "classify", f.Task)
+			assert.Equal(t, want.Scores, f.Scores)
+			assert.Equal(t, want.Classes, f.Classes)
+
+			resp, err := http.Post(s.base+"/api/classify", "image/jpeg", bytes.NewReader(assets.BurgerJPEG))
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+			assert.Contains(t, string(body), `{"task":"classify","image":"upload","width":`)
+			var up struct {
+				Classes []classJSON `json:"classes"`
+			}
+			require.NoError(t, json.Unmarshal(body, &up))
+			assert.Equal(t, want.Classes, up.Classes)
+			cancel()
+			require.NoError(t, <-s.done)
+		})
+	}
 }

@@ -11,17 +11,17 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/percept-robotics/percept/internal/annotate"
 	"github.com/percept-robotics/percept/internal/imagedecode"
 	"github.com/percept-robotics/percept/models"
 )
 
 // indexHTML is the live view: it follows the event stream, loads each
-// frame's JPEG and draws the boxes on a canvas.
+// frame's JPEG and draws the task's results on a canvas.
 //
 //go:embed web/index.html
 var indexHTML []byte
@@ -33,29 +33,54 @@ const keepAlive = 15 * time.Second
 // Handler returns the HTTP API:
 //
 //	GET  /                      the live view (HTML, self-contained)
-//	GET  /api/detections        the newest FrameResult as JSON; with
-//	                            ?stream=1 or Accept: text/event-stream,
+//	GET  /api/task              TaskInfo as JSON: the task the server runs
+//	GET  /api/detections        the newest frame's result as JSON (for
+//	                            DetectTask a FrameResult; for the others
+//	                            their result's fields, then the frame's);
+//	                            with ?stream=1 or Accept: text/event-stream,
 //	                            one server-sent event per processed frame
 //	GET  /api/frame.jpg         the newest frame as JPEG; ?seq=N picks one
-//	                            of the last few, &annotated=1 draws the boxes
-//	POST /api/detect            detections in the JPEG, PNG, GIF or BMP body
+//	                            of the last few, &annotated=1 draws the
+//	                            result on it
+//	POST /api/detect            the task's result for the JPEG, PNG, GIF or
+//	                            BMP body (the name is kept from the days of
+//	                            detection only); POST /api/<task> (such as
+//	                            /api/pose) is the same for the server's task
 //	GET  /healthz               "ok", or 503 and the reason; then a
-//	                            line on skipped files and one on failed
-//	                            detections, if any
+//	                            line on skipped files and one on frames the
+//	                            model failed on, if any
 //	GET  /api/health            Health as JSON (503 when not OK)
 //	GET  /metrics               Prometheus text format
+//	GET  /debug/pprof/...       net/http/pprof, with Config.Profiling only
 //
 // Errors are JSON objects {"error": "..."}.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.serveIndex)
+	mux.HandleFunc("GET /api/task", s.serveTask)
 	mux.HandleFunc("GET /api/detections", s.serveDetections)
 	mux.HandleFunc("GET /api/frame.jpg", s.serveFrame)
 	mux.HandleFunc("/api/detect", s.serveDetect)
+	if name := s.task.Name(); name != "detect" {
+		mux.HandleFunc("/api/"+name, s.serveDetect)
+	}
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	mux.HandleFunc("GET /api/health", s.serveHealthJSON)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
+	if s.cfg.Profiling {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return s.countRequests(mux)
+}
+
+// serveTask is GET /api/task.
+func (s *Server) serveTask(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.task.info())
 }
 
 // statusRecorder remembers the status code a handler wrote.
@@ -208,14 +233,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	sentAny := false
 	for {
 		snap, changed := s.hub.current()
-		if snap != nil && (!sentAny || snap.result.Seq > sent) {
-			if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", snap.result.Seq, snap.body); err != nil {
+		if snap != nil && (!sentAny || snap.seq > sent) {
+			if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", snap.seq, snap.body); err != nil {
 				return
 			}
 			if rc.Flush() != nil {
 				return
 			}
-			sent, sentAny = snap.result.Seq, true
+			sent, sentAny = snap.seq, true
 		}
 		select {
 		case <-changed:
@@ -253,19 +278,19 @@ func (s *Server) serveFrame(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if on, _ := strconv.ParseBool(query.Get("annotated")); on {
 		var buf bytes.Buffer
-		err = jpeg.Encode(&buf, annotate.Draw(snap.img, snap.result.Detections), &jpeg.Options{Quality: jpegQuality})
+		err = jpeg.Encode(&buf, snap.out.annotate(snap.img), &jpeg.Options{Quality: jpegQuality})
 		body = buf.Bytes()
 	} else {
 		body, err = snap.encodeJPEG()
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "encoding frame %d: %v", snap.result.Seq, err)
+		writeError(w, http.StatusInternalServerError, "encoding frame %d: %v", snap.seq, err)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "image/jpeg")
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Seq", strconv.FormatUint(snap.result.Seq, 10))
+	h.Set("X-Frame-Seq", strconv.FormatUint(snap.seq, 10))
 	w.Write(body)
 }
 
@@ -295,26 +320,23 @@ func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	dets, err := s.cfg.Detector.Detect(r.Context(), img)
+	out, err := s.task.run(r.Context(), img)
 	inference := time.Since(start)
 	s.returnDetector()
 	switch {
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client left, or shutdown cancelled the request
 	case errors.Is(err, models.ErrClosed):
-		writeError(w, http.StatusServiceUnavailable, "the detector is closed: the server is shutting down")
+		writeError(w, http.StatusServiceUnavailable, "the model is closed: the server is shutting down")
 		return
 	case err != nil:
-		writeError(w, http.StatusInternalServerError, "detection failed: %v", err)
+		writeError(w, http.StatusInternalServerError, "%s failed: %v", s.task.Name(), err)
 		return
 	}
 	s.metrics.requestInference.observe(inference)
-	if dets == nil {
-		dets = []models.Detection{}
-	}
 	b := img.Bounds()
 	w.Header().Set("X-Inference-Ms", strconv.FormatFloat(milliseconds(inference), 'f', 3, 64))
-	writeJSON(w, http.StatusOK, Result{Image: "upload", Width: b.Dx(), Height: b.Dy(), Detections: dets})
+	writeJSON(w, http.StatusOK, out.value("upload", b.Dx(), b.Dy(), nil))
 }
 
 // decodeUpload decodes an uploaded image with the decoder every entry

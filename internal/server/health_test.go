@@ -392,7 +392,7 @@ func TestUploadToAClosedPool(t *testing.T) {
 	require.NoError(t, pool.Close())
 	code, body := newUploader(t, srv).post(t, "image/png", encodePNG(t, scene()))
 	assert.Equal(t, http.StatusServiceUnavailable, code)
-	assert.Contains(t, string(body), "the detector is closed")
+	assert.Contains(t, string(body), "the model is closed")
 }
 
 // failingDetector fails on the frames from fail (counted from 1) on, up to

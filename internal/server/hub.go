@@ -19,9 +19,10 @@ const jpegQuality = 80
 // client, and its picture. Nothing in it changes after publication except
 // the lazily encoded JPEG.
 type snapshot struct {
-	result FrameResult
-	body   []byte      // result as JSON
-	img    *image.RGBA // the frame the detections refer to
+	seq  uint64      // the frame's number
+	out  output      // the task's result
+	body []byte      // the result as JSON, with the frame's metadata
+	img  *image.RGBA // the frame the result refers to
 
 	jpegOnce sync.Once
 	jpeg     []byte
@@ -61,7 +62,7 @@ func newHub() *hub {
 func (h *hub) publish(s *snapshot) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.recent[s.result.Seq%recentFrames] = s
+	h.recent[s.seq%recentFrames] = s
 	h.latest = s
 	close(h.changed)
 	h.changed = make(chan struct{})
@@ -81,7 +82,7 @@ func (h *hub) frame(seq uint64) *snapshot {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.recent[seq%recentFrames]
-	if s == nil || s.result.Seq != seq {
+	if s == nil || s.seq != seq {
 		return nil
 	}
 	return s

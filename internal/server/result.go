@@ -7,8 +7,12 @@ import (
 )
 
 // Result is the detections found in one image: one line of
-// `percept detect -json`, and the body of POST /api/detect.
+// `percept detect -json`, and the body of POST /api/detect when the server
+// runs DetectTask.
 type Result struct {
+	// Task is "detect" in the server's answers; `percept detect` leaves
+	// it out.
+	Task       string             `json:"task,omitempty"`
 	Image      string             `json:"image"`      // where the image came from
 	Width      int                `json:"width"`      // image width in pixels
 	Height     int                `json:"height"`     // image height in pixels
@@ -16,7 +20,9 @@ type Result struct {
 }
 
 // FrameResult is the Result for one frame of the live stream: the body of
-// GET /api/detections and of each of its server-sent events.
+// GET /api/detections and of each of its server-sent events when the
+// server runs DetectTask. The other tasks' frames carry the same fields
+// after their own result's.
 type FrameResult struct {
 	Result
 	// Seq numbers the processed frames from 0; it only ever increases, also

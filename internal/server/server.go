@@ -1,10 +1,12 @@
-// Package server serves live object detection over HTTP: a capture loop
-// runs a camera source through a detector, and handlers publish the newest
+// Package server serves a live vision task over HTTP: a capture loop runs
+// a camera source through a model (a detector, classifier, segmenter, pose
+// estimator or face detector: see Task), and handlers publish the newest
 // result as JSON, as server-sent events, as JPEG frames, as a page that
-// draws them in a browser, and as Prometheus metrics; POST /api/detect runs
-// the detector on an uploaded image.
+// draws them in a browser, and as Prometheus metrics; POST /api/detect (and
+// POST /api/<task>) runs the model on an uploaded image.
 //
 //	srv, err := server.New(server.Config{Source: src, Detector: pool})
+//	srv, err := server.New(server.Config{Source: src, Task: server.PoseTask(pool)})
 //	go srv.Run(ctx)                 // the capture loop, until ctx ends
 //	hs := server.NewHTTPServer(":8080", srv.Handler())
 //	hs.ListenAndServe()
@@ -12,10 +14,10 @@
 // Serve does both and stops them in the right order:
 //
 //	err := srv.Serve(ctx, ln)       // until ctx ends or either fails
-//	pool.Close()                    // nothing uses the detector any more
+//	pool.Close()                    // nothing uses the model any more
 //
 // To run them separately, end Run's context first (streams then finish),
-// then call http.Server.Shutdown, and close the detector after both.
+// then call http.Server.Shutdown, and close the model after both.
 package server
 
 import (
@@ -33,7 +35,6 @@ import (
 	"time"
 
 	"github.com/percept-robotics/percept/camera"
-	"github.com/percept-robotics/percept/models"
 )
 
 // Defaults for the zero fields of Config.
@@ -53,8 +54,12 @@ type Config struct {
 	Source camera.Source
 	// SourceName is reported as the "image" of each frame result.
 	SourceName string
+	// Task is what the server runs on every frame and upload; a nil Task
+	// with Detector set is DetectTask(Detector). Its model is called and
+	// closed as Detector's is.
+	Task Task
 	// Detector serves both the capture loop and POST /api/detect, from
-	// several goroutines at once. A *models.DetectorPool fits: each call
+	// several goroutines at once (set it or Task, not both). A *models.DetectorPool fits: each call
 	// takes an idle detector, so a pool of two lets one upload run beside
 	// the stream while further uploads wait their turn. The caller closes
 	// it once Serve has returned (or, without Serve, after Run and the
@@ -83,19 +88,17 @@ type Config struct {
 	// ShutdownGrace bounds Serve's wait for requests in flight when it
 	// stops (default 5 s); requests still running then are cancelled.
 	ShutdownGrace time.Duration
-}
-
-// Detector finds objects in images. Detect is called from many goroutines
-// at once and returns a slice the caller keeps; *models.DetectorPool is
-// one.
-type Detector interface {
-	// Detect finds the objects in img, giving up when ctx is done.
-	Detect(ctx context.Context, img image.Image) ([]models.Detection, error)
+	// Profiling mounts net/http/pprof's handlers under /debug/pprof/ on
+	// Handler, for profiling a robot in the field. Off by default: the
+	// profiles show the program's command line and internals, and a CPU
+	// profile or trace costs time while it runs.
+	Profiling bool
 }
 
 // Server is the capture loop and the HTTP handlers around its results.
 type Server struct {
 	cfg     Config
+	task    Task
 	hub     *hub
 	metrics *metrics
 	started atomic.Bool
@@ -117,8 +120,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Source == nil {
 		return nil, errors.New("server: Config.Source is nil")
 	}
-	if cfg.Detector == nil {
-		return nil, errors.New("server: Config.Detector is nil")
+	task, err := newTask(&cfg)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.MaxBodyBytes < 0 || cfg.MaxImagePixels < 0 || cfg.StaleAfter < 0 || cfg.ShutdownGrace < 0 {
 		return nil, fmt.Errorf("server: negative limit in Config (MaxBodyBytes %d, MaxImagePixels %d, StaleAfter %v, ShutdownGrace %v)",
@@ -139,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	s := &Server{cfg: cfg, hub: newHub(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, task: task, hub: newHub(), metrics: newMetrics()}
 	s.uploadsIdle = sync.NewCond(&s.mu)
 	return s, nil
 }
@@ -147,8 +151,8 @@ func New(cfg Config) (*Server, error) {
 // Stats returns the capture loop's counters.
 func (s *Server) Stats() Stats { return s.metrics.stats() }
 
-// Run is the capture loop: it reads frames, detects objects and publishes
-// the results until ctx ends (returning nil), the source ends (io.EOF,
+// Run is the capture loop: it reads frames, runs the task on them and
+// publishes the results until ctx ends (returning nil), the source ends (io.EOF,
 // returning nil) or fails with anything but camera.ErrReconnecting or
 // camera.ErrSkipped (which are counted, logged and waited out). A frame the
 // detector fails on is counted (Stats.DetectErrors, Health.DetectError),
@@ -182,7 +186,7 @@ func (s *Server) Run(ctx context.Context) error {
 	return err
 }
 
-// capture runs frames through the detector until the loop must end.
+// capture runs frames through the task until the loop must end.
 func (s *Server) capture(ctx context.Context, src camera.Source) error {
 	var frameImage camera.FrameImage
 	for seq := uint64(0); ; {
@@ -209,7 +213,7 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 		}
 
 		start := time.Now()
-		dets, err := s.cfg.Detector.Detect(ctx, img)
+		out, err := s.task.run(ctx, img)
 		inference := time.Since(start)
 		if ctx.Err() != nil {
 			return nil
@@ -222,22 +226,18 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 			s.detectFailed(err)
 			continue
 		}
-		if dets == nil {
-			dets = []models.Detection{}
-		}
 		b := img.Bounds()
-		snap := &snapshot{img: image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))}
+		snap := &snapshot{seq: seq, out: out, img: image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))}
 		draw.Draw(snap.img, snap.img.Rect, img, b.Min, draw.Src) // the frame buffer is reused; the snapshot outlives it
 		latency := time.Since(frame.Time)
-		snap.result = FrameResult{
-			Result:      Result{Image: s.cfg.SourceName, Width: b.Dx(), Height: b.Dy(), Detections: dets},
+		meta := frameInfo{
 			Seq:         seq,
 			Time:        frame.Time,
 			Dropped:     frame.Dropped,
 			InferenceMS: milliseconds(inference),
 			LatencyMS:   milliseconds(latency),
 		}
-		if snap.body, err = json.Marshal(snap.result); err != nil {
+		if snap.body, err = json.Marshal(out.value(s.cfg.SourceName, b.Dx(), b.Dy(), &meta)); err != nil {
 			return fmt.Errorf("server: encoding frame %d: %w", seq, err)
 		}
 		s.hub.publish(snap)

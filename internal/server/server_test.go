@@ -55,6 +55,7 @@ type detectionJSON struct {
 }
 
 type frameJSON struct {
+	Task        string          `json:"task"`
 	Image       string          `json:"image"`
 	Width       int             `json:"width"`
 	Height      int             `json:"height"`
@@ -403,6 +404,7 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 
 // uploadResult is the JSON of POST /api/detect, spelled out.
 type uploadResult struct {
+	Task       string          `json:"task"`
 	Image      string          `json:"image"`
 	Width      int             `json:"width"`
 	Height     int             `json:"height"`
@@ -489,13 +491,13 @@ func TestUploadRealModel(t *testing.T) {
 	u := newUploader(t, srv)
 	code, body := u.post(t, "image/jpeg", assets.DogsJPEG)
 	require.Equal(t, http.StatusOK, code, "%s", body)
-	assert.Equal(t, uploadResult{"upload", dogsWidth, dogsHeight, want}, decodeUploadResult(t, body))
+	assert.Equal(t, uploadResult{"detect", "upload", dogsWidth, dogsHeight, want}, decodeUploadResult(t, body))
 	code, body = u.post(t, "image/png", dogsPNG)
 	require.Equal(t, http.StatusOK, code, "%s", body)
-	assert.Equal(t, uploadResult{"upload", dogsWidth, dogsHeight, wantPNG}, decodeUploadResult(t, body))
+	assert.Equal(t, uploadResult{"detect", "upload", dogsWidth, dogsHeight, wantPNG}, decodeUploadResult(t, body))
 
 	got := u.postConcurrently(t, 20, "image/jpeg", assets.DogsJPEG)
-	assert.Equal(t, uploadResult{"upload", dogsWidth, dogsHeight, want}, got)
+	assert.Equal(t, uploadResult{"detect", "upload", dogsWidth, dogsHeight, want}, got)
 }
 
 func TestUpload(t *testing.T) {
@@ -511,7 +513,7 @@ func TestUpload(t *testing.T) {
 
 	code, body := u.post(t, "image/png", scenePNG)
 	require.Equal(t, http.StatusOK, code, "%s", body)
-	assert.Equal(t, uploadResult{"upload", sceneWidth, sceneHeight, sceneDetections}, decodeUploadResult(t, body))
+	assert.Equal(t, uploadResult{"detect", "upload", sceneWidth, sceneHeight, sceneDetections}, decodeUploadResult(t, body))
 
 	failures := []struct {
 		name     string
@@ -548,7 +550,7 @@ func TestUpload(t *testing.T) {
 	})
 	t.Run("concurrent", func(t *testing.T) {
 		got := u.postConcurrently(t, 20, "image/png", scenePNG)
-		assert.Equal(t, uploadResult{"upload", sceneWidth, sceneHeight, sceneDetections}, got)
+		assert.Equal(t, uploadResult{"detect", "upload", sceneWidth, sceneHeight, sceneDetections}, got)
 	})
 }
 
@@ -673,7 +675,10 @@ func TestNewChecksConfig(t *testing.T) {
 		want string
 	}{
 		{"no source", Config{Detector: pool}, "Source is nil"},
-		{"no detector", Config{Source: idleSource{}}, "Detector is nil"},
+		{"no detector", Config{Source: idleSource{}}, "no task: Config.Task and Config.Detector are both nil"},
+		{"task and detector", Config{Source: idleSource{}, Detector: pool, Task: DetectTask(pool)}, "both set"},
+		{"nil detector", Config{Source: idleSource{}, Task: DetectTask(nil)}, "DetectTask(nil)"},
+		{"nil classifier", Config{Source: idleSource{}, Task: ClassifyTask(nil)}, "ClassifyTask(nil)"},
 		{"negative limit", Config{Source: idleSource{}, Detector: pool, MaxBodyBytes: -1}, "negative limit"},
 	} {
 		_, err := New(c.cfg)
