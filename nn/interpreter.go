@@ -101,6 +101,10 @@ type op struct {
 	layer *ConvLayer
 	// outputs are the operator's output tensors, filled by Observe.
 	outputs []*Tensor
+	// fault, set by operators that check data only known when they run
+	// (indices computed by the model), returns the error of the run that
+	// just ended, or nil: Invoke stops there and returns it.
+	fault func() error
 }
 
 // closer ends an Interpreter's hold on its workers and its model. It must
@@ -274,7 +278,9 @@ func (it *Interpreter) InvokeContext(ctx context.Context) error {
 				return err
 			}
 		}
-		it.runOp(o)
+		if err := it.runOp(o); err != nil {
+			return err
+		}
 		if it.edgeTPU != nil && it.edgeTPU.fault != nil {
 			return it.edgeTPU.takeFault()
 		}
@@ -282,8 +288,9 @@ func (it *Interpreter) InvokeContext(ctx context.Context) error {
 	return nil
 }
 
-// runOp executes one operator, across the worker pool when it splits.
-func (it *Interpreter) runOp(o *op) {
+// runOp executes one operator, across the worker pool when it splits, and
+// returns the error its run found in the data (see op.fault).
+func (it *Interpreter) runOp(o *op) error {
 	switch {
 	case o.runRows == nil:
 		o.run()
@@ -292,9 +299,15 @@ func (it *Interpreter) runOp(o *op) {
 	default:
 		it.pool.parallel(o.rows, o.runRows)
 	}
+	if o.fault != nil {
+		if err := o.fault(); err != nil {
+			return err
+		}
+	}
 	if it.observer != nil {
 		it.observer(o.index, o.outputs)
 	}
+	return nil
 }
 
 // Inputs returns the subgraph's input tensors in model order.

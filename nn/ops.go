@@ -39,6 +39,12 @@ var builtinOps = map[tflite.BuiltinOperator]builderFunc{
 	tflite.OpDequantize:            buildDequantize,
 	tflite.OpResizeBilinear:        buildResizeBilinear,
 	tflite.OpResizeNearestNeighbor: buildResizeNearestNeighbor,
+	tflite.OpArgMax:                buildArgMax,
+	tflite.OpArgMin:                buildArgMin,
+	tflite.OpCast:                  buildCast,
+	tflite.OpGatherND:              buildGatherND,
+	tflite.OpPack:                  buildPack,
+	tflite.OpUnpack:                buildUnpack,
 }
 
 // customOps maps each supported custom operator code to its builder.

@@ -48,8 +48,11 @@ func (p *profiler) invoke(ctx context.Context, it *Interpreter) error {
 		pprof.SetGoroutineLabels(p.labels[i])
 		it.pool.labels = p.labels[i]
 		start := time.Now()
-		it.runOp(o)
+		err := it.runOp(o)
 		p.total[i] += time.Since(start)
+		if err != nil {
+			return err
+		}
 	}
 	p.runs++
 	return nil
