@@ -15,6 +15,7 @@ var builtinOps = map[tflite.BuiltinOperator]builderFunc{
 	tflite.OpAdd:                   buildAdd,
 	tflite.OpSub:                   buildSub,
 	tflite.OpMul:                   buildMul,
+	tflite.OpTransposeConv:         buildTransposeConv,
 	tflite.OpDiv:                   buildDiv,
 	tflite.OpFloorDiv:              buildFloorDiv,
 	tflite.OpSqrt:                  buildSqrt,
@@ -39,15 +40,10 @@ var builtinOps = map[tflite.BuiltinOperator]builderFunc{
 	tflite.OpDequantize:            buildDequantize,
 	tflite.OpResizeBilinear:        buildResizeBilinear,
 	tflite.OpResizeNearestNeighbor: buildResizeNearestNeighbor,
-	tflite.OpArgMax:                buildArgMax,
-	tflite.OpArgMin:                buildArgMin,
-	tflite.OpCast:                  buildCast,
-	tflite.OpGatherND:              buildGatherND,
-	tflite.OpPack:                  buildPack,
-	tflite.OpUnpack:                buildUnpack,
 }
 
 // customOps maps each supported custom operator code to its builder.
 var customOps = map[string]builderFunc{
 	"TFLite_Detection_PostProcess": buildDetectionPostProcess,
+	"Convolution2DTransposeBias":   buildConvolution2DTransposeBias,
 }
