@@ -15,10 +15,10 @@ var builtinOps = map[tflite.BuiltinOperator]builderFunc{
 	tflite.OpAdd:                   buildAdd,
 	tflite.OpSub:                   buildSub,
 	tflite.OpMul:                   buildMul,
-	tflite.OpTransposeConv:         buildTransposeConv,
 	tflite.OpDiv:                   buildDiv,
 	tflite.OpFloorDiv:              buildFloorDiv,
 	tflite.OpSqrt:                  buildSqrt,
+	tflite.OpTransposeConv:         buildTransposeConv,
 	tflite.OpConcatenation:         buildConcatenation,
 	tflite.OpReshape:               buildReshape,
 	tflite.OpSqueeze:               buildSqueeze,
@@ -40,6 +40,12 @@ var builtinOps = map[tflite.BuiltinOperator]builderFunc{
 	tflite.OpDequantize:            buildDequantize,
 	tflite.OpResizeBilinear:        buildResizeBilinear,
 	tflite.OpResizeNearestNeighbor: buildResizeNearestNeighbor,
+	tflite.OpArgMax:                buildArgMax,
+	tflite.OpArgMin:                buildArgMin,
+	tflite.OpCast:                  buildCast,
+	tflite.OpGatherND:              buildGatherND,
+	tflite.OpPack:                  buildPack,
+	tflite.OpUnpack:                buildUnpack,
 }
 
 // customOps maps each supported custom operator code to its builder.
