@@ -155,28 +155,39 @@ func pixelBox(b []float32, bounds image.Rectangle) Box {
 }
 
 // modelLabels reads the label file packed in the model: the one the output
-// metadata names, else the only text file of the archive. A model without
-// labels yields nil.
+// metadata names, else the only file of the archive. Only that member is
+// inflated, and no further than MaxLabelsSize. A model without labels
+// yields nil.
 func modelLabels(m *tflite.Model, md *tflite.ModelMetadata) (Labels, error) {
-	files, err := m.AssociatedFiles()
-	if err != nil || len(files) == 0 {
+	names, err := m.AssociatedFileNames()
+	if err != nil || len(names) == 0 {
 		return nil, err
 	}
+	name := ""
 	if md != nil {
 		for _, sg := range md.SubgraphMetadata {
 			for _, tm := range sg.OutputTensorMetadata {
 				for _, f := range tm.AssociatedFiles {
-					if data, ok := files[f.Name]; ok && (f.Type == tflite.AssociatedFileTensorAxisLabels || f.Type == tflite.AssociatedFileTensorValueLabels) {
-						return ParseLabels(data)
+					if name == "" && slices.Contains(names, f.Name) && (f.Type == tflite.AssociatedFileTensorAxisLabels || f.Type == tflite.AssociatedFileTensorValueLabels) {
+						name = f.Name
 					}
 				}
 			}
 		}
 	}
-	if len(files) == 1 {
-		for _, data := range files {
-			return ParseLabels(data)
-		}
+	if name == "" && len(names) == 1 {
+		name = names[0]
 	}
-	return nil, nil
+	if name == "" {
+		return nil, nil
+	}
+	data, err := m.AssociatedFile(name, MaxLabelsSize)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := ParseLabels(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (associated file %q)", err, name)
+	}
+	return labels, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 )
 
@@ -218,7 +219,11 @@ func (m *Model) ReadMetadata() (*ModelMetadata, error) {
 			continue
 		}
 		// Parse checked the buffer index.
-		md, err := parseMetadata(m.Buffers[e.Buffer].Data)
+		data := m.Buffers[e.Buffer].Data
+		if len(data) > maxMetadataSize {
+			return nil, fmt.Errorf("tflite: metadata in buffer %d: %d bytes, above the limit of %d", e.Buffer, len(data), maxMetadataSize)
+		}
+		md, err := parseMetadata(data)
 		if err != nil {
 			return nil, fmt.Errorf("tflite: metadata in buffer %d: %w", e.Buffer, err)
 		}
@@ -227,9 +232,74 @@ func (m *Model) ReadMetadata() (*ModelMetadata, error) {
 	return nil, nil
 }
 
+// The bounds on the metadata. Real metadata is a few kilobytes: names,
+// a licence, normalization and label file names (the label files
+// themselves are in the archive). Each string is checked before it is
+// copied, and all of them together may not exceed maxMetadataStrings, so
+// strings that the flatbuffer shares between many tables cannot multiply.
+const (
+	maxMetadataSize    = 4 << 20  // the metadata buffer
+	maxMetadataString  = 64 << 10 // one string
+	maxMetadataStrings = 4 << 20  // all the strings copied out
+)
+
+// metadataDecoder is a decoder whose strings are bounded.
+type metadataDecoder struct {
+	*decoder
+	stringBytes int // bytes of string copied so far
+}
+
+// stringField returns the string in field slot of t ("" when absent),
+// failing when it or the strings read so far are too long.
+func (d *metadataDecoder) stringField(t table, slot int, what string) string {
+	b := d.bytesField(t, slot, what)
+	if !d.allowString(len(b), what) {
+		return ""
+	}
+	return d.decoder.stringField(t, slot, what)
+}
+
+// strings reads the [string] vector in field slot of t under the same
+// bounds.
+func (d *metadataDecoder) strings(t table, slot int, what string) []string {
+	start, n, ok := d.vector(t, slot, 4, what)
+	if !ok {
+		return nil
+	}
+	// Each string costs at least its 4-byte length, and the lengths lie
+	// within the buffer: check them before anything is copied.
+	for i := range n {
+		p := start + 4*i
+		target := uint64(p) + uint64(d.u32(p))
+		if target > uint64(len(d.buf)) || !d.within(int(target), 4) {
+			break // the decoder names the bad offset
+		}
+		if !d.allowString(int(d.u32(int(target))), fmt.Sprintf("%s %d", what, i)) {
+			return nil
+		}
+	}
+	return d.decoder.strings(t, slot, what)
+}
+
+// allowString charges n bytes of string against the bounds.
+func (d *metadataDecoder) allowString(n int, what string) bool {
+	if d.err != nil {
+		return false
+	}
+	if n > maxMetadataString {
+		d.failf("%s: a %d-byte string, above the limit of %d for a metadata string", what, n, maxMetadataString)
+		return false
+	}
+	if d.stringBytes += n; d.stringBytes > maxMetadataStrings {
+		d.failf("%s: the metadata's strings exceed %d bytes in all", what, maxMetadataStrings)
+		return false
+	}
+	return true
+}
+
 // parseMetadata parses a ModelMetadata flatbuffer.
 func parseMetadata(data []byte) (*ModelMetadata, error) {
-	d := newDecoder(data)
+	d := &metadataDecoder{decoder: newDecoder(data)}
 	root, ok := d.root("metadata")
 	if !ok {
 		return nil, d.take()
@@ -265,7 +335,7 @@ func parseMetadata(data []byte) (*ModelMetadata, error) {
 }
 
 // readTensorMetadata reads the [TensorMetadata] vector in field slot of t.
-func readTensorMetadata(d *decoder, t table, slot int, what string) []TensorMetadata {
+func readTensorMetadata(d *metadataDecoder, t table, slot int, what string) []TensorMetadata {
 	tables := d.tables(t, slot, what)
 	if len(tables) == 0 {
 		return nil
@@ -293,7 +363,7 @@ func readTensorMetadata(d *decoder, t table, slot int, what string) []TensorMeta
 }
 
 // readContent reads a Content table.
-func readContent(d *decoder, t table) *Content {
+func readContent(d *metadataDecoder, t table) *Content {
 	c := &Content{}
 	kind := d.uint8Field(t, 0, 0, "content_properties_type")
 	switch kind {
@@ -323,7 +393,7 @@ func readContent(d *decoder, t table) *Content {
 }
 
 // readProcessUnits reads the [ProcessUnit] vector in field slot of t.
-func readProcessUnits(d *decoder, t table, slot int, what string) []ProcessUnit {
+func readProcessUnits(d *metadataDecoder, t table, slot int, what string) []ProcessUnit {
 	tables := d.tables(t, slot, what)
 	if len(tables) == 0 {
 		return nil
@@ -344,7 +414,7 @@ func readProcessUnits(d *decoder, t table, slot int, what string) []ProcessUnit 
 }
 
 // readAssociatedFiles reads the [AssociatedFile] vector in field slot of t.
-func readAssociatedFiles(d *decoder, t table, slot int) []AssociatedFile {
+func readAssociatedFiles(d *metadataDecoder, t table, slot int) []AssociatedFile {
 	tables := d.tables(t, slot, "associated file")
 	if len(tables) == 0 {
 		return nil
@@ -362,21 +432,147 @@ func readAssociatedFiles(d *decoder, t table, slot int) []AssociatedFile {
 	return v
 }
 
-// maxAssociatedFilesSize bounds the uncompressed size of all associated
-// files together, so that a crafted archive cannot exhaust memory.
-const maxAssociatedFilesSize = 64 << 20
+// The bounds on the associated files (see AssociatedFileLimit), checked
+// against each member's declared size before it is inflated and again
+// while it is read, so that a small member that inflates to gigabytes
+// costs no more than its limit.
+const (
+	maxAssociatedFilesSize = 64 << 20 // all members together
+	maxAssociatedFiles     = 1024     // members in the archive
+)
+
+// AssociatedFileLimit returns the largest uncompressed size in bytes that
+// AssociatedFiles accepts for a member of type t: 4 MiB for label files
+// (TENSOR_AXIS_LABELS, TENSOR_VALUE_LABELS) and score calibration, 1 MiB
+// for descriptions, 16 MiB for vocabularies and for members of unknown
+// type or that the metadata does not name, 64 MiB (the limit for all
+// members together) for a ScaNN index.
+func AssociatedFileLimit(t AssociatedFileType) int64 {
+	switch t {
+	case AssociatedFileTensorAxisLabels, AssociatedFileTensorValueLabels, AssociatedFileTensorAxisScoreCalibration:
+		return 4 << 20
+	case AssociatedFileDescriptions:
+		return 1 << 20
+	case AssociatedFileScannIndexFile:
+		return maxAssociatedFilesSize
+	}
+	return 16 << 20
+}
 
 // AssociatedFiles returns the files of the zip archive appended to the
 // model (label maps and the like), by name. It returns nil, nil when the
-// model has no archive. The contents are copies, independent of the Model;
-// together they may not exceed 64 MiB. It returns an error wrapping
-// ErrClosed after Close.
+// model has no archive. The contents are copies, independent of the Model.
+// Each member is bounded by AssociatedFileLimit of the type the metadata
+// gives it (members that the metadata does not name, or all of them when
+// the metadata cannot be read, count as unknown); together they may not
+// exceed 64 MiB, and the archive may not hold more than 1024 members. It
+// returns an error wrapping ErrClosed after Close.
 func (m *Model) AssociatedFiles() (map[string][]byte, error) {
 	release, err := m.Acquire()
 	if err != nil {
 		return nil, err
 	}
 	defer release()
+	zr, err := m.archive()
+	if zr == nil || err != nil {
+		return nil, err
+	}
+	types := map[string]AssociatedFileType{}
+	if md, err := m.ReadMetadata(); err == nil && md != nil {
+		md.fileTypes(types)
+	}
+	files := make(map[string][]byte, len(zr.File))
+	remaining := int64(maxAssociatedFilesSize)
+	for _, f := range zr.File {
+		if _, dup := files[f.Name]; dup {
+			return nil, fmt.Errorf("tflite: associated files: %q appears twice", f.Name)
+		}
+		t, ok := types[f.Name]
+		if !ok {
+			t = AssociatedFileUnknown
+		}
+		limit := AssociatedFileLimit(t)
+		data, err := readZipFile(f, min(limit, remaining))
+		if err != nil {
+			if errors.Is(err, errTooLarge) && remaining < limit {
+				err = fmt.Errorf("the associated files exceed %d bytes in all", maxAssociatedFilesSize)
+			} else if errors.Is(err, errTooLarge) {
+				err = fmt.Errorf("above the limit of %d bytes for a %s file", limit, t)
+			}
+			return nil, fmt.Errorf("tflite: associated file %q: %w", f.Name, err)
+		}
+		remaining -= int64(len(data))
+		files[f.Name] = data
+	}
+	return files, nil
+}
+
+// AssociatedFileNames returns the names of the members of the zip archive
+// appended to the model, in archive order, without reading them: nil when
+// the model has no archive. It returns an error wrapping ErrClosed after
+// Close.
+func (m *Model) AssociatedFileNames() ([]string, error) {
+	release, err := m.Acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	zr, err := m.archive()
+	if zr == nil || err != nil {
+		return nil, err
+	}
+	names := make([]string, len(zr.File))
+	for i, f := range zr.File {
+		names[i] = f.Name
+	}
+	return names, nil
+}
+
+// AssociatedFile reads one member of the zip archive appended to the
+// model, failing when it inflates to more than limit bytes (see
+// AssociatedFileLimit) before inflating more than that. The error wraps
+// fs.ErrNotExist when the model has no archive or the archive no such
+// member, and ErrClosed after Close. The content is a copy, independent of
+// the Model.
+func (m *Model) AssociatedFile(name string, limit int64) ([]byte, error) {
+	release, err := m.Acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	zr, err := m.archive()
+	if err != nil {
+		return nil, err
+	}
+	if zr == nil {
+		return nil, fmt.Errorf("tflite: associated file %q: %w (the model has no archive)", name, fs.ErrNotExist)
+	}
+	var found *zip.File
+	for _, f := range zr.File {
+		if f.Name != name {
+			continue
+		}
+		if found != nil {
+			return nil, fmt.Errorf("tflite: associated files: %q appears twice", name)
+		}
+		found = f
+	}
+	if found == nil {
+		return nil, fmt.Errorf("tflite: associated file %q: %w", name, fs.ErrNotExist)
+	}
+	data, err := readZipFile(found, max(limit, 0))
+	if errors.Is(err, errTooLarge) {
+		err = fmt.Errorf("above the limit of %d bytes", limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tflite: associated file %q: %w", name, err)
+	}
+	return data, nil
+}
+
+// archive opens the zip archive appended to the model: nil, nil when there
+// is none. The caller holds the model.
+func (m *Model) archive() (*zip.Reader, error) {
 	zr, err := zip.NewReader(bytes.NewReader(m.raw), int64(len(m.raw)))
 	if errors.Is(err, zip.ErrFormat) {
 		return nil, nil
@@ -386,39 +582,57 @@ func (m *Model) AssociatedFiles() (map[string][]byte, error) {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("tflite: associated files: %w", err)
 	}
-	files := make(map[string][]byte, len(zr.File))
-	remaining := int64(maxAssociatedFilesSize)
-	for _, f := range zr.File {
-		if _, dup := files[f.Name]; dup {
-			return nil, fmt.Errorf("tflite: associated files: %q appears twice", f.Name)
-		}
-		data, err := readZipFile(f, remaining)
-		if err != nil {
-			return nil, fmt.Errorf("tflite: associated file %q: %w", f.Name, err)
-		}
-		remaining -= int64(len(data))
-		files[f.Name] = data
+	if len(zr.File) > maxAssociatedFiles {
+		return nil, fmt.Errorf("tflite: associated files: %d members, above the limit of %d", len(zr.File), maxAssociatedFiles)
 	}
-	return files, nil
+	return zr, nil
 }
 
-// readZipFile reads one archive member of at most limit bytes.
+// fileTypes records the type of every associated file the metadata names,
+// at any level; a name given two types keeps the first.
+func (md *ModelMetadata) fileTypes(types map[string]AssociatedFileType) {
+	add := func(files []AssociatedFile) {
+		for _, f := range files {
+			if _, ok := types[f.Name]; !ok {
+				types[f.Name] = f.Type
+			}
+		}
+	}
+	add(md.AssociatedFiles)
+	for _, sg := range md.SubgraphMetadata {
+		add(sg.AssociatedFiles)
+		for _, tm := range sg.InputTensorMetadata {
+			add(tm.AssociatedFiles)
+		}
+		for _, tm := range sg.OutputTensorMetadata {
+			add(tm.AssociatedFiles)
+		}
+	}
+}
+
+// errTooLarge says that a member inflates past its limit.
+var errTooLarge = errors.New("too large")
+
+// readZipFile reads one archive member of at most limit bytes, refusing it
+// from its declared size when it can and otherwise inflating no more than
+// limit+1 bytes.
 func readZipFile(f *zip.File, limit int64) ([]byte, error) {
-	tooLarge := fmt.Errorf("associated files exceed %d bytes in all", maxAssociatedFilesSize)
 	if f.UncompressedSize64 > uint64(limit) {
-		return nil, tooLarge
+		return nil, errTooLarge
 	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
+	// The declared size may lie: nothing is allocated from it, and the
+	// reader stops one byte past the limit.
 	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, tooLarge
+		return nil, errTooLarge
 	}
 	return data, nil
 }
