@@ -114,10 +114,13 @@ const (
 // WEIGHTED mode, IoU 0.3: overlapping boxes are averaged by score), then
 // back to pixels of the original image.
 //
-// Images are fed as MediaPipe's ImageToTensorCalculator feeds them:
-// resized keeping their aspect ratio to fit the input, centred, the
-// margins black (BORDER_ZERO), values mapped to [−1, 1] for a FLOAT32
-// input (the model's metadata may say otherwise).
+// Images are fed as MediaPipe's ImageToTensorCalculator feeds them on the
+// CPU: the whole image, padded to the input's aspect ratio around its
+// centre, is sampled into the input by OpenCV's bilinear warp (no
+// smoothing when shrinking, 1/32-pixel positions, black margins:
+// BORDER_ZERO), values then mapped to [−1, 1] for a FLOAT32 input (the
+// model's metadata may say otherwise); boxes and keypoints come back
+// through the same region.
 //
 // Options.MinScore 0 keeps MediaPipe's threshold for the variant (0.5
 // short-range and front, 0.6 full-range), since a BlazeFace score below
@@ -135,7 +138,7 @@ type FaceDetector struct {
 	anchors        []anchor
 	minScore       float32
 	boxes, scores  *nn.Tensor
-	box            letterbox
+	roi            faceROI
 	cands          []faceCandidate
 	order, remains []int32
 }
@@ -209,8 +212,8 @@ func (f *FaceDetector) DetectInto(ctx context.Context, dst []Face, img image.Ima
 	return f.suppress(dst, img.Bounds()), nil
 }
 
-// run is session.run with the letterbox in place of the session's
-// stretching loader; f.s.mu must be held.
+// run is session.run with MediaPipe's sampling (load) in place of the
+// session's stretching loader; f.s.mu must be held.
 func (f *FaceDetector) run(ctx context.Context, img image.Image) error {
 	s := f.s
 	if s.closed {
@@ -219,7 +222,7 @@ func (f *FaceDetector) run(ctx context.Context, img image.Image) error {
 	if ctx == nil {
 		return fmt.Errorf("%s: nil context", s.task)
 	}
-	if err := f.box.load(s.in, img, &s.loader); err != nil {
+	if err := f.load(img); err != nil {
 		return fmt.Errorf("%s: %w", s.task, err)
 	}
 	if err := s.it.InvokeContext(ctx); err != nil {
@@ -326,20 +329,118 @@ func faceIoU(a, b *faceCandidate) float32 {
 	return inter / union
 }
 
-// toFace maps a candidate from the input frame back through the letterbox
-// to pixels of bounds b.
+// toFace maps a candidate from the input frame back through the region
+// the input was sampled from to pixels of bounds b, as MediaPipe's
+// DetectionProjectionCalculator does; the box is then rounded as
+// Detector's are, and clipped, and the keypoints clamped to the image.
 func (f *FaceDetector) toFace(c *faceCandidate, b image.Rectangle) Face {
-	l := &f.box
-	// The box, normalised to the image, then to pixels as Detector's are.
-	nx := func(x float32) float32 { return (x*float32(l.inW) - float32(l.left)) / float32(l.width) }
-	ny := func(y float32) float32 { return (y*float32(l.inH) - float32(l.top)) / float32(l.height) }
-	corners := [4]float32{ny(c.ymin), nx(c.xmin), ny(c.ymax), nx(c.xmax)}
+	r := &f.roi
+	w, h := float64(b.Dx()), float64(b.Dy())
+	x := func(v float32) float64 { return float64(v)*r.width + r.x }
+	y := func(v float32) float64 { return float64(v)*r.height + r.y }
+	corners := [4]float32{float32(y(c.ymin) / h), float32(x(c.xmin) / w), float32(y(c.ymax) / h), float32(x(c.xmax) / w)}
 	face := Face{Score: c.score, Box: pixelBox(corners[:], b)}
 	for k := range face.Keypoints {
-		x, y := l.toImage(c.keypoints[2*k], c.keypoints[2*k+1], b)
-		face.Keypoints[k] = FaceKeypoint{X: x, Y: y}
+		px := min(max(x(c.keypoints[2*k]), 0), w)
+		py := min(max(y(c.keypoints[2*k+1]), 0), h)
+		face.Keypoints[k] = FaceKeypoint{X: float32(px) + float32(b.Min.X), Y: float32(py) + float32(b.Min.Y)}
 	}
 	return face
+}
+
+// faceROI is the region of the image the input was sampled from, in
+// pixels from the image's top-left corner: the whole image padded around
+// its centre to the input's aspect ratio (ImageToTensorCalculator's
+// keep_aspect_ratio, PadRoi).
+type faceROI struct {
+	x, y, width, height float64
+}
+
+// OpenCV's bilinear remap: positions in 1/32 pixel, weights in 1/32768.
+const (
+	interBits      = 5
+	interTabSize   = 1 << interBits
+	interCoefBits  = 15
+	interCoefScale = 1 << interCoefBits
+)
+
+// load samples img into the input tensor as MediaPipe's OpenCV converter
+// does (cv::warpPerspective with INTER_LINEAR and a zero border, then
+// convertTo), reusing the session's buffers, and records the region in
+// f.roi.
+func (f *FaceDetector) load(img image.Image) error {
+	ld := &f.s.loader
+	if err := checkImage(img, ld.maxPixels); err != nil {
+		return err
+	}
+	spec := &ld.spec
+	ch := spec.Channels
+	ld.packed = ToPacked(ld.packed, img, ch)
+	src := ld.packed
+	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
+	roi := faceROI{width: float64(sw), height: float64(sh)}
+	if tensor := float64(spec.Height) / float64(spec.Width); tensor > roi.height/roi.width {
+		roi.height = roi.width * tensor
+	} else {
+		roi.width = roi.height / tensor
+	}
+	roi.x, roi.y = (float64(sw)-roi.width)/2, (float64(sh)-roi.height)/2
+	f.roi = roi
+	n := spec.Width * spec.Height * ch
+	if cap(ld.resized) < n {
+		ld.resized = make([]byte, n)
+	}
+	dst := ld.resized[:n]
+	sx, sy := roi.width/float64(spec.Width), roi.height/float64(spec.Height)
+	// pixel returns channel c of source pixel (x, y), 0 outside.
+	pixel := func(x, y, c int) int {
+		if x < 0 || y < 0 || x >= sw || y >= sh {
+			return 0
+		}
+		return int(src[(y*sw+x)*ch+c])
+	}
+	o := 0
+	for v := range spec.Height {
+		fy := int(math.RoundToEven((float64(v)*sy + roi.y) * interTabSize))
+		iy, ay := fy>>interBits, fy&(interTabSize-1)
+		for u := range spec.Width {
+			fx := int(math.RoundToEven((float64(u)*sx + roi.x) * interTabSize))
+			ix, ax := fx>>interBits, fx&(interTabSize-1)
+			w := bilinearCoefs(ax, ay)
+			for c := range ch {
+				sum := w[0]*pixel(ix, iy, c) + w[1]*pixel(ix+1, iy, c) + w[2]*pixel(ix, iy+1, c) + w[3]*pixel(ix+1, iy+1, c)
+				dst[o] = uint8(min(max((sum+interCoefScale/2)>>interCoefBits, 0), 255))
+				o++
+			}
+		}
+	}
+	switch spec.Type {
+	case tflite.TypeUint8:
+		copy(f.s.in.Uint8s(), dst)
+	case tflite.TypeInt8:
+		in := f.s.in.Int8s()
+		for i, v := range dst {
+			in[i] = int8(int(v) - 128)
+		}
+	case tflite.TypeFloat32:
+		in := f.s.in.Float32s()
+		for i, v := range dst {
+			c := i % ch
+			in[i] = (float32(v) - spec.Mean[c]) / spec.Std[c]
+		}
+	}
+	return nil
+}
+
+// bilinearCoefs are OpenCV's fixed-point weights (initInterTab2D) of the
+// top-left, top-right, bottom-left and bottom-right pixels for fractions
+// ax/32 across and ay/32 down: (1−x)(1−y), x(1−y), (1−x)y and xy in
+// 1/32768, exact at this precision, so that they sum to 1 without
+// OpenCV's correction.
+func bilinearCoefs(ax, ay int) [4]int {
+	const unit = interCoefScale / (interTabSize * interTabSize)
+	bx, by := interTabSize-ax, interTabSize-ay
+	return [4]int{bx * by * unit, ax * by * unit, bx * ay * unit, ax * ay * unit}
 }
 
 // Variant names the BlazeFace model the detector found.

@@ -11,6 +11,8 @@
 //	percept detect   [-model PATH] -source camera:0|v4l2:DEV|file:PATH|dir:GLOB|test: [-n N]
 //	percept classify [-model PATH] [-top 5] [-json] IMAGE...
 //	percept classify [-model PATH] -source SPEC [-n N]
+//	percept faces    [-model PATH] [-threshold T] [-json] [-out faces.png] [-blur] IMAGE...
+//	percept faces    [-model PATH] -source SPEC [-n N]
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
 //	percept inspect  MODEL
 //	percept quantize -mode fp16|dynamic|int8 [-calibrate DIR|GLOB] [-samples N] [-io float|uint8|int8]
@@ -114,6 +116,31 @@ frame with "classes" in place of "detections".`,
 		examples: []string{
 			"percept classify -top 3 photo.jpg",
 			"percept classify -json -source dir:photos/ -model mobilenet.tflite",
+		},
+	},
+	{
+		name:    "faces",
+		summary: "find faces and their eyes, nose, mouth and ears (MediaPipe BlazeFace)",
+		synopsis: []string{
+			"[flags] IMAGE...",
+			"[flags] -source SPEC [-n N]",
+		},
+		about: `With no -model, faces uses the embedded BlazeFace short-range model (faces
+within about two metres, as a front camera sees them); -model takes
+MediaPipe's front or full-range model too. Images are letterboxed into the
+model's input as MediaPipe does, and boxes and keypoints come back in the
+image's pixels. -threshold 0 keeps MediaPipe's threshold for the model (0.5
+short-range and front, 0.6 full-range).
+-json prints one line per image: {"image","width","height","faces":[{"score",
+"box":{"x","y","width","height"},"keypoints":[{"x","y"}, ...]}]}, the six
+keypoints in the order right eye, left eye, nose tip, mouth centre, right
+ear tragion, left ear tragion (the person's right and left).
+-out writes the image with boxes and keypoints drawn, or with -blur the
+faces pixelated. -source reads frames as in percept detect and prints one
+JSON line per frame with "faces" in place of "detections".`,
+		examples: []string{
+			"percept faces -json -out faces.png photo.jpg",
+			"percept faces -blur -out private.jpg photo.jpg",
 		},
 	},
 	{
@@ -292,6 +319,7 @@ type commandFunc func(args []string, stdout, stderr io.Writer) error
 var commands = map[string]commandFunc{
 	"detect":   detectCmd,
 	"classify": classifyCmd,
+	"faces":    facesCmd,
 	"run":      func(args []string, stdout, _ io.Writer) error { return runCmd(args, stdout) },
 	"inspect":  func(args []string, stdout, _ io.Writer) error { return inspectCmd(args, stdout) },
 	"quantize": func(args []string, stdout, _ io.Writer) error { return quantizeCmd(args, stdout) },

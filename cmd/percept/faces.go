@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/internal/annotate"
+	"github.com/percept-robotics/percept/models"
+	"github.com/percept-robotics/percept/nn"
+)
+
+// facesResult is one line of `percept faces -json`.
+type facesResult struct {
+	Image  string        `json:"image"`
+	Width  int           `json:"width"`
+	Height int           `json:"height"`
+	Faces  []models.Face `json:"faces"` // highest score first; [] when none
+}
+
+// facesFrame is one line of `percept faces -source`: the frame's faces and
+// its metadata as percept detect -source prints it.
+type facesFrame struct {
+	facesResult
+	Seq         uint64    `json:"seq"`
+	Time        time.Time `json:"time"`
+	Dropped     uint64    `json:"dropped"`
+	InferenceMS float64   `json:"inference_ms"`
+	LatencyMS   float64   `json:"latency_ms"`
+}
+
+func facesCmd(args []string, stdout, stderr io.Writer) error {
+	return faces(context.Background(), args, stdout, stderr)
+}
+
+// faces is `percept faces`; ctx bounds a -source stream.
+func faces(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("faces")
+	model := fs.String("model", "", "MediaPipe BlazeFace model (.tflite: short-range, front or full-range); default: the embedded short-range model")
+	threshold := fs.Float64("threshold", 0, "minimum score, in [0, 1] (0: MediaPipe's for the model, 0.5 short-range and front, 0.6 full-range)")
+	maxN := fs.Int("max", 0, "keep at most N faces per image (0: all)")
+	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	kernels := fs.String("kernels", "", "kernel target, one of "+strings.Join(nn.KernelTargets(), ", ")+" (default: PERCEPT_KERNELS, else the best this CPU runs)")
+	asJSON := fs.Bool("json", false, "print one JSON line per image (always on with -source)")
+	outPath := fs.String("out", "", "write the image with its faces drawn to this .png, .jpg or .jpeg file; with several images, NAME_0.EXT, NAME_1.EXT, ... in argument order")
+	blur := fs.Bool("blur", false, "with -out, pixelate the faces instead of drawing them (privacy)")
+	source := fs.String("source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
+	frames := fs.Int("n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
+	maxPixels := fs.Int("max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	var c checks
+	c.unitInterval("threshold", *threshold)
+	c.nonNegative("max", *maxN)
+	c.nonNegative("threads", *threads)
+	c.nonNegative("n", *frames)
+	c.require(*maxPixels >= 1, "-max-pixels %d: want at least 1", *maxPixels)
+	c.require(*source != "" || fs.NArg() > 0, "give one or more images, or -source")
+	c.require(*source == "" || fs.NArg() == 0, "give either -source or image files, not both (got -source %s and %q)", *source, fs.Args())
+	c.require(*source != "" || *frames == 0, "-n counts the frames of -source; it needs -source")
+	c.require(*source == "" || *outPath == "", "-out writes annotated image files; it does not apply to -source")
+	c.require(!*blur || *outPath != "", "-blur pixelates the faces in the -out image; it needs -out")
+	if c.err != nil {
+		return c.err
+	}
+	write, err := outputWriter(*outPath)
+	if err != nil {
+		return err
+	}
+	opts := &models.Options{MinScore: float32(*threshold), MaxResults: *maxN, Threads: *threads, Kernels: *kernels, MaxPixels: *maxPixels}
+	if err := opts.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	m, err := openModel(*model, assets.FaceModel)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	det, err := models.NewFaceDetector(m, opts)
+	if err != nil {
+		return err
+	}
+	defer det.Close()
+
+	if *source != "" {
+		s := stream{command: "faces", spec: *source, frames: *frames, maxPixels: *maxPixels}
+		return streamFrames(ctx, s, stdout, stderr,
+			func(ctx context.Context, img image.Image) ([]models.Face, error) { return det.Detect(ctx, img) },
+			func(b image.Rectangle, found []models.Face, m frameMeta) any {
+				return facesFrame{
+					facesResult: newFacesResult(*source, b, found),
+					Seq:         m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
+				}
+			})
+	}
+	inputs := imageInputs(fs.Args(), "", nil)
+	return eachImage("faces", inputs, *maxPixels, stderr, func(i int, in imageInput, img image.Image) error {
+		found, err := det.Detect(ctx, img)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			line, err := json.Marshal(newFacesResult(in.name, img.Bounds(), found))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s\n", line)
+		} else {
+			printFaces(stdout, in.name, img.Bounds(), found)
+		}
+		if write == nil {
+			return nil
+		}
+		out := annotate.DrawFaces(img, found)
+		if *blur {
+			out = annotate.BlurFaces(img, found)
+		}
+		return write(numbered(*outPath, i, len(inputs)), out)
+	})
+}
+
+// newFacesResult is the JSON of one image's faces, [] rather than null
+// when there are none.
+func newFacesResult(name string, b image.Rectangle, found []models.Face) facesResult {
+	if found == nil {
+		found = []models.Face{}
+	}
+	return facesResult{Image: name, Width: b.Dx(), Height: b.Dy(), Faces: found}
+}
+
+// printFaces prints one image's faces as a table: score, box, and each
+// keypoint rounded to the pixel.
+func printFaces(w io.Writer, name string, b image.Rectangle, found []models.Face) {
+	noun := "faces"
+	if len(found) == 1 {
+		noun = "face"
+	}
+	fmt.Fprintf(w, "%s (%d×%d): %d %s\n", name, b.Dx(), b.Dy(), len(found), noun)
+	if len(found) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "  score\tx\ty\twidth\theight")
+	for _, n := range models.FaceKeypointNames {
+		fmt.Fprintf(tw, "\t%s", n)
+	}
+	fmt.Fprintln(tw)
+	for _, f := range found {
+		fmt.Fprintf(tw, "  %.3f\t%d\t%d\t%d\t%d", f.Score, f.Box.X, f.Box.Y, f.Box.Width, f.Box.Height)
+		for _, p := range f.Keypoints {
+			fmt.Fprintf(tw, "\t%.0f,%.0f", p.X, p.Y)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
