@@ -276,7 +276,9 @@ func TestPoseLifetime(t *testing.T) {
 		new  func(*tflite.Model, *models.Options) (estimator, error)
 	}{
 		{"PoseEstimator", func(m *tflite.Model, o *models.Options) (estimator, error) { return models.NewPoseEstimator(m, o) }},
-		{"PoseEstimatorPool", func(m *tflite.Model, o *models.Options) (estimator, error) { return models.NewPoseEstimatorPool(m, o, 2) }},
+		{"PoseEstimatorPool", func(m *tflite.Model, o *models.Options) (estimator, error) {
+			return models.NewPoseEstimatorPool(m, o, 2)
+		}},
 	} {
 		t.Run(build.name, func(t *testing.T) {
 			e, err := build.new(rowProbe(t), &models.Options{Threads: 2})
