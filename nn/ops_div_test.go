@@ -58,9 +58,24 @@ func TestFloorDivLikeMoveNet(t *testing.T) {
 	it, err = build(t, binaryModel(tflite.OpFloorDiv, tflite.TypeFloat32, []int32{3}, []int32{3}, nil, 0, nil, nil))
 	require.NoError(t, err)
 	copy(it.Input(0).Float32s(), []float32{7, -7, 1})
-	copy(it.Input(1).Float32s(), []float32{2, 2, 0})
+	copy(it.Input(1).Float32s(), []float32{2, 2, 0.5})
 	require.NoError(t, it.Invoke())
-	assert.Equal(t, []float32{3, -4, float32(math.Inf(1))}, it.Output(0).Float32s())
+	assert.Equal(t, []float32{3, -4, 2}, it.Output(0).Float32s())
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = it.Invoke() }))
+
+	// A zero divisor (−0 too) fails the Invoke as in TFLite, the next one
+	// without it succeeds.
+	it.Input(1).Float32s()[2] = float32(math.Copysign(0, -1))
+	err = it.Invoke()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `op 0 FLOOR_DIV (v1): division by 0: element 2 of divisor tensor 1 "y" FLOAT32[3]`)
+	it.Input(1).Float32s()[2] = 1
+	require.NoError(t, it.Invoke())
+
+	// A constant zero divisor fails New.
+	_, err = build(t, binaryModel(tflite.OpFloorDiv, tflite.TypeInt32, []int32{2}, []int32{2}, tflitetest.Int32s(3, 0), 0, nil, nil))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `division by 0: element 1 of constant divisor tensor 1 "y" INT32[2]`)
 }
 
 func TestDivInt32AndQuantized(t *testing.T) {

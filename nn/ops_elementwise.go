@@ -211,18 +211,62 @@ func buildDiv(b *builder) (*op, error) {
 	return nil, b.unsupportedf("%v has type %s, want FLOAT32, INT32 or UINT8", x, x.Type)
 }
 
+// buildFloorDiv prepares FLOOR_DIV. A zero divisor fails the Invoke, as in
+// TFLite ("Division by 0"), or New when the divisor is a constant; the
+// kernels' defined result is left in the output.
 func buildFloorDiv(b *builder) (*op, error) {
 	x, y, out, sx, sy, err := b.broadcastOperands()
 	if err != nil {
 		return nil, err
 	}
+	var o *op
 	switch x.Type {
 	case tflite.TypeFloat32:
-		return binaryOp(x, y, out, sx, sy, kernels.FloorDivF32), nil
+		o, err = binaryOp(x, y, out, sx, sy, kernels.FloorDivF32), b.checkDivisor(y, zeroAt[float32])
 	case tflite.TypeInt32:
-		return binaryOp(x, y, out, sx, sy, kernels.FloorDivI32), nil
+		o, err = binaryOp(x, y, out, sx, sy, kernels.FloorDivI32), b.checkDivisor(y, zeroAt[int32])
+	default:
+		return nil, b.unsupportedf("%v has type %s, want FLOAT32 or INT32", x, x.Type)
 	}
-	return nil, b.unsupportedf("%v has type %s, want FLOAT32 or INT32", x, x.Type)
+	if err != nil {
+		return nil, err
+	}
+	if !y.constant {
+		fault := b.newFault()
+		zero := zeroAt[int32]
+		if y.Type == tflite.TypeFloat32 {
+			zero = zeroAt[float32]
+		}
+		o.fault = func() error {
+			if i := zero(y); i >= 0 {
+				fault.setf("division by 0: element %d of divisor %v", i, y)
+			}
+			return fault.take()
+		}
+	}
+	return o, nil
+}
+
+// checkDivisor fails when a constant divisor holds a zero, which would fail
+// every Invoke.
+func (b *builder) checkDivisor(y *Tensor, zero func(*Tensor) int) error {
+	if y.constant {
+		if i := zero(y); i >= 0 {
+			return b.errorf("division by 0: element %d of constant divisor %v", i, y)
+		}
+	}
+	return nil
+}
+
+// zeroAt is the index of the first zero (either sign for floats) in t, or
+// −1.
+func zeroAt[T float32 | int32](t *Tensor) int {
+	for i, v := range viewAs[T](t) {
+		if v == 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // binaryQuantization reads the per-tensor quantization of a quantized

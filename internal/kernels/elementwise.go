@@ -286,7 +286,8 @@ func divByZero(x int32) int32 {
 
 // FloorDivF32 is FLOOR_DIV on floats with broadcasting: floor(x/y), the
 // division done in float64 as TFLite's reference does. TFLite fails Invoke
-// on a zero divisor; here x/0 follows IEEE (±Inf, or NaN for 0/0).
+// on a zero divisor (so does nn); the value here follows IEEE (±Inf, or NaN
+// for 0/0).
 func FloorDivF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32) {
 	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return float32(math.Floor(float64(x) / float64(y))) })
 }
@@ -294,7 +295,8 @@ func FloorDivF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32) 
 // FloorDivI32 is FLOOR_DIV on int32 with broadcasting: the quotient rounded
 // toward −∞ (−7 floordiv 2 = −4), equal to TFLite's floor of the float64
 // quotient for every pair of int32 values. TFLite fails Invoke on a zero
-// divisor; here x/0 saturates as in DivI32, as does MinInt32 floordiv −1.
+// divisor (so does nn); the value here saturates as in DivI32, as does
+// MinInt32 floordiv −1.
 func FloorDivI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32) {
 	binary(sa, a, sb, b, dst, floorDiv)
 }
