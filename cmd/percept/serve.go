@@ -44,9 +44,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	taskName := fs.String("task", "", "what to run on each frame: "+strings.Join(serveTaskNames, ", ")+
 		"; default: the task the -model fits, detect with the embedded model")
 	modelPath := fs.String("model", "", "model (.tflite) for the task; default: the embedded model of the task "+
-		"(SSD-MobileNet v1 for detect, MobileNet v1 0.25 for classify)")
+		"(SSD-MobileNet v1 for detect, MobileNet v1 0.25 for classify, BlazeFace short-range for faces; segment and pose need one)")
 	labelsPath := fs.String("labels", "", "label file, overriding the labels packed in the model")
-	threshold := fs.Float64("threshold", 0.5, "minimum score, from 0 to 1, of a detection or face; for classify, of a listed class (default there: none)")
+	threshold := fs.Float64("threshold", 0.5, "minimum score, from 0 to 1, of a detection; given explicitly, also of a listed class "+
+		"(classify), a pose (pose: the mean of its keypoints' scores) or a face (faces, where the default is MediaPipe's for the model)")
 	top := fs.Int("top", 5, "classes listed per frame with -task classify, highest score first")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	threads := fs.Int("threads", 0, "threads per model instance (0: the cores shared among the -detectors instances)")
@@ -115,12 +116,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	defer m.Close()
 	tpu.checkModel(m, "serve", stdout)
 	if name == "classify" {
-		// A classifier lists its top classes whatever their score, unless
-		// a threshold is asked for.
 		opts.MaxResults = *top
-		if !thresholdSet {
-			opts.MinScore = 0
-		}
+	}
+	if name != "detect" && !thresholdSet {
+		// A classifier lists its top classes whatever their score, a pose
+		// estimator keeps its pose, and a face detector keeps MediaPipe's
+		// threshold for its model, unless -threshold says otherwise.
+		opts.MinScore = 0
 	}
 	task, closeTask, err := newServeTask(name, m, opts, *detectors)
 	if err != nil {
@@ -205,12 +207,16 @@ var serveDoing = map[string]string{
 var serveModelTasks = map[string]models.Task{
 	"detect":   models.TaskDetector,
 	"classify": models.TaskClassifier,
+	"segment":  models.TaskSegmenter,
+	"pose":     models.TaskPose,
+	"faces":    models.TaskFaces,
 }
 
 // serveEmbedded holds the embedded model of each task that has one.
 var serveEmbedded = map[string][]byte{
 	"detect":   assets.DetectorModel,
 	"classify": assets.ClassifierModel,
+	"faces":    assets.FaceModel,
 }
 
 // openServeModel opens the model at path (or the task's embedded one when
@@ -275,6 +281,24 @@ func newServeTask(task string, m *tflite.Model, opts *models.Options, size int) 
 			return nil, nil, err
 		}
 		return server.ClassifyTask(pool), pool.Close, nil
+	case "segment":
+		pool, err := models.NewSegmenterPool(m, opts, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		return server.SegmentTask(pool), pool.Close, nil
+	case "pose":
+		pool, err := models.NewPoseEstimatorPool(m, opts, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		return server.PoseTask(pool), pool.Close, nil
+	case "faces":
+		pool, err := models.NewFaceDetectorPool(m, opts, size)
+		if err != nil {
+			return nil, nil, err
+		}
+		return server.FaceTask(pool), pool.Close, nil
 	}
 	return nil, nil, fmt.Errorf("task %s is not built in", task)
 }

@@ -192,7 +192,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 
 func TestServeCommandLineErrors(t *testing.T) {
 	dir := t.TempDir()
-	classifierModel := writeFile(t, dir, "ssd.tflite", assets.DetectorModel) // a detector, given as a classifier
+	classifierModel := writeFile(t, dir, "ssd.tflite", assets.DetectorModel)     // a detector, given as a classifier
 	notModel := writeFile(t, dir, "pairs.tflite", handModel([]int32{1, 2, 2, 2}, // two channels: no image
 		handOp{builtin: tflite.OpAdd, optionsType: tflitetest.OptionsAdd, options: tflitetest.Table{int8(0)}}))
 	bomb := writeFile(t, dir, "bomb.png", testmodels.HugePNG(20000, 20000))
