@@ -27,6 +27,20 @@ var ClassifierModel []byte
 //go:embed face_detection_short_range.tflite
 var FaceModel []byte
 
+// SegmenterModel is Coral's DeepLab v3 (MobileNet v2 depth 0.5, PASCAL VOC
+// 21 classes, uint8 quantized, 513×513 input, ending in ARG_MAX; Apache 2.0,
+// google-coral/test_data). It has no metadata: SegmenterLabels names its
+// classes.
+//
+//go:embed deeplabv3_mnv2_dm05_pascal_quant.tflite
+var SegmenterModel []byte
+
+// SegmenterLabels are SegmenterModel's 21 class names, one a line (Coral's
+// pascal_voc_segmentation_labels.txt without the note that ends it).
+//
+//go:embed deeplab_pascal_voc_labels.txt
+var SegmenterLabels []byte
+
 // DogsJPEG is a sample photo for the detector (640×427).
 //
 //go:embed dogs.jpg

@@ -139,7 +139,9 @@ type Segmenter struct {
 // A score model's classes are its channels; a class map's, the channels of
 // the ARG_MAX input, else the labels, else MaxSegmentClasses. A sigmoid
 // model has two, named "background" and "foreground" unless labels say
-// otherwise.
+// otherwise. Labels must name every class; lines past the model's classes
+// are dropped, as label files carry notes after the names (Coral's PASCAL
+// VOC labels end with one).
 func NewSegmenter(m *tflite.Model, opts *Options) (*Segmenter, error) {
 	s, err := newSession(m, opts, TaskSegmenter)
 	if err != nil {
@@ -193,11 +195,25 @@ func newSegmenter(s *session) (*Segmenter, error) {
 	if g.classes > MaxSegmentClasses {
 		return nil, fmt.Errorf("the model has %d classes; a category mask holds at most %d", g.classes, MaxSegmentClasses)
 	}
-	if n := labelCount(s.labels); n > 0 && n != g.classes {
+	switch n := labelCount(s.labels); {
+	case n > 0 && n < g.classes:
 		return nil, fmt.Errorf("the labels name %d classes (indices 0 to %d) but the model has %d", n, n-1, g.classes)
+	case n > g.classes:
+		s.labels = firstLabels(s.labels, g.classes)
 	}
 	g.grid = make([]uint8, cells)
 	return g, nil
+}
+
+// firstLabels returns the labels of classes 0 to n−1.
+func firstLabels(labels Labels, n int) Labels {
+	kept := make(Labels, n)
+	for i, l := range labels {
+		if i < n {
+			kept[i] = l
+		}
+	}
+	return kept
 }
 
 // labelCount is the number of classes labels name: their highest index
