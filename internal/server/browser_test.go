@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,14 +60,7 @@ func TestBrowserShowsDetections(t *testing.T) {
 
 	// Read the canvas: the box's left edge has the class colour (class 17
 	// → palette[17 % 8] = #3cb44b), the photo shows inside the box.
-	type pixel struct{ R, G, B int }
-	at := func(x, y int) pixel {
-		t.Helper()
-		p, err := chromedp.Run(ctx, chromedp.Evaluate[pixel](fmt.Sprintf(
-			`(() => { const d = document.getElementById("view").getContext("2d").getImageData(%d, %d, 1, 1).data; return {R: d[0], G: d[1], B: d[2]}; })()`, x, y)))
-		require.NoError(t, err)
-		return p
-	}
+	at := func(x, y int) pixel { return canvasAt(t, ctx, x, y) }
 	for _, d := range first.Detections {
 		b := d.Box
 		assert.Equal(t, pixel{0x3c, 0xb4, 0x4b}, at(b.X+1, b.Y+b.Height/2), "left edge of box %+v", b)
@@ -75,14 +69,53 @@ func TestBrowserShowsDetections(t *testing.T) {
 		assert.Positive(t, inside.R+inside.G+inside.B, "the photo is drawn inside box %+v", b)
 	}
 
+	screenshot(t, ctx, "")
+}
+
+// screenshot saves the page as a PNG in the test's temporary directory
+// and, when PERCEPT_SCREENSHOT names a file, there too, with suffix (such
+// as "-pose") before its extension.
+func screenshot(t *testing.T, ctx context.Context, suffix string) {
+	t.Helper()
 	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
 	_, err = png.Decode(bytes.NewReader(shot))
 	require.NoError(t, err, "the screenshot is a PNG")
 	require.NoError(t, os.WriteFile(filepath.Join(t.TempDir(), "live.png"), shot, 0o644))
 	if path := os.Getenv("PERCEPT_SCREENSHOT"); path != "" {
+		ext := filepath.Ext(path)
+		path = strings.TrimSuffix(path, ext) + suffix + ext
 		require.NoError(t, os.WriteFile(path, shot, 0o644))
 		t.Logf("screenshot saved to %s", path)
+	}
+}
+
+// pixel is a colour read from the page's canvas.
+type pixel struct{ R, G, B int }
+
+// hexPixel parses "#rrggbb".
+func hexPixel(t *testing.T, hex string) pixel {
+	t.Helper()
+	var p pixel
+	_, err := fmt.Sscanf(hex, "#%02x%02x%02x", &p.R, &p.G, &p.B)
+	require.NoError(t, err, hex)
+	return p
+}
+
+// canvasAt reads the live view's canvas at x, y.
+func canvasAt(t *testing.T, ctx context.Context, x, y int) pixel {
+	t.Helper()
+	p, err := chromedp.Run(ctx, chromedp.Evaluate[pixel](fmt.Sprintf(
+		`(() => { const d = document.getElementById("view").getContext("2d").getImageData(%d, %d, 1, 1).data; return {R: d[0], G: d[1], B: d[2]}; })()`, x, y)))
+	require.NoError(t, err)
+	return p
+}
+
+// assertPixelNear checks each channel of got within tol of want.
+func assertPixelNear(t *testing.T, want, got pixel, tol int, format string, args ...any) {
+	t.Helper()
+	if abs(want.R-got.R) > tol || abs(want.G-got.G) > tol || abs(want.B-got.B) > tol {
+		t.Errorf("%s: canvas %+v, want %+v (±%d)", fmt.Sprintf(format, args...), got, want, tol)
 	}
 }
 
