@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,7 +193,8 @@ func TestBrowserShowsPose(t *testing.T) {
 	require.Len(t, f.Poses, 1)
 	k := f.Poses[0].Keypoints
 	// The middle of every bone between keypoints the page draws, at least
-	// 12 pixels away from every drawn keypoint's dot, is the pose's colour.
+	// 12 pixels away from every drawn keypoint's dot, has its side's
+	// colour: the person's left magenta, right cyan, across yellow.
 	checked := 0
 	for _, bone := range models.Skeleton {
 		a, b := k[bone[0]], k[bone[1]]
@@ -207,7 +209,15 @@ func TestBrowserShowsPose(t *testing.T) {
 		if !clear {
 			continue
 		}
-		assertPixelNear(t, hexPixel(t, "#e6194b"), canvasAt(t, ctx, int(x), int(y)), 3, "the middle of bone %s–%s", a.Name, b.Name)
+		want := "#ffff00"
+		switch left, right := strings.HasPrefix(a.Name, "left_") || strings.HasPrefix(b.Name, "left_"),
+			strings.HasPrefix(a.Name, "right_") || strings.HasPrefix(b.Name, "right_"); {
+		case left && !right:
+			want = "#ff00ff"
+		case right && !left:
+			want = "#00ffff"
+		}
+		assertPixelNear(t, hexPixel(t, want), canvasAt(t, ctx, int(x), int(y)), 3, "the middle of bone %s–%s", a.Name, b.Name)
 		checked++
 	}
 	assert.GreaterOrEqual(t, checked, 6, "bones checked")

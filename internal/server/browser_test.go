@@ -114,6 +114,7 @@ func canvasAt(t *testing.T, ctx context.Context, x, y int) pixel {
 // assertPixelNear checks each channel of got within tol of want.
 func assertPixelNear(t *testing.T, want, got pixel, tol int, format string, args ...any) {
 	t.Helper()
+	abs := func(v int) int { return max(v, -v) }
 	if abs(want.R-got.R) > tol || abs(want.G-got.G) > tol || abs(want.B-got.B) > tol {
 		t.Errorf("%s: canvas %+v, want %+v (±%d)", fmt.Sprintf(format, args...), got, want, tol)
 	}

@@ -217,27 +217,9 @@ func (p posesOutput) value(name string, width, height int, f *frameInfo) any {
 	}{r, *f}
 }
 
-// annotate draws each pose's bones between keypoints scoring at least
-// minKeypointScore in the pose's colour, and those keypoints in white.
+// annotate draws the poses as percept pose -out does.
 func (p posesOutput) annotate(img *image.RGBA) *image.RGBA {
-	out := clone(img)
-	white := color.RGBA{255, 255, 255, 255}
-	for i, pose := range p {
-		k := pose.Keypoints
-		seen := func(j int) bool { return j < len(k) && k[j].Score >= minKeypointScore }
-		at := func(j int) image.Point { return image.Pt(int(k[j].X), int(k[j].Y)) }
-		for _, bone := range models.Skeleton {
-			if seen(bone[0]) && seen(bone[1]) {
-				drawLine(out, at(bone[0]), at(bone[1]), 4, classColour(i))
-			}
-		}
-		for j := range k {
-			if seen(j) {
-				fillRect(out, image.Rectangle{Min: at(j), Max: at(j)}.Inset(-3), white)
-			}
-		}
-	}
-	return out
+	return annotate.DrawPoses(img, p, minKeypointScore)
 }
 
 // FaceDetector finds faces. Detect is called from many goroutines at once

@@ -204,16 +204,18 @@ func TestPoseTask(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "%s", body)
 	assert.Contains(t, string(body), `{"task":"pose","image":"upload","width":160,"height":120,"poses":[{"score":0.85,"keypoints":[{"name":"nose","x":20,"y":15,"score":0.9},`)
 
-	// The annotated frame: the left upper arm (shoulder 5 at 20,40 to
-	// elbow 7 at 80,40) in the first colour on the black background, the
-	// hidden right ankle's shin (knee 14 at 140,65 to ankle 16 at 50,90)
-	// not drawn over the grey object, the shoulder a white dot.
+	// The annotated frame, as percept pose -out draws it: the left side
+	// of the torso (shoulder 5 at 20,40 to hip 11 at 50,65) magenta on the
+	// black background, the hidden right ankle's shin (knee 14 at 140,65 to
+	// ankle 16 at 50,90) not drawn over the grey object, the shoulder a
+	// red dot.
 	code, _, body = r.get(t, "/api/frame.jpg?annotated=1&seq="+strconv.FormatUint(f.Seq, 10))
 	require.Equal(t, http.StatusOK, code)
-	annotated := decodeJPEG(t, body)
-	assertNear(t, palette[0], annotated.At(35, 40), 30, "a quarter along the upper arm")
-	assertNear(t, color.RGBA{200, 200, 200, 255}, annotated.At(95, 78), 30, "the middle of the hidden shin")
-	assertNear(t, color.RGBA{255, 255, 255, 255}, annotated.At(20, 40), 30, "the shoulder")
+	decodeJPEG(t, body)
+	annotated := posesOutput(want).annotate(scene())
+	assert.Equal(t, color.RGBA{255, 0, 255, 255}, annotated.At(35, 52), "the middle of the left torso")
+	assert.Equal(t, color.RGBA{200, 200, 200, 255}, annotated.At(95, 78), "the middle of the hidden shin")
+	assert.Equal(t, color.RGBA{255, 40, 40, 255}, annotated.At(20, 40), "the shoulder")
 }
 
 // fixedFace stands in for a face detector: one face boxing the scene's
