@@ -41,6 +41,13 @@ var SegmenterModel []byte
 //go:embed deeplab_pascal_voc_labels.txt
 var SegmenterLabels []byte
 
+// PoseModel is Coral's MoveNet single-pose lightning (int8 post-training
+// quantized, 192×192 uint8 input, output [1, 1, 17, 3]; Apache 2.0,
+// google-coral/test_data): percept pose's default model.
+//
+//go:embed movenet_single_pose_lightning_ptq.tflite
+var PoseModel []byte
+
 // DogsJPEG is a sample photo for the detector (640×427).
 //
 //go:embed dogs.jpg

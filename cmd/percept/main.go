@@ -13,6 +13,10 @@
 //	percept classify [-model PATH] -source SPEC [-n N]
 //	percept faces    [-model PATH] [-threshold T] [-json] [-out faces.png] [-blur] IMAGE...
 //	percept faces    [-model PATH] -source SPEC [-n N]
+//	percept pose     [-model PATH] [-threshold T] [-json] [-out skeleton.png] IMAGE...
+//	percept pose     [-model PATH] -source SPEC [-n N]
+//	percept segment  [-model PATH] [-labels FILE] [-json] [-mask mask.png] [-overlay overlay.png|.jpg] IMAGE...
+//	percept segment  [-model PATH] -source SPEC [-n N]
 //	percept run      -model PATH -input IN.npy [-input ...] -outdir DIR
 //	percept inspect  MODEL
 //	percept quantize -mode fp16|dynamic|int8 [-calibrate DIR|GLOB] [-samples N] [-io float|uint8|int8]
@@ -141,6 +145,58 @@ JSON line per frame with "faces" in place of "detections".`,
 		examples: []string{
 			"percept faces -json -out faces.png photo.jpg",
 			"percept faces -blur -out private.jpg photo.jpg",
+		},
+	},
+	{
+		name:    "pose",
+		summary: "find a person's body keypoints: eyes, ears, shoulders, elbows, wrists, hips, knees, ankles (MoveNet)",
+		synopsis: []string{
+			"[flags] IMAGE...",
+			"[flags] -source SPEC [-n N]",
+		},
+		about: `With no -model, pose uses the embedded MoveNet single-pose lightning (int8);
+-model takes MoveNet thunder and the float builds too. MoveNet finds the one
+person nearest the image centre. Images are resized keeping their aspect
+ratio and padded to the model's square input, as TensorFlow's MoveNet
+tutorial does, and keypoints come back in the image's pixels.
+-json prints one line per image: {"image","width","height","poses":[{"score",
+"keypoints":[{"name","x","y","score"}, ...]}]}, the 17 COCO keypoints in
+COCO's order (nose, left_eye, right_eye, left_ear, right_ear, left_shoulder,
+..., right_ankle; left and right are the person's own). A pose's score is
+the mean of its keypoints'; -threshold drops a pose scoring below it.
+-out writes the image with the skeleton drawn between the keypoints scoring
+at least -keypoint-threshold. -source reads frames as in percept detect and
+prints one JSON line per frame with "poses" in place of "detections".`,
+		examples: []string{
+			"percept pose -json -out skeleton.png photo.jpg",
+			"percept pose -source camera:0 -n 100",
+		},
+	},
+	{
+		name:    "segment",
+		summary: "label every pixel of images or camera frames with its class (semantic segmentation, DeepLab)",
+		synopsis: []string{
+			"[flags] [IMAGE...]",
+			"[flags] -source SPEC [-n N]",
+		},
+		about: `With no IMAGE, segment uses the embedded sample photo; with no -model, the
+embedded DeepLab v3 (MobileNet v2 depth 0.5, Coral's, 21 PASCAL VOC classes:
+background, aeroplane, ..., person, ..., tvmonitor). -model takes any model
+with one output per pixel: a class map (ending in ARG_MAX), scores per
+class, or one sigmoid channel (foreground above 0.5). The image is resized
+to the model's input as a whole; the model's output is stretched back over
+it, each pixel taking the class of the output cell its centre falls in.
+-json prints one line per image: {"image","width","height","classes":
+[{"class","label","pixels"}, ...]}, the classes present, most pixels first.
+-mask writes the category mask as an 8-bit grey PNG at the image's own
+size, one class index per pixel (0 to 255, not scaled for viewing).
+-overlay writes the image with each class but the background tinted in its
+PASCAL VOC colour and a legend. -source reads frames as in percept detect
+and prints one JSON line per frame with "classes" in place of "detections".`,
+		examples: []string{
+			"percept segment -json -mask mask.png -overlay overlay.jpg photo.jpg",
+			"percept segment -model selfie.tflite -labels labels.txt -overlay out.png photo.jpg",
+			"percept segment -source camera:0 -n 100",
 		},
 	},
 	{
@@ -320,6 +376,8 @@ var commands = map[string]commandFunc{
 	"detect":   detectCmd,
 	"classify": classifyCmd,
 	"faces":    facesCmd,
+	"pose":     poseCmd,
+	"segment":  segmentCmd,
 	"run":      func(args []string, stdout, _ io.Writer) error { return runCmd(args, stdout) },
 	"inspect":  func(args []string, stdout, _ io.Writer) error { return inspectCmd(args, stdout) },
 	"quantize": func(args []string, stdout, _ io.Writer) error { return quantizeCmd(args, stdout) },

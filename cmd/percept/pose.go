@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/percept-robotics/percept/assets"
+	"github.com/percept-robotics/percept/internal/annotate"
+	"github.com/percept-robotics/percept/models"
+	"github.com/percept-robotics/percept/nn"
+)
+
+// poseResult is one line of `percept pose -json`.
+type poseResult struct {
+	Image  string        `json:"image"`
+	Width  int           `json:"width"`
+	Height int           `json:"height"`
+	Poses  []models.Pose `json:"poses"` // [] when the pose scores below -threshold
+}
+
+// poseFrame is one line of `percept pose -source`: the frame's poses and
+// its metadata as percept detect -source prints it.
+type poseFrame struct {
+	poseResult
+	Seq         uint64    `json:"seq"`
+	Time        time.Time `json:"time"`
+	Dropped     uint64    `json:"dropped"`
+	InferenceMS float64   `json:"inference_ms"`
+	LatencyMS   float64   `json:"latency_ms"`
+}
+
+func poseCmd(args []string, stdout, stderr io.Writer) error {
+	return pose(context.Background(), args, stdout, stderr)
+}
+
+// pose is `percept pose`; ctx bounds a -source stream.
+func pose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("pose")
+	model := fs.String("model", "", "MoveNet single-pose model (.tflite: lightning or thunder, float, int8 or uint8); default: the embedded MoveNet lightning (int8)")
+	threshold := fs.Float64("threshold", 0, "minimum pose score (the mean of its keypoints' scores), in [0, 1]")
+	keypointThreshold := fs.Float64("keypoint-threshold", 0.3, "with -out, draw only the keypoints scoring at least this, in [0, 1] (MoveNet's authors advise 0.3)")
+	threads := fs.Int("threads", 0, "threads (0: all cores)")
+	kernels := fs.String("kernels", "", "kernel target, one of "+strings.Join(nn.KernelTargets(), ", ")+" (default: PERCEPT_KERNELS, else the best this CPU runs)")
+	asJSON := fs.Bool("json", false, "print one JSON line per image (always on with -source)")
+	outPath := fs.String("out", "", "write the image with its skeleton drawn to this .png, .jpg or .jpeg file; with several images, NAME_0.EXT, NAME_1.EXT, ... in argument order")
+	source := fs.String("source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
+	frames := fs.Int("n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
+	maxPixels := fs.Int("max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	tpu := addEdgeTPUFlags(fs)
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	var c checks
+	c.unitInterval("threshold", *threshold)
+	c.unitInterval("keypoint-threshold", *keypointThreshold)
+	c.nonNegative("threads", *threads)
+	c.nonNegative("n", *frames)
+	c.require(*maxPixels >= 1, "-max-pixels %d: want at least 1", *maxPixels)
+	c.require(*source != "" || fs.NArg() > 0, "give one or more images, or -source")
+	c.require(*source == "" || fs.NArg() == 0, "give either -source or image files, not both (got -source %s and %q)", *source, fs.Args())
+	c.require(*source != "" || *frames == 0, "-n counts the frames of -source; it needs -source")
+	c.require(*source == "" || *outPath == "", "-out writes annotated image files; it does not apply to -source")
+	tpu.check(&c)
+	if c.err != nil {
+		return c.err
+	}
+	write, err := outputWriter(*outPath)
+	if err != nil {
+		return err
+	}
+	opts := &models.Options{MinScore: float32(*threshold), Threads: *threads, Kernels: *kernels, MaxPixels: *maxPixels}
+	if err := opts.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	closeFallback, err := tpu.apply(opts, "pose", stderr)
+	if err != nil {
+		return err
+	}
+	defer closeFallback()
+	m, err := openModel(*model, assets.PoseModel)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	tpu.checkModel(m, "pose", stderr)
+	est, err := models.NewPoseEstimator(m, opts)
+	if err != nil {
+		return err
+	}
+	defer est.Close()
+
+	if *source != "" {
+		s := stream{command: "pose", spec: *source, frames: *frames, maxPixels: *maxPixels}
+		return streamFrames(ctx, s, stdout, stderr,
+			func(ctx context.Context, img image.Image) ([]models.Pose, error) { return est.Estimate(ctx, img) },
+			func(b image.Rectangle, poses []models.Pose, m frameMeta) any {
+				return poseFrame{
+					poseResult: newPoseResult(*source, b, poses),
+					Seq:        m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
+				}
+			})
+	}
+	inputs := imageInputs(fs.Args(), "", nil)
+	return eachImage("pose", inputs, *maxPixels, stderr, func(i int, in imageInput, img image.Image) error {
+		poses, err := est.Estimate(ctx, img)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			line, err := json.Marshal(newPoseResult(in.name, img.Bounds(), poses))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s\n", line)
+		} else {
+			printPoses(stdout, in.name, img.Bounds(), poses)
+		}
+		if write == nil {
+			return nil
+		}
+		return write(numbered(*outPath, i, len(inputs)), annotate.DrawPoses(img, poses, float32(*keypointThreshold)))
+	})
+}
+
+// newPoseResult is the JSON of one image's poses, [] rather than null
+// when there is none.
+func newPoseResult(name string, b image.Rectangle, poses []models.Pose) poseResult {
+	if poses == nil {
+		poses = []models.Pose{}
+	}
+	return poseResult{Image: name, Width: b.Dx(), Height: b.Dy(), Poses: poses}
+}
+
+// printPoses prints one image's poses: the pose's score, then a table of
+// its keypoints.
+func printPoses(w io.Writer, name string, b image.Rectangle, poses []models.Pose) {
+	noun := "poses"
+	if len(poses) == 1 {
+		noun = "pose"
+	}
+	fmt.Fprintf(w, "%s (%d×%d): %d %s\n", name, b.Dx(), b.Dy(), len(poses), noun)
+	for _, p := range poses {
+		fmt.Fprintf(w, "  score %.3f\n", p.Score)
+		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "  keypoint\tx\ty\tscore")
+		for _, k := range p.Keypoints {
+			fmt.Fprintf(tw, "  %s\t%.1f\t%.1f\t%.3f\n", k.Name, k.X, k.Y, k.Score)
+		}
+		tw.Flush()
+	}
+}
