@@ -46,6 +46,14 @@ var builtinOps = map[tflite.BuiltinOperator]builderFunc{
 	tflite.OpGatherND:              buildGatherND,
 	tflite.OpPack:                  buildPack,
 	tflite.OpUnpack:                buildUnpack,
+	tflite.OpGather:                buildGather,
+	tflite.OpSplit:                 buildSplit,
+	tflite.OpSplitV:                buildSplitV,
+	tflite.OpSlice:                 buildSlice,
+	tflite.OpStridedSlice:          buildStridedSlice,
+	tflite.OpTranspose:             buildTranspose,
+	tflite.OpDepthToSpace:          buildDepthToSpace,
+	tflite.OpSpaceToDepth:          buildSpaceToDepth,
 }
 
 // customOps maps each supported custom operator code to its builder.

@@ -3,6 +3,7 @@ package nn
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/percept-robotics/percept/internal/kernels"
 	"github.com/percept-robotics/percept/tflite"
@@ -234,4 +235,90 @@ func (f *runFault) take() error {
 	err := f.err
 	f.err = nil
 	return err
+}
+
+// buildGather prepares GATHER: the rows of the params along an axis that
+// the indices name, in the indices' shape, with leading batch dimensions
+// shared by both.
+func buildGather(b *builder) (*op, error) {
+	params, err := b.input(0)
+	if err != nil {
+		return nil, err
+	}
+	indices, err := b.input(1)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.output(0)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.expectType(params, movableTypes...); err != nil {
+		return nil, err
+	}
+	if err := b.expectType(indices, tflite.TypeInt32, tflite.TypeInt64); err != nil {
+		return nil, err
+	}
+	if err := b.expectType(out, params.Type); err != nil {
+		return nil, err
+	}
+	var o tflite.GatherOptions
+	if opts, ok := b.op.Options.(*tflite.GatherOptions); ok {
+		o = *opts
+	}
+	if len(params.Shape) == 0 {
+		return nil, b.errorf("%v is a scalar: it has no axis to gather along", params)
+	}
+	axis, err := b.axis(int64(o.Axis), len(params.Shape))
+	if err != nil {
+		return nil, err
+	}
+	batchDims := int(o.BatchDims)
+	if batchDims < 0 {
+		batchDims += len(indices.Shape)
+	}
+	if batchDims < 0 || batchDims > axis || batchDims > len(indices.Shape) {
+		return nil, b.errorf("batch_dims %d out of range for axis %d and %v", o.BatchDims, axis, indices)
+	}
+	if !slices.Equal(params.Shape[:batchDims], indices.Shape[:batchDims]) {
+		return nil, b.errorf("%v and %v differ in their %d batch dimensions", params, indices, batchDims)
+	}
+	shape := slices.Concat(params.Shape[:axis], indices.Shape[batchDims:], params.Shape[axis+1:])
+	if err := b.setShape(out, shape); err != nil {
+		return nil, err
+	}
+	g := gather{
+		batches: numElements(params.Shape[:batchDims]),
+		outer:   numElements(params.Shape[batchDims:axis]),
+		axis:    params.Shape[axis],
+		inner:   numElements(params.Shape[axis+1:]) * params.Type.Size(),
+		coords:  numElements(indices.Shape[batchDims:]),
+	}
+	if indices.Type == tflite.TypeInt32 {
+		return gatherOp[int32](b, params, indices, out, g)
+	}
+	return gatherOp[int64](b, params, indices, out, g)
+}
+
+// gather is the layout of one GATHER (see kernels.Gather).
+type gather struct {
+	batches, outer, axis, inner, coords int
+}
+
+func gatherOp[I kernels.Index](b *builder, params, indices, out *Tensor, g gather) (*op, error) {
+	if indices.constant {
+		if bad := kernels.BadIndex(viewAs[I](indices), g.axis); bad >= 0 {
+			return nil, b.errorf("%v: index %d at %d lies outside [0, %d)", indices, viewAs[I](indices)[bad], bad, g.axis)
+		}
+	}
+	fault := b.newFault()
+	return &op{
+		run: func() {
+			ix := viewAs[I](indices)
+			if bad := kernels.Gather(params.data, g.batches, g.outer, g.axis, g.inner, ix, g.coords, out.data); bad >= 0 {
+				fault.setf("%v: index %d at %d lies outside [0, %d)", indices, ix[bad], bad, g.axis)
+			}
+		},
+		fault: fault.take,
+	}, nil
 }

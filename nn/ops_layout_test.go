@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -136,4 +138,363 @@ func TestUnpack(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), tc.want)
 	}
+}
+
+// operand is an input of a one-operator test model: the model's input when
+// data is nil, else a constant.
+type operand struct {
+	typ   tflite.TensorType
+	shape []int32
+	data  []byte
+}
+
+// oneOp builds a model of one operator over ins with outputs outputs of
+// type outType whose shapes the operator sets.
+func oneOp(t *testing.T, code tflite.BuiltinOperator, ins []operand, outputs int, outType tflite.TensorType, optionsType uint8, options tflitetest.Table) (*Interpreter, error) {
+	t.Helper()
+	m := tflitetest.NewModel()
+	var inputs []int32
+	for k, in := range ins {
+		ix := m.Tensor(fmt.Sprint("in", k), in.typ, in.shape, in.data, nil)
+		inputs = append(inputs, ix)
+		if in.data == nil {
+			m.Inputs = append(m.Inputs, ix)
+		}
+	}
+	for k := range outputs {
+		m.Outputs = append(m.Outputs, m.Tensor(fmt.Sprint("out", k), outType, nil, nil, nil))
+	}
+	m.Op(code, 1, inputs, m.Outputs, optionsType, options)
+	return build(t, m)
+}
+
+// counting is the float32 data 1, 2, …, n.
+func counting(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(i + 1)
+	}
+	return v
+}
+
+func TestGather(t *testing.T) {
+	params := operand{tflite.TypeFloat32, []int32{2, 3, 2}, nil} // 1..12
+	for _, tc := range []struct {
+		axis, batch int32
+		indices     operand
+		want        []float32
+		shape       []int
+	}{
+		{1, 0, operand{tflite.TypeInt32, []int32{3}, tflitetest.Int32s(2, 0, 2)}, []float32{5, 6, 1, 2, 5, 6, 11, 12, 7, 8, 11, 12}, []int{2, 3, 2}},
+		{0, 0, operand{tflite.TypeInt64, []int32{}, int64Bytes(1)}, []float32{7, 8, 9, 10, 11, 12}, []int{3, 2}},
+		{-1, 0, operand{tflite.TypeInt32, []int32{2, 1}, tflitetest.Int32s(1, 0)}, []float32{2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11}, []int{2, 3, 2, 1}},
+		// One batch dimension: batch 0 takes row 2, batch 1 row 0 and 1.
+		{1, 1, operand{tflite.TypeInt32, []int32{2, 2}, tflitetest.Int32s(2, 2, 0, 1)}, []float32{5, 6, 5, 6, 7, 8, 9, 10}, []int{2, 2, 2}},
+	} {
+		it, err := oneOp(t, tflite.OpGather, []operand{params, tc.indices}, 1, tflite.TypeFloat32, optionsGather, tflitetest.Table{tc.axis, tc.batch})
+		require.NoError(t, err, "axis %d", tc.axis)
+		copy(it.Input(0).Float32s(), counting(12))
+		require.NoError(t, it.Invoke())
+		assert.Equal(t, tc.want, it.Output(0).Float32s(), "axis %d batch %d", tc.axis, tc.batch)
+		assert.Equal(t, tc.shape, it.Output(0).Shape)
+	}
+	// Computed indices are checked on every run.
+	it, err := oneOp(t, tflite.OpGather, []operand{params, {tflite.TypeInt32, []int32{2}, nil}}, 1, tflite.TypeFloat32, optionsGather, tflitetest.Table{int32(1)})
+	require.NoError(t, err)
+	copy(it.Input(1).Int32s(), []int32{2, 1})
+	require.NoError(t, it.Invoke())
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = it.Invoke() }))
+	for _, bad := range []int32{3, -1} {
+		it.Input(1).Int32s()[1] = bad
+		err := it.Invoke()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "op 0 GATHER")
+		assert.Contains(t, err.Error(), "lies outside [0, 3)")
+	}
+	for _, tc := range []struct {
+		axis, batch int32
+		indices     operand
+		want        string
+	}{
+		{1, 0, operand{tflite.TypeInt32, []int32{2}, tflitetest.Int32s(0, 3)}, "index 3 at 1 lies outside [0, 3)"},
+		{3, 0, operand{tflite.TypeInt32, []int32{1}, tflitetest.Int32s(0)}, "axis 3 out of range"},
+		{0, 1, operand{tflite.TypeInt32, []int32{2}, tflitetest.Int32s(0, 1)}, "batch_dims 1 out of range"},
+		{1, 1, operand{tflite.TypeInt32, []int32{3, 1}, tflitetest.Int32s(0, 1, 2)}, "differ in their 1 batch dimensions"},
+	} {
+		_, err := oneOp(t, tflite.OpGather, []operand{params, tc.indices}, 1, tflite.TypeFloat32, optionsGather, tflitetest.Table{tc.axis, tc.batch})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
+
+func TestSplitAndSplitV(t *testing.T) {
+	in := operand{tflite.TypeInt16, []int32{2, 6}, nil}
+	data := []int16{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	run := func(it *Interpreter, err error) [][]int16 {
+		t.Helper()
+		require.NoError(t, err)
+		copy(viewAs[int16](it.Input(0)), data)
+		require.NoError(t, it.Invoke())
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = it.Invoke() }))
+		var outs [][]int16
+		for _, o := range it.Outputs() {
+			outs = append(outs, viewAs[int16](o))
+		}
+		return outs
+	}
+	axis := operand{tflite.TypeInt32, []int32{}, tflitetest.Int32s(-1)}
+	got := run(oneOp(t, tflite.OpSplit, []operand{axis, in}, 3, tflite.TypeInt16, optionsSplit, tflitetest.Table{int32(3)}))
+	assert.Equal(t, [][]int16{{1, 2, 7, 8}, {3, 4, 9, 10}, {5, 6, 11, 12}}, got)
+	got = run(oneOp(t, tflite.OpSplit, []operand{{tflite.TypeInt32, []int32{1}, tflitetest.Int32s(0)}, in}, 2, tflite.TypeInt16, optionsSplit, tflitetest.Table{int32(2)}))
+	assert.Equal(t, [][]int16{{1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12}}, got)
+	sizes := operand{tflite.TypeInt64, []int32{3}, int64Bytes(1, -1, 2)}
+	got = run(oneOp(t, tflite.OpSplitV, []operand{in, sizes, axis}, 3, tflite.TypeInt16, optionsSplitV, tflitetest.Table{int32(3)}))
+	assert.Equal(t, [][]int16{{1, 7}, {2, 3, 4, 8, 9, 10}, {5, 6, 11, 12}}, got)
+	got = run(oneOp(t, tflite.OpSplitV, []operand{in, {tflite.TypeInt32, []int32{2}, tflitetest.Int32s(0, 6)}, axis}, 2, tflite.TypeInt16, optionsSplitV, tflitetest.Table{int32(2)}))
+	assert.Equal(t, [][]int16{nil, data}, got)
+
+	for _, tc := range []struct {
+		code  tflite.BuiltinOperator
+		ins   []operand
+		outs  int
+		opts  tflitetest.Table
+		want  string
+		otype uint8
+	}{
+		{tflite.OpSplit, []operand{axis, in}, 4, tflitetest.Table{int32(4)}, "does not split into 4 equal parts", optionsSplit},
+		{tflite.OpSplit, []operand{axis, in}, 3, tflitetest.Table{int32(2)}, "3 outputs, the options say 2", optionsSplit},
+		{tflite.OpSplit, []operand{{tflite.TypeInt32, []int32{}, tflitetest.Int32s(2)}, in}, 2, tflitetest.Table{int32(2)}, "axis 2 out of range", optionsSplit},
+		{tflite.OpSplitV, []operand{in, {tflite.TypeInt32, []int32{2}, tflitetest.Int32s(2, 2)}, axis}, 2, tflitetest.Table{int32(2)}, "do not add up to the 6", optionsSplitV},
+		{tflite.OpSplitV, []operand{in, {tflite.TypeInt32, []int32{2}, tflitetest.Int32s(7, -1)}, axis}, 2, tflitetest.Table{int32(2)}, "exceed the 6", optionsSplitV},
+		{tflite.OpSplitV, []operand{in, {tflite.TypeInt32, []int32{2}, tflitetest.Int32s(-1, -1)}, axis}, 2, tflitetest.Table{int32(2)}, "size -1 of output 1", optionsSplitV},
+		{tflite.OpSplitV, []operand{in, {tflite.TypeInt32, []int32{2}, tflitetest.Int32s(3, 3)}, axis}, 3, tflitetest.Table{int32(3)}, "2 sizes for 3 outputs", optionsSplitV},
+	} {
+		_, err := oneOp(t, tc.code, tc.ins, tc.outs, tflite.TypeInt16, tc.otype, tc.opts)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
+
+func TestSlice(t *testing.T) {
+	in := operand{tflite.TypeFloat32, []int32{2, 3, 4}, nil} // 1..24
+	for _, tc := range []struct {
+		begin, size []int32
+		want        []float32
+		shape       []int
+	}{
+		{[]int32{1, 0, 2}, []int32{1, 2, 2}, []float32{15, 16, 19, 20}, []int{1, 2, 2}},
+		{[]int32{0, 2, 1}, []int32{-1, -1, 3}, []float32{10, 11, 12, 22, 23, 24}, []int{2, 1, 3}},
+		{[]int32{0, 0, 4}, []int32{2, 3, 0}, []float32{}, []int{2, 3, 0}},
+	} {
+		it, err := oneOp(t, tflite.OpSlice, []operand{in, {tflite.TypeInt32, []int32{3}, tflitetest.Int32s(tc.begin...)}, {tflite.TypeInt32, []int32{3}, tflitetest.Int32s(tc.size...)}}, 1, tflite.TypeFloat32, 0, nil)
+		require.NoError(t, err)
+		copy(it.Input(0).Float32s(), counting(24))
+		require.NoError(t, it.Invoke())
+		assert.Equal(t, tc.shape, it.Output(0).Shape)
+		if len(tc.want) > 0 {
+			assert.Equal(t, tc.want, it.Output(0).Float32s(), "begin %v size %v", tc.begin, tc.size)
+		}
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = it.Invoke() }))
+	}
+	for _, tc := range []struct{ begin, size []int64 }{
+		{[]int64{0, 0, 3}, []int64{1, 1, 2}},
+		{[]int64{-1, 0, 0}, []int64{1, 1, 1}},
+		{[]int64{0, 0, 0}, []int64{1, 1, -2}},
+		{[]int64{0, 0, 5}, []int64{1, 1, 0}},
+		{[]int64{0, 0, 1}, []int64{1, 1, 1 << 62}},
+	} {
+		_, err := oneOp(t, tflite.OpSlice, []operand{in, {tflite.TypeInt64, []int32{3}, int64Bytes(tc.begin...)}, {tflite.TypeInt64, []int32{3}, int64Bytes(tc.size...)}}, 1, tflite.TypeFloat32, 0, nil)
+		require.Error(t, err, "begin %v size %v", tc.begin, tc.size)
+		assert.Contains(t, err.Error(), "reach outside")
+	}
+	_, err := oneOp(t, tflite.OpSlice, []operand{in, {tflite.TypeInt32, []int32{2}, tflitetest.Int32s(0, 0)}, {tflite.TypeInt32, []int32{2}, tflitetest.Int32s(1, 1)}}, 1, tflite.TypeFloat32, 0, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "must hold 3 values")
+}
+
+func TestStridedSlice(t *testing.T) {
+	in := operand{tflite.TypeFloat32, []int32{2, 3, 4}, nil} // x[i][j][k] = 12i + 4j + k + 1
+	type masks struct{ begin, end, ellipsis, newAxis, shrink int32 }
+	for _, tc := range []struct {
+		name              string
+		begin, end, steps []int32
+		m                 masks
+		offset            bool
+		want              []float32
+		shape             []int
+	}{
+		{"x[:, 1:3, ::2]", []int32{0, 1, 0}, []int32{0, 3, 0}, []int32{1, 1, 2}, masks{begin: 5, end: 5}, false,
+			[]float32{5, 7, 9, 11, 17, 19, 21, 23}, []int{2, 2, 2}},
+		{"x[-1, ::-1, 1]", []int32{-1, 0, 1}, []int32{0, 0, 2}, []int32{1, -1, 1}, masks{begin: 2, end: 2, shrink: 5}, false,
+			[]float32{22, 18, 14}, []int{3}},
+		{"x[..., 1]", []int32{0, 1}, []int32{0, 2}, []int32{1, 1}, masks{ellipsis: 1, shrink: 2}, false,
+			[]float32{2, 6, 10, 14, 18, 22}, []int{2, 3}},
+		{"x[newaxis, 0, 1:]", []int32{0, 0, 1}, []int32{0, 1, 0}, []int32{1, 1, 1}, masks{newAxis: 1, shrink: 2, end: 4}, false,
+			[]float32{5, 6, 7, 8, 9, 10, 11, 12}, []int{1, 2, 4}},
+		{"x[0:100, -100:2, 3:0:-1]", []int32{0, -100, 3}, []int32{100, 2, 0}, []int32{1, 1, -1}, masks{}, false,
+			[]float32{4, 3, 2, 8, 7, 6, 16, 15, 14, 20, 19, 18}, []int{2, 2, 3}},
+		{"x[1, ..., newaxis, ::3]", []int32{1, 0, 0, 0}, []int32{2, 0, 0, 0}, []int32{1, 1, 1, 3}, masks{ellipsis: 2, newAxis: 4, shrink: 1, begin: 8, end: 8}, false,
+			[]float32{13, 16, 17, 20, 21, 24}, []int{3, 1, 2}},
+		{"offset", []int32{0, 1, 1}, []int32{2, 1, 2}, []int32{1, 1, 1}, masks{}, true,
+			[]float32{6, 7, 18, 19}, []int{2, 1, 2}},
+		{"x[0]: the rest implied", []int32{0}, []int32{1}, []int32{1}, masks{shrink: 1}, false,
+			counting(12), []int{3, 4}},
+		{"x[2:1]: empty", []int32{2}, []int32{1}, []int32{1}, masks{}, false,
+			nil, []int{0, 3, 4}},
+		{"x[::-2, -1, -1]", []int32{0, -1, -1}, []int32{0, 0, 0}, []int32{-2, 1, 1}, masks{begin: 1, end: 1, shrink: 6}, false,
+			[]float32{24}, []int{1}},
+	} {
+		n := int32(len(tc.begin))
+		it, err := oneOp(t, tflite.OpStridedSlice, []operand{in,
+			{tflite.TypeInt32, []int32{n}, tflitetest.Int32s(tc.begin...)},
+			{tflite.TypeInt32, []int32{n}, tflitetest.Int32s(tc.end...)},
+			{tflite.TypeInt32, []int32{n}, tflitetest.Int32s(tc.steps...)}},
+			1, tflite.TypeFloat32, optionsStridedSlice, tflitetest.Table{tc.m.begin, tc.m.end, tc.m.ellipsis, tc.m.newAxis, tc.m.shrink, tc.offset})
+		require.NoError(t, err, tc.name)
+		copy(it.Input(0).Float32s(), counting(24))
+		require.NoError(t, it.Invoke())
+		assert.Equal(t, tc.shape, it.Output(0).Shape, tc.name)
+		if tc.want != nil {
+			assert.Equal(t, tc.want, it.Output(0).Float32s(), tc.name)
+		}
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = it.Invoke() }))
+	}
+	for _, tc := range []struct {
+		begin, end, steps []int32
+		m                 masks
+		want              string
+	}{
+		{[]int32{2, 0, 0}, []int32{3, 1, 1}, []int32{1, 1, 1}, masks{shrink: 1}, "dimension 0: index 2 out of range"},
+		{[]int32{-3, 0, 0}, []int32{3, 1, 1}, []int32{1, 1, 1}, masks{shrink: 1}, "index -3 out of range"},
+		{[]int32{0, 0, 0}, []int32{1, 1, 1}, []int32{1, 0, 1}, masks{}, "dimension 1: stride 0"},
+		{[]int32{0, 0, 0, 0}, []int32{1, 1, 1, 1}, []int32{1, 1, 1, 1}, masks{}, "more dimensions than the input's"},
+		{[]int32{0, 0}, []int32{1, 1}, []int32{1, 1}, masks{ellipsis: 3}, "more than one bit"},
+	} {
+		n := int32(len(tc.begin))
+		_, err := oneOp(t, tflite.OpStridedSlice, []operand{in,
+			{tflite.TypeInt32, []int32{n}, tflitetest.Int32s(tc.begin...)},
+			{tflite.TypeInt32, []int32{n}, tflitetest.Int32s(tc.end...)},
+			{tflite.TypeInt32, []int32{n}, tflitetest.Int32s(tc.steps...)}},
+			1, tflite.TypeFloat32, optionsStridedSlice, tflitetest.Table{tc.m.begin, tc.m.end, tc.m.ellipsis, tc.m.newAxis, tc.m.shrink})
+		require.Error(t, err, tc.want)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
+
+// TestTranspose: random shapes up to rank 6, random permutations, each
+// element checked by its coordinates; uint8, int16 and int64 elements.
+func TestTranspose(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 5))
+	for trial := range 60 {
+		rank := 1 + trial%6
+		shape := make([]int32, rank)
+		for i := range shape {
+			shape[i] = int32(1 + rng.IntN(4))
+		}
+		perm := rng.Perm(rank)
+		perm32 := make([]int32, rank)
+		for i, p := range perm {
+			perm32[i] = int32(p)
+			if rng.IntN(4) == 0 {
+				perm32[i] -= int32(rank) // negative dimensions count from the end
+			}
+		}
+		typ := []tflite.TensorType{tflite.TypeUint8, tflite.TypeInt16, tflite.TypeInt64}[trial%3]
+		it, err := oneOp(t, tflite.OpTranspose, []operand{{typ, shape, nil}, {tflite.TypeInt32, []int32{int32(rank)}, tflitetest.Int32s(perm32...)}}, 1, typ, optionsTranspose, tflitetest.Table{})
+		require.NoError(t, err, "shape %v perm %v", shape, perm32)
+		in, out := it.Input(0), it.Output(0)
+		size := typ.Size()
+		for i := range in.NumElements() {
+			in.Bytes()[i*size] = byte(i) // the low byte names the element
+		}
+		require.NoError(t, it.Invoke())
+		inStrides := elementStrides(in.Shape)
+		idx := make([]int, rank)
+		for o := range out.NumElements() {
+			from := 0
+			for i, p := range perm {
+				from += idx[i] * inStrides[p]
+			}
+			require.Equal(t, byte(from), out.Bytes()[o*size], "shape %v perm %v output %d", shape, perm, o)
+			for i := rank - 1; i >= 0; i-- {
+				if idx[i]++; idx[i] < out.Shape[i] {
+					break
+				}
+				idx[i] = 0
+			}
+		}
+	}
+	for _, perm := range [][]int32{{0, 0, 1}, {0, 1, 3}, {0, 1}} {
+		_, err := oneOp(t, tflite.OpTranspose, []operand{{tflite.TypeFloat32, []int32{2, 3, 4}, nil}, {tflite.TypeInt32, []int32{int32(len(perm))}, tflitetest.Int32s(perm...)}}, 1, tflite.TypeFloat32, optionsTranspose, tflitetest.Table{})
+		require.Error(t, err, "%v", perm)
+	}
+	_, err := oneOp(t, tflite.OpTranspose, []operand{{tflite.TypeFloat32, []int32{1, 1, 1, 1, 1, 1, 2}, nil}, {tflite.TypeInt32, []int32{7}, tflitetest.Int32s(0, 1, 2, 3, 4, 5, 6)}}, 1, tflite.TypeFloat32, optionsTranspose, tflitetest.Table{})
+	require.ErrorIs(t, err, ErrUnsupported)
+}
+
+func TestDepthToSpaceAndBack(t *testing.T) {
+	// TensorFlow's example: [1 1 1 4] with block 2 is [1 2 2 1].
+	it, err := oneOp(t, tflite.OpDepthToSpace, []operand{{tflite.TypeFloat32, []int32{1, 1, 1, 4}, nil}}, 1, tflite.TypeFloat32, optionsDepthToSpace, tflitetest.Table{int32(2)})
+	require.NoError(t, err)
+	copy(it.Input(0).Float32s(), []float32{1, 2, 3, 4})
+	require.NoError(t, it.Invoke())
+	assert.Equal(t, []int{1, 2, 2, 1}, it.Output(0).Shape)
+	assert.Equal(t, []float32{1, 2, 3, 4}, it.Output(0).Float32s())
+	// [1 2 2 4] to [1 4 4 1]: pixel (h, w) channel c goes to
+	// (2h + c/2, 2w + c%2).
+	it, err = oneOp(t, tflite.OpDepthToSpace, []operand{{tflite.TypeInt8, []int32{1, 2, 2, 4}, nil}}, 1, tflite.TypeInt8, optionsDepthToSpace, tflitetest.Table{int32(2)})
+	require.NoError(t, err)
+	for i := range 16 {
+		it.Input(0).Int8s()[i] = int8(i)
+	}
+	require.NoError(t, it.Invoke())
+	assert.Equal(t, []int8{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15}, it.Output(0).Int8s())
+
+	// SPACE_TO_DEPTH undoes DEPTH_TO_SPACE on random odd shapes and blocks.
+	rng := rand.New(rand.NewPCG(15, 6))
+	for range 20 {
+		bs := 1 + rng.IntN(3)
+		n, h, w, c := 1+rng.IntN(2), 1+rng.IntN(3), 1+rng.IntN(3), 1+rng.IntN(3)
+		m := tflitetest.NewModel()
+		in := m.Tensor("in", tflite.TypeInt32, []int32{int32(n), int32(h * bs), int32(w * bs), int32(c)}, nil, nil)
+		deep := m.Tensor("deep", tflite.TypeInt32, nil, nil, nil)
+		back := m.Tensor("back", tflite.TypeInt32, nil, nil, nil)
+		m.Op(tflite.OpSpaceToDepth, 1, []int32{in}, []int32{deep}, optionsSpaceToDepth, tflitetest.Table{int32(bs)})
+		m.Op(tflite.OpDepthToSpace, 1, []int32{deep}, []int32{back}, optionsDepthToSpace, tflitetest.Table{int32(bs)})
+		m.Inputs, m.Outputs = []int32{in}, []int32{deep, back}
+		it, err := build(t, m)
+		require.NoError(t, err)
+		src := it.Input(0).Int32s()
+		for i := range src {
+			src[i] = rng.Int32()
+		}
+		require.NoError(t, it.Invoke())
+		assert.Equal(t, []int{n, h, w, c * bs * bs}, it.Output(0).Shape)
+		require.Equal(t, src, it.Output(1).Int32s(), "block %d on [%d %d %d %d]", bs, n, h*bs, w*bs, c)
+		// SPACE_TO_DEPTH by coordinates: output (y, x, (by·bs + bx)·c + k)
+		// is input (y·bs + by, x·bs + bx, k).
+		deepData := it.Output(0).Int32s()
+		for y := range h {
+			for x := range w {
+				for by := range bs {
+					for bx := range bs {
+						for k := range c {
+							got := deepData[((y*w+x)*bs*bs+by*bs+bx)*c+k]
+							require.Equal(t, src[((y*bs+by)*w*bs+x*bs+bx)*c+k], got)
+						}
+					}
+				}
+			}
+		}
+		assert.Zero(t, testing.AllocsPerRun(5, func() { _ = it.Invoke() }))
+	}
+	_, err = oneOp(t, tflite.OpSpaceToDepth, []operand{{tflite.TypeFloat32, []int32{1, 3, 4, 1}, nil}}, 1, tflite.TypeFloat32, optionsSpaceToDepth, tflitetest.Table{int32(2)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "multiples of the block size 2")
+	_, err = oneOp(t, tflite.OpDepthToSpace, []operand{{tflite.TypeFloat32, []int32{1, 3, 4, 6}, nil}}, 1, tflite.TypeFloat32, optionsDepthToSpace, tflitetest.Table{int32(2)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "do not divide into 2×2 blocks")
+	_, err = oneOp(t, tflite.OpDepthToSpace, []operand{{tflite.TypeFloat32, []int32{1, 3, 4, 4}, nil}}, 1, tflite.TypeFloat32, optionsDepthToSpace, tflitetest.Table{int32(0)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "block size 0")
 }

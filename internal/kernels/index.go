@@ -96,22 +96,35 @@ func BadRowND[I Index](dims []int, indices []I, rows int) int {
 	return -1
 }
 
-// Gather is GATHER on raw bytes: params viewed as [outer, axis, inner] with
-// inner in bytes, dst as [outer, len(indices), inner] gets along the axis
-// the rows indices names. It returns the position in indices of the first
-// one outside [0, axis), having copied the outer slices before it, or -1.
-func Gather[I Index](params []byte, outer, axis, inner int, indices []I, dst []byte) int {
-	for k, x := range indices {
-		if x < 0 || int64(x) >= int64(axis) {
-			return k
-		}
+// Gather is GATHER on raw bytes: params viewed as [batches, outer, axis,
+// inner] with inner in bytes, indices as [batches, coords], dst as
+// [batches, outer, coords, inner] gets, in each batch, the rows along the
+// axis that batch's indices name. When an index lies outside [0, axis) it
+// copies nothing and returns that index's position in indices; else -1.
+func Gather[I Index](params []byte, batches, outer, axis, inner int, indices []I, coords int, dst []byte) int {
+	if bad := BadIndex(indices[:batches*coords], axis); bad >= 0 {
+		return bad
 	}
 	o := 0
-	for s := range outer {
-		base := s * axis * inner
-		for _, x := range indices {
-			from := base + int(x)*inner
-			o += copy(dst[o:o+inner], params[from:from+inner])
+	for b := range batches {
+		ix := indices[b*coords : (b+1)*coords]
+		for s := range outer {
+			base := (b*outer + s) * axis * inner
+			for _, x := range ix {
+				from := base + int(x)*inner
+				o += copy(dst[o:o+inner], params[from:from+inner])
+			}
+		}
+	}
+	return -1
+}
+
+// BadIndex returns the position of the first of indices outside [0, n),
+// or -1.
+func BadIndex[I Index](indices []I, n int) int {
+	for k, x := range indices {
+		if x < 0 || int64(x) >= int64(n) {
+			return k
 		}
 	}
 	return -1

@@ -170,8 +170,13 @@ func TestGather(t *testing.T) {
 	// params [2 3 2] as bytes, gathered along the middle axis.
 	params := []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
 	dst := make([]byte, 12)
-	assert.Equal(t, -1, Gather(params, 2, 3, 2, []int32{2, 0, 2}, dst))
+	assert.Equal(t, -1, Gather(params, 1, 2, 3, 2, []int32{2, 0, 2}, 3, dst))
 	assert.Equal(t, []byte{4, 5, 0, 1, 4, 5, 10, 11, 6, 7, 10, 11}, dst)
-	assert.Equal(t, 1, Gather(params, 2, 3, 2, []int64{0, 3}, dst))
-	assert.Equal(t, 0, Gather(params, 2, 3, 2, []int32{-1}, dst))
+	// One batch dimension of 2: batch 0 takes row 2, batch 1 row 0.
+	assert.Equal(t, -1, Gather(params, 2, 1, 3, 2, []int64{2, 0}, 1, dst[:4]))
+	assert.Equal(t, []byte{4, 5, 6, 7}, dst[:4])
+	clear(dst)
+	assert.Equal(t, 1, Gather(params, 1, 2, 3, 2, []int64{0, 3}, 2, dst))
+	assert.Equal(t, 0, Gather(params, 1, 2, 3, 2, []int32{-1}, 1, dst))
+	assert.Equal(t, make([]byte, 12), dst, "nothing copied")
 }
