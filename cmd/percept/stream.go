@@ -26,9 +26,10 @@ type frameMeta struct {
 	LatencyMS   float64   // from capture to the result
 }
 
-// stream is a -source run of detect or classify.
+// stream is a -source run of one of the image commands (detect,
+// classify, segment, pose, faces).
 type stream struct {
-	command   string // "detect" or "classify", for error lines
+	command   string // the command, such as "detect", for error lines
 	spec      string // the -source flag
 	frames    int    // stop after this many frames (0: at the source's end)
 	maxPixels int    // budget for file: and dir: images

@@ -15,12 +15,12 @@ import (
 // Stats are the capture loop's counters since the server was made.
 type Stats struct {
 	Captured     uint64 // frames read from the source (processed + dropped)
-	Dropped      uint64 // frames skipped because detection was slower than the source
-	Processed    uint64 // frames run through the detector and published
+	Dropped      uint64 // frames skipped because the model was slower than the source
+	Processed    uint64 // frames run through the task's model and published
 	SourceErrors uint64 // source failures, undecodable frames included
 	Skipped      uint64 // files the source passed over (camera.ErrSkipped)
-	DetectErrors uint64 // frames the detector failed on
-	// InferenceTotal sums the detector's time over the processed frames.
+	DetectErrors uint64 // frames the task's model failed on
+	// InferenceTotal sums the model's time over the processed frames.
 	InferenceTotal time.Duration
 	// LatencyTotal sums the time from capture to result over the processed
 	// frames.
@@ -93,8 +93,8 @@ type metrics struct {
 	inferenceNanos, latencyNanos                                      atomic.Int64
 	streamClients                                                     atomic.Int64
 
-	streamInference  *histogram // the capture loop's detector time
-	requestInference *histogram // POST /api/detect's detector time
+	streamInference  *histogram // the capture loop's model time
+	requestInference *histogram // the uploads' model time
 	latency          *histogram // capture to published result
 
 	mu       sync.Mutex
@@ -149,19 +149,19 @@ func (m *metrics) writeTo(out io.Writer) error {
 		fmt.Fprintf(w, "%s %d\n", name, v)
 	}
 	counter("percept_frames_captured_total", "Frames read from the source.", m.captured.Load())
-	counter("percept_frames_dropped_total", "Frames skipped because detection was slower than the source.", m.dropped.Load())
-	counter("percept_frames_processed_total", "Frames run through the detector and published.", m.processed.Load())
+	counter("percept_frames_dropped_total", "Frames skipped because the model was slower than the source.", m.dropped.Load())
+	counter("percept_frames_processed_total", "Frames run through the model and published.", m.processed.Load())
 	counter("percept_source_errors_total", "Source failures, undecodable frames included.", m.sourceErrors.Load())
 	counter("percept_source_skipped_files_total", "Files the source passed over: not an image, or over the pixel budget.", m.skipped.Load())
-	counter("percept_detect_errors_total", "Frames the detector failed on (an Edge TPU request that failed, say).", m.detectErrors.Load())
+	counter("percept_detect_errors_total", "Frames the model failed on (an Edge TPU request that failed, say); the name is kept from detection, for every task.", m.detectErrors.Load())
 
 	header("percept_stream_clients", "gauge", "Clients of the server-sent event stream.")
 	fmt.Fprintf(w, "percept_stream_clients %d\n", m.streamClients.Load())
 
-	header("percept_inference_seconds", "histogram", "Detector time per image, for camera frames (origin=stream) and uploads (origin=request).")
+	header("percept_inference_seconds", "histogram", "Model time per image, for camera frames (origin=stream) and uploads (origin=request).")
 	m.streamInference.write(w, "percept_inference_seconds", `origin="stream"`)
 	m.requestInference.write(w, "percept_inference_seconds", `origin="request"`)
-	header("percept_frame_latency_seconds", "histogram", "Time from frame capture to published detections.")
+	header("percept_frame_latency_seconds", "histogram", "Time from frame capture to the published result.")
 	m.latency.write(w, "percept_frame_latency_seconds", "")
 
 	m.mu.Lock()

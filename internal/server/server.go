@@ -59,14 +59,15 @@ type Config struct {
 	// closed as Detector's is.
 	Task Task
 	// Detector serves both the capture loop and POST /api/detect, from
-	// several goroutines at once (set it or Task, not both). A *models.DetectorPool fits: each call
-	// takes an idle detector, so a pool of two lets one upload run beside
-	// the stream while further uploads wait their turn. The caller closes
+	// several goroutines at once (set it or Task, not both). A
+	// *models.DetectorPool fits: each call takes an idle detector, so a
+	// pool of two lets one upload run beside the stream while further
+	// uploads wait their turn. The caller closes
 	// it once Serve has returned (or, without Serve, after Run and the
 	// HTTP server have finished); a call after that may only fail, with
 	// models.ErrClosed, which uploads answer with 503.
 	Detector Detector
-	// MaxBodyBytes bounds uploads to POST /api/detect (default 16 MiB);
+	// MaxBodyBytes bounds uploads (default 16 MiB);
 	// larger bodies get 413.
 	MaxBodyBytes int64
 	// MaxImagePixels bounds the decoded size of uploads (default 25
