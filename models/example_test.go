@@ -105,6 +105,7 @@ func ExampleCheckTask() {
 	// classifier: false
 	// pose: false
 	// faces: false
+	// segmenter: false
 }
 
 // A robot's perception loop: frames from a camera source, each detected
