@@ -187,6 +187,8 @@ func taskEntry(t models.Task) string {
 		return "models.NewClassifier, percept classify"
 	case models.TaskFaces:
 		return "models.NewFaceDetector, percept faces"
+	case models.TaskPose:
+		return "models.NewPoseEstimator, percept pose"
 	}
 	return "models"
 }

@@ -80,6 +80,12 @@ func TestPoseEmbeddedModel(t *testing.T) {
 	in := m.Subgraphs[0].Tensors[m.Subgraphs[0].Inputs[0]]
 	assert.Equal(t, []int32{1, 192, 192, 3}, in.Shape)
 	assert.Equal(t, tflite.TypeUint8, in.Type)
+
+	// percept inspect names the task (whether or not this build runs
+	// every operator of the model).
+	path := writeFile(t, t.TempDir(), "movenet.tflite", assets.PoseModel)
+	r := runCLI(t, "inspect", path)
+	assert.Contains(t, r.stdout, "\ntask: pose (models.NewPoseEstimator, percept pose)")
 }
 
 // TestPoseCLI runs the embedded MoveNet on Coral's squat photo: JSON equal
