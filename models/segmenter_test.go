@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/image/bmp"
 
+	"github.com/percept-robotics/percept/internal/npy"
 	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/models"
@@ -594,6 +596,7 @@ func TestDeepLabBird(t *testing.T) {
 	want := coralMask(t)
 	bird := birdPhoto(t)
 	require.Equal(t, image.Rect(0, 0, 513, 513), bird.Bounds())
+	var first []uint8 // the first target's mask
 	for _, kernels := range nn.KernelTargets() {
 		t.Run(kernels, func(t *testing.T) {
 			labels, err := models.LoadLabels(testmodels.Path(t, "segmentation", "pascal_voc_segmentation_labels.txt"))
@@ -605,6 +608,11 @@ func TestDeepLabBird(t *testing.T) {
 			assert.Equal(t, 21, seg.NumClasses())
 			got, err := seg.Segment(context.Background(), bird)
 			require.NoError(t, err)
+			if first == nil {
+				first = got.Mask
+			} else {
+				require.Equal(t, first, got.Mask, "every kernel target gives the same mask")
+			}
 			same, inter, union := 0, 0, 0
 			for i, c := range got.Mask {
 				w := want.Pix[i]
@@ -627,4 +635,109 @@ func TestDeepLabBird(t *testing.T) {
 			assert.Equal(t, "bird", got.Classes[1].Label, "the bird is the largest class after the background")
 		})
 	}
+}
+
+// deepLabScores writes DeepLab without its ARG_MAX, so that it outputs
+// the uint8 scores [1, 513, 513, 21] the ARG_MAX reads, and returns the
+// file's path.
+func deepLabScores(t *testing.T) string {
+	data, err := os.ReadFile(testmodels.Path(t, "segmentation", "deeplabv3_mnv2_dm05_pascal_quant.tflite"))
+	require.NoError(t, err)
+	m, err := tflite.Parse(data)
+	require.NoError(t, err)
+	sg := &m.Subgraphs[0]
+	last := len(sg.Operators) - 1
+	require.Equal(t, tflite.OpArgMax, m.OperatorCodes[sg.Operators[last].OpcodeIndex].Builtin)
+	require.Equal(t, sg.Outputs, sg.Operators[last].Outputs)
+	sg.Outputs = []int32{sg.Operators[last].Inputs[0]}
+	sg.Operators = sg.Operators[:last]
+	path := filepath.Join(t.TempDir(), "deeplab_scores.tflite")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	_, err = m.WriteTo(f)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	return path
+}
+
+// TestDeepLabScoresEqualArgMax: DeepLab cut before its ARG_MAX is a score
+// model, whose mask the Segmenter's own argmax makes: the same as nn's
+// ARG_MAX makes from the same scores.
+func TestDeepLabScoresEqualArgMax(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two 513×513 DeepLab inferences: the full run covers them")
+	}
+	bird := birdPhoto(t)
+	withArgMax, err := models.NewSegmenter(deepLab(t), nil)
+	require.NoError(t, err)
+	defer withArgMax.Close()
+	want, err := withArgMax.Segment(context.Background(), bird)
+	require.NoError(t, err)
+	m, err := tflite.Open(deepLabScores(t))
+	require.NoError(t, err)
+	defer m.Close()
+	scores, err := models.NewSegmenter(m, nil)
+	require.NoError(t, err)
+	defer scores.Close()
+	assert.Equal(t, models.SegmentScores, scores.Output())
+	got := models.Segmentation{WithConfidence: true}
+	require.NoError(t, scores.SegmentInto(context.Background(), &got, bird))
+	assert.Equal(t, want.Mask, got.Mask)
+	assert.Equal(t, want.Classes, got.Classes)
+	require.Len(t, got.Confidence, 21)
+	for c := range 21 {
+		v, ok := got.ConfidenceAt(c, 0, 0)
+		require.True(t, ok)
+		assert.True(t, v >= -20 && v <= 20, "class %d's score %g at (0, 0) is a logit-sized number", c, v)
+	}
+}
+
+// TestDeepLabAgainstLiteRTJS compares percept's mask of Coral's photo
+// with TFLite's: LiteRT.js runs DeepLab without its ARG_MAX (LiteRT.js
+// has no INT64 outputs) on the photo's bytes, which are the model's input
+// as they are (the photo is 513×513), and the class of each pixel is its
+// highest score, the first on a tie. Quantized kernels round differently
+// (XNNPACK's against TFLite's reference kernels, which percept follows),
+// so a few pixels on class borders differ.
+func TestDeepLabAgainstLiteRTJS(t *testing.T) {
+	ref := testmodels.LiteRTJS(t)
+	bird := birdPhoto(t)
+	seg, err := models.NewSegmenter(deepLab(t), nil)
+	require.NoError(t, err)
+	defer seg.Close()
+	got, err := seg.Segment(context.Background(), bird)
+	require.NoError(t, err)
+
+	input := filepath.Join(t.TempDir(), "bird.npy")
+	f, err := os.Create(input)
+	require.NoError(t, err)
+	require.NoError(t, npy.Write(f, &npy.Array{DType: "|u1", Shape: []int{1, 513, 513, 3}, Data: models.ToPacked(nil, bird, 3)}))
+	require.NoError(t, f.Close())
+	out := ref.Run(t, deepLabScores(t), input)
+	scores, err := npy.ReadFile(out[0][0])
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 513, 513, 21}, scores.Shape)
+	same, inter, union := 0, 0, 0
+	for i, c := range got.Mask {
+		s := scores.Data[21*i : 21*i+21]
+		best := 0
+		for k := range s {
+			if s[k] > s[best] {
+				best = k
+			}
+		}
+		if int(c) == best {
+			same++
+		}
+		if c == 3 && best == 3 {
+			inter++
+		}
+		if c == 3 || best == 3 {
+			union++
+		}
+	}
+	agree, iou := float64(same)/float64(len(got.Mask)), float64(inter)/float64(union)
+	t.Logf("percept against LiteRT.js: %.4f of the pixels agree, bird IoU %.4f", agree, iou)
+	assert.Greater(t, agree, 0.99)
+	assert.Greater(t, iou, 0.95)
 }
