@@ -328,7 +328,7 @@ func argmax[T uint8 | int8 | float32](grid []uint8, v []T, n int) {
 		scores := v[i*n : i*n+n]
 		best := 0
 		for c := 1; c < n; c++ {
-			if scores[c] > scores[best] || scores[best] != scores[best] {
+			if scores[c] > scores[best] || math.IsNaN(float64(scores[best])) {
 				best = c
 			}
 		}
