@@ -322,7 +322,7 @@ func foreground[T uint8 | int8 | float32](grid []uint8, v []T, threshold float32
 }
 
 // argmax writes the index of each cell's highest score, the first on a
-// tie (TFLite's ARG_MAX). A NaN never wins.
+// tie (TFLite's ARG_MAX). A NaN loses to any number.
 func argmax[T uint8 | int8 | float32](grid []uint8, v []T, n int) {
 	for i := range grid {
 		scores := v[i*n : i*n+n]
