@@ -26,7 +26,8 @@
 //	percept compare  [-images DIR] [-kernels LIST] [-threads 1] [-n 20] [-json] [-svg FILE] MODEL...
 //	percept bench    [-model PATH]... [-kernels all|generic] [-threads 1,2] [-n 10] [-json] [-profile] [-svg FILE]
 //	percept bench    -edgetpu usb|pci|... -model MODEL_edgetpu.tflite [-model MODEL.tflite]... [-fallback MODEL.tflite]
-//	percept serve    [-source SPEC] [-model PATH] [-threshold 0.5] [-addr 127.0.0.1:8080]
+//	percept serve    [-task detect|classify|segment|pose|faces] [-source SPEC] [-model PATH] [-threshold 0.5]
+//	                 [-addr 127.0.0.1:8080] [-pprof]
 //	percept version
 //	percept help     [COMMAND]
 //
@@ -340,9 +341,24 @@ says so on stderr.`,
 	},
 	{
 		name:     "serve",
-		summary:  "detect objects in a live stream and show it in a web page",
-		synopsis: []string{"[flags]"},
-		examples: []string{"percept serve -source camera:0 -addr 0.0.0.0:8080"},
+		summary:  "run a task on a live stream and show it in a web page, with a JSON API",
+		synopsis: []string{"[-task detect|classify|segment|pose|faces] [flags]"},
+		about: `-task picks what runs on every frame and upload: detect (boxes), classify
+(the top classes), segment (a class per pixel, drawn as a translucent mask),
+pose (a skeleton) or faces (boxes and six keypoints). With no -task, serve
+runs the task the -model fits, and detect when there is no -model; with no
+-model, the task's embedded model. The page at / draws each frame's result;
+GET /api/detections has the newest result as JSON (?stream=1: server-sent
+events), the task's own command's -json line with "task" and the frame's
+fields; POST /api/detect (or /api/TASK) answers for an uploaded image;
+/healthz, /api/health and /metrics watch it. -pprof adds Go's profiles at
+/debug/pprof/ on the same address (off by default: they expose the
+process's internals).`,
+		examples: []string{
+			"percept serve -source camera:0 -addr 0.0.0.0:8080",
+			"percept serve -task pose -source v4l2:/dev/video0",
+			"percept serve -task segment -source dir:'photos/*.jpg' -pprof",
+		},
 	},
 	{
 		name:     "version",

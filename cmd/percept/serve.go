@@ -44,7 +44,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	taskName := fs.String("task", "", "what to run on each frame: "+strings.Join(serveTaskNames, ", ")+
 		"; default: the task the -model fits, detect with the embedded model")
 	modelPath := fs.String("model", "", "model (.tflite) for the task; default: the embedded model of the task "+
-		"(SSD-MobileNet v1 for detect, MobileNet v1 0.25 for classify, BlazeFace short-range for faces; segment and pose need one)")
+		"(SSD-MobileNet v1 for detect, MobileNet v1 0.25 for classify, DeepLab v3 PASCAL VOC for segment, "+
+		"MoveNet lightning for pose, BlazeFace short-range for faces)")
 	labelsPath := fs.String("labels", "", "label file, overriding the labels packed in the model")
 	threshold := fs.Float64("threshold", 0.5, "minimum score, from 0 to 1, of a detection; given explicitly, also of a listed class "+
 		"(classify), a pose (pose: the mean of its keypoints' scores) or a face (faces, where the default is MediaPipe's for the model)")
@@ -114,6 +115,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		return err
 	}
 	defer m.Close()
+	if name == "segment" && *modelPath == "" && opts.Labels == nil {
+		// The embedded DeepLab's class names come beside it.
+		if opts.Labels, err = models.ParseLabels(assets.SegmenterLabels); err != nil {
+			return err
+		}
+	}
 	tpu.checkModel(m, "serve", stdout)
 	if name == "classify" {
 		opts.MaxResults = *top
@@ -212,10 +219,12 @@ var serveModelTasks = map[string]models.Task{
 	"faces":    models.TaskFaces,
 }
 
-// serveEmbedded holds the embedded model of each task that has one.
+// serveEmbedded holds the embedded model of each task.
 var serveEmbedded = map[string][]byte{
 	"detect":   assets.DetectorModel,
 	"classify": assets.ClassifierModel,
+	"segment":  assets.SegmenterModel,
+	"pose":     assets.PoseModel,
 	"faces":    assets.FaceModel,
 }
 
@@ -227,11 +236,7 @@ func openServeModel(task, path string) (string, *tflite.Model, error) {
 		if task == "" {
 			task = "detect"
 		}
-		embedded, ok := serveEmbedded[task]
-		if !ok {
-			return "", nil, usageError{fmt.Sprintf("-task %s needs a -model: percept embeds none for it", task)}
-		}
-		m, err := tflite.Parse(embedded)
+		m, err := tflite.Parse(serveEmbedded[task])
 		return task, m, err
 	}
 	m, err := tflite.Open(path)

@@ -394,3 +394,82 @@ func TestServeClassifies(t *testing.T) {
 		})
 	}
 }
+
+// TestServeTasksMatchTheirCommands serves a photo with -task segment, pose
+// and faces (their embedded models), and with a -model file whose task
+// serve infers: each frame and each upload carry what the task's own
+// command prints with -json for the photo (segment adds its mask, every
+// task its name).
+func TestServeTasksMatchTheirCommands(t *testing.T) {
+	skipInShort(t)
+	dir := t.TempDir()
+	movenet := writeFile(t, dir, "movenet.tflite", assets.PoseModel)
+	bird := testmodels.Path(t, "images", "bird.bmp")
+	for _, c := range []struct {
+		name  string
+		task  string
+		model []string // flags naming the model, for serve and the command
+		image string
+		count string // the list that must not be empty
+	}{
+		{"segment", "segment", nil, bird, "classes"},
+		{"pose", "pose", nil, testmodels.Path(t, "pose", "squat.bmp"), "poses"},
+		{"faces", "faces", nil, testmodels.Path(t, "images", "grace_hopper.jpg"), "faces"},
+		{"pose inferred from -model", "", []string{"-model", movenet}, testmodels.Path(t, "pose", "squat.bmp"), "poses"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			task := c.task
+			if task == "" {
+				task = "pose"
+			}
+			cli := runCLI(t, append(append([]string{task, "-json"}, c.model...), c.image)...)
+			requireSuccess(t, cli)
+			var want map[string]any
+			require.NoError(t, json.Unmarshal([]byte(cli.stdout), &want))
+			require.NotEmpty(t, want[c.count], "%s", cli.stdout)
+			delete(want, "image")
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			args := append([]string{"-source", "file:" + c.image, "-hold", "0", "-rate", "5", "-threads", "1", "-detectors", "1"}, c.model...)
+			if c.task != "" {
+				args = append(args, "-task", c.task)
+			}
+			s := startServe(ctx, t, args...)
+			var frame map[string]any
+			require.Eventually(t, func() bool {
+				resp, err := http.Get(s.base + "/api/detections")
+				if err != nil {
+					return false
+				}
+				defer resp.Body.Close()
+				frame = nil
+				return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&frame) == nil
+			}, 60*time.Second, 20*time.Millisecond)
+			data, err := os.ReadFile(c.image)
+			require.NoError(t, err)
+			resp, err := http.Post(s.base+"/api/"+task, "application/octet-stream", bytes.NewReader(data))
+			require.NoError(t, err)
+			var upload map[string]any
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&upload))
+			resp.Body.Close()
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%v", upload)
+			cancel()
+			require.NoError(t, <-s.done)
+
+			for name, got := range map[string]map[string]any{"frame": frame, "upload": upload} {
+				assert.Equal(t, task, got["task"], name)
+				if task == "segment" {
+					mask, ok := got["mask"].(map[string]any)
+					require.True(t, ok, "%s has a mask: %v", name, got)
+					assert.Positive(t, mask["width"], name)
+					assert.NotEmpty(t, mask["png"], name)
+				}
+				for _, k := range []string{"task", "image", "mask", "seq", "time", "dropped", "inference_ms", "latency_ms"} {
+					delete(got, k)
+				}
+				assert.Equal(t, want, got, "%s: the %s command's line", name, task)
+			}
+		})
+	}
+}
