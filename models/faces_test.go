@@ -25,6 +25,7 @@ import (
 	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/models"
+	"github.com/percept-robotics/percept/nn"
 	"github.com/percept-robotics/percept/tflite"
 )
 
@@ -64,6 +65,41 @@ func TestFaceDetectorEmbedded(t *testing.T) {
 	assert.Less(t, kp[models.FaceRightEye].X, kp[models.FaceLeftEye].X, "the person's right eye is on the image's left")
 	assert.Less(t, kp[models.FaceRightEye].Y, kp[models.FaceMouthCenter].Y, "eyes above the mouth")
 	assert.Less(t, kp[models.FaceNoseTip].Y, kp[models.FaceMouthCenter].Y, "nose above the mouth")
+
+	if testing.Short() {
+		return // thirty inferences take a while under -race with the generic kernels
+	}
+	// The faces of the other photos, as TestFacesAgainstLiteRTJS counts
+	// them without needing LiteRT.js.
+	for name, n := range faceCounts(map[string]int{"pets.jpg": 1}) {
+		img, err := models.LoadImage(testmodels.Path(t, "images", name))
+		require.NoError(t, err)
+		faces, err := f.Detect(context.Background(), img)
+		require.NoError(t, err)
+		assert.Len(t, faces, n, "%s: %v", name, faces)
+	}
+}
+
+// BenchmarkFaceDetect times a whole call (decode excluded: sampling the
+// photo into the input, inference, decoding and suppression) of the
+// embedded short-range model on face.jpg, per kernel target, one thread.
+func BenchmarkFaceDetect(b *testing.B) {
+	img, err := models.LoadImage(testmodels.Path(b, "images", "face.jpg"))
+	require.NoError(b, err)
+	for _, target := range nn.KernelTargets() {
+		b.Run(target, func(b *testing.B) {
+			f, err := models.NewFaceDetector(embeddedFaceModel(b), &models.Options{Threads: 1, Kernels: target})
+			require.NoError(b, err)
+			defer f.Close()
+			var dst []models.Face
+			b.ReportAllocs()
+			for b.Loop() {
+				dst, err = f.DetectInto(context.Background(), dst, img)
+			}
+			require.NoError(b, err)
+			require.Len(b, dst, 2)
+		})
+	}
 }
 
 // faceModel is a BlazeFace model of the accuracy test, with the number
