@@ -6,7 +6,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/percept-robotics/percept/internal/annotate"
 	"github.com/percept-robotics/percept/models"
@@ -42,6 +44,20 @@ func (t segmentTask) run(ctx context.Context, img image.Image) (output, error) {
 // page stretches it over the frame, and 256 pixels keep a PNG of a few
 // kilobytes, small enough to travel in every event.
 const maskSide = 256
+
+// maskEncoder encodes the masks, reusing its compressor's state (about a
+// megabyte) from frame to frame.
+var maskEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers{}}
+
+// pngBuffers keeps png.Encoder's buffers between calls.
+type pngBuffers struct{ pool sync.Pool }
+
+func (p *pngBuffers) Get() *png.EncoderBuffer {
+	b, _ := p.pool.Get().(*png.EncoderBuffer)
+	return b
+}
+
+func (p *pngBuffers) Put(b *png.EncoderBuffer) { p.pool.Put(b) }
 
 // maskAlpha is the opacity of a class's colour over the frame.
 const maskAlpha = 140
@@ -100,8 +116,7 @@ func newSegmentation(seg *models.Segmentation) (*segmentation, error) {
 		}
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(&buf, small); err != nil {
+	if err := maskEncoder.Encode(&buf, small); err != nil {
 		return nil, err
 	}
 	s.mask = Mask{Width: w, Height: h, PNG: buf.Bytes()}
@@ -112,18 +127,27 @@ func newSegmentation(seg *models.Segmentation) (*segmentation, error) {
 // colour at maskAlpha (premultiplied, as color.RGBA is), and the
 // background classes among classes nothing.
 func maskPalette(classes []models.SegmentClass) color.Palette {
+	p := slices.Clone(classPalette)
+	for _, c := range classes {
+		if strings.EqualFold(c.Label, "background") || (c.Class == 0 && c.Label == "") {
+			p[c.Class] = transparent
+		}
+	}
+	return p
+}
+
+// classPalette is every class's colour at maskAlpha.
+var classPalette = func() color.Palette {
 	p := make(color.Palette, models.MaxSegmentClasses)
 	for i := range p {
 		c := classColour(i)
 		p[i] = color.RGBA{premultiply(c.R), premultiply(c.G), premultiply(c.B), maskAlpha}
 	}
-	for _, c := range classes {
-		if strings.EqualFold(c.Label, "background") || (c.Class == 0 && c.Label == "") {
-			p[c.Class] = color.RGBA{}
-		}
-	}
 	return p
-}
+}()
+
+// transparent is the background's entry of a mask palette.
+var transparent color.Color = color.RGBA{}
 
 func premultiply(v uint8) uint8 { return uint8((int(v)*maskAlpha + 127) / 255) }
 

@@ -258,3 +258,32 @@ func TestFaceTask(t *testing.T) {
 	annotated := decodeJPEG(t, body)
 	assertNear(t, palette[1], annotated.At(40, 70), 40, "the box's left edge")
 }
+
+// BenchmarkSegmentationOutput measures what the server adds to a
+// segmenter's time per frame: reducing a 640×427 mask and encoding its PNG,
+// then the frame's JSON.
+func BenchmarkSegmentationOutput(b *testing.B) {
+	const w, h = 640, 427
+	seg := &models.Segmentation{Width: w, Height: h, Mask: make([]uint8, w*h)}
+	for y := range h {
+		for x := range w {
+			if (x-320)*(x-320)+(y-200)*(y-200) < 150*150 {
+				seg.Mask[y*w+x] = 3
+			}
+		}
+	}
+	seg.Classes = []models.SegmentClass{{Class: 0, Label: "background"}, {Class: 3, Label: "bird"}}
+	var size int
+	for b.Loop() {
+		out, err := newSegmentation(seg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := json.Marshal(out.value("camera:0", w, h, &frameInfo{}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(body)
+	}
+	b.ReportMetric(float64(size), "json-bytes")
+}
