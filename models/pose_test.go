@@ -475,3 +475,17 @@ func TestMoveNetPoolsAndTargets(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, allocs)
 }
+
+// BenchmarkPoseEstimate times a whole call on the squat photo: letterbox
+// of the 500×610 image, MoveNet, decoding, into a reused result.
+func BenchmarkPoseEstimate(b *testing.B) {
+	e, img, _ := squat(b, &models.Options{Threads: 1})
+	var dst []models.Pose
+	var err error
+	b.ReportAllocs()
+	for b.Loop() {
+		if dst, err = e.EstimateInto(context.Background(), dst, img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
