@@ -74,7 +74,8 @@ type Keypoint struct {
 	// last. They are clamped to the image.
 	X float32 `json:"x"`
 	Y float32 `json:"y"`
-	// Score is the model's confidence in the keypoint, in [0, 1].
+	// Score is the model's confidence in the keypoint, clamped to [0, 1]
+	// (NaN reads 0).
 	// MoveNet places every keypoint, hidden or out of frame ones too,
 	// with a low score; its authors suggest ignoring those below 0.3.
 	Score float32 `json:"score"`
@@ -223,6 +224,10 @@ func (p *PoseEstimator) decode(kps []Keypoint, b image.Rectangle) Pose {
 	var sum float32
 	for i := range kps {
 		y, x, score := p.value(3*i), p.value(3*i+1), p.value(3*i+2)
+		if !(score >= 0) { // NaN too
+			score = 0
+		}
+		score = min(score, 1)
 		px, py := p.box.toImage(x, y, b)
 		kps[i] = Keypoint{Name: KeypointNames[i], X: px, Y: py, Score: score}
 		sum += score

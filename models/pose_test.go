@@ -32,8 +32,13 @@ import (
 // through a RESHAPE and the quantization 1/255 (zero point 0 for UINT8,
 // −128 for INT8, which percept feeds as pixel − 128).
 func columnProbe(t testing.TB, typ tflite.TensorType) *tflite.Model {
+	return scaledColumnProbe(t, typ, 1.0/255)
+}
+
+// scaledColumnProbe is columnProbe with another output scale.
+func scaledColumnProbe(t testing.TB, typ tflite.TensorType, scale float32) *tflite.Model {
 	m := tflitetest.NewModel()
-	q := &tflitetest.Affine{Scale: 1.0 / 255}
+	q := &tflitetest.Affine{Scale: scale}
 	if typ == tflite.TypeInt8 {
 		q.Zero = -128
 	}
@@ -171,6 +176,20 @@ func TestPoseLetterbox(t *testing.T) {
 			assert.InDelta(t, 3+0.4, k.Y, 1e-4, "%s y", k.Name)
 		}
 	})
+}
+
+// TestPoseScoresClamped: scores a model puts outside [0, 1] read as the
+// nearest end, so a pose's score stays a mean of scores in [0, 1].
+func TestPoseScoresClamped(t *testing.T) {
+	e := newEstimator(t, scaledColumnProbe(t, tflite.TypeInt8, 2.0/255), &models.Options{Threads: 1})
+	// Score bytes 0 and 255 in alternate bands: the int8 output reads
+	// 2·(0−128−(−128))/255 = 0 and 2·255/255 = 2, clamped to 1.
+	img := bands(0, 0, 4, 68, 100, 4, func(i int) color.RGBA { return color.RGBA{0, 0, uint8(255 * (i % 2)), 255} })
+	pose := estimateOne(t, e, img)
+	for i, k := range pose.Keypoints {
+		assert.Equal(t, float32(i%2), k.Score, k.Name)
+	}
+	assert.InDelta(t, 8.0/17, pose.Score, 1e-6)
 }
 
 // TestPoseMinScore: Options.MinScore drops a pose whose mean keypoint
