@@ -159,9 +159,13 @@ func (c classification) value(name string, width, height int, f *frameInfo) any 
 	}{r, *f}
 }
 
+// panelLines is how many classes a frame's panel lists at most (the
+// JSON has them all).
+const panelLines = 10
+
 func (c classification) annotate(img *image.RGBA) *image.RGBA {
-	lines := make([]annotatedLine, len(c.classes))
-	for i, cl := range c.classes {
+	lines := make([]annotatedLine, min(len(c.classes), panelLines))
+	for i, cl := range c.classes[:len(lines)] {
 		lines[i] = annotatedLine{class: cl.Index, text: fmt.Sprintf("%s %.2f", labelOr(cl.Label, cl.Index), cl.Score)}
 	}
 	out := clone(img)

@@ -227,3 +227,20 @@ func TestPageSharesThePalette(t *testing.T) {
 	}
 	assert.Equal(t, server, page)
 }
+
+// TestClassPanelIsBounded: a classifier that reports every class (no
+// MaxResults) has its first panelLines drawn on the frame, not a panel
+// taller than the frame.
+func TestClassPanelIsBounded(t *testing.T) {
+	classes := make([]models.Class, 1000)
+	for i := range classes {
+		classes[i] = models.Class{Index: i, Score: float32(1000-i) / 1000}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 300, 400))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	out := classification{"probabilities", classes}.annotate(img)
+	assert.Equal(t, classColour(panelLines-1), out.RGBAAt(9, 12+16*(panelLines-1)), "the last line's swatch")
+	assert.Equal(t, color.RGBA{200, 200, 200, 200}, out.RGBAAt(9, 12+16*panelLines+8), "below the panel")
+}
