@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"log"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/internal/npy"
 	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/internal/tflitetest"
@@ -505,6 +507,36 @@ func BenchmarkPoseEstimate(b *testing.B) {
 	for b.Loop() {
 		if dst, err = e.EstimateInto(context.Background(), dst, img); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A robot that watches a person's squat: MoveNet's keypoints in the
+// photo's pixels, the hips against the knees.
+func ExamplePoseEstimator() {
+	m, err := tflite.Parse(assets.PoseModel) // Coral's MoveNet lightning, embedded
+	if err != nil {
+		log.Fatal(err)
+	}
+	est, err := models.NewPoseEstimator(m, &models.Options{MinScore: 0.2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer est.Close()
+	img, err := models.LoadImage("squat.jpg")
+	if err != nil {
+		log.Fatal(err)
+	}
+	var poses []models.Pose // reused across frames: no allocation per call
+	poses, err = est.EstimateInto(context.Background(), poses, img)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range poses {
+		hip, knee := p.Keypoints[models.KeypointLeftHip], p.Keypoints[models.KeypointLeftKnee]
+		if hip.Score >= 0.3 && knee.Score >= 0.3 {
+			// Image y grows downwards: a hip below its knee is a deep squat.
+			fmt.Printf("left hip %.0f px above the knee (score %.2f)\n", knee.Y-hip.Y, p.Score)
 		}
 	}
 }
