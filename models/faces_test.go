@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"log"
 	"maps"
 	"math"
 	"os"
@@ -488,5 +489,31 @@ func TestFaceDetectorRefuses(t *testing.T) {
 		}
 		assert.ErrorContains(t, err, "not a faces model", c.name)
 		assert.ErrorContains(t, err, c.want, c.name)
+	}
+}
+
+// Faces in a photo, with the embedded BlazeFace short-range model, and
+// where each person's eyes are.
+func ExampleFaceDetector() {
+	m, err := tflite.Parse(assets.FaceModel)
+	if err != nil {
+		log.Fatal(err)
+	}
+	faces, err := models.NewFaceDetector(m, nil) // MediaPipe's threshold, 0.5
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer faces.Close()
+	img, err := models.LoadImage("photo.jpg")
+	if err != nil {
+		log.Fatal(err)
+	}
+	found, err := faces.Detect(context.Background(), img)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range found {
+		eye := f.Keypoints[models.FaceRightEye]
+		fmt.Printf("face %.2f at %v, right eye at (%.0f, %.0f)\n", f.Score, f.Box.Rect(), eye.X, eye.Y)
 	}
 }
