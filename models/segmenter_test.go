@@ -741,3 +741,103 @@ func TestDeepLabAgainstLiteRTJS(t *testing.T) {
 	assert.Greater(t, agree, 0.99)
 	assert.Greater(t, iou, 0.95)
 }
+
+// TestSegmenterClassMapOutOfRange: a class map the model computes in its
+// own way ([1, H, W, 1] INT32 from a CAST, not an ARG_MAX) has as many
+// classes as the labels name, or 256; a value outside them is an error
+// that says where, never an index out of range, and the next image in
+// range is fine.
+func TestSegmenterClassMapOutOfRange(t *testing.T) {
+	const optionsCast uint8 = 37
+	b := tflitetest.NewModel()
+	in := b.Tensor("image", tflite.TypeFloat32, []int32{1, 6, 8, 3}, nil, nil)
+	// class = trunc(100·R − 100·G + ½), R and G normalised to [−1, 1]: the
+	// half keeps the value away from the integers truncation would flip.
+	filter := b.Tensor("filter", tflite.TypeFloat32, []int32{1, 1, 1, 3}, tflitetest.Floats(100, -100, 0), nil)
+	bias := b.Tensor("bias", tflite.TypeFloat32, []int32{1}, tflitetest.Floats(0.5), nil)
+	raw := b.Tensor("raw", tflite.TypeFloat32, []int32{1, 6, 8, 1}, nil, nil)
+	classes := b.Tensor("classes", tflite.TypeInt32, []int32{1, 6, 8, 1}, nil, nil)
+	b.Op(tflite.OpConv2D, 1, []int32{in, filter, bias}, []int32{raw}, tflitetest.OptionsConv2D,
+		tflitetest.Table{int8(tflite.PaddingValid), int32(1), int32(1), int8(tflite.ActNone)})
+	b.Op(tflite.OpCast, 1, []int32{raw}, []int32{classes}, optionsCast, tflitetest.Table{int8(tflite.TypeFloat32), int8(tflite.TypeInt32)})
+	b.Inputs, b.Outputs = []int32{in}, []int32{classes}
+	m := b.Parse(t)
+
+	uniform := func(c color.RGBA) image.Image {
+		img := image.NewRGBA(image.Rect(0, 0, 8, 6))
+		for i := 0; i < len(img.Pix); i += 4 {
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = c.R, c.G, c.B, 255
+		}
+		return img
+	}
+	// R − G = 51 steps: 100·51/127.5 + ½ = 40.5.
+	class40, grey := uniform(color.RGBA{153, 102, 0, 255}), uniform(color.RGBA{90, 90, 90, 255})
+	for _, c := range []struct {
+		labels  models.Labels
+		classes int
+		err     string
+	}{
+		{nil, models.MaxSegmentClasses, ""},
+		{numbered(41, ""), 41, ""},
+		{numbered(40, ""), 40, "the model output class 40 at cell 0, outside [0, 40)"},
+	} {
+		t.Run(fmt.Sprint(c.classes), func(t *testing.T) {
+			seg, err := models.NewSegmenter(m, &models.Options{Threads: 1, Labels: c.labels})
+			require.NoError(t, err)
+			defer seg.Close()
+			assert.Equal(t, models.SegmentClassMap, seg.Output())
+			assert.Equal(t, c.classes, seg.NumClasses())
+			var dst models.Segmentation
+			err = seg.SegmentInto(context.Background(), &dst, class40)
+			if c.err != "" {
+				require.ErrorContains(t, err, c.err)
+				assert.Zero(t, dst.Width)
+				assert.Empty(t, dst.Mask)
+			} else {
+				require.NoError(t, err)
+				assert.Equal(t, []models.SegmentClass{{Class: 40, Label: c.labels[40], Pixels: 48}}, dst.Classes)
+			}
+			require.NoError(t, seg.SegmentInto(context.Background(), &dst, grey))
+			assert.Equal(t, []models.SegmentClass{{Class: 0, Label: c.labels[0], Pixels: 48}}, dst.Classes)
+		})
+	}
+	seg, err := models.NewSegmenter(m, &models.Options{Threads: 1})
+	require.NoError(t, err)
+	defer seg.Close()
+	// G above R: −200 + ½, truncated toward zero.
+	err = seg.SegmentInto(context.Background(), &models.Segmentation{}, uniform(color.RGBA{0, 255, 0, 255}))
+	assert.ErrorContains(t, err, "the model output class -199 at cell 0, outside [0, 256)")
+}
+
+// TestRealModelsSegmenter: of the real models in ../shared/models, only
+// DeepLab fits the segmenter task; the others are refused with what they
+// are.
+func TestRealModelsSegmenter(t *testing.T) {
+	for path, hint := range map[string]string{
+		"segmentation/deeplabv3_mnv2_dm05_pascal_quant.tflite":             "",
+		"pose/movenet_single_pose_lightning_ptq.tflite":                    "use NewPoseEstimator",
+		"float16/face_detection_short_range.tflite":                        "use NewFaceDetector",
+		"float16/face_detection_front.tflite":                              "use NewFaceDetector",
+		"float16/hand_landmark_lite.tflite":                                "4 outputs",
+		"classification/mobilenet_v1_0.25_224_quant.tflite":                "use NewClassifier",
+		"classification/tf2_mobilenet_v2_1.0_224_ptq.tflite":               "use NewClassifier",
+		"tflm/person_detect.tflite":                                        "use NewClassifier",
+		"detection/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite":      "use NewDetector",
+		"detection/mobilenet_ssd_v2_coco_quant_postprocess_edgetpu.tflite": "use NewDetector",
+	} {
+		t.Run(path, func(t *testing.T) {
+			m, err := tflite.Open(testmodels.Path(t, path))
+			require.NoError(t, err)
+			defer m.Close()
+			err = models.CheckTask(m, models.TaskSegmenter)
+			if hint == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			t.Log(err)
+			assert.Contains(t, err.Error(), "not a segmenter model")
+			assert.Contains(t, err.Error(), hint)
+		})
+	}
+}
