@@ -141,8 +141,10 @@ short-range and front, 0.6 full-range).
 keypoints in the order right eye, left eye, nose tip, mouth centre, right
 ear tragion, left ear tragion (the person's right and left).
 -out writes the image with boxes and keypoints drawn, or with -blur the
-faces pixelated. -source reads frames as in percept detect and prints one
-JSON line per frame with "faces" in place of "detections".`,
+faces pixelated (the short-range model misses faces farther than about two
+metres: for privacy, give -model MediaPipe's face_detection_full_range.tflite).
+-source reads frames as in percept detect and prints one JSON line per frame
+with "faces" in place of "detections".`,
 		examples: []string{
 			"percept faces -json -out faces.png photo.jpg",
 			"percept faces -blur -out private.jpg photo.jpg",
