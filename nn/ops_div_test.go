@@ -138,9 +138,12 @@ func TestSqrt(t *testing.T) {
 	m.Inputs, m.Outputs = []int32{in}, []int32{out}
 	it, err = build(t, m)
 	require.NoError(t, err)
-	copy(it.Input(0).Int8s(), []int8{16, 14, -3})
+	copy(it.Input(0).Int8s(), []int8{16, 14, 0})
 	require.NoError(t, it.Invoke())
 	assert.Equal(t, []int8{-6, -7, -10}, it.Output(0).Int8s())
+	// A negative input fails the Invoke, as in TFLite.
+	it.Input(0).Int8s()[2] = -3
+	assert.ErrorContains(t, it.Invoke(), "SQRT of a negative value: element 2")
 }
 
 func TestDivFloorDivSqrtRejects(t *testing.T) {

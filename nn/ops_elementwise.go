@@ -299,3 +299,61 @@ func lookupBinary8[T int8 | uint8](x, y, out *Tensor, sx, sy kernels.Shape4, ker
 	}
 	return &op{run: func() { run(0, 0, sx.Size()) }}
 }
+
+func buildMaximum(b *builder) (*op, error) { return b.buildMaximumMinimum(true) }
+
+func buildMinimum(b *builder) (*op, error) { return b.buildMaximumMinimum(false) }
+
+// buildMaximumMinimum prepares MAXIMUM or MINIMUM, which compare raw values
+// as TFLite does: quantized operands as stored.
+func (b *builder) buildMaximumMinimum(maximum bool) (*op, error) {
+	x, y, out, sx, sy, err := b.broadcastOperands()
+	if err != nil {
+		return nil, err
+	}
+	switch x.Type {
+	case tflite.TypeFloat32:
+		return binaryOp(x, y, out, sx, sy, pick(maximum, kernels.Maximum[float32], kernels.Minimum[float32])), nil
+	case tflite.TypeInt32:
+		return binaryOp(x, y, out, sx, sy, pick(maximum, kernels.Maximum[int32], kernels.Minimum[int32])), nil
+	case tflite.TypeUint8:
+		return binaryOp(x, y, out, sx, sy, pick(maximum, kernels.Maximum[uint8], kernels.Minimum[uint8])), nil
+	case tflite.TypeInt8:
+		return binaryOp(x, y, out, sx, sy, pick(maximum, kernels.Maximum[int8], kernels.Minimum[int8])), nil
+	}
+	return nil, b.unsupportedf("%v has type %s, want FLOAT32, INT32, UINT8 or INT8", x, x.Type)
+}
+
+// pick returns a when first is true, else b.
+func pick[F any](first bool, a, b F) F {
+	if first {
+		return a
+	}
+	return b
+}
+
+func buildSquaredDifference(b *builder) (*op, error) {
+	x, y, out, sx, sy, err := b.broadcastOperands()
+	if err != nil {
+		return nil, err
+	}
+	switch x.Type {
+	case tflite.TypeFloat32:
+		return binaryOp(x, y, out, sx, sy, kernels.SquaredDifferenceF32), nil
+	case tflite.TypeInt32:
+		return binaryOp(x, y, out, sx, sy, kernels.SquaredDifferenceI32), nil
+	case tflite.TypeInt8:
+		qx, qy, qo, _, _, err := b.binaryQuantization(x, y, out, tflite.ActNone)
+		if err != nil {
+			return nil, err
+		}
+		p, err := kernels.NewSquaredDifferenceParams(qx, qy, qo)
+		if err != nil {
+			return nil, b.unsupportedf("%v", err)
+		}
+		return lookupBinary8(x, y, out, sx, sy, func(sa kernels.Shape4, a []int8, sb kernels.Shape4, b []int8, dst []int8) {
+			kernels.SquaredDifferenceQ(p, sa, a, sb, b, dst)
+		}), nil
+	}
+	return nil, b.unsupportedf("%v has type %s, want FLOAT32, INT32 or INT8", x, x.Type)
+}

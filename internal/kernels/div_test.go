@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 
@@ -110,7 +111,10 @@ func TestDivQuantizedByHand(t *testing.T) {
 	// (2^30·2^−31·2^1) and shifted right by 2 + 23 − 1 rounds to 29.
 	dst := make([]uint8, 4)
 	DivQ(p, Shape4{1, 1, 1, 4}, []uint8{200, 255, 0, 6}, Shape4{1, 1, 1, 4}, []uint8{7, 255, 9, 4}, dst)
-	assert.Equal(t, []uint8{29, 1, 0, 2}, dst) // 6/4 = 1.5 rounds up
+	// 6/4 = 1.5 rounds up; 0/9 comes out as 1, as in TFLite: a zero
+	// dividend has 31 bits of headroom, so the final shift exceeds 31
+	// (see roundingShiftRight).
+	assert.Equal(t, []uint8{29, 1, 1, 2}, dst)
 
 	// Negative operands through the zero points (in1 at 128, in2 at 10,
 	// out at 100 with scale 0.5), the signs flipped before the reciprocal
@@ -150,9 +154,30 @@ func TestDivQuantizedNearReal(t *testing.T) {
 		want := make([]int32, 64)
 		for i := range a {
 			want[i] = refQuantize(refReal(int32(a[i]), q1)/refReal(int32(b[i]), q2), qo, 0, 255)
+			// Where TFLite's final shift exceeds 31 its quotient is
+			// not the real one (TestDivQuantizedLikeTFLite): skip.
+			x, y := int32(a[i])-q1.ZeroPoint, int32(b[i])-q2.ZeroPoint
+			if bits.Len32(uint32(max(y, -y)))+leadingSignBits(x)-p.shift > 31 {
+				want[i] = int32(dst[i])
+			}
 		}
 		requireWithin(t, want, dst, 1, "scales %v %v %v", q1, q2, qo)
 	}
+}
+
+// TestDivQuantizedLikeTFLite: small dividends over large divisors, where
+// TFLite's final rounding shift exceeds 31 bits, give what LiteRT.js gives
+// (the first three measured with TestNewOperatorsMatchLiteRT), not the real
+// quotient: in (0.05, 100), divisor (0.03, 20), out (0.25, 128). A zero
+// dividend has 31 bits of headroom: over 20 (a reciprocal shift of 4) the
+// shift is 32 and the rounding adds 1.
+func TestDivQuantizedLikeTFLite(t *testing.T) {
+	p, err := NewDivParams(Affine{Scale: 0.05, ZeroPoint: 100}, Affine{Scale: 0.03, ZeroPoint: 20}, Affine{Scale: 0.25, ZeroPoint: 128}, 0, 255)
+	require.NoError(t, err)
+	dst := make([]uint8, 4)
+	DivQ(p, Shape4{1, 1, 1, 4}, []uint8{107, 92, 106, 100}, Shape4{1, 1, 1, 4}, []uint8{193, 215, 249, 40}, dst)
+	// Real quotients 0.07, −0.07, 0.05 and 0 would all be 128.
+	assert.Equal(t, []uint8{255, 0, 255, 129}, dst)
 }
 
 func TestDivParamsRejectBadScales(t *testing.T) {

@@ -381,13 +381,27 @@ func leadingSignBits(x int32) int {
 	return bits.LeadingZeros32(uint32(x)) - 1
 }
 
-// roundingShiftRight is RoundingDivideByPOT for any exponent n ≥ 0: from
-// 32 on, every int32 rounds to 0.
+// roundingShiftRight is gemmlowp's RoundingDivideByPOT as TFLite runs it
+// for any exponent n ≥ 0. From n = 32 on, which DIV reaches for small
+// dividends over large divisors, its arithmetic is undefined in C++ and
+// every platform TFLite runs on (x86, ARM, WebAssembly) masks the shift
+// counts: the rounding mask (1ll << n) − 1 keeps its low 32 bits and x is
+// shifted by n mod 32. Reproduced here, so that such quotients come out as
+// TFLite's do (often saturated) rather than as the real quotient.
 func roundingShiftRight(x int32, n int) int32 {
-	if n > 31 {
-		return 0
+	if n <= 31 {
+		return quant.RoundingDivideByPOT(x, n)
 	}
-	return quant.RoundingDivideByPOT(x, n)
+	mask := int32(int64(1)<<(n&63) - 1)
+	threshold := mask >> 1
+	if x < 0 {
+		threshold++
+	}
+	r := x >> (n & 31)
+	if x&mask > threshold {
+		r++
+	}
+	return r
 }
 
 // DivQ is TFLite's quantized uint8 DIV with NHWC broadcasting.
@@ -411,4 +425,93 @@ func SubI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32, act IntRang
 // AddI32).
 func MulI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32, act IntRange) {
 	binary(sa, a, sb, b, dst, func(x, y int32) int32 { return quant.Clamp(x*y, act.Min, act.Max) })
+}
+
+// Maximum is MAXIMUM with broadcasting on raw values, as TFLite's reference
+// compares them (x > y ? x : y: a NaN in x yields y, a NaN in y yields NaN;
+// quantized values are compared as stored, whatever their quantization).
+func Maximum[T float32 | int32 | int8 | uint8](sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+	binary(sa, a, sb, b, dst, func(x, y T) T {
+		if x > y {
+			return x
+		}
+		return y
+	})
+}
+
+// Minimum is MINIMUM with broadcasting (x < y ? x : y), as Maximum.
+func Minimum[T float32 | int32 | int8 | uint8](sa Shape4, a []T, sb Shape4, b []T, dst []T) {
+	binary(sa, a, sb, b, dst, func(x, y T) T {
+		if x < y {
+			return x
+		}
+		return y
+	})
+}
+
+// SquaredDifferenceF32 is SQUARED_DIFFERENCE on floats with broadcasting:
+// (x − y)², the difference rounded to float32 first.
+func SquaredDifferenceF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32) {
+	binary(sa, a, sb, b, dst, func(x, y float32) float32 {
+		d := x - y
+		return d * d
+	})
+}
+
+// SquaredDifferenceI32 is SQUARED_DIFFERENCE on int32 with broadcasting,
+// wrapping on overflow as TFLite's int32 arithmetic does in practice.
+func SquaredDifferenceI32(sa Shape4, a []int32, sb Shape4, b []int32, dst []int32) {
+	binary(sa, a, sb, b, dst, func(x, y int32) int32 {
+		d := x - y
+		return d * d
+	})
+}
+
+// SquaredDifferenceParams holds a quantized int8 SQUARED_DIFFERENCE as
+// TFLite's Prepare computes it: both inputs shifted left by 7 bits and
+// rescaled to twice the larger input scale, the difference squared, then
+// rescaled by (2·max scale)²/(2^14·out).
+type SquaredDifferenceParams struct {
+	in1Offset, in2Offset int32
+	outOffset            int32
+	in1Mult, in2Mult     int32
+	in1Shift, in2Shift   int
+	outMult              int32
+	outShift             int
+}
+
+// squaredDifferenceLeftShift is TFLite's left_shift for SQUARED_DIFFERENCE.
+const squaredDifferenceLeftShift = 7
+
+// NewSquaredDifferenceParams prepares a quantized int8 SQUARED_DIFFERENCE of
+// tensors quantized as in1 and in2 into out.
+func NewSquaredDifferenceParams(in1, in2, out Affine) (*SquaredDifferenceParams, error) {
+	if !validScale(in1.Scale) || !validScale(in2.Scale) || !validScale(out.Scale) {
+		return nil, fmt.Errorf("kernels: squared difference: scales %g, %g → %g must be positive and finite", in1.Scale, in2.Scale, out.Scale)
+	}
+	twiceMax := float64(2 * max(in1.Scale, in2.Scale))
+	p := &SquaredDifferenceParams{in1Offset: -in1.ZeroPoint, in2Offset: -in2.ZeroPoint, outOffset: out.ZeroPoint}
+	var err error
+	if p.in1Mult, p.in1Shift, err = quant.QuantizeMultiplierSmallerThanOneExp(float64(in1.Scale) / twiceMax); err != nil {
+		return nil, fmt.Errorf("kernels: squared difference: input 1 multiplier: %w", err)
+	}
+	if p.in2Mult, p.in2Shift, err = quant.QuantizeMultiplierSmallerThanOneExp(float64(in2.Scale) / twiceMax); err != nil {
+		return nil, fmt.Errorf("kernels: squared difference: input 2 multiplier: %w", err)
+	}
+	realOut := twiceMax * twiceMax / float64(float32(1<<(2*squaredDifferenceLeftShift))*out.Scale)
+	if p.outMult, p.outShift, err = quant.QuantizeMultiplierSmallerThanOneExp(realOut); err != nil {
+		return nil, fmt.Errorf("kernels: squared difference: output multiplier: %w", err)
+	}
+	return p, nil
+}
+
+// SquaredDifferenceQ is TFLite's int8 SQUARED_DIFFERENCE with broadcasting.
+func SquaredDifferenceQ(p *SquaredDifferenceParams, sa Shape4, a []int8, sb Shape4, b []int8, dst []int8) {
+	binary(sa, a, sb, b, dst, func(x, y int8) int8 {
+		sx := quant.MultiplyByQuantizedMultiplierSmallerThanOneExp((int32(x)+p.in1Offset)<<squaredDifferenceLeftShift, p.in1Mult, p.in1Shift)
+		sy := quant.MultiplyByQuantizedMultiplierSmallerThanOneExp((int32(y)+p.in2Offset)<<squaredDifferenceLeftShift, p.in2Mult, p.in2Shift)
+		d := sx - sy
+		out := quant.MultiplyByQuantizedMultiplierSmallerThanOneExp(d*d, p.outMult, p.outShift) + p.outOffset
+		return int8(quant.Clamp(out, math.MinInt8, math.MaxInt8))
+	})
 }

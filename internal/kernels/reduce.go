@@ -52,7 +52,7 @@ func (a ReduceAxes) count(in Shape4) int {
 // reduceSums calls emit with each output index of the reduction of in and
 // the sum, in A, of the elements it aggregates. The elements are added in
 // row-major input order, the order of TFLite's reference reductions.
-func reduceSums[A int32 | float32, T int8 | uint8 | float32](in Shape4, src []T, axes ReduceAxes, emit func(i int, sum A)) {
+func reduceSums[A int32 | float32, T int8 | uint8 | int32 | float32](in Shape4, src []T, axes ReduceAxes, emit func(i int, sum A)) {
 	out := axes.Shape(in)
 	strides := [4]int{in.H * in.W * in.C, in.W * in.C, in.C, 1}
 	dims := [4]int{in.N, in.H, in.W, in.C}
@@ -216,4 +216,99 @@ func MeanQ[T int8 | uint8](p *MeanParams, in Shape4, src []T, dst []T) {
 		}
 		dst[i] = T(v)
 	})
+}
+
+// SumI32 is SUM on int32 over the given axes, wrapping on overflow.
+func SumI32(in Shape4, src []int32, axes ReduceAxes, dst []int32) {
+	reduceSums(in, src, axes, func(i int, sum int32) { dst[i] = sum })
+}
+
+// SumParams holds a quantized SUM prepared as TFLite's QuantizedMeanOrSum
+// with compute_sum: in float32, sum·(in/out) − zero·(in/out)·count, rounded
+// half away from zero, plus the output zero point.
+type SumParams struct {
+	Axes    ReduceAxes // the reduced NHWC dimensions
+	scale   float32
+	bias    float32
+	outZero int32
+}
+
+// NewSumParams prepares a quantized SUM of a tensor of shape in over the
+// NHWC dimensions axes marks.
+func NewSumParams(in Shape4, axes ReduceAxes, inQ, outQ Affine) (*SumParams, error) {
+	if !validScale(inQ.Scale) || !validScale(outQ.Scale) {
+		return nil, fmt.Errorf("kernels: sum: scales %g → %g must be positive and finite", inQ.Scale, outQ.Scale)
+	}
+	scale := inQ.Scale / outQ.Scale
+	return &SumParams{
+		Axes: axes, scale: scale, outZero: outQ.ZeroPoint,
+		bias: float32(float32(-inQ.ZeroPoint)*scale) * float32(axes.count(in)),
+	}, nil
+}
+
+// SumQ is TFLite's quantized SUM; dst has p.Axes.Shape(in). The result is
+// clamped to T's range where TFLite's cast would wrap.
+func SumQ[T int8 | uint8](p *SumParams, in Shape4, src []T, dst []T) {
+	lo, hi := typeRange[T]()
+	reduceSums(in, src, p.Axes, func(i int, sum int32) {
+		r := roundToInt32(float32(math.Round(float64(float32(float32(sum)*p.scale) + p.bias))))
+		dst[i] = T(min(max(int64(r)+int64(p.outZero), int64(lo)), int64(hi)))
+	})
+}
+
+// ReduceMax is REDUCE_MAX over the given axes on raw values, as TFLite's
+// reference: each output starts at T's lowest value and takes an element
+// when it is greater (so NaN is never taken); dst has axes.Shape(in).
+func ReduceMax[T float32 | int32 | int8 | uint8](in Shape4, src []T, axes ReduceAxes, dst []T) {
+	lowest := lowestOf[T]()
+	out := axes.Shape(in)
+	strides := [4]int{in.H * in.W * in.C, in.W * in.C, in.C, 1}
+	dims := [4]int{in.N, in.H, in.W, in.C}
+	var extent [4]int
+	for d := range dims {
+		extent[d] = 1
+		if axes[d] {
+			extent[d] = dims[d]
+		}
+	}
+	i := 0
+	for n := range out.N {
+		for y := range out.H {
+			for x := range out.W {
+				for c := range out.C {
+					base := n*strides[0] + y*strides[1] + x*strides[2] + c
+					m := lowest
+					for rn := range extent[0] {
+						for ry := range extent[1] {
+							for rx := range extent[2] {
+								for rc := range extent[3] {
+									if v := src[base+rn*strides[0]+ry*strides[1]+rx*strides[2]+rc]; v > m {
+										m = v
+									}
+								}
+							}
+						}
+					}
+					dst[i] = m
+					i++
+				}
+			}
+		}
+	}
+}
+
+// lowestOf is C++'s numeric_limits<T>::lowest().
+func lowestOf[T float32 | int32 | int8 | uint8]() T {
+	var v any
+	switch any(T(0)).(type) {
+	case float32:
+		v = float32(-math.MaxFloat32)
+	case int32:
+		v = int32(math.MinInt32)
+	case int8:
+		v = int8(math.MinInt8)
+	default:
+		v = uint8(0)
+	}
+	return v.(T)
 }
