@@ -530,6 +530,14 @@ func TestSegmentIntoAllocatesNothing(t *testing.T) {
 			require.NoError(t, seg.Close())
 		}
 	}
+	pool, err := models.NewSegmenterPool(segModel(t, tailFloat), nil, 2)
+	require.NoError(t, err)
+	defer pool.Close()
+	reused := &models.Segmentation{WithConfidence: true}
+	require.NoError(t, pool.SegmentInto(context.Background(), reused, img))
+	allocs := testing.AllocsPerRun(20, func() { err = pool.SegmentInto(context.Background(), reused, img) })
+	require.NoError(t, err)
+	assert.Zero(t, allocs, "SegmenterPool")
 	if testmodels.Root() == "" {
 		return
 	}
@@ -539,7 +547,7 @@ func TestSegmentIntoAllocatesNothing(t *testing.T) {
 	bird := birdPhoto(t)
 	var dst models.Segmentation
 	require.NoError(t, seg.SegmentInto(context.Background(), &dst, bird))
-	allocs := testing.AllocsPerRun(2, func() { err = seg.SegmentInto(context.Background(), &dst, bird) })
+	allocs = testing.AllocsPerRun(2, func() { err = seg.SegmentInto(context.Background(), &dst, bird) })
 	require.NoError(t, err)
 	assert.Zero(t, allocs, "DeepLab")
 }
