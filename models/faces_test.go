@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -192,12 +194,16 @@ func TestFacesAgainstLiteRTJS(t *testing.T) {
 			got := make([][]models.Face, len(photos))
 			sizes := make([]image.Point, len(photos))
 			inputs := make([]string, len(photos))
+			raw := make([][][]float32, len(photos)) // percept's outputs, in model order
 			for i, name := range photos {
 				img, err := models.LoadImage(filepath.Join(dir, name))
 				require.NoError(t, err)
 				got[i], err = f.Detect(context.Background(), img)
 				require.NoError(t, err)
 				sizes[i] = img.Bounds().Size()
+				for _, o := range f.Interpreter().Outputs() {
+					raw[i] = append(raw[i], slices.Clone(o.Float32s()))
+				}
 				in := f.Interpreter().Input(0)
 				inputs[i] = filepath.Join(tmp, strings.TrimSuffix(name, filepath.Ext(name))+filepath.Ext(name)[1:]+".npy")
 				out, err := os.Create(inputs[i])
@@ -206,11 +212,18 @@ func TestFacesAgainstLiteRTJS(t *testing.T) {
 				require.NoError(t, out.Close())
 			}
 			outs := ref.Run(t, fm.path, inputs...)
+			var rawDev float64
 			for i, name := range photos {
 				var regressors, scores string
-				for _, o := range outs[i] {
+				require.Len(t, outs[i], len(raw[i]))
+				for k, o := range outs[i] {
 					a, err := npy.ReadFile(o)
 					require.NoError(t, err)
+					require.Len(t, a.Data, 4*len(raw[i][k]))
+					for j, v := range raw[i][k] {
+						r := math.Float32frombits(binary.LittleEndian.Uint32(a.Data[4*j:]))
+						rawDev = max(rawDev, math.Abs(float64(v-r)))
+					}
 					if a.Shape[len(a.Shape)-1] == 16 {
 						regressors = o
 					} else {
@@ -227,6 +240,7 @@ func TestFacesAgainstLiteRTJS(t *testing.T) {
 					assert.Len(t, got[i], n, "%s: faces", name)
 				}
 			}
+			t.Logf("raw outputs of the %d photos within %.2g of LiteRT.js's", len(photos), rawDev)
 		})
 	}
 }
