@@ -13,8 +13,10 @@ import (
 
 // scatterTransposeConv is TFLite's reference formulation: every input
 // element adds its products into the output window it reaches, in input
-// order; acc receives them (starting from the bias when biasFirst).
-func scatterTransposeConv[A int32 | float32](t *TransposeConv, x func(i int) A, w func(i int) A, bias []A, biasFirst bool) []A {
+// order; acc receives them (starting from the bias when biasFirst). mul
+// returns the product of input element i and filter element j, rounded
+// (an explicit conversion, so that no platform fuses it into the sum).
+func scatterTransposeConv[A int32 | float32](t *TransposeConv, mul func(i, j int) A, bias []A, biasFirst bool) []A {
 	in, fs, out := t.In, t.Filter, t.Out
 	acc := make([]A, out.Size())
 	if biasFirst {
@@ -33,8 +35,7 @@ func scatterTransposeConv[A int32 | float32](t *TransposeConv, x func(i int) A, 
 								if oy < 0 || oy >= out.H || ox < 0 || ox >= out.W {
 									continue
 								}
-								p := x(((n*in.H+iy)*in.W+ix)*in.C+ic) * w(((oc*fs.H+fy)*fs.W+fx)*fs.C+ic)
-								acc[((n*out.H+oy)*out.W+ox)*out.C+oc] += p
+								acc[((n*out.H+oy)*out.W+ox)*out.C+oc] += mul(((n*in.H+iy)*in.W+ix)*in.C+ic, ((oc*fs.H+fy)*fs.W+fx)*fs.C+ic)
 							}
 						}
 					}
@@ -98,7 +99,7 @@ func TestTransposeConvMatchesScatter(t *testing.T) {
 				s[i] = float32(rng.NormFloat64())
 			}
 		}
-		want := scatterTransposeConv(tc, func(i int) float32 { return src[i] }, func(i int) float32 { return w[i] }, bias, tc.BiasFirst)
+		want := scatterTransposeConv(tc, func(i, j int) float32 { return float32(src[i] * w[j]) }, bias, tc.BiasFirst)
 		got := make([]float32, tc.Out.Size())
 		for lo := 0; lo < tc.Rows(); {
 			hi := min(tc.Rows(), lo+1+rng.IntN(3))
@@ -120,8 +121,7 @@ func TestTransposeConvMatchesScatter(t *testing.T) {
 		for range tc.Filter.N {
 			r.Multiplier, r.Shift = append(r.Multiplier, m), append(r.Shift, s)
 		}
-		acc := scatterTransposeConv(tc, func(i int) int32 { return int32(u8[i]) + r.InputOffset },
-			func(i int) int32 { return int32(wu8[i]) + r.FilterOffset }, qbias, false)
+		acc := scatterTransposeConv(tc, func(i, j int) int32 { return (int32(u8[i]) + r.InputOffset) * (int32(wu8[j]) + r.FilterOffset) }, qbias, false)
 		gotU8 := make([]uint8, tc.Out.Size())
 		TransposeConvQ(tc, r, u8, wu8, qbias, gotU8, 0, tc.Rows())
 		for i, a := range acc {
@@ -135,8 +135,7 @@ func TestTransposeConvMatchesScatter(t *testing.T) {
 			m, s := quant.QuantizeMultiplier(0.0001 + 0.01*rng.Float64())
 			r.Multiplier, r.Shift = append(r.Multiplier, m), append(r.Shift, s)
 		}
-		acc = scatterTransposeConv(tc, func(i int) int32 { return int32(i8[i]) + r.InputOffset },
-			func(i int) int32 { return int32(wi8[i]) }, qbias, false)
+		acc = scatterTransposeConv(tc, func(i, j int) int32 { return (int32(i8[i]) + r.InputOffset) * int32(wi8[j]) }, qbias, false)
 		gotI8 := make([]int8, tc.Out.Size())
 		TransposeConvQ(tc, r, i8, wi8, qbias, gotI8, 0, tc.Rows())
 		for i, a := range acc {
