@@ -498,3 +498,22 @@ func TestDepthToSpaceAndBack(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "block size 0")
 }
+
+func TestLayoutChain(t *testing.T) {
+	it, err := build(t, layoutChain())
+	require.NoError(t, err)
+	copy(it.Input(0).Float32s(), counting(32))
+	copy(it.Input(1).Int32s(), []int32{3, 0, 2})
+	require.NoError(t, it.Invoke())
+	// in[0][h][w][c] = 8h + 2w + c + 1; GATHER takes rows 3, 0, 2; SLICE
+	// rows 0 and 2 of those (in rows 0, 2); STRIDED_SLICE columns 3 and 1;
+	// TRANSPOSE swaps rows and columns; SPACE_TO_DEPTH and DEPTH_TO_SPACE
+	// undo each other; SPLIT_V parts the channels.
+	// After STRIDED_SLICE [r][k][c]: r ∈ {row 0, row 2}, k ∈ {col 3, col 1}.
+	// TRANSPOSE: [k][r][c] → values (row, col): (0,3) (2,3) / (0,1) (2,1).
+	assert.Equal(t, []float32{7, 23, 3, 19}, it.Output(0).Float32s())
+	assert.Equal(t, []float32{8, 24, 4, 20}, it.Output(1).Float32s())
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = it.Invoke() }))
+	it.Input(1).Int32s()[2] = 4
+	require.Error(t, it.Invoke())
+}

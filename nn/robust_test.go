@@ -577,10 +577,47 @@ func FuzzNew(f *testing.F) {
 	}
 	f.Add(addChain([]int32{1, 4, 4, 4}).Encode())
 	f.Add(conv1x1Uint8(1).Encode())
+	// The index and layout operators, with indices the model computes.
+	f.Add(gatherNDModel([]int32{2, 2}, nil).Encode())
+	f.Add(argModel(tflite.OpArgMax, []int32{3, 5}, tflitetest.Int32s(1), tflite.TypeInt32, tflite.TypeInt64).Encode())
+	f.Add(castModel(tflite.TypeFloat32, tflite.TypeUint8, 7).Encode())
+	f.Add(packModel(1, 3).Encode())
+	f.Add(unpackModel(1, 3, 3).Encode())
+	f.Add(layoutChain().Encode())
 	lim := robustLimits{arenaBytes: 64 << 20, macs: 1 << 28}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := exercise(data, nil, lim, true, uint64(len(data))); err != nil {
 			t.Fatal(err)
 		}
 	})
+}
+
+// layoutChain is a small model through GATHER (computed indices), SLICE,
+// STRIDED_SLICE, TRANSPOSE, SPACE_TO_DEPTH, DEPTH_TO_SPACE and SPLIT_V:
+// a seed for FuzzNew.
+func layoutChain() *tflitetest.Model {
+	m := tflitetest.NewModel()
+	f32 := func(name string, shape ...int32) int32 { return m.Tensor(name, tflite.TypeFloat32, shape, nil, nil) }
+	i32 := func(name string, v ...int32) int32 {
+		return m.Tensor(name, tflite.TypeInt32, []int32{int32(len(v))}, tflitetest.Int32s(v...), nil)
+	}
+	in := f32("in", 1, 4, 4, 2)
+	rows := m.Tensor("rows", tflite.TypeInt32, []int32{3}, nil, nil)
+	gathered := f32("gathered", 1, 3, 4, 2)
+	m.Op(tflite.OpGather, 1, []int32{in, rows}, []int32{gathered}, optionsGather, tflitetest.Table{int32(1)})
+	sliced := f32("sliced", 1, 2, 4, 2)
+	m.Op(tflite.OpSlice, 1, []int32{gathered, i32("begin", 0, 1, 0, 0), i32("size", -1, 2, -1, -1)}, []int32{sliced}, 0, nil)
+	strided := f32("strided", 1, 2, 2, 2)
+	m.Op(tflite.OpStridedSlice, 1, []int32{sliced, i32("b", 0, 0, 3, 0), i32("e", 0, 0, 0, 0), i32("s", 1, 1, -2, 1)},
+		[]int32{strided}, optionsStridedSlice, tflitetest.Table{int32(11), int32(11), int32(0), int32(0), int32(0)})
+	transposed := f32("transposed", 1, 2, 2, 2)
+	m.Op(tflite.OpTranspose, 1, []int32{strided, i32("perm", 0, 2, 1, 3)}, []int32{transposed}, optionsTranspose, tflitetest.Table{})
+	deep := f32("deep", 1, 1, 1, 8)
+	m.Op(tflite.OpSpaceToDepth, 1, []int32{transposed}, []int32{deep}, optionsSpaceToDepth, tflitetest.Table{int32(2)})
+	wide := f32("wide", 1, 2, 2, 2)
+	m.Op(tflite.OpDepthToSpace, 1, []int32{deep}, []int32{wide}, optionsDepthToSpace, tflitetest.Table{int32(2)})
+	a, b := f32("a", 1, 2, 2, 1), f32("b", 1, 2, 2, 1)
+	m.Op(tflite.OpSplitV, 1, []int32{wide, i32("sizes", 1, -1), i32("axis", 3)}, []int32{a, b}, optionsSplitV, tflitetest.Table{int32(2)})
+	m.Inputs, m.Outputs = []int32{in, rows}, []int32{a, b}
+	return m
 }

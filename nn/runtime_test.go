@@ -41,6 +41,26 @@ func TestThreadCountDoesNotChangeResults(t *testing.T) {
 			}
 		})
 	}
+	if testing.Short() {
+		return
+	}
+	for _, pm := range photoModels {
+		t.Run(pm.name, func(t *testing.T) {
+			pm.skipOnEmulatedCPU(t)
+			var want [][]byte
+			for _, threads := range []int{1, 2, 3} {
+				it := loadPhotoInterpreter(t, pm, threads, "")
+				require.NoError(t, it.Invoke())
+				for k, out := range it.Outputs() {
+					if threads == 1 {
+						want = append(want, bytes.Clone(out.Bytes()))
+						continue
+					}
+					assert.Equal(t, want[k], out.Bytes(), "output %d with %d threads", k, threads)
+				}
+			}
+		})
+	}
 }
 
 // TestTargetsAgree runs every real model on every kernel target this CPU
@@ -64,6 +84,26 @@ func TestTargetsAgree(t *testing.T) {
 					halfPrecisionClose(t, ref, it, target, strings.HasPrefix(rm.file, "classification/"))
 					continue
 				}
+				for k, out := range it.Outputs() {
+					assert.Equal(t, ref.Output(k).Bytes(), out.Bytes(), "output %d on %s", k, target)
+				}
+			}
+		})
+	}
+	if testing.Short() {
+		return
+	}
+	// The models without reference tensors, on a photo: quantized models
+	// whose float arithmetic (CAST, SQRT, DIV in MoveNet) stays float32 on
+	// every target, so bit-identical there too.
+	for _, pm := range photoModels {
+		t.Run(pm.name, func(t *testing.T) {
+			pm.skipOnEmulatedCPU(t)
+			ref := loadPhotoInterpreter(t, pm, 1, kernels.Generic)
+			require.NoError(t, ref.Invoke())
+			for _, target := range kernels.Targets() {
+				it := loadPhotoInterpreter(t, pm, 2, target)
+				require.NoError(t, it.Invoke())
 				for k, out := range it.Outputs() {
 					assert.Equal(t, ref.Output(k).Bytes(), out.Bytes(), "output %d on %s", k, target)
 				}

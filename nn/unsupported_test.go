@@ -16,16 +16,12 @@ import (
 )
 
 // unsupportedModels lists the real models of shared/models that percept
-// cannot run, with the operators it lacks for each, as MANIFEST.md
-// describes them: the Edge TPU builds hold edgetpu-custom-op, MoveNet's
-// post-processing needs CAST, GATHER_ND, ARG_MAX, PACK and UNPACK, and
-// DeepLab ends in ARG_MAX.
+// cannot run, with the operators it lacks for each: the Edge TPU builds
+// hold edgetpu-custom-op.
 var unsupportedModels = map[string][]string{
 	"mobilenet_ssd_v2_coco_quant_postprocess_edgetpu": {"custom edgetpu-custom-op"},
 	"mobilenet_v1_0.25_128_quant_edgetpu":             {"custom edgetpu-custom-op"},
 	"mobilenet_v2_1.0_224_quant_edgetpu":              {"custom edgetpu-custom-op"},
-	"movenet_single_pose_lightning_ptq":               {"ARG_MAX", "CAST", "GATHER_ND", "PACK", "UNPACK"},
-	"deeplabv3_mnv2_dm05_pascal_quant":                {"ARG_MAX"},
 }
 
 // TestUnsupportedRealModels: New lists every operator of those models that

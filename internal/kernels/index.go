@@ -14,6 +14,24 @@ type Index interface{ ~int32 | ~int64 }
 // largest element. As TFLite's reference, ties go to the lowest index and a
 // NaN is never taken for a larger value (nor replaced, at index 0).
 func ArgMax[T Ordered, O Index](src []T, outer, axis, inner int, dst []O) {
+	var zero T
+	if _, isFloat := any(zero).(float32); inner == 1 && !isFloat {
+		// Integers have no NaN: find the largest value without branches
+		// (max), then its first position, which a predictable branch finds.
+		for o := range outer {
+			row := src[o*axis : (o+1)*axis]
+			best := row[0]
+			for _, v := range row[1:] {
+				best = max(best, v)
+			}
+			at := 0
+			for row[at] != best {
+				at++
+			}
+			dst[o] = O(at)
+		}
+		return
+	}
 	if inner == 1 {
 		for o := range outer {
 			row := src[o*axis : (o+1)*axis]
