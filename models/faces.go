@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"slices"
 
@@ -366,8 +367,8 @@ const (
 
 // load samples img into the input tensor as MediaPipe's OpenCV converter
 // does (cv::warpPerspective with INTER_LINEAR and a zero border, then
-// convertTo), reusing the session's buffers, and records the region in
-// f.roi.
+// convertTo), reading only the pixels it needs (the colours ToPacked
+// would give them), and records the region in f.roi.
 func (f *FaceDetector) load(img image.Image) error {
 	ld := &f.s.loader
 	if err := checkImage(img, ld.maxPixels); err != nil {
@@ -375,8 +376,7 @@ func (f *FaceDetector) load(img image.Image) error {
 	}
 	spec := &ld.spec
 	ch := spec.Channels
-	ld.packed = ToPacked(ld.packed, img, ch)
-	src := ld.packed
+	src := newRGBSource(img)
 	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
 	roi := faceROI{width: float64(sw), height: float64(sh)}
 	if tensor := float64(spec.Height) / float64(spec.Width); tensor > roi.height/roi.width {
@@ -392,13 +392,6 @@ func (f *FaceDetector) load(img image.Image) error {
 	}
 	dst := ld.resized[:n]
 	sx, sy := roi.width/float64(spec.Width), roi.height/float64(spec.Height)
-	// pixel returns channel c of source pixel (x, y), 0 outside.
-	pixel := func(x, y, c int) int {
-		if x < 0 || y < 0 || x >= sw || y >= sh {
-			return 0
-		}
-		return int(src[(y*sw+x)*ch+c])
-	}
 	o := 0
 	for v := range spec.Height {
 		fy := int(math.RoundToEven((float64(v)*sy + roi.y) * interTabSize))
@@ -407,8 +400,21 @@ func (f *FaceDetector) load(img image.Image) error {
 			fx := int(math.RoundToEven((float64(u)*sx + roi.x) * interTabSize))
 			ix, ax := fx>>interBits, fx&(interTabSize-1)
 			w := bilinearCoefs(ax, ay)
+			// The four neighbours' colours, black outside the image.
+			var px [4][3]int
+			for k := range px {
+				x, y := ix+k&1, iy+k>>1
+				if w[k] == 0 || x < 0 || y < 0 || x >= sw || y >= sh {
+					continue
+				}
+				r, g, b := src.at(x, y)
+				if ch == 1 {
+					r = luma(r, g, b)
+				}
+				px[k] = [3]int{int(r), int(g), int(b)}
+			}
 			for c := range ch {
-				sum := w[0]*pixel(ix, iy, c) + w[1]*pixel(ix+1, iy, c) + w[2]*pixel(ix, iy+1, c) + w[3]*pixel(ix+1, iy+1, c)
+				sum := w[0]*px[0][c] + w[1]*px[1][c] + w[2]*px[2][c] + w[3]*px[3][c]
 				dst[o] = uint8(min(max((sum+interCoefScale/2)>>interCoefBits, 0), 255))
 				o++
 			}
@@ -430,6 +436,58 @@ func (f *FaceDetector) load(img image.Image) error {
 		}
 	}
 	return nil
+}
+
+// rgbSource reads single pixels of an image as ToPacked packs them, so
+// that sampling a few thousand pixels does not convert the whole image:
+// the stored bytes of RGBA and NRGBA, color.YCbCrToRGB of YCbCr, the
+// byte of Gray repeated, and At for other images.
+type rgbSource struct {
+	min   image.Point
+	ycc   *image.YCbCr
+	rgba  *image.RGBA
+	nrgba *image.NRGBA
+	gray  *image.Gray
+	other image.Image
+}
+
+func newRGBSource(img image.Image) rgbSource {
+	s := rgbSource{min: img.Bounds().Min}
+	switch m := img.(type) {
+	case *image.YCbCr:
+		s.ycc = m
+	case *image.RGBA:
+		s.rgba = m
+	case *image.NRGBA:
+		s.nrgba = m
+	case *image.Gray:
+		s.gray = m
+	default:
+		s.other = img
+	}
+	return s
+}
+
+// at returns the colour of pixel (x, y) counted from the image's top-left
+// corner, which must lie inside it.
+func (s *rgbSource) at(x, y int) (r, g, b uint8) {
+	x, y = x+s.min.X, y+s.min.Y
+	switch {
+	case s.ycc != nil:
+		c := s.ycc.COffset(x, y)
+		return color.YCbCrToRGB(s.ycc.Y[s.ycc.YOffset(x, y)], s.ycc.Cb[c], s.ycc.Cr[c])
+	case s.rgba != nil:
+		p := s.rgba.Pix[s.rgba.PixOffset(x, y):]
+		return p[0], p[1], p[2]
+	case s.nrgba != nil:
+		p := s.nrgba.Pix[s.nrgba.PixOffset(x, y):]
+		return p[0], p[1], p[2]
+	case s.gray != nil:
+		v := s.gray.Pix[s.gray.PixOffset(x, y)]
+		return v, v, v
+	}
+	r32, g32, b32, _ := s.other.At(x, y).RGBA()
+	return uint8(r32 >> 8), uint8(g32 >> 8), uint8(b32 >> 8)
 }
 
 // bilinearCoefs are OpenCV's fixed-point weights (initInterTab2D) of the
