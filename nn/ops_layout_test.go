@@ -3,11 +3,15 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/percept-robotics/percept/internal/npy"
+	"github.com/percept-robotics/percept/internal/testmodels"
 	"github.com/percept-robotics/percept/internal/tflitetest"
 	"github.com/percept-robotics/percept/tflite"
 )
@@ -516,4 +520,121 @@ func TestLayoutChain(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = it.Invoke() }))
 	it.Input(1).Int32s()[2] = 4
 	require.Error(t, it.Invoke())
+}
+
+// TestIndexAndLayoutOpsAgainstLiteRTJS runs one model through every index
+// and layout operator (ties, clamped and reversed slices, masks, rank-5
+// transposes) in percept and in LiteRT.js, TFLite compiled to WebAssembly,
+// on the same input: every output must be identical, byte for byte.
+// LiteRT.js feeds one input and reads FLOAT32, INT32 and UINT8 tensors, so
+// the indices are constants and the outputs of those types.
+func TestIndexAndLayoutOpsAgainstLiteRTJS(t *testing.T) {
+	ref := testmodels.LiteRTJS(t)
+	// Built once to learn the output shapes, then with them declared, as
+	// LiteRT.js sizes its outputs by the file.
+	first, err := build(t, indexAndLayoutOps(nil))
+	require.NoError(t, err)
+	var shapes [][]int32
+	for _, o := range first.Outputs() {
+		shape := []int32{}
+		for _, d := range o.Shape {
+			shape = append(shape, int32(d))
+		}
+		shapes = append(shapes, shape)
+	}
+	m := indexAndLayoutOps(shapes)
+
+	dir := t.TempDir()
+	modelPath := filepath.Join(dir, "ops.tflite")
+	require.NoError(t, os.WriteFile(modelPath, m.Encode(), 0o600))
+	it, err := build(t, m)
+	require.NoError(t, err)
+	// Quarters from 0 to 12, so that ARG_MAX and ARG_MIN meet ties and CAST
+	// truncates fractions.
+	rng := rand.New(rand.NewPCG(15, 7))
+	for i := range it.Input(0).Float32s() {
+		it.Input(0).Float32s()[i] = float32(rng.IntN(48)) / 4
+	}
+	require.NoError(t, it.Invoke())
+	inPath := filepath.Join(dir, "x.npy")
+	f, err := os.Create(inPath)
+	require.NoError(t, err)
+	require.NoError(t, npy.Write(f, &npy.Array{DType: "<f4", Shape: it.Input(0).Shape, Data: it.Input(0).Bytes()}))
+	require.NoError(t, f.Close())
+	outs := ref.Run(t, modelPath, inPath)
+	require.Len(t, outs[0], len(it.Outputs()))
+	for k, o := range it.Outputs() {
+		want, err := npy.ReadFile(outs[0][k])
+		require.NoError(t, err)
+		assert.Equal(t, want.Data, o.Bytes(), "output %d %v", k, o)
+	}
+	t.Logf("%d outputs identical to LiteRT.js's", len(it.Outputs()))
+}
+
+// indexAndLayoutOps is the model of TestIndexAndLayoutOpsAgainstLiteRTJS:
+// one FLOAT32 [2 4 6 4] input through each operator, the outputs of the
+// given shapes (nil: left for the operators to set).
+func indexAndLayoutOps(shapes [][]int32) *tflitetest.Model {
+	m := tflitetest.NewModel()
+	f32 := tflite.TypeFloat32
+	x := m.Tensor("x", f32, []int32{2, 4, 6, 4}, nil, nil)
+	m.Inputs = []int32{x}
+	out := func(typ tflite.TensorType) int32 {
+		var shape []int32
+		if shapes != nil {
+			shape = shapes[len(m.Outputs)]
+		}
+		o := m.Tensor(fmt.Sprint("out", len(m.Outputs)), typ, shape, nil, nil)
+		m.Outputs = append(m.Outputs, o)
+		return o
+	}
+	ints := func(v ...int32) int32 {
+		return m.Tensor(fmt.Sprint("c", v), tflite.TypeInt32, []int32{int32(len(v))}, tflitetest.Int32s(v...), nil)
+	}
+	scalar := func(v int32) int32 {
+		return m.Tensor(fmt.Sprint("s", v), tflite.TypeInt32, []int32{}, tflitetest.Int32s(v), nil)
+	}
+	i32, u8 := tflite.TypeInt32, tflite.TypeUint8
+
+	m.Op(tflite.OpArgMax, 2, []int32{x, scalar(1)}, []int32{out(i32)}, optionsArgMax, tflitetest.Table{int8(i32)})
+	m.Op(tflite.OpArgMin, 2, []int32{x, scalar(-1)}, []int32{out(i32)}, optionsArgMin, tflitetest.Table{int8(i32)})
+	asInt := out(i32)
+	m.Op(tflite.OpCast, 1, []int32{x}, []int32{asInt}, optionsCast, tflitetest.Table{int8(f32), int8(i32)})
+	asByte := out(u8)
+	m.Op(tflite.OpCast, 1, []int32{x}, []int32{asByte}, optionsCast, tflitetest.Table{int8(f32), int8(u8)})
+	m.Op(tflite.OpCast, 1, []int32{asInt}, []int32{out(f32)}, optionsCast, tflitetest.Table{int8(i32), int8(f32)})
+	m.Op(tflite.OpCast, 1, []int32{asByte}, []int32{out(f32)}, optionsCast, tflitetest.Table{int8(u8), int8(f32)})
+	m.Op(tflite.OpArgMax, 2, []int32{asByte, scalar(3)}, []int32{out(i32)}, optionsArgMax, tflitetest.Table{int8(i32)})
+	m.Op(tflite.OpGather, 1, []int32{x, ints(2, 0, 5, 5)}, []int32{out(f32)}, optionsGather, tflitetest.Table{int32(2), int32(0)})
+	m.Op(tflite.OpGather, 1, []int32{asByte, m.Tensor("bi", i32, []int32{2, 3}, tflitetest.Int32s(3, 0, 1, 2, 2, 0), nil)}, []int32{out(u8)}, optionsGather, tflitetest.Table{int32(1), int32(1)})
+	m.Op(tflite.OpGatherND, 1, []int32{x, m.Tensor("nd", i32, []int32{3, 2}, tflitetest.Int32s(1, 3, 0, 0, 1, 0), nil)}, []int32{out(f32)}, 0, nil)
+	m.Op(tflite.OpGatherND, 1, []int32{asByte, m.Tensor("nd4", i32, []int32{2, 4}, tflitetest.Int32s(1, 3, 5, 2, 0, 1, 2, 3), nil)}, []int32{out(u8)}, 0, nil)
+	packed := out(f32)
+	m.Op(tflite.OpPack, 2, []int32{x, x, x}, []int32{packed}, optionsPack, tflitetest.Table{int32(3), int32(2)})
+	m.Op(tflite.OpUnpack, 2, []int32{x}, []int32{out(f32), out(f32), out(f32), out(f32)}, optionsUnpack, tflitetest.Table{int32(4), int32(1)})
+	m.Op(tflite.OpSplit, 1, []int32{scalar(2), x}, []int32{out(f32), out(f32), out(f32)}, optionsSplit, tflitetest.Table{int32(3)})
+	m.Op(tflite.OpSplitV, 1, []int32{x, ints(1, -1, 2), scalar(-1)}, []int32{out(f32), out(f32), out(f32)}, optionsSplitV, tflitetest.Table{int32(3)})
+	m.Op(tflite.OpSlice, 1, []int32{x, ints(1, 0, 1, 2), ints(1, -1, 3, 2)}, []int32{out(f32)}, 0, nil)
+	for _, s := range []struct {
+		begin, end, strides                     []int32
+		beginM, endM, ellipsis, newAxis, shrink int32
+	}{
+		{[]int32{0, 3, 0, 3}, []int32{2, 0, 6, 0}, []int32{1, -1, 2, -2}, 1, 1, 0, 0, 0},
+		{[]int32{1, 0, 0, 0}, []int32{2, 0, 0, 0}, []int32{1, 1, 1, 3}, 8, 8, 2, 4, 1},
+		{[]int32{-10, 1, -100, 1}, []int32{10, 100, 3, -1}, []int32{1, 2, 1, 1}, 0, 0, 0, 0, 0},
+		{[]int32{0, 2}, []int32{0, 3}, []int32{1, 1}, 0, 0, 1, 0, 2},
+		{[]int32{1, -1, 5, 0}, []int32{0, 0, 0, 4}, []int32{1, -1, -3, 1}, 0, 6, 0, 0, 1},
+	} {
+		n := int32(len(s.begin))
+		b := m.Tensor("b", i32, []int32{n}, tflitetest.Int32s(s.begin...), nil)
+		e := m.Tensor("e", i32, []int32{n}, tflitetest.Int32s(s.end...), nil)
+		st := m.Tensor("st", i32, []int32{n}, tflitetest.Int32s(s.strides...), nil)
+		m.Op(tflite.OpStridedSlice, 1, []int32{x, b, e, st}, []int32{out(f32)}, optionsStridedSlice,
+			tflitetest.Table{s.beginM, s.endM, s.ellipsis, s.newAxis, s.shrink})
+	}
+	m.Op(tflite.OpTranspose, 1, []int32{x, ints(3, 1, 0, 2)}, []int32{out(f32)}, optionsTranspose, tflitetest.Table{})
+	m.Op(tflite.OpTranspose, 1, []int32{packed, ints(4, 2, 0, 3, 1)}, []int32{out(f32)}, optionsTranspose, tflitetest.Table{})
+	m.Op(tflite.OpSpaceToDepth, 1, []int32{x}, []int32{out(f32)}, optionsSpaceToDepth, tflitetest.Table{int32(2)})
+	m.Op(tflite.OpDepthToSpace, 1, []int32{x}, []int32{out(f32)}, optionsDepthToSpace, tflitetest.Table{int32(2)})
+	return m
 }
