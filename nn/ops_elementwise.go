@@ -57,7 +57,9 @@ func (b *builder) buildArithmetic(kind arithmetic, act tflite.Activation) (*op, 
 		f := map[arithmetic]func(kernels.Shape4, []float32, kernels.Shape4, []float32, []float32, kernels.FloatRange){
 			arithAdd: kernels.AddF32, arithSub: kernels.SubF32, arithMul: kernels.MulF32,
 		}[kind]
-		return &op{run: func() { f(sx, x.Float32s(), sy, y.Float32s(), out.Float32s(), r) }}, nil
+		return binaryOp(x, y, out, sx, sy, func(sa kernels.Shape4, a []float32, sb kernels.Shape4, b []float32, dst []float32) {
+			f(sa, a, sb, b, dst, r)
+		}), nil
 	case tflite.TypeInt32:
 		r, err := b.int32Activation(act)
 		if err != nil {

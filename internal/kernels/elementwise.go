@@ -192,12 +192,16 @@ func SubQ[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst 
 
 // AddF32 is float ADD with broadcasting and a fused activation range.
 func AddF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x+y, act) })
+	if !floatBinaryFast(floatAdd, sa, a, sb, b, dst, act) {
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x+y, act) })
+	}
 }
 
 // SubF32 is float SUB with broadcasting and a fused activation range.
 func SubF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x-y, act) })
+	if !floatBinaryFast(floatSub, sa, a, sb, b, dst, act) {
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x-y, act) })
+	}
 }
 
 // MulParams holds the integer parameters of a quantized MUL: the product of
@@ -235,7 +239,9 @@ func MulQ[T int8 | uint8](p *MulParams, sa Shape4, a []T, sb Shape4, b []T, dst 
 
 // MulF32 is float MUL with broadcasting and a fused activation range.
 func MulF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x*y, act) })
+	if !floatBinaryFast(floatMul, sa, a, sb, b, dst, act) {
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x*y, act) })
+	}
 }
 
 // IntRange is the clamp of a fused activation on int32 data, as TFLite's
@@ -248,7 +254,9 @@ type IntRange struct {
 // TFLite, a zero divisor gives ±Inf or NaN before the clamp, so with no
 // activation x/0 comes out as ±MaxFloat32 (and 0/0 as NaN).
 func DivF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x/y, act) })
+	if !floatBinaryFast(floatDiv, sa, a, sb, b, dst, act) {
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x/y, act) })
+	}
 }
 
 // DivI32 is int32 DIV with broadcasting: the quotient truncated toward zero
@@ -514,4 +522,83 @@ func SquaredDifferenceQ(p *SquaredDifferenceParams, sa Shape4, a []int8, sb Shap
 		out := quant.MultiplyByQuantizedMultiplierSmallerThanOneExp(d*d, p.outMult, p.outShift) + p.outOffset
 		return int8(quant.Clamp(out, math.MinInt8, math.MaxInt8))
 	})
+}
+
+// floatOp is the operation of a float binary kernel's fast paths.
+type floatOp int
+
+const (
+	floatAdd floatOp = iota
+	floatSub
+	floatMul
+	floatDiv
+)
+
+// floatBinaryFast runs op over operands of one shape, or over b holding one
+// value per channel (or a single value) repeated along every row of a, in
+// loops free of calls; it reports false for the other broadcasts, which
+// binary's general walk handles. The results are binary's, element for
+// element.
+func floatBinaryFast(op floatOp, sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) bool {
+	n := sa.Size()
+	switch {
+	case sa == sb:
+		floatRow(op, a[:n], b[:n], dst[:n], act)
+	case sb.N == 1 && sb.H == 1 && sb.W == 1 && sb.C == 1:
+		floatScalar(op, a[:n], b[0], dst[:n], act)
+	case sb.N == 1 && sb.H == 1 && sb.W == 1 && sb.C == sa.C && sa.C > 0:
+		c := sa.C
+		for off := 0; off < n; off += c {
+			floatRow(op, a[off:off+c], b[:c], dst[off:off+c], act)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// floatRow sets d[i] = x[i] op y[i], clamped; the three have one length.
+func floatRow(op floatOp, x, y, d []float32, act FloatRange) {
+	y, d = y[:len(x)], d[:len(x)]
+	switch op {
+	case floatAdd:
+		for i, v := range x {
+			d[i] = clampFloat(v+y[i], act)
+		}
+	case floatSub:
+		for i, v := range x {
+			d[i] = clampFloat(v-y[i], act)
+		}
+	case floatMul:
+		for i, v := range x {
+			d[i] = clampFloat(v*y[i], act)
+		}
+	case floatDiv:
+		for i, v := range x {
+			d[i] = clampFloat(v/y[i], act)
+		}
+	}
+}
+
+// floatScalar sets d[i] = x[i] op y, clamped.
+func floatScalar(op floatOp, x []float32, y float32, d []float32, act FloatRange) {
+	d = d[:len(x)]
+	switch op {
+	case floatAdd:
+		for i, v := range x {
+			d[i] = clampFloat(v+y, act)
+		}
+	case floatSub:
+		for i, v := range x {
+			d[i] = clampFloat(v-y, act)
+		}
+	case floatMul:
+		for i, v := range x {
+			d[i] = clampFloat(v*y, act)
+		}
+	case floatDiv:
+		for i, v := range x {
+			d[i] = clampFloat(v/y, act)
+		}
+	}
 }
