@@ -279,4 +279,5 @@ func TestSelfieSegmentationMatchesLiteRT(t *testing.T) {
 	assert.Greater(t, person, len(got)/20, "the photo's person")
 	assert.Less(t, worst, 1e-3)
 	assert.LessOrEqual(t, flips, len(got)/1000)
+	assert.Zero(t, testing.AllocsPerRun(5, func() { _ = it.Invoke() }), "heap allocations per Invoke, 2 threads")
 }
