@@ -2,7 +2,6 @@ package models_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -393,9 +392,6 @@ func squat(t testing.TB, o *models.Options) (*models.PoseEstimator, image.Image,
 	t.Helper()
 	m := moveNet(t)
 	e, err := models.NewPoseEstimator(m, o)
-	if errors.Is(err, nn.ErrUnsupported) {
-		t.Skipf("MoveNet needs operators nn does not run yet: %v", err)
-	}
 	require.NoError(t, err)
 	t.Cleanup(func() { e.Close() })
 	img, err := models.LoadImage(testmodels.Path(t, "pose", "squat.bmp"))
