@@ -188,3 +188,17 @@ func TestPoseSource(t *testing.T) {
 	assert.Equal(t, parsePoseOutput(t, file.stdout)[0].Poses, frame.Poses)
 	assert.Equal(t, "file:"+photo, frame.Image)
 }
+
+// TestPoseEdgeTPUOnCPUModel: -edgetpu with a model not compiled for the
+// Edge TPU says so once on stderr and runs it on the CPU, with the same
+// result.
+func TestPoseEdgeTPUOnCPUModel(t *testing.T) {
+	skipInShort(t)
+	photo := testmodels.Path(t, "pose", "squat.bmp")
+	plain := runCLI(t, "pose", "-json", photo)
+	requireSuccess(t, plain)
+	r := runCLI(t, "pose", "-json", "-edgetpu", "usb", photo)
+	assert.Equal(t, 0, r.code)
+	assert.Equal(t, "percept pose: -edgetpu usb: the model was not compiled for the Edge TPU (no edgetpu-custom-op): it runs on the CPU\n", r.stderr)
+	assert.Equal(t, plain.stdout, r.stdout)
+}
