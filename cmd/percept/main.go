@@ -152,14 +152,15 @@ with "faces" in place of "detections".`,
 	},
 	{
 		name:    "pose",
-		summary: "find a person's body keypoints: eyes, ears, shoulders, elbows, wrists, hips, knees, ankles (MoveNet)",
+		summary: "find a person's body keypoints in images or camera frames (MoveNet)",
 		synopsis: []string{
 			"[flags] IMAGE...",
 			"[flags] -source SPEC [-n N]",
 		},
 		about: `With no -model, pose uses the embedded MoveNet single-pose lightning (int8);
--model takes MoveNet thunder and the float builds too. MoveNet finds the one
-person nearest the image centre. Images are resized keeping their aspect
+-model takes other MoveNet single-pose builds (thunder, float): the input
+size and type are read from the model. MoveNet finds the one person nearest
+the image centre. Images are resized keeping their aspect
 ratio and padded to the model's square input, as TensorFlow's MoveNet
 tutorial does, and keypoints come back in the image's pixels.
 -json prints one line per image: {"image","width","height","poses":[{"score",
