@@ -202,22 +202,7 @@ func TestNewOperatorsMatchLiteRT(t *testing.T) {
 	ref := testmodels.LiteRTJS(t)
 	for _, kind := range []string{"uint8", "float32", "int32"} {
 		t.Run(kind, func(t *testing.T) {
-			o := &oracleModel{Model: tflitetest.NewModel(), rng: rand.New(rand.NewPCG(15, 9))}
-			shape := []int32{1, 3, 4, 8}
-			var x int32
-			switch kind {
-			case "uint8":
-				buildUint8Oracle(o, shape, &x)
-			case "float32":
-				buildFloatOracle(o, shape, &x)
-			default:
-				buildInt32Oracle(o, []int32{1, 2, 3, 4}, &x)
-			}
-			o.Inputs = []int32{x}
-			parsed := o.Parse(t)
-			it, err := New(parsed, &Options{Threads: 2})
-			require.NoError(t, err)
-			defer it.Close()
+			o, it := oracleInterpreter(t, kind)
 			// LiteRT.js reads the outputs' shapes from the file: write
 			// the ones percept derived.
 			tensors := o.Root()[2].([]tflitetest.Table)[0][0].([]tflitetest.Table)
@@ -292,6 +277,47 @@ func TestNewOperatorsMatchLiteRT(t *testing.T) {
 				assert.Zero(t, bad, name)
 			}
 		})
+	}
+}
+
+// oracleInterpreter builds the oracle model of one input type (uint8,
+// float32 or int32) and an interpreter for it with 2 threads.
+func oracleInterpreter(t *testing.T, kind string) (*oracleModel, *Interpreter) {
+	o := &oracleModel{Model: tflitetest.NewModel(), rng: rand.New(rand.NewPCG(15, 9))}
+	var x int32
+	switch kind {
+	case "uint8":
+		buildUint8Oracle(o, []int32{1, 3, 4, 8}, &x)
+	case "float32":
+		buildFloatOracle(o, []int32{1, 3, 4, 8}, &x)
+	default:
+		buildInt32Oracle(o, []int32{1, 2, 3, 4}, &x)
+	}
+	o.Inputs = []int32{x}
+	it, err := New(o.Parse(t), &Options{Threads: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { it.Close() })
+	return o, it
+}
+
+// TestNewOperatorsAllocateNothing: the oracle models, which hold every
+// operator of this family, invoke without heap allocations (2 threads).
+func TestNewOperatorsAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	for _, kind := range []string{"uint8", "float32", "int32"} {
+		_, it := oracleInterpreter(t, kind)
+		if kind == "float32" {
+			for i, f := 0, it.Input(0).Float32s(); i < len(f); i++ {
+				f[i] = 1 + float32(i%7)
+			}
+		}
+		require.NoError(t, it.Invoke())
+		for range 20 {
+			_ = it.Invoke()
+		}
+		assert.Zero(t, testing.AllocsPerRun(200, func() { _ = it.Invoke() }), kind)
 	}
 }
 

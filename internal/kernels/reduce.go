@@ -49,53 +49,73 @@ func (a ReduceAxes) count(in Shape4) int {
 	return in.Size() / a.Shape(in).Size()
 }
 
-// reduceSums calls emit with each output index of the reduction of in and
-// the sum, in A, of the elements it aggregates. The elements are added in
-// row-major input order, the order of TFLite's reference reductions.
-func reduceSums[A int32 | float32, T int8 | uint8 | int32 | float32](in Shape4, src []T, axes ReduceAxes, emit func(i int, sum A)) {
-	out := axes.Shape(in)
-	strides := [4]int{in.H * in.W * in.C, in.W * in.C, in.C, 1}
+// reduceWalk visits the outputs of a reduction of an NHWC tensor: for
+// output i, the input elements it aggregates start at base(i) and span the
+// reduced extents. The kernels loop over it without closures, which would
+// escape to the heap on every call.
+type reduceWalk struct {
+	out     Shape4
+	strides [4]int // the input's element strides
+	extent  [4]int // the reduced extents, 1 where a dimension is kept
+}
+
+// newReduceWalk prepares the walk over the reduction of in along axes.
+func newReduceWalk(in Shape4, axes ReduceAxes) reduceWalk {
+	w := reduceWalk{out: axes.Shape(in), strides: [4]int{in.H * in.W * in.C, in.W * in.C, in.C, 1}}
 	dims := [4]int{in.N, in.H, in.W, in.C}
-	var extent [4]int // reduced extents
 	for d := range dims {
-		extent[d] = 1
+		w.extent[d] = 1
 		if axes[d] {
-			extent[d] = dims[d]
+			w.extent[d] = dims[d]
 		}
 	}
-	i := 0
-	for n := range out.N {
-		for y := range out.H {
-			for x := range out.W {
-				for c := range out.C {
-					base := n*strides[0] + y*strides[1] + x*strides[2] + c
-					var sum A
-					for rn := range extent[0] {
-						for ry := range extent[1] {
-							for rx := range extent[2] {
-								for rc := range extent[3] {
-									sum += A(src[base+rn*strides[0]+ry*strides[1]+rx*strides[2]+rc])
-								}
-							}
-						}
-					}
-					emit(i, sum)
-					i++
+	return w
+}
+
+// base is the input index of the first element output i aggregates.
+func (w *reduceWalk) base(i int) int {
+	c := i % w.out.C
+	i /= w.out.C
+	x := i % w.out.W
+	i /= w.out.W
+	y := i % w.out.H
+	n := i / w.out.H
+	return n*w.strides[0] + y*w.strides[1] + x*w.strides[2] + c
+}
+
+// reduceSum is the sum, in A, of the elements output i aggregates, added
+// in row-major input order, the order of TFLite's reference reductions.
+func reduceSum[A int32 | float32, T int8 | uint8 | int32 | float32](w *reduceWalk, src []T, i int) A {
+	base := w.base(i)
+	var sum A
+	for rn := range w.extent[0] {
+		for ry := range w.extent[1] {
+			for rx := range w.extent[2] {
+				row := base + rn*w.strides[0] + ry*w.strides[1] + rx*w.strides[2]
+				for _, v := range src[row : row+w.extent[3]] {
+					sum += A(v)
 				}
 			}
 		}
 	}
+	return sum
 }
 
 // MeanF32 is MEAN on floats over the given axes; dst has axes.Shape(in).
 func MeanF32(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
 	count := float32(axes.count(in))
-	reduceSums(in, src, axes, func(i int, sum float32) { dst[i] = sum / count })
+	w := newReduceWalk(in, axes)
+	for i := range w.out.Size() {
+		dst[i] = reduceSum[float32](&w, src, i) / count
+	}
 }
 
 // SumF32 is SUM on floats over the given axes; dst has axes.Shape(in).
 func SumF32(in Shape4, src []float32, axes ReduceAxes, dst []float32) {
-	reduceSums(in, src, axes, func(i int, sum float32) { dst[i] = sum })
+	w := newReduceWalk(in, axes)
+	for i := range w.out.Size() {
+		dst[i] = reduceSum[float32](&w, src, i)
+	}
 }
 
 // meanMethod is the arithmetic TFLite's reference MEAN picks for a
@@ -191,7 +211,9 @@ func MeanQ[T int8 | uint8](p *MeanParams, in Shape4, src []T, dst []T) {
 		clear(dst[:p.Axes.Shape(in).Size()])
 		return
 	}
-	reduceSums(in, src, p.Axes, func(i int, sum int32) {
+	w := newReduceWalk(in, p.Axes)
+	for i := range w.out.Size() {
+		sum := reduceSum[int32](&w, src, i)
 		var v int32
 		switch p.method {
 		case meanSpatialUint8:
@@ -215,12 +237,15 @@ func MeanQ[T int8 | uint8](p *MeanParams, in Shape4, src []T, dst []T) {
 			v = int32(r)
 		}
 		dst[i] = T(v)
-	})
+	}
 }
 
 // SumI32 is SUM on int32 over the given axes, wrapping on overflow.
 func SumI32(in Shape4, src []int32, axes ReduceAxes, dst []int32) {
-	reduceSums(in, src, axes, func(i int, sum int32) { dst[i] = sum })
+	w := newReduceWalk(in, axes)
+	for i := range w.out.Size() {
+		dst[i] = reduceSum[int32](&w, src, i)
+	}
 }
 
 // SumParams holds a quantized SUM prepared as TFLite's QuantizedMeanOrSum
@@ -250,10 +275,12 @@ func NewSumParams(in Shape4, axes ReduceAxes, inQ, outQ Affine) (*SumParams, err
 // clamped to T's range where TFLite's cast would wrap.
 func SumQ[T int8 | uint8](p *SumParams, in Shape4, src []T, dst []T) {
 	lo, hi := typeRange[T]()
-	reduceSums(in, src, p.Axes, func(i int, sum int32) {
+	w := newReduceWalk(in, p.Axes)
+	for i := range w.out.Size() {
+		sum := reduceSum[int32](&w, src, i)
 		r := roundToInt32(float32(math.Round(float64(float32(float32(sum)*p.scale) + p.bias))))
 		dst[i] = T(min(max(int64(r)+int64(p.outZero), int64(lo)), int64(hi)))
-	})
+	}
 }
 
 // ReduceMax is REDUCE_MAX over the given axes on raw values, as TFLite's
@@ -261,39 +288,22 @@ func SumQ[T int8 | uint8](p *SumParams, in Shape4, src []T, dst []T) {
 // when it is greater (so NaN is never taken); dst has axes.Shape(in).
 func ReduceMax[T float32 | int32 | int8 | uint8](in Shape4, src []T, axes ReduceAxes, dst []T) {
 	lowest := lowestOf[T]()
-	out := axes.Shape(in)
-	strides := [4]int{in.H * in.W * in.C, in.W * in.C, in.C, 1}
-	dims := [4]int{in.N, in.H, in.W, in.C}
-	var extent [4]int
-	for d := range dims {
-		extent[d] = 1
-		if axes[d] {
-			extent[d] = dims[d]
-		}
-	}
-	i := 0
-	for n := range out.N {
-		for y := range out.H {
-			for x := range out.W {
-				for c := range out.C {
-					base := n*strides[0] + y*strides[1] + x*strides[2] + c
-					m := lowest
-					for rn := range extent[0] {
-						for ry := range extent[1] {
-							for rx := range extent[2] {
-								for rc := range extent[3] {
-									if v := src[base+rn*strides[0]+ry*strides[1]+rx*strides[2]+rc]; v > m {
-										m = v
-									}
-								}
-							}
+	w := newReduceWalk(in, axes)
+	for i := range w.out.Size() {
+		base, m := w.base(i), lowest
+		for rn := range w.extent[0] {
+			for ry := range w.extent[1] {
+				for rx := range w.extent[2] {
+					row := base + rn*w.strides[0] + ry*w.strides[1] + rx*w.strides[2]
+					for _, v := range src[row : row+w.extent[3]] {
+						if v > m {
+							m = v
 						}
 					}
-					dst[i] = m
-					i++
 				}
 			}
 		}
+		dst[i] = m
 	}
 }
 
