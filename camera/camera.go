@@ -49,3 +49,9 @@ type Source interface {
 
 // ErrClosed is returned by Next after Close.
 var ErrClosed = errors.New("camera: source closed")
+
+// ErrStalled is wrapped by the error Next returns when a camera has
+// delivered no frame for its stall timeout (Options.StallTimeout) without
+// reporting a failure. The source is unusable afterwards: Reconnecting
+// closes and reopens it like any failed source.
+var ErrStalled = errors.New("camera stalled")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Options tune a source opened by Open. Zero values pick defaults.
@@ -36,6 +37,33 @@ type Options struct {
 	// are allocated. A file: source over the limit fails at Open; a dir:
 	// source skips the file (see ErrSkipped).
 	MaxPixels int
+	// StallTimeout is how long a camera (v4l2:, camera:) may deliver no
+	// frame, without reporting an error, before Next fails with an error
+	// wrapping ErrStalled, which Reconnecting answers by reopening it.
+	// 0: the longer of DefaultStallTimeout and StallIntervals frame
+	// intervals at the rate the driver reports; negative: never.
+	StallTimeout time.Duration
+}
+
+// DefaultStallTimeout is the shortest stall timeout Options.StallTimeout
+// picks by itself: a camera changing exposure or a USB hub resetting
+// pauses for a moment without having stalled.
+const DefaultStallTimeout = 2 * time.Second
+
+// StallIntervals is how many frame intervals without a frame make a stall
+// when Options.StallTimeout is 0 and the driver reports its rate.
+const StallIntervals = 10
+
+// stallTimeout is the stall timeout a source with the given frame interval
+// (0: unknown) uses for the configured value; 0 means never.
+func stallTimeout(configured, interval time.Duration) time.Duration {
+	switch {
+	case configured < 0:
+		return 0
+	case configured > 0:
+		return configured
+	}
+	return max(DefaultStallTimeout, StallIntervals*interval)
 }
 
 // DefaultMaxPixels is the pixel budget of Options.MaxPixels when it is

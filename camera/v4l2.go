@@ -185,6 +185,7 @@ var (
 	vidiocDQBuf     = vidioc(iocRead|iocWrite, 17, unsafe.Sizeof(v4l2Buffer{}))
 	vidiocStreamOn  = vidioc(iocWrite, 18, unsafe.Sizeof(int32(0)))
 	vidiocStreamOff = vidioc(iocWrite, 19, unsafe.Sizeof(int32(0)))
+	vidiocGParm     = vidioc(iocRead|iocWrite, 21, unsafe.Sizeof(v4l2StreamParm{}))
 	vidiocSParm     = vidioc(iocRead|iocWrite, 22, unsafe.Sizeof(v4l2StreamParm{}))
 )
 
@@ -197,10 +198,14 @@ type device interface {
 	// mmap maps length bytes of the device at offset, shared and read-write.
 	mmap(offset int64, length int) ([]byte, error)
 	munmap(mapped []byte) error
-	// wait blocks until a buffer is ready to dequeue or ctx ends.
-	wait(ctx context.Context) error
+	// wait blocks until a buffer is ready to dequeue, ctx ends or timeout
+	// passes (returning errWaitTimeout).
+	wait(ctx context.Context, timeout time.Duration) error
 	close() error
 }
+
+// errWaitTimeout is what device.wait returns when its timeout passes.
+var errWaitTimeout = errors.New("no buffer ready within the timeout")
 
 // streamBufferCount is how many mmap buffers are requested: one being
 // filled, one ready, one being copied out, one spare.
@@ -215,6 +220,9 @@ type v4l2Source struct {
 	delivered uint64 // frames returned so far
 	lastSeq   uint32 // driver sequence number of the previous frame
 	frame     Frame
+	interval  time.Duration // the driver's frame interval; 0 if it does not say
+	stall     time.Duration // no frame for this long is a stall; 0 = never
+	lastFrame time.Time     // when the previous frame (or streaming) started
 	closed    bool
 }
 
@@ -248,6 +256,8 @@ func (s *v4l2Source) start(opts Options) error {
 	if err := s.setFrameRate(opts.FPS); err != nil {
 		return err
 	}
+	s.interval = s.frameInterval()
+	s.stall = stallTimeout(opts.StallTimeout, s.interval)
 	if err := s.mapBuffers(); err != nil {
 		return err
 	}
@@ -261,6 +271,7 @@ func (s *v4l2Source) start(opts Options) error {
 		return s.errorf("VIDIOC_STREAMON: %w", err)
 	}
 	s.streaming = true
+	s.lastFrame = time.Now()
 	return nil
 }
 
@@ -347,6 +358,21 @@ func (s *v4l2Source) setFrameRate(fps float64) error {
 	return nil
 }
 
+// frameInterval asks the driver for its frame interval (VIDIOC_G_PARM);
+// 0 when it does not say.
+func (s *v4l2Source) frameInterval() time.Duration {
+	param := v4l2StreamParm{typ: bufTypeVideoCapture}
+	if err := s.dev.ioctl(vidiocGParm, unsafe.Pointer(&param)); err != nil {
+		return 0
+	}
+	perFrame := param.capture.timePerFrame
+	if perFrame.numerator == 0 || perFrame.denominator == 0 {
+		return 0
+	}
+	interval := time.Duration(uint64(perFrame.numerator) * uint64(time.Second) / uint64(perFrame.denominator))
+	return min(interval, time.Hour) // a garbage fraction must not disable the watchdog
+}
+
 // maxBufferBytes bounds one driver buffer: far above any 16k×16k YUYV frame
 // and small enough to catch garbage lengths.
 const maxBufferBytes = 1 << 30
@@ -401,11 +427,8 @@ func (s *v4l2Source) Next(ctx context.Context) (*Frame, error) {
 		err := s.dev.ioctl(vidiocDQBuf, unsafe.Pointer(&buffer))
 		switch {
 		case errors.Is(err, unix.EAGAIN):
-			if err := s.dev.wait(ctx); err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, s.errorf("waiting for a frame: %w", err)
+			if err := s.waitForBuffer(ctx); err != nil {
+				return nil, err
 			}
 			continue
 		case errors.Is(err, unix.EINTR):
@@ -431,6 +454,7 @@ func (s *v4l2Source) Next(ctx context.Context) (*Frame, error) {
 			continue
 		}
 		s.frame.Time = time.Now()
+		s.lastFrame = s.frame.Time
 		s.frame.Seq = s.delivered
 		s.frame.Dropped = 0
 		if gap := buffer.sequence - s.lastSeq; s.delivered > 0 && gap > 1 {
@@ -440,6 +464,38 @@ func (s *v4l2Source) Next(ctx context.Context) (*Frame, error) {
 		s.lastSeq = buffer.sequence
 		return &s.frame, nil
 	}
+}
+
+// waitForBuffer waits until the driver has a buffer ready. It fails with
+// an error wrapping ErrStalled once no frame has come for the stall
+// timeout.
+func (s *v4l2Source) waitForBuffer(ctx context.Context) error {
+	timeout := time.Duration(0) // no limit
+	if s.stall > 0 {
+		silent := time.Since(s.lastFrame)
+		if silent >= s.stall {
+			return s.stalled(silent)
+		}
+		timeout = s.stall - silent
+	}
+	err := s.dev.wait(ctx, timeout)
+	switch {
+	case err == nil, errors.Is(err, errWaitTimeout):
+		return nil // Next dequeues again; the next wait sees a stall
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		return s.errorf("waiting for a frame: %w", err)
+	}
+}
+
+// stalled words a stall of the given length.
+func (s *v4l2Source) stalled(silent time.Duration) error {
+	expected := "the driver does not say its frame interval"
+	if s.interval > 0 {
+		expected = fmt.Sprintf("one expected every %v", s.interval)
+	}
+	return s.errorf("%w: no frame for %v (%s; stall timeout %v)", ErrStalled, silent.Round(time.Millisecond), expected, s.stall)
 }
 
 // Close stops streaming, unmaps the buffers and closes the device.

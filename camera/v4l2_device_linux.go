@@ -53,13 +53,25 @@ const pollInterval = 100 * time.Millisecond
 // unplugged camera.
 var errDeviceGone = errors.New("device reported an error or hang-up")
 
-func (d *fileDevice) wait(ctx context.Context) error {
+func (d *fileDevice) wait(ctx context.Context, timeout time.Duration) error {
 	fds := []unix.PollFd{{Fd: int32(d.fd), Events: unix.POLLIN}}
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, err := unix.Poll(fds, int(pollInterval/time.Millisecond))
+		slice := pollInterval
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return errWaitTimeout
+			}
+			slice = min(slice, left)
+		}
+		n, err := unix.Poll(fds, max(1, int(slice/time.Millisecond)))
 		switch {
 		case errors.Is(err, unix.EINTR):
 			continue

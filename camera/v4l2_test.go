@@ -93,6 +93,7 @@ func TestV4L2IoctlNumbers(t *testing.T) {
 	assert.Equal(t, pick(0xc0585611, 0xc0445611), vidiocDQBuf)
 	assert.Equal(t, uintptr(0x40045612), vidiocStreamOn)
 	assert.Equal(t, uintptr(0x40045613), vidiocStreamOff)
+	assert.Equal(t, uintptr(0xc0cc5615), vidiocGParm)
 	assert.Equal(t, uintptr(0xc0cc5616), vidiocSParm)
 	assert.EqualValues(t, 0x56595559, pixFmtYUYV)
 	assert.EqualValues(t, 0x47504a4d, pixFmtMJPEG)
@@ -179,6 +180,13 @@ func (d *fakeDevice) ioctl(req uintptr, arg unsafe.Pointer) error {
 			return d.sParmErr
 		}
 		d.fps = p.capture.timePerFrame
+	case vidiocGParm:
+		p := (*v4l2StreamParm)(arg)
+		require.EqualValues(d.t, bufTypeVideoCapture, p.typ)
+		if d.sParmErr != nil {
+			return d.sParmErr
+		}
+		p.capture.timePerFrame = d.fps
 	case vidiocReqBufs:
 		r := (*v4l2RequestBuffers)(arg)
 		if r.typ != bufTypeVideoCapture || r.memory != memoryMMAP {
@@ -253,12 +261,22 @@ func (d *fakeDevice) munmap([]byte) error {
 	return nil
 }
 
-func (d *fakeDevice) wait(ctx context.Context) error {
+func (d *fakeDevice) wait(ctx context.Context, timeout time.Duration) error {
 	if d.served < len(d.payloads) {
 		return nil
 	}
-	<-ctx.Done()
-	return ctx.Err()
+	if timeout <= 0 {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return errWaitTimeout
+	}
 }
 
 func (d *fakeDevice) close() error {
