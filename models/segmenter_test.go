@@ -565,7 +565,7 @@ func deepLab(t testing.TB) *tflite.Model {
 // segmentation/bird_segmentation_mask.bmp, kept losslessly as a PNG beside
 // the embedded model.
 func birdPhoto(t testing.TB) image.Image {
-	img, err := models.LoadImage("../assets/deeplab_bird_segmentation.png")
+	img, err := models.LoadImage("testdata/deeplab_bird_segmentation.png")
 	require.NoError(t, err)
 	return img
 }

@@ -35,7 +35,7 @@ const segmentKeys = "{image,width,height,classes:[{class,label,pixels}]}"
 
 // birdSegmentationPNG is Coral's segmentation test photo, kept beside the
 // embedded DeepLab model.
-const birdSegmentationPNG = "../../assets/deeplab_bird_segmentation.png"
+const birdSegmentationPNG = "../../models/testdata/deeplab_bird_segmentation.png"
 
 // parseSegmentOutput checks every line of `segment -json` against the
 // contract: keys in order, classes by pixel count, counts adding up to the
