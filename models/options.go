@@ -28,7 +28,8 @@ type Options struct {
 	Threads int
 	// MinScore drops results scoring below it; it must be in [0, 1]. 0
 	// keeps every result, including the negative scores of a classifier
-	// whose scores are logits (see Classifier.Probabilities).
+	// whose scores are logits (see Classifier.Probabilities), except for a
+	// FaceDetector, where 0 means MediaPipe's threshold for the model.
 	MinScore float32
 	// MaxResults keeps at most that many results (0: all). Negative is an
 	// error.
