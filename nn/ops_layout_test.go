@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -637,4 +639,50 @@ func indexAndLayoutOps(shapes [][]int32) *tflitetest.Model {
 	m.Op(tflite.OpSpaceToDepth, 1, []int32{x}, []int32{out(f32)}, optionsSpaceToDepth, tflitetest.Table{int32(2)})
 	m.Op(tflite.OpDepthToSpace, 1, []int32{x}, []int32{out(f32)}, optionsDepthToSpace, tflitetest.Table{int32(2)})
 	return m
+}
+
+// TestIndexAndLayoutOpsNeverPanic rewrites the constant indices, axes,
+// sizes and permutations of indexAndLayoutOps (and sometimes an option or
+// an output shape) with values from robust_test's interesting integers,
+// then builds and runs each variant: New or Invoke may fail, nothing may
+// panic.
+func TestIndexAndLayoutOpsNeverPanic(t *testing.T) {
+	parsed := indexAndLayoutOps(nil).Parse(t)
+	lim := robustLimits{arenaBytes: 64 << 20, macs: 1 << 28}
+	outcomes := map[string]int{}
+	for trial := range 400 {
+		rng := rand.New(rand.NewPCG(15, uint64(trial)))
+		c := cloneModel(parsed)
+		sg := &c.Subgraphs[0]
+		var what []string
+		for range 1 + rng.IntN(3) {
+			switch k := rng.IntN(len(sg.Tensors)); {
+			case len(c.Buffers[sg.Tensors[k].Buffer].Data) >= 4 && rng.IntN(4) > 0:
+				b := &c.Buffers[sg.Tensors[k].Buffer]
+				b.Data = bytes.Clone(b.Data)
+				at := 4 * rng.IntN(len(b.Data)/4)
+				v := int32(interestingInts[rng.IntN(len(interestingInts))])
+				if rng.IntN(2) == 0 {
+					v = int32(rng.IntN(9) - 3)
+				}
+				binary.LittleEndian.PutUint32(b.Data[at:], uint32(v))
+				what = append(what, fmt.Sprintf("tensor %d element %d = %d", k, at/4, v))
+			case rng.IntN(2) == 0:
+				o := &sg.Operators[rng.IntN(len(sg.Operators))]
+				what = append(what, mutateOptions(o.Options, rng))
+			default:
+				x := &sg.Tensors[k]
+				if len(x.Shape) > 0 && len(c.Buffers[x.Buffer].Data) == 0 {
+					x.Shape[rng.IntN(len(x.Shape))] = int32(rng.IntN(7))
+					what = append(what, fmt.Sprintf("tensor %d shape %v", k, x.Shape))
+				}
+			}
+		}
+		reached, err := exercise(nil, c, lim, true, uint64(trial))
+		outcomes[reached]++
+		require.NoError(t, err, "trial %d: %v", trial, what)
+	}
+	t.Logf("outcomes: %v", outcomes)
+	assert.Positive(t, outcomes["invoked"])
+	assert.Positive(t, outcomes["rejected by New"])
 }
