@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"time"
 )
 
@@ -25,10 +27,19 @@ const (
 	DefaultBackoffMax     = 10 * time.Second
 )
 
+// ProbeInterval is how often a Reconnecting source's back-off wait looks
+// for a missing device node (a stat call, nothing opened).
+const ProbeInterval = 100 * time.Millisecond
+
 // Reconnecting returns a source that opens its frames with open and, when
 // that source fails with anything but io.EOF or ErrSkipped (which are
 // passed on as they are), closes it and reopens it with
-// exponential back-off. Next reports each outage once as an error wrapping
+// exponential back-off. When an opening attempt fails because a file is
+// missing (an error wrapping a *fs.PathError for fs.ErrNotExist, as
+// v4l2: and camera: report an unplugged camera's device node), the
+// back-off wait also looks for that file every ProbeInterval and ends as
+// soon as it exists again, so that a camera plugged back in resumes within
+// a fraction of a second, not at the end of a back-off step. Next reports each outage once as an error wrapping
 // ErrReconnecting, then keeps blocking through the back-off waits and
 // reopening attempts (which ctx interrupts) until frames resume. The first
 // open happens in the first call to Next; its failure is an outage too.
@@ -49,6 +60,7 @@ type reconnecting struct {
 
 	src       Source        // nil while disconnected
 	delay     time.Duration // wait before the next opening attempt; 0 = open at once
+	missing   string        // the file whose absence failed the last opening attempt
 	announced bool          // the current outage has been reported
 	closed    bool
 }
@@ -96,7 +108,7 @@ func (r *reconnecting) Next(ctx context.Context) (*Frame, error) {
 // reopen waits out the back-off, then tries to open the source once.
 func (r *reconnecting) reopen(ctx context.Context) error {
 	if r.delay > 0 {
-		if err := sleepCtx(ctx, r.delay); err != nil {
+		if err := r.wait(ctx); err != nil {
 			return err
 		}
 	}
@@ -104,12 +116,47 @@ func (r *reconnecting) reopen(ctx context.Context) error {
 	if err == nil && src == nil {
 		err = errors.New("camera: open function returned no source")
 	}
+	r.missing = ""
+	if pathErr := (*fs.PathError)(nil); errors.As(err, &pathErr) && errors.Is(err, fs.ErrNotExist) {
+		r.missing = pathErr.Path
+	}
 	if err != nil {
 		r.lengthenDelay()
 		return err
 	}
 	r.src = src
 	return nil
+}
+
+// wait sleeps for the back-off delay, or until ctx ends, or until the file
+// whose absence failed the last attempt exists again; then the back-off
+// starts over, so that the attempt it wakes for is made at once.
+func (r *reconnecting) wait(ctx context.Context) error {
+	if r.missing == "" {
+		return sleepCtx(ctx, r.delay)
+	}
+	if _, err := os.Stat(r.missing); err == nil {
+		// There already, yet missing to the opener: only its
+		// reappearance is worth waking early for.
+		return sleepCtx(ctx, r.delay)
+	}
+	timer := time.NewTimer(r.delay)
+	defer timer.Stop()
+	probe := time.NewTicker(ProbeInterval)
+	defer probe.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			return nil
+		case <-probe.C:
+			if _, err := os.Stat(r.missing); err == nil {
+				r.delay = 0
+				return nil
+			}
+		}
+	}
 }
 
 // lengthenDelay starts the back-off at Initial or doubles it up to Max.

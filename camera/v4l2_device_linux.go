@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 	"unsafe"
 
@@ -19,7 +20,9 @@ type fileDevice struct {
 func openV4L2(path string, opts Options) (Source, error) {
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("camera: opening %s: %w", path, err)
+		// A *fs.PathError, so that Reconnecting can watch for a missing
+		// node to reappear.
+		return nil, fmt.Errorf("camera: %w", &fs.PathError{Op: "opening", Path: path, Err: err})
 	}
 	return startV4L2(&fileDevice{fd: fd}, path, opts)
 }
