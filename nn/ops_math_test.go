@@ -282,7 +282,7 @@ func TestNewOperatorsMatchLiteRT(t *testing.T) {
 
 // oracleInterpreter builds the oracle model of one input type (uint8,
 // float32 or int32) and an interpreter for it with 2 threads.
-func oracleInterpreter(t *testing.T, kind string) (*oracleModel, *Interpreter) {
+func oracleInterpreter(t testing.TB, kind string) (*oracleModel, *Interpreter) {
 	o := &oracleModel{Model: tflitetest.NewModel(), rng: rand.New(rand.NewPCG(15, 9))}
 	var x int32
 	switch kind {
@@ -421,4 +421,79 @@ func buildInt32Oracle(o *oracleModel, shape []int32, x *int32) {
 	axes := o.Tensor("axes", tflite.TypeInt32, []int32{1}, tflitetest.Int32s(2), nil)
 	o.output("sum", o.op("sum", tflite.OpSum, tflite.TypeInt32, nil, []int32{*x, axes}, optionsReducer, tflitetest.Table{false}))
 	o.output("reduce_max", o.op("reduce_max", tflite.OpReduceMax, tflite.TypeInt32, nil, []int32{*x, axes}, optionsReducer, tflitetest.Table{true}))
+}
+
+// mathModels are the hand-written models holding the operators of this
+// family: the three oracle models and MediaPipe's transposed convolution.
+func mathModels(t testing.TB) map[string][]byte {
+	models := map[string][]byte{}
+	for _, kind := range []string{"uint8", "float32", "int32"} {
+		o, _ := oracleInterpreter(t, kind)
+		models[kind] = o.Encode()
+	}
+	m := tflitetest.NewModel()
+	x := m.Tensor("in", tflite.TypeFloat32, []int32{1, 3, 3, 2}, nil, nil)
+	filter := m.Tensor("filter", tflite.TypeFloat32, []int32{2, 2, 2, 2}, tflitetest.Floats(1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8), nil)
+	b := m.Tensor("bias", tflite.TypeFloat32, []int32{2}, tflitetest.Floats(1, -1), nil)
+	out := m.Tensor("out", tflite.TypeFloat32, nil, nil, nil)
+	m.CustomOp("Convolution2DTransposeBias", []int32{x, filter, b}, []int32{out})
+	m.Inputs, m.Outputs = []int32{x}, []int32{out}
+	root := m.Root()
+	ops := root[2].([]tflitetest.Table)[0][3].([]tflitetest.Table)
+	ops[0] = append(ops[0], mediaPipeOptions(1, 2, 2))
+	models["transpose_bias"] = tflitetest.Encode(root, "TFL3")
+	return models
+}
+
+// TestCorruptMathModelsNeverPanic mutates the models of this family's
+// operators (bit flips in the file, then semantic edits of the parsed
+// model: shapes, types, quantization, indices) and runs each through
+// Parse, New and Invoke: errors are fine, panics are not.
+func TestCorruptMathModelsNeverPanic(t *testing.T) {
+	lim := robustLimits{arenaBytes: 64 << 20, macs: 1 << 26}
+	for name, data := range mathModels(t) {
+		t.Run(name, func(t *testing.T) {
+			outcomes := map[string]int{}
+			defer func() { t.Logf("outcomes: %v", outcomes) }()
+			check := func(what string, data []byte, m *tflite.Model, seed uint64) {
+				t.Helper()
+				reached, err := exercise(data, m, lim, true, seed)
+				outcomes[reached]++
+				require.NoError(t, err, what)
+			}
+			mutated := make([]byte, len(data))
+			for trial := range 200 {
+				rng := rand.New(rand.NewPCG(uint64(trial), 6))
+				copy(mutated, data)
+				var flips []int
+				for range 1 + rng.IntN(4) {
+					at := rng.IntN(len(data))
+					mutated[at] ^= 1 << rng.IntN(8)
+					flips = append(flips, at)
+				}
+				check(fmt.Sprintf("bit flips at %v", flips), mutated, nil, uint64(trial))
+			}
+			parsed, err := tflite.Parse(data)
+			require.NoError(t, err)
+			for trial := range 300 {
+				rng := rand.New(rand.NewPCG(uint64(trial), 7))
+				c := cloneModel(parsed)
+				what := mutateModel(c, rng)
+				check(what, nil, c, uint64(trial))
+			}
+		})
+	}
+}
+
+// FuzzNewMathOperators is FuzzNew seeded with this family's models.
+func FuzzNewMathOperators(f *testing.F) {
+	for _, data := range mathModels(f) {
+		f.Add(data)
+	}
+	lim := robustLimits{arenaBytes: 64 << 20, macs: 1 << 26}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := exercise(data, nil, lim, true, uint64(len(data))); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
