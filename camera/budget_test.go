@@ -252,3 +252,30 @@ func TestImageRefusesAnMJPEGFrameOverTheBudget(t *testing.T) {
 	_, err = fits.Image(nil)
 	assert.ErrorContains(t, err, "negative MaxPixels")
 }
+
+// A frame declaring 7000×7000 (49 MP, inside the default budget) on a
+// 640×480 stream: decoding it allocated 49 MB before failing on its scan
+// data; it is now refused from its header.
+func TestImageRefusesAnMJPEGFrameLargerThanItsStream(t *testing.T) {
+	frame := &Frame{Data: jpegDeclaring(t, 7000, 7000), Format: MJPEG, Width: 640, Height: 480, Seq: 3}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	img, err := frame.Image(nil)
+	runtime.ReadMemStats(&after)
+	assert.Nil(t, img)
+	assert.EqualError(t, err, "camera: MJPEG frame 3 declares 7000×7000 pixels, larger than the stream's 640×480")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "refused before the 49 MB image is allocated")
+
+	for _, size := range [][2]int{{16, 8}, {17, 8}, {640, 480}} {
+		fits := &Frame{Data: jpegDeclaring(t, 16, 8), Format: MJPEG, Width: size[0], Height: size[1]}
+		img, err := fits.Image(nil)
+		require.NoError(t, err, "a 16×8 frame on a %d×%d stream", size[0], size[1])
+		assert.Equal(t, image.Rect(0, 0, 16, 8), img.Bounds())
+	}
+	for _, size := range [][2]int{{15, 8}, {16, 7}} {
+		over := &Frame{Data: jpegDeclaring(t, 16, 8), Format: MJPEG, Width: size[0], Height: size[1]}
+		_, err := over.Image(nil)
+		assert.ErrorContains(t, err, "larger than the stream's", "a 16×8 frame on a %d×%d stream", size[0], size[1])
+	}
+}

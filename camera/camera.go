@@ -18,7 +18,7 @@ const (
 	RGB   PixelFormat = iota // packed 8-bit R, G, B; Stride ≥ 3·Width
 	Gray                     // 8-bit luma; Stride ≥ Width
 	YUYV                     // packed 4:2:2 Y0 U Y1 V; Stride ≥ 2·Width
-	MJPEG                    // one complete JPEG image; Stride unused
+	MJPEG                    // one complete JPEG image; Stride unused; Width×Height, when set, bound the size it may declare
 )
 
 // Frame is one captured image. Its Data belongs to the source and stays

@@ -28,7 +28,9 @@ type FrameImage struct {
 //	YUYV  → *image.YCbCr 4:2:2, de-interleaved into dst's reused planes
 //	MJPEG → the image/jpeg decoder's result (usually *image.YCbCr); this
 //	        allocates a new image on every call, after checking that the
-//	        JPEG header declares at most f.MaxPixels pixels
+//	        JPEG header declares at most f.MaxPixels pixels and, when the
+//	        frame has a Width and Height (a camera's granted size), no
+//	        more than that in either direction
 //
 // The result is valid until the next call with the same dst, and for Gray
 // until the source's next frame. A nil dst allocates fresh buffers.
@@ -78,6 +80,13 @@ func (f *Frame) decodeJPEG(reader *bytes.Reader) (image.Image, error) {
 	}
 	if err := imagedecode.Check("jpeg", cfg.Width, cfg.Height, cmp.Or(f.MaxPixels, DefaultMaxPixels)); err != nil {
 		return nil, fmt.Errorf("camera: MJPEG frame %d: %w", f.Seq, err)
+	}
+	if f.Width > 0 && f.Height > 0 && (cfg.Width > f.Width || cfg.Height > f.Height) {
+		// A camera streams the size it granted; a frame declaring more
+		// is corrupt or hostile, and decoding it would allocate for the
+		// size it claims.
+		return nil, fmt.Errorf("camera: MJPEG frame %d declares %d×%d pixels, larger than the stream's %d×%d",
+			f.Seq, cfg.Width, cfg.Height, f.Width, f.Height)
 	}
 	reader.Reset(f.Data)
 	img, err := jpeg.Decode(reader)
