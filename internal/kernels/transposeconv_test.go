@@ -163,3 +163,14 @@ func TestTransposeConvTaps(t *testing.T) {
 	_, _, n = taps(20, 0, 2, 3, 4)
 	assert.Zero(t, n)
 }
+
+// BenchmarkTransposeConvF32 times MediaPipe selfie segmentation's last
+// layer ([1 128 128 16] → [1 256 256 1], 2×2 stride 2, 1 MMAC).
+func BenchmarkTransposeConvF32(b *testing.B) {
+	tc := &TransposeConv{In: Shape4{1, 128, 128, 16}, Filter: Shape4{1, 2, 2, 16}, Out: Shape4{1, 256, 256, 1}, StrideH: 2, StrideW: 2, BiasFirst: true}
+	src, w := make([]float32, tc.In.Size()), make([]float32, tc.Filter.Size())
+	dst := make([]float32, tc.Out.Size())
+	for b.Loop() {
+		TransposeConvF32(tc, src, w, []float32{0}, noClamp, dst, 0, tc.Rows())
+	}
+}
