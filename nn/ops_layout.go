@@ -337,7 +337,7 @@ func elementStrides(shape []int) []int {
 }
 
 // buildTranspose prepares TRANSPOSE: output dimension i is input dimension
-// perm[i], for a constant permutation perm.
+// perm[i], for a constant permutation perm of 0 … rank-1.
 func buildTranspose(b *builder) (*op, error) {
 	in, out, err := b.layoutOperands()
 	if err != nil {
@@ -359,10 +359,7 @@ func buildTranspose(b *builder) (*op, error) {
 	shape, strides := make([]int, rank), make([]int, rank)
 	seen := make([]bool, rank)
 	for i, p := range perm {
-		if p < 0 {
-			p += int64(rank) // TFLite takes negative dimensions from the end
-		}
-		if p < 0 || p >= int64(rank) || seen[p] {
+		if p < 0 || p >= int64(rank) || seen[p] { // TFLite takes no negative dimensions either
 			return nil, b.errorf("%v is not a permutation of %d dimensions", perm, rank)
 		}
 		seen[p] = true
