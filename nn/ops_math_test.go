@@ -380,7 +380,7 @@ func buildUint8Oracle(o *oracleModel, shape []int32, x *int32) {
 	tensors := o.Root()[2].([]tflitetest.Table)[0][0].([]tflitetest.Table)
 	tensors[filter8][4] = tflitetest.Table{nil, nil, []float32{0.01, 0.02, 0.005, 0.03, 0.01}, []int64{0, 0, 0, 0, 0}, nil, nil, int32(0)}
 	tc8 := o.op("tconv8", tflite.OpTransposeConv, tflite.TypeInt8, &tflitetest.Affine{Scale: 0.04, Zero: 3},
-		[]int32{tcShape8, filter8, q8}, optionsTransposeConv, tflitetest.Table{int8(tflite.PaddingValid), int32(1), int32(2)})
+		[]int32{tcShape8, filter8, q8, o.constant("tc_bias8", tflite.TypeInt32, []int32{5}, nil, false)}, optionsTransposeConv, tflitetest.Table{int8(tflite.PaddingValid), int32(1), int32(2)})
 	deq("tconv8", tc8)
 }
 
