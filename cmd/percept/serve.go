@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -60,9 +61,17 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		"of photos can be looked through; files that are not images or are over -max-pixels are skipped and logged. "+
 		"0: play them at -rate like video frames, still every one detected")
 	rate := fs.Float64("rate", 15, "frames per second for test: and the embedded photos, and for file: and dir: with -hold 0 "+
-		"(0: unpaced, which keeps a core busy reading frames; to measure throughput, pick a rate above the detector's)")
+		"(0: unpaced, which keeps a core busy reading frames; to measure throughput, pick a rate above the detector's); "+
+		"for cameras, test: and the photos also the rate below 80% of which /healthz reports the stream degraded")
 	maxPixels := fs.Int("max-pixels", camera.DefaultMaxPixels, "refuse an image (file:, dir:, MJPEG camera frame or upload) whose header declares more pixels than this, before decoding it")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest image POST /api/detect accepts, in bytes")
+	queue := fs.Int("queue", 0, fmt.Sprintf("uploads admitted at once, waiting for a model instance or using one; more get 503 "+
+		"with Retry-After at once (0: %d per -detectors instance)", server.DefaultQueuePerRunner))
+	memory := fs.Int64("memory", 0, "memory budget in bytes for the bodies and decoded images of the uploads admitted at once: "+
+		"each reserves its Content-Length (or -max-body) on arrival and 4 bytes per pixel its header declares before "+
+		"decoding; an upload that does not fit gets 503 with Retry-After at once (0: -max-body + 4×-max-pixels, one "+
+		"upload at the limits, plus per -detectors instance 5 bytes × 16 × the model's input pixels; 131 MiB for "+
+		"the embedded detector with the defaults)")
 	statsEvery := fs.Duration("stats", 0, "print frame rate and latency at this interval (0: never)")
 	tpu := addEdgeTPUFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
@@ -89,6 +98,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		return usageError{fmt.Sprintf("-max-pixels %d: want at least 1", *maxPixels)}
 	case *maxBody < 1:
 		return usageError{"-max-body must be at least 1"}
+	case *queue < 0:
+		return usageError{"-queue must not be negative"}
+	case *memory < 0:
+		return usageError{"-memory must not be negative"}
 	case *statsEvery < 0:
 		return usageError{"-stats must not be negative"}
 	}
@@ -131,7 +144,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		// threshold for its model, unless -threshold says otherwise.
 		opts.MinScore = 0
 	}
-	task, closeTask, err := newServeTask(name, m, opts, *detectors)
+	task, closeTask, inputPixels, err := newServeTask(name, m, opts, *detectors)
 	if err != nil {
 		return err
 	}
@@ -149,6 +162,10 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		Task:           task,
 		MaxBodyBytes:   *maxBody,
 		MaxImagePixels: *maxPixels,
+		Runners:        *detectors,
+		MaxQueue:       *queue,
+		MemoryBudget:   cmp.Or(*memory, server.DefaultMemoryBudget(*detectors, inputPixels, *maxBody, *maxPixels)),
+		TargetFPS:      plan.targetFPS,
 		StaleAfter:     plan.staleAfter,
 		ReadEveryFrame: plan.everyFrame,
 		Logf:           func(format string, args ...any) { fmt.Fprintf(stdout, "percept serve: "+format+"\n", args...) },
@@ -271,41 +288,43 @@ func checkServeTask(m *tflite.Model, task string) error {
 }
 
 // newServeTask builds a pool of size instances of m for the task, and
-// returns the server's task over it and the pool's Close.
-func newServeTask(task string, m *tflite.Model, opts *models.Options, size int) (server.Task, func() error, error) {
+// returns the server's task over it, the pool's Close and the pixels of
+// the model's input.
+func newServeTask(task string, m *tflite.Model, opts *models.Options, size int) (server.Task, func() error, int, error) {
+	pixels := func(in models.InputSpec) int { return in.Width * in.Height }
 	switch task {
 	case "detect":
 		pool, err := models.NewDetectorPool(m, opts, size)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		return server.DetectTask(pool), pool.Close, nil
+		return server.DetectTask(pool), pool.Close, pixels(pool.Input()), nil
 	case "classify":
 		pool, err := models.NewClassifierPool(m, opts, size)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		return server.ClassifyTask(pool), pool.Close, nil
+		return server.ClassifyTask(pool), pool.Close, pixels(pool.Input()), nil
 	case "segment":
 		pool, err := models.NewSegmenterPool(m, opts, size)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		return server.SegmentTask(pool), pool.Close, nil
+		return server.SegmentTask(pool), pool.Close, pixels(pool.Input()), nil
 	case "pose":
 		pool, err := models.NewPoseEstimatorPool(m, opts, size)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		return server.PoseTask(pool), pool.Close, nil
+		return server.PoseTask(pool), pool.Close, pixels(pool.Input()), nil
 	case "faces":
 		pool, err := models.NewFaceDetectorPool(m, opts, size)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
-		return server.FaceTask(pool), pool.Close, nil
+		return server.FaceTask(pool), pool.Close, pixels(pool.Input()), nil
 	}
-	return nil, nil, fmt.Errorf("task %s is not built in", task)
+	return nil, nil, 0, fmt.Errorf("task %s is not built in", task)
 }
 
 // sourceTiming is how serve paces and bounds its source.
@@ -322,6 +341,7 @@ type servePlan struct {
 	note       string        // how the source is played, for the start-up line
 	everyFrame bool          // read without camera.Latest: every image is detected
 	staleAfter time.Duration // 0: the server's default
+	targetFPS  float64       // the rate the stream should keep (0: none)
 }
 
 // openServeSource opens the frames named by spec, or the embedded sample
@@ -347,7 +367,7 @@ func openServeSource(spec string, timing sourceTiming) (servePlan, error) {
 		}
 		holdFrames := max(1, int(timing.rate*timing.hold.Seconds()))
 		src, err := server.NewImageSource(photos, timing.rate, holdFrames)
-		return servePlan{src: src, name: "embedded:dogs.jpg,burger.jpg"}, err
+		return servePlan{src: src, name: "embedded:dogs.jpg,burger.jpg", targetFPS: timing.rate}, err
 	}
 	opts := camera.Options{Loop: true, Rate: timing.rate, MaxPixels: timing.maxPixels}
 	scheme, _, _ := strings.Cut(spec, ":")
@@ -366,7 +386,7 @@ func openServeSource(spec string, timing sourceTiming) (servePlan, error) {
 		return plan, err
 	case "test":
 		src, err := camera.Open(spec, opts)
-		return servePlan{src: src, name: spec}, err
+		return servePlan{src: src, name: spec, targetFPS: timing.rate}, err
 	}
 	first, err := camera.Open(spec, opts)
 	if err != nil {
@@ -380,7 +400,7 @@ func openServeSource(spec string, timing sourceTiming) (servePlan, error) {
 		}
 		return camera.Open(spec, opts)
 	}
-	return servePlan{src: camera.Reconnecting(reopen, camera.Backoff{}), name: spec}, nil
+	return servePlan{src: camera.Reconnecting(reopen, camera.Backoff{}), name: spec, targetFPS: timing.rate}, nil
 }
 
 // printStats prints the frame rate and mean latencies between two readings

@@ -112,7 +112,9 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 func (s *Server) countRequests(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
+		s.inFlight.Add(1)
 		mux.ServeHTTP(rec, r)
+		s.inFlight.Add(-1)
 		path := r.Pattern // set by the mux on r itself
 		if _, route, found := strings.Cut(path, " "); found {
 			path = route
@@ -294,35 +296,87 @@ func (s *Server) serveFrame(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+// serveDetect runs the task on an uploaded image. Admission comes first
+// and refuses at once (503, Retry-After) rather than queueing without
+// bound: a place among Config.MaxQueue, then the body's declared length
+// (or MaxBodyBytes) from the memory budget, then, from the image's header
+// and before a pixel is decoded, its pixels. The body is streamed into the
+// decoder, which runs once the upload holds a runner, so that decoding
+// too takes no more cores than the runners uploads may use.
 func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, "%s not allowed: POST an image", r.Method)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, "image larger than the %d-byte limit", tooLarge.Limit)
-		return
-	case err != nil:
-		writeError(w, http.StatusBadRequest, "reading the body: %v", err)
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, "image larger than the %d-byte limit", s.cfg.MaxBodyBytes)
 		return
 	}
-	img, err := s.decodeUpload(body)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "%v", err)
+	if r.ContentLength == 0 {
+		writeError(w, http.StatusBadRequest, "empty body: POST a JPEG, PNG, GIF or BMP image")
 		return
 	}
+	if !s.admit.enter() {
+		s.busy(w, "queue", "%d uploads are already admitted (the queue's limit)", s.cfg.MaxQueue)
+		return
+	}
+	defer s.admit.leave()
+	reserved := s.cfg.MaxBodyBytes
+	if r.ContentLength > 0 {
+		reserved = r.ContentLength
+	}
+	if !s.admit.reserve(reserved) {
+		s.busy(w, "memory", "the memory budget of %d bytes has no room for a %d-byte body", s.cfg.MemoryBudget, reserved)
+		return
+	}
+	defer func() { s.admit.release(reserved) }()
+
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	var header bytes.Buffer
+	cfg, _, headerErr := image.DecodeConfig(io.TeeReader(body, &header))
+	if headerErr == nil {
+		if err := imagedecode.Check("image", cfg.Width, cfg.Height, s.cfg.MaxImagePixels); err != nil {
+			headerErr = err
+		}
+	}
+	if headerErr != nil {
+		// The shared decoder words the failure as every entry point does
+		// (it reads no further than the header did).
+		_, err := s.decodeUpload(io.MultiReader(&header, body), header.Len())
+		if err == nil {
+			err = fmt.Errorf("body: %w", headerErr)
+		}
+		s.uploadFailed(w, err)
+		return
+	}
+	pixels := int64(cfg.Width) * int64(cfg.Height) * BytesPerPixel
+	if !s.admit.reserve(pixels) {
+		s.busy(w, "memory", "the memory budget of %d bytes has no room for a %d×%d image", s.cfg.MemoryBudget, cfg.Width, cfg.Height)
+		return
+	}
+	reserved += pixels
+
 	if !s.borrowDetector() {
 		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
 		return
 	}
+	defer s.returnDetector()
+	if err := s.sched.acquire(r.Context(), false); err != nil {
+		return // the client left, or shutdown cancelled the request
+	}
+	defer s.sched.release()
+	queued := time.Since(arrived)
+	img, err := s.decodeUpload(io.MultiReader(&header, body), header.Len())
+	if err != nil {
+		s.uploadFailed(w, err)
+		return
+	}
+	decoded := time.Since(arrived) - queued
 	start := time.Now()
 	out, err := s.task.run(r.Context(), img)
 	inference := time.Since(start)
-	s.returnDetector()
 	switch {
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the client left, or shutdown cancelled the request
@@ -333,21 +387,63 @@ func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "%s failed: %v", s.task.Name(), err)
 		return
 	}
+	s.metrics.requestQueue.observe(queued)
 	s.metrics.requestInference.observe(inference)
 	b := img.Bounds()
-	w.Header().Set("X-Inference-Ms", strconv.FormatFloat(milliseconds(inference), 'f', 3, 64))
-	writeJSON(w, http.StatusOK, out.value("upload", b.Dx(), b.Dy(), nil))
+	h := w.Header()
+	h.Set("X-Queue-Ms", formatMS(queued))
+	h.Set("X-Decode-Ms", formatMS(decoded))
+	h.Set("X-Inference-Ms", formatMS(inference))
+	result, err := json.Marshal(out.value("upload", b.Dx(), b.Dy(), nil))
+	if err != nil || len(result) < 2 || result[len(result)-1] != '}' {
+		writeError(w, http.StatusInternalServerError, "encoding the result failed")
+		return
+	}
+	// The result's object, then the upload's times.
+	result = fmt.Appendf(result[:len(result)-1], `,"queue_ms":%s,"decode_ms":%s,"inference_ms":%s}`,
+		formatMS(queued), formatMS(decoded), formatMS(inference))
+	h.Set("Content-Type", "application/json")
+	w.Write(append(result, '\n'))
 }
 
-// decodeUpload decodes an uploaded image with the decoder every entry
-// point shares, which checks the size the header declares against
-// MaxImagePixels before allocating the pixels.
-func (s *Server) decodeUpload(body []byte) (image.Image, error) {
-	if len(body) == 0 {
-		return nil, errors.New("empty body: POST a JPEG, PNG, GIF or BMP image")
+// formatMS writes d in milliseconds with three decimals.
+func formatMS(d time.Duration) string {
+	return strconv.FormatFloat(milliseconds(d), 'f', 3, 64)
+}
+
+// busy refuses an upload that admission has no room for: 503 with
+// Retry-After, counted by reason ("queue" or "memory").
+func (s *Server) busy(w http.ResponseWriter, reason, format string, args ...any) {
+	s.metrics.rejected(reason)
+	w.Header().Set("Retry-After", "1")
+	writeError(w, http.StatusServiceUnavailable, "busy: "+format+"; retry later", args...)
+}
+
+// uploadFailed answers an upload whose body could not be read or decoded:
+// 413 over MaxBodyBytes, else 400.
+func (s *Server) uploadFailed(w http.ResponseWriter, err error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, "image larger than the %d-byte limit", tooLarge.Limit)
+		return
 	}
-	img, _, err := imagedecode.Decode(bytes.NewReader(body), s.cfg.MaxImagePixels)
-	if err != nil {
+	writeError(w, http.StatusBadRequest, "%v", err)
+}
+
+// decodeUpload decodes an uploaded image from its body with the decoder
+// every entry point shares, which checks the size the header declares
+// against MaxImagePixels before allocating the pixels. headerBytes is how
+// many bytes of body the header took, 0 when the body was empty.
+func (s *Server) decodeUpload(body io.Reader, headerBytes int) (image.Image, error) {
+	img, _, err := imagedecode.Decode(body, s.cfg.MaxImagePixels)
+	switch {
+	case err != nil && headerBytes == 0:
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, tooLarge
+		}
+		return nil, errors.New("empty body: POST a JPEG, PNG, GIF or BMP image")
+	case err != nil:
 		return nil, fmt.Errorf("body: %w", err)
 	}
 	return img, nil

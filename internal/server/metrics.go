@@ -94,8 +94,14 @@ type metrics struct {
 	streamClients                                                     atomic.Int64
 
 	streamInference  *histogram // the capture loop's model time
-	requestInference *histogram // the uploads' model time
-	latency          *histogram // capture to published result
+	requestInference *histogram // the uploads' model time, without their wait
+	requestQueue     *histogram // the uploads' wait for a runner
+
+	rejectedQueue, rejectedMemory atomic.Uint64 // uploads refused by admission
+	// admitted, when set, reports the uploads admitted and the bytes of
+	// the memory budget they hold.
+	admitted func() (queued int, used int64)
+	latency  *histogram // capture to published result
 
 	mu       sync.Mutex
 	requests map[requestKey]uint64
@@ -105,6 +111,7 @@ func newMetrics() *metrics {
 	return &metrics{
 		streamInference:  newHistogram(),
 		requestInference: newHistogram(),
+		requestQueue:     newHistogram(),
 		latency:          newHistogram(),
 		requests:         make(map[requestKey]uint64),
 	}
@@ -117,6 +124,15 @@ func (m *metrics) frameProcessed(inference, latency time.Duration) {
 	m.latencyNanos.Add(int64(latency))
 	m.streamInference.observe(inference)
 	m.latency.observe(latency)
+}
+
+// rejected counts an upload refused for reason "queue" or "memory".
+func (m *metrics) rejected(reason string) {
+	if reason == "queue" {
+		m.rejectedQueue.Add(1)
+	} else {
+		m.rejectedMemory.Add(1)
+	}
 }
 
 func (m *metrics) request(path string, code int) {
@@ -158,9 +174,21 @@ func (m *metrics) writeTo(out io.Writer) error {
 	header("percept_stream_clients", "gauge", "Clients of the server-sent event stream.")
 	fmt.Fprintf(w, "percept_stream_clients %d\n", m.streamClients.Load())
 
-	header("percept_inference_seconds", "histogram", "Model time per image, for camera frames (origin=stream) and uploads (origin=request).")
+	header("percept_inference_seconds", "histogram", "Model time per image, for camera frames (origin=stream) and uploads (origin=request); an upload's wait for a runner and its decoding are not included.")
 	m.streamInference.write(w, "percept_inference_seconds", `origin="stream"`)
 	m.requestInference.write(w, "percept_inference_seconds", `origin="request"`)
+	header("percept_queue_seconds", "histogram", "Time from an upload's arrival until it holds a runner (admission, header, wait), for uploads answered 200.")
+	m.requestQueue.write(w, "percept_queue_seconds", `origin="request"`)
+	header("percept_uploads_rejected_total", "counter", "Uploads answered 503 by admission control: the queue was full (reason=queue) or the memory budget had no room (reason=memory).")
+	fmt.Fprintf(w, "percept_uploads_rejected_total{reason=\"queue\"} %d\n", m.rejectedQueue.Load())
+	fmt.Fprintf(w, "percept_uploads_rejected_total{reason=\"memory\"} %d\n", m.rejectedMemory.Load())
+	if m.admitted != nil {
+		queued, used := m.admitted()
+		header("percept_uploads_admitted", "gauge", "Uploads admitted: waiting for a runner or using one.")
+		fmt.Fprintf(w, "percept_uploads_admitted %d\n", queued)
+		header("percept_upload_memory_bytes", "gauge", "Bytes of the memory budget the admitted uploads hold.")
+		fmt.Fprintf(w, "percept_upload_memory_bytes %d\n", used)
+	}
 	header("percept_frame_latency_seconds", "histogram", "Time from frame capture to the published result.")
 	m.latency.write(w, "percept_frame_latency_seconds", "")
 

@@ -43,7 +43,30 @@ const (
 	DefaultMaxImagePixels = 25_000_000
 	DefaultStaleAfter     = 5 * time.Second
 	DefaultShutdownGrace  = 5 * time.Second
+	// DefaultQueuePerRunner is how many uploads per runner may be admitted
+	// at once (waiting for a runner or using one) when Config.MaxQueue is 0.
+	DefaultQueuePerRunner = 4
+	// BytesPerPixel is what the memory budget reserves for each pixel an
+	// upload's header declares: the decoded image at 4 bytes a pixel.
+	BytesPerPixel = 4
+	// degradedWindow is how far back the stream's frame rate is measured
+	// against Config.TargetFPS.
+	degradedWindow = 3 * time.Second
+	// degradedShare is the share of TargetFPS below which the stream is
+	// degraded.
+	degradedShare = 0.8
 )
+
+// DefaultMemoryBudget is the memory budget percept serve derives from its
+// model and flags: one upload at the limits (a maxBody-byte body decoding
+// to maxPixels pixels), plus, for each of the runners, room for an image of
+// 16 times the model's input area (inputPixels) as body and pixels — so
+// that one largest legal upload is always admitted and camera-sized
+// uploads run on every runner beside it.
+func DefaultMemoryBudget(runners, inputPixels int, maxBody int64, maxPixels int) int64 {
+	typical := int64(16*inputPixels) * (BytesPerPixel + 1)
+	return maxBody + int64(maxPixels)*BytesPerPixel + int64(max(runners, 1))*typical
+}
 
 // Config is what a Server serves.
 type Config struct {
@@ -73,6 +96,26 @@ type Config struct {
 	// MaxImagePixels bounds the decoded size of uploads (default 25
 	// megapixels), so that a small compressed body cannot claim gigabytes.
 	MaxImagePixels int
+	// Runners is how many calls the model serves at once: the size of its
+	// pool (default: the model's Size() when it has one, else 1). With two
+	// or more, uploads use all but one and the capture loop always finds
+	// one free; with one, the capture loop goes first whenever it waits.
+	Runners int
+	// MaxQueue bounds the uploads admitted at once, waiting for a runner
+	// or using one (default DefaultQueuePerRunner per runner); more get
+	// 503 with Retry-After at once.
+	MaxQueue int
+	// MemoryBudget bounds, in bytes, what the uploads admitted at once may
+	// hold: each reserves its declared Content-Length (MaxBodyBytes when
+	// it declares none) on arrival, then BytesPerPixel for each pixel its
+	// header declares before a pixel is decoded. An upload that does not
+	// fit gets 503 with Retry-After at once. Default: MaxBodyBytes plus
+	// BytesPerPixel×MaxImagePixels, one upload at the limits.
+	MemoryBudget int64
+	// TargetFPS is the capture loop's expected frame rate (the source's):
+	// /healthz reports the stream degraded (503) when, over the last 3 s,
+	// it processed fewer than 80% of that. 0: not checked.
+	TargetFPS float64
 	// StaleAfter is how long /healthz tolerates no new frame before it
 	// reports 503 (default 5 s).
 	StaleAfter time.Duration
@@ -98,22 +141,28 @@ type Config struct {
 
 // Server is the capture loop and the HTTP handlers around its results.
 type Server struct {
-	cfg     Config
-	task    Task
-	hub     *hub
-	metrics *metrics
-	started atomic.Bool
+	cfg      Config
+	task     Task
+	hub      *hub
+	metrics  *metrics
+	admit    *admission
+	sched    *scheduler
+	started  atomic.Bool
+	inFlight atomic.Int64 // requests being handled, for the shutdown's log
 
 	mu          sync.Mutex
 	uploads     int        // POST /api/detect calls using the detector
 	uploadsIdle *sync.Cond // signalled, with mu, when uploads falls to 0
 	released    bool       // the detector is no longer lent to uploads
 	running     bool
-	stopErr     error     // why Run returned, once it has
-	sourceErr   error     // the source's latest failure since the last frame
-	detectErr   error     // the detector's latest failure since the last frame
-	lastSkip    error     // the latest file the source skipped
-	lastPublish time.Time // when the newest result was published
+	stopErr     error           // why Run returned, once it has
+	sourceErr   error           // the source's latest failure since the last frame
+	detectErr   error           // the detector's latest failure since the last frame
+	lastSkip    error           // the latest file the source skipped
+	lastPublish time.Time       // when the newest result was published
+	recent      [1024]time.Time // publication times, a ring indexed by frames published
+	published   uint64          // frames published, indexing recent
+	runSince    time.Time       // when Run started
 }
 
 // New checks cfg and makes a server. Nothing runs until Run.
@@ -125,9 +174,11 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxBodyBytes < 0 || cfg.MaxImagePixels < 0 || cfg.StaleAfter < 0 || cfg.ShutdownGrace < 0 {
-		return nil, fmt.Errorf("server: negative limit in Config (MaxBodyBytes %d, MaxImagePixels %d, StaleAfter %v, ShutdownGrace %v)",
-			cfg.MaxBodyBytes, cfg.MaxImagePixels, cfg.StaleAfter, cfg.ShutdownGrace)
+	if cfg.MaxBodyBytes < 0 || cfg.MaxImagePixels < 0 || cfg.StaleAfter < 0 || cfg.ShutdownGrace < 0 ||
+		cfg.Runners < 0 || cfg.MaxQueue < 0 || cfg.MemoryBudget < 0 || cfg.TargetFPS < 0 {
+		return nil, fmt.Errorf("server: negative limit in Config (MaxBodyBytes %d, MaxImagePixels %d, StaleAfter %v, ShutdownGrace %v, "+
+			"Runners %d, MaxQueue %d, MemoryBudget %d, TargetFPS %g)",
+			cfg.MaxBodyBytes, cfg.MaxImagePixels, cfg.StaleAfter, cfg.ShutdownGrace, cfg.Runners, cfg.MaxQueue, cfg.MemoryBudget, cfg.TargetFPS)
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -141,11 +192,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
+	if cfg.Runners == 0 {
+		cfg.Runners = taskRunners(task)
+	}
+	if cfg.MaxQueue == 0 {
+		cfg.MaxQueue = DefaultQueuePerRunner * cfg.Runners
+	}
+	if cfg.MemoryBudget == 0 {
+		cfg.MemoryBudget = cfg.MaxBodyBytes + int64(cfg.MaxImagePixels)*BytesPerPixel
+	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
 	}
-	s := &Server{cfg: cfg, task: task, hub: newHub(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, task: task, hub: newHub(), metrics: newMetrics(),
+		admit: &admission{maxQueue: cfg.MaxQueue, budget: cfg.MemoryBudget}, sched: newScheduler(cfg.Runners)}
 	s.uploadsIdle = sync.NewCond(&s.mu)
+	s.metrics.admitted = s.admit.state
 	return s, nil
 }
 
@@ -170,6 +232,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.running = true
+	s.runSince = time.Now()
 	s.mu.Unlock()
 
 	err := s.capture(ctx, src)
@@ -213,9 +276,13 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 			continue
 		}
 
+		if s.sched.acquire(ctx, true) != nil {
+			return nil
+		}
 		start := time.Now()
 		out, err := s.task.run(ctx, img)
 		inference := time.Since(start)
+		s.sched.release()
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -245,6 +312,8 @@ func (s *Server) capture(ctx context.Context, src camera.Source) error {
 		s.metrics.frameProcessed(inference, latency)
 		s.mu.Lock()
 		s.lastPublish = time.Now()
+		s.recent[s.published%uint64(len(s.recent))] = s.lastPublish
+		s.published++
 		s.sourceErr = nil
 		s.detectErr = nil
 		s.mu.Unlock()
@@ -300,6 +369,7 @@ const (
 	StateWaiting      = "waiting"      // no frame processed yet
 	StateLive         = "live"         // frames are being processed
 	StateStale        = "stale"        // no new frame for longer than StaleAfter
+	StateDegraded     = "degraded"     // frames are processed, below 80% of TargetFPS
 	StateReconnecting = "reconnecting" // the source failed and is being reopened
 	StateEnded        = "ended"        // the capture loop has returned
 )
@@ -318,6 +388,10 @@ type Health struct {
 	Source string `json:"source"`
 	// Frames counts the frames processed so far.
 	Frames uint64 `json:"frames"`
+	// FPS is the stream's frame rate over the last 3 s, TargetFPS the
+	// rate below 80% of which the stream is degraded (0: not checked).
+	FPS       float64 `json:"fps"`
+	TargetFPS float64 `json:"target_fps,omitempty"`
 	// LastFrame is when the newest result was published.
 	LastFrame time.Time `json:"last_frame,omitzero"`
 	// SourceError is the source's latest failure since the last frame
@@ -368,6 +442,12 @@ func (s *Server) Health() Health {
 	default:
 		h.OK, h.State = true, StateLive
 	}
+	h.FPS, h.TargetFPS = s.recentFPS(), s.cfg.TargetFPS
+	if h.OK && h.TargetFPS > 0 && time.Since(s.runSince) >= degradedWindow && h.FPS < degradedShare*h.TargetFPS {
+		h.OK, h.State = false, StateDegraded
+		h.Problem = fmt.Sprintf("stream degraded: %.1f fps over the last %v, below %.0f%% of its %g fps target",
+			h.FPS, degradedWindow, 100*degradedShare, h.TargetFPS)
+	}
 	if errors.Is(s.sourceErr, camera.ErrReconnecting) {
 		h.State = StateReconnecting
 	}
@@ -380,11 +460,32 @@ func (s *Server) Health() Health {
 	return h
 }
 
+// recentFPS is the frames published per second over the last
+// degradedWindow (s.mu held): those within it among the last len(recent).
+func (s *Server) recentFPS() float64 {
+	since := time.Now().Add(-degradedWindow)
+	window := degradedWindow
+	if s.runSince.After(since) {
+		since, window = s.runSince, time.Since(s.runSince)
+	}
+	if window <= 0 {
+		return 0
+	}
+	n := 0
+	for _, t := range s.recent {
+		if !t.IsZero() && t.After(since) {
+			n++
+		}
+	}
+	return float64(n) / window.Seconds()
+}
+
 // Serve runs the capture loop and serves Handler on ln until ctx ends
 // (returning nil), the capture loop ends or the HTTP server fails. It then
 // stops them in order: the capture loop first, which ends the event
 // streams; then the HTTP server, which waits up to ShutdownGrace for the
-// requests in flight and then cancels the ones still running. When Serve
+// requests in flight and then cuts the ones still running (a slow upload,
+// say), logging how many; cutting them is part of a clean stop. When Serve
 // returns, neither the source nor the detector is in use: close the
 // detector then, never before. A source that ends (io.EOF) leaves the
 // server nothing to show and is an error here.
@@ -421,9 +522,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
 	defer cancel()
-	shutdownErr := hs.Shutdown(grace)
-	if shutdownErr != nil {
-		shutdownErr = fmt.Errorf("server: requests still running after %v were cancelled: %w", s.cfg.ShutdownGrace, shutdownErr)
+	if err := hs.Shutdown(grace); err != nil {
+		// The grace period is over: what still runs is cut, which is
+		// the stop asked for, not a failure of the server.
+		s.cfg.Logf("shutdown: cut %d requests still running after the %v grace period", s.inFlight.Load(), s.cfg.ShutdownGrace)
 		cancelRequests()
 		hs.Close()
 	}
@@ -434,7 +536,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		serveErr = nil
 	}
 	s.releaseDetector()
-	return errors.Join(runErr, serveErr, shutdownErr)
+	return errors.Join(runErr, serveErr)
 }
 
 // borrowDetector lends the detector to an upload, or returns false once

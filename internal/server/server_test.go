@@ -441,11 +441,20 @@ func (u *uploader) post(t *testing.T, contentType string, body []byte) (int, []b
 
 func decodeUploadResult(t *testing.T, body []byte) uploadResult {
 	t.Helper()
-	var r uploadResult
+	var r struct {
+		uploadResult
+		QueueMS     *float64 `json:"queue_ms"`
+		DecodeMS    *float64 `json:"decode_ms"`
+		InferenceMS *float64 `json:"inference_ms"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	require.NoError(t, dec.Decode(&r), "%s", body)
-	return r
+	for _, ms := range []*float64{r.QueueMS, r.DecodeMS, r.InferenceMS} {
+		require.NotNil(t, ms, "an upload's answer gives its queue, decode and inference times: %s", body)
+		assert.GreaterOrEqual(t, *ms, 0.0)
+	}
+	return r.uploadResult
 }
 
 // postConcurrently posts body from n clients at once and requires every
@@ -470,7 +479,7 @@ func (u *uploader) postConcurrently(t *testing.T, n int, contentType string, bod
 	wg.Wait()
 	for i := range n {
 		require.Equal(t, http.StatusOK, codes[i], "client %d: %s", i, bodies[i])
-		assert.Equal(t, string(bodies[0]), string(bodies[i]), "client %d", i)
+		assert.Equal(t, decodeUploadResult(t, bodies[0]), decodeUploadResult(t, bodies[i]), "client %d", i)
 	}
 	return decodeUploadResult(t, bodies[0])
 }
@@ -486,7 +495,7 @@ func TestUploadRealModel(t *testing.T) {
 	wantPNG := reference(t, decodeImage(t, dogsPNG))
 	requireTwoDogs(t, wantPNG)
 
-	srv, err := New(Config{Source: idleSource{}, Detector: testPool(t, 2)})
+	srv, err := New(Config{Source: idleSource{}, Detector: testPool(t, 2), MaxQueue: 20})
 	require.NoError(t, err)
 	u := newUploader(t, srv)
 	code, body := u.post(t, "image/jpeg", assets.DogsJPEG)
@@ -507,7 +516,10 @@ func TestUpload(t *testing.T) {
 	const maxBody = 1 << 16
 	require.Less(t, len(scenePNG), maxBody)
 	detector := &brightDetector{}
-	srv, err := New(Config{Source: idleSource{}, Detector: detector, MaxBodyBytes: maxBody, MaxImagePixels: sceneWidth * sceneHeight})
+	// Room for the 20 concurrent uploads below: admission is tested on
+	// its own.
+	srv, err := New(Config{Source: idleSource{}, Detector: detector, MaxBodyBytes: maxBody, MaxImagePixels: sceneWidth * sceneHeight,
+		MaxQueue: 20, MemoryBudget: 20 * (maxBody + BytesPerPixel*sceneWidth*sceneHeight)})
 	require.NoError(t, err)
 	u := newUploader(t, srv)
 

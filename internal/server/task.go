@@ -208,3 +208,28 @@ func newTask(cfg *Config) (Task, error) {
 	}
 	return nil, errors.New("server: no task: Config.Task and Config.Detector are both nil")
 }
+
+// sized is a model that knows how many calls it serves at once, as the
+// pools of the models package do.
+type sized interface{ Size() int }
+
+// taskRunners is the size of t's model when it says, else 1.
+func taskRunners(t Task) int {
+	var m any
+	switch t := t.(type) {
+	case detectTask:
+		m = t.d
+	case classifyTask:
+		m = t.c
+	case segmentTask:
+		m = t.s
+	case poseTask:
+		m = t.p
+	case faceTask:
+		m = t.f
+	}
+	if m, ok := m.(sized); ok && m.Size() > 0 {
+		return m.Size()
+	}
+	return 1
+}

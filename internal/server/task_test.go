@@ -112,8 +112,19 @@ func (r *running) post(t *testing.T, path string, body []byte) (int, []byte) {
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	if resp.StatusCode == http.StatusOK {
+		// The upload's times end its object; they vary from run to run.
+		m := uploadTimes.FindSubmatch(out)
+		require.NotNil(t, m, "an upload's answer ends with its queue, decode and inference times: %s", out)
+		assert.Equal(t, string(m[3]), resp.Header.Get("X-Inference-Ms"))
+		assert.Equal(t, string(m[1]), resp.Header.Get("X-Queue-Ms"))
+		out = uploadTimes.ReplaceAll(out, []byte("}\n"))
+	}
 	return resp.StatusCode, out
 }
+
+// uploadTimes matches the times that end an upload's JSON answer.
+var uploadTimes = regexp.MustCompile(`,"queue_ms":(\d+\.\d{3}),"decode_ms":(\d+\.\d{3}),"inference_ms":(\d+\.\d{3})}\n$`)
 
 func TestClassifyTask(t *testing.T) {
 	r := taskServer(t, ClassifyTask(brightClassifier{}))
