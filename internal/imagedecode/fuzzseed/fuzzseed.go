@@ -1,5 +1,5 @@
 // Package fuzzseed gives the fuzz targets of image decoding real pictures to
-// start from: the smallest photos of ../shared/models/images (when present)
+// start from: the photos of ../shared/models/images of at most 32 KB (when present)
 // and crops of the embedded sample photo encoded as JPEG (4:2:0 and gray),
 // PNG (RGBA, gray, paletted, 16-bit), GIF and BMP, small enough that each
 // fuzzing run decodes thousands of them a second.
@@ -25,7 +25,7 @@ import (
 )
 
 // MaxPhotoBytes bounds the shared photos used as seeds.
-const MaxPhotoBytes = 64 << 10
+const MaxPhotoBytes = 32 << 10
 
 // Images returns encoded images to seed a fuzz target with; tb fails when
 // the embedded photo cannot be read or re-encoded.
