@@ -41,9 +41,15 @@ type Options struct {
 	// frame, without reporting an error, before Next fails with an error
 	// wrapping ErrStalled, which Reconnecting answers by reopening it.
 	// 0: the longer of DefaultStallTimeout and StallIntervals frame
-	// intervals at the rate the driver reports; negative: never.
+	// intervals at the rate the driver reports; negative: never. Before
+	// its first frame a camera gets at least FirstFrameTimeout.
 	StallTimeout time.Duration
 }
+
+// FirstFrameTimeout is the least time a camera gets, after it starts
+// streaming, to deliver its first frame before it counts as stalled: some
+// USB cameras take seconds to settle their exposure.
+const FirstFrameTimeout = 10 * time.Second
 
 // DefaultStallTimeout is the shortest stall timeout Options.StallTimeout
 // picks by itself: a camera changing exposure or a USB hub resetting

@@ -33,6 +33,7 @@ func TestV4L2StallIsReported(t *testing.T) {
 	require.ErrorIs(t, err, ErrStalled, "the fake delivers nothing more and reports no error")
 	assert.ErrorContains(t, err, "/dev/fake")
 	assert.ErrorContains(t, err, "stall timeout 100ms")
+	assert.ErrorContains(t, err, "no frame for 1")
 	assert.GreaterOrEqual(t, elapsed, timeout)
 	assert.Less(t, elapsed, 2*time.Second)
 }
@@ -52,7 +53,7 @@ func TestV4L2StallTimeoutFollowsTheFrameRate(t *testing.T) {
 		{"never", Options{FPS: 30, StallTimeout: -1}, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dev := newFakeDevice(t)
+			dev := newFakeDevice(t, yuyv4x2(0))
 			if tc.noParm {
 				dev.sParmErr = unix.ENOTTY
 			}
@@ -60,6 +61,14 @@ func TestV4L2StallTimeoutFollowsTheFrameRate(t *testing.T) {
 			require.NoError(t, err)
 			defer src.Close()
 			assert.Equal(t, tc.timeout, src.stall)
+			first := time.Duration(0)
+			if tc.timeout > 0 {
+				first = max(tc.timeout, FirstFrameTimeout)
+			}
+			assert.Equal(t, first, src.silenceLimit(), "before the first frame")
+			_, err = src.Next(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, tc.timeout, src.silenceLimit(), "after it")
 		})
 	}
 }

@@ -471,12 +471,12 @@ func (s *v4l2Source) Next(ctx context.Context) (*Frame, error) {
 // timeout.
 func (s *v4l2Source) waitForBuffer(ctx context.Context) error {
 	timeout := time.Duration(0) // no limit
-	if s.stall > 0 {
+	if limit := s.silenceLimit(); limit > 0 {
 		silent := time.Since(s.lastFrame)
-		if silent >= s.stall {
-			return s.stalled(silent)
+		if silent >= limit {
+			return s.stalled(silent, limit)
 		}
-		timeout = s.stall - silent
+		timeout = limit - silent
 	}
 	err := s.dev.wait(ctx, timeout)
 	switch {
@@ -489,13 +489,30 @@ func (s *v4l2Source) waitForBuffer(ctx context.Context) error {
 	}
 }
 
+// silenceLimit is how long the source may go without a frame now: the
+// stall timeout, at least FirstFrameTimeout before the first frame; 0 for
+// no limit.
+func (s *v4l2Source) silenceLimit() time.Duration {
+	if s.stall <= 0 {
+		return 0
+	}
+	if s.delivered == 0 {
+		return max(s.stall, FirstFrameTimeout)
+	}
+	return s.stall
+}
+
 // stalled words a stall of the given length.
-func (s *v4l2Source) stalled(silent time.Duration) error {
+func (s *v4l2Source) stalled(silent, limit time.Duration) error {
 	expected := "the driver does not say its frame interval"
 	if s.interval > 0 {
 		expected = fmt.Sprintf("one expected every %v", s.interval)
 	}
-	return s.errorf("%w: no frame for %v (%s; stall timeout %v)", ErrStalled, silent.Round(time.Millisecond), expected, s.stall)
+	what := "stall timeout"
+	if s.delivered == 0 {
+		what = "first-frame timeout"
+	}
+	return s.errorf("%w: no frame for %v (%s; %s %v)", ErrStalled, silent.Round(time.Millisecond), expected, what, limit)
 }
 
 // Close stops streaming, unmaps the buffers and closes the device.
