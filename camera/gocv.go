@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/percept-robotics/percept/internal/imagedecode"
 )
 
 // gocvSource reads frames through OpenCV's VideoCapture: a device index,
@@ -25,6 +27,11 @@ type gocvSource struct {
 	pace    pacer
 	seq     uint64
 	closed  bool
+	// maxPixels is the pixel budget of a frame. OpenCV has decoded a
+	// frame (an MJPEG one too) before Go sees it: the budget bounds what
+	// is converted and copied, and a capture that reports a size over it
+	// is refused at open.
+	maxPixels int
 }
 
 // openGoCV opens target: a non-negative integer is a device index,
@@ -52,14 +59,22 @@ func openGoCV(target string, opts Options) (Source, error) {
 	if opts.FPS > 0 {
 		capture.Set(gocv.VideoCaptureFPS, opts.FPS)
 	}
+	width, height := int(capture.Get(gocv.VideoCaptureFrameWidth)), int(capture.Get(gocv.VideoCaptureFrameHeight))
+	if width > 0 && height > 0 {
+		if err := imagedecode.Check("gocv", width, height, opts.maxPixels()); err != nil {
+			_ = capture.Close() // the size is the error to report
+			return nil, fmt.Errorf("camera: gocv:%s: frame size over the pixel budget: %w", target, err)
+		}
+	}
 	return &gocvSource{
-		capture: capture,
-		target:  target,
-		isFile:  isRegularFile(target),
-		bgr:     gocv.NewMat(),
-		rgb:     gocv.NewMat(),
-		frame:   Frame{Format: RGB},
-		pace:    newPacer(opts.Rate),
+		capture:   capture,
+		target:    target,
+		isFile:    isRegularFile(target),
+		maxPixels: opts.maxPixels(),
+		bgr:       gocv.NewMat(),
+		rgb:       gocv.NewMat(),
+		frame:     Frame{Format: RGB},
+		pace:      newPacer(opts.Rate),
 	}, nil
 }
 
@@ -82,6 +97,9 @@ func (s *gocvSource) Next(ctx context.Context) (*Frame, error) {
 	}
 	if s.bgr.Type() != gocv.MatTypeCV8UC3 {
 		return nil, fmt.Errorf("camera: gocv:%s: frame has Mat type %v, want 8-bit BGR", s.target, s.bgr.Type())
+	}
+	if err := imagedecode.Check("gocv", s.bgr.Cols(), s.bgr.Rows(), s.maxPixels); err != nil {
+		return nil, fmt.Errorf("camera: gocv:%s: frame %d: %w", s.target, s.seq, err)
 	}
 	gocv.CvtColor(s.bgr, &s.rgb, gocv.ColorBGRToRGB)
 	pixels, err := s.rgb.DataPtrUint8()

@@ -54,6 +54,28 @@ func TestGoCVReadsAVideoFile(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 }
 
+func TestGoCVRefusesAFrameSizeOverThePixelBudget(t *testing.T) {
+	const width, height = 32, 24
+	path := filepath.Join(t.TempDir(), "clip.avi")
+	writer, err := gocv.VideoWriterFile(path, "MJPG", 10, width, height, true)
+	require.NoError(t, err)
+	mat := gocv.NewMatWithSize(height, width, gocv.MatTypeCV8UC3)
+	require.NoError(t, writer.Write(mat))
+	require.NoError(t, mat.Close())
+	require.NoError(t, writer.Close())
+
+	_, err = Open("gocv:"+path, Options{MaxPixels: width*height - 1})
+	var tooLarge *ImageTooLargeError
+	require.ErrorAs(t, err, &tooLarge)
+	assert.Equal(t, width, tooLarge.Width)
+	assert.Equal(t, height, tooLarge.Height)
+	src, err := Open("gocv:"+path, Options{MaxPixels: width * height})
+	require.NoError(t, err, "exactly the budget")
+	defer src.Close()
+	_, err = src.Next(context.Background())
+	require.NoError(t, err)
+}
+
 func TestGoCVOpenFailure(t *testing.T) {
 	_, err := Open("gocv:"+filepath.Join(t.TempDir(), "missing.avi"), Options{})
 	assert.ErrorContains(t, err, "missing.avi")
