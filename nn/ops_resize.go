@@ -68,15 +68,27 @@ func (b *builder) buildResize(bilinear bool, opt kernels.ResizeOptions) (*op, er
 	}
 	switch {
 	case in.Type == tflite.TypeFloat32 && bilinear:
-		return &op{run: func() { kernels.ResizeBilinearF32(opt, is, in.Float32s(), os, out.Float32s()) }}, nil
+		return resizeBilinearOp[float32](b, opt, is, os, in, out), nil
 	case in.Type == tflite.TypeUint8 && bilinear:
-		return &op{run: func() { kernels.ResizeBilinearQ(opt, is, in.Uint8s(), os, out.Uint8s()) }}, nil
+		return resizeBilinearOp[uint8](b, opt, is, os, in, out), nil
 	case in.Type == tflite.TypeInt8 && bilinear:
-		return &op{run: func() { kernels.ResizeBilinearQ(opt, is, in.Int8s(), os, out.Int8s()) }}, nil
+		return resizeBilinearOp[int8](b, opt, is, os, in, out), nil
 	case in.Type == tflite.TypeFloat32:
 		return &op{run: func() { kernels.ResizeNearestNeighbor(opt, is, in.Float32s(), os, out.Float32s()) }}, nil
 	case in.Type == tflite.TypeUint8 || in.Type == tflite.TypeInt8:
 		return &op{run: func() { kernels.ResizeNearestNeighbor(opt, is, in.data, os, out.data) }}, nil
 	}
 	return nil, b.unsupportedf("%v has type %s", in, in.Type)
+}
+
+// resizeBilinearOp prepares RESIZE_BILINEAR on T from in (shape is) to out
+// (shape os), split by output rows across the workers when large; each row
+// is computed alike whatever the split.
+func resizeBilinearOp[T int8 | uint8 | float32](b *builder, opt kernels.ResizeOptions, is, os kernels.Shape4, in, out *Tensor) *op {
+	k := kernels.NewResizeBilinear[T](b.g.it.target, b.g.it.threads, opt, is, os)
+	rows := func(worker, lo, hi int) { k.Run(worker, viewAs[T](in), viewAs[T](out), lo, hi) }
+	if os.Size() < parallelElements || k.Rows() < 2 {
+		return &op{run: func() { rows(0, 0, k.Rows()) }}
+	}
+	return &op{rows: k.Rows(), runRows: rows}
 }

@@ -1,11 +1,13 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestResizeBilinearFloat(t *testing.T) {
@@ -75,4 +77,126 @@ func TestResizeNearestNeighbor(t *testing.T) {
 	d2 := make([]float32, 4)
 	ResizeNearestNeighbor(ResizeOptions{}, Shape4{1, 1, 1, 2}, []float32{7, 8}, Shape4{1, 2, 1, 2}, d2)
 	assert.Equal(t, []float32{7, 8, 7, 8}, d2)
+}
+
+// resizeCase is one random RESIZE_BILINEAR problem of TestResizeBilinearPrepared.
+type resizeCase struct {
+	opt     ResizeOptions
+	in, out Shape4
+}
+
+// randResizeCases returns random problems: odd and even sizes, up- and
+// downscales, 1 to 40 channels (below, at and past the vector widths), each
+// with every option.
+func randResizeCases(rng *rand.Rand, n int) []resizeCase {
+	var cases []resizeCase
+	for range n {
+		in := Shape4{1 + rng.IntN(2), 1 + rng.IntN(9), 1 + rng.IntN(9), 1 + rng.IntN(40)}
+		out := Shape4{in.N, 1 + rng.IntN(20), 1 + rng.IntN(20), in.C}
+		for _, opt := range []ResizeOptions{{}, {AlignCorners: true}, {HalfPixelCenters: true}} {
+			cases = append(cases, resizeCase{opt, in, out})
+		}
+	}
+	// DeepLab's last resize, and its first with the same channels.
+	return append(cases,
+		resizeCase{ResizeOptions{AlignCorners: true}, Shape4{1, 65, 65, 21}, Shape4{1, 513, 513, 21}},
+		resizeCase{ResizeOptions{AlignCorners: true}, Shape4{1, 33, 33, 21}, Shape4{1, 65, 65, 21}},
+		resizeCase{ResizeOptions{HalfPixelCenters: true}, Shape4{1, 40, 30, 16}, Shape4{1, 7, 101, 16}})
+}
+
+// runResizeSplit runs k over all rows in random shares, each on a random
+// worker below threads.
+func runResizeSplit[T int8 | uint8 | float32](rng *rand.Rand, k *ResizeBilinear[T], threads int, src, dst []T) {
+	for lo := 0; lo < k.Rows(); {
+		hi := min(lo+1+rng.IntN(5), k.Rows())
+		k.Run(rng.IntN(threads), src, dst, lo, hi)
+		lo = hi
+	}
+}
+
+// TestResizeBilinearPrepared checks that ResizeBilinear computes, on every
+// target and whatever the split of its rows, bit for bit what the
+// reference ResizeBilinearF32 and ResizeBilinearQ compute, on random values
+// with the types' extremes.
+func TestResizeBilinearPrepared(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 11))
+	cases := randResizeCases(rng, 40)
+	const threads = 3
+	for _, target := range Targets() {
+		for _, tc := range cases {
+			name := func(typ string) string {
+				return fmt.Sprintf("%s %s %+v %v→%v", target, typ, tc.opt, tc.in, tc.out)
+			}
+			u8 := randValues[uint8](rng, tc.in.Size())
+			u8[0], u8[len(u8)-1] = 255, 0
+			if rng.IntN(4) == 0 { // all extremes
+				for i := range u8 {
+					u8[i] = uint8(rng.IntN(2)) * 255
+				}
+			}
+			wantU8, gotU8 := make([]uint8, tc.out.Size()), make([]uint8, tc.out.Size())
+			ResizeBilinearQ(tc.opt, tc.in, u8, tc.out, wantU8)
+			runResizeSplit(rng, NewResizeBilinear[uint8](target, threads, tc.opt, tc.in, tc.out), threads, u8, gotU8)
+			require.Equal(t, wantU8, gotU8, name("uint8"))
+
+			i8 := randValues[int8](rng, tc.in.Size())
+			i8[0], i8[len(i8)-1] = -128, 127
+			wantI8, gotI8 := make([]int8, tc.out.Size()), make([]int8, tc.out.Size())
+			ResizeBilinearQ(tc.opt, tc.in, i8, tc.out, wantI8)
+			runResizeSplit(rng, NewResizeBilinear[int8](target, threads, tc.opt, tc.in, tc.out), threads, i8, gotI8)
+			require.Equal(t, wantI8, gotI8, name("int8"))
+
+			f := make([]float32, tc.in.Size())
+			for i := range f {
+				f[i] = float32(rng.NormFloat64() * 100)
+			}
+			edges := []float32{float32(math.Copysign(0, -1)), 0, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, float32(math.Inf(1))}
+			for range min(len(f), 4) {
+				f[rng.IntN(len(f))] = edges[rng.IntN(len(edges))]
+			}
+			wantF, gotF := make([]float32, tc.out.Size()), make([]float32, tc.out.Size())
+			ResizeBilinearF32(tc.opt, tc.in, f, tc.out, wantF)
+			runResizeSplit(rng, NewResizeBilinear[float32](target, threads, tc.opt, tc.in, tc.out), threads, f, gotF)
+			for i := range wantF {
+				w, g := wantF[i], gotF[i]
+				if !(w != w && g != g) && math.Float32bits(w) != math.Float32bits(g) {
+					t.Fatalf("%s: element %d is %v, want %v", name("float32"), i, g, w)
+				}
+			}
+		}
+	}
+}
+
+// TestResizeBilinearPreparedAllocatesNothing checks that Run allocates
+// nothing.
+func TestResizeBilinearPreparedAllocatesNothing(t *testing.T) {
+	in, out := Shape4{1, 5, 6, 21}, Shape4{1, 17, 13, 21}
+	src, dst := make([]uint8, in.Size()), make([]uint8, out.Size())
+	for _, target := range Targets() {
+		k := NewResizeBilinear[uint8](target, 1, ResizeOptions{AlignCorners: true}, in, out)
+		assert.Zero(t, testing.AllocsPerRun(5, func() { k.Run(0, src, dst, 0, k.Rows()) }), target)
+	}
+}
+
+// TestResizeBilinearPreparedTies checks by hand, on every target, 21
+// channels (a whole vector step and a tail) halfway between 1 and 2 and
+// between 254 and 255: align_corners puts the middle output column at
+// source position 0.5, where 1.5 + 0.5 truncates to 2 and 254.5 to 255.
+func TestResizeBilinearPreparedTies(t *testing.T) {
+	in, out := Shape4{1, 1, 2, 21}, Shape4{1, 1, 3, 21}
+	src := make([]uint8, in.Size())
+	want := make([]uint8, out.Size())
+	for c := range 21 {
+		lo, hi := uint8(1), uint8(2)
+		if c%2 == 1 {
+			lo, hi = 254, 255
+		}
+		src[c], src[21+c] = lo, hi
+		want[c], want[21+c], want[42+c] = lo, hi, hi
+	}
+	for _, target := range Targets() {
+		dst := make([]uint8, out.Size())
+		NewResizeBilinear[uint8](target, 1, ResizeOptions{AlignCorners: true}, in, out).Run(0, src, dst, 0, 1)
+		assert.Equal(t, want, dst, target)
+	}
 }

@@ -46,6 +46,9 @@ type target struct {
 	// f16 computes the float layers in half precision (see PointwiseF16),
 	// with the float32 kernels above where a filter does not fit halves.
 	f16 bool
+	// resize is the instruction set of ResizeBilinear's uint8 row kernel
+	// (0: the Go loops).
+	resize resizeISA
 }
 
 // generic is the table of the portable Go kernels.

@@ -23,16 +23,16 @@ var simdTargets = func() []*target {
 	}
 	var ts []*target
 	if hasAVX512VNNI {
-		ts = append(ts, &target{name: AVX512VNNI, qgemm: &qgemm6x64c4VNNI, qdw: &qdwAVX512VNNI, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: smallDepthVNNI})
+		ts = append(ts, &target{name: AVX512VNNI, qgemm: &qgemm6x64c4VNNI, qdw: &qdwAVX512VNNI, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: smallDepthVNNI, resize: resizeAVX512})
 	}
 	if hasAVXVNNI {
-		ts = append(ts, &target{name: AVXVNNI, qgemm: &qgemm4x16c4AVXVNNI, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw, smallDepth: smallDepthAVX2})
+		ts = append(ts, &target{name: AVXVNNI, qgemm: &qgemm4x16c4AVXVNNI, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw, smallDepth: smallDepthAVX2, resize: resizeAVX2})
 	}
 	if hasAVX512 {
-		ts = append(ts, &target{name: AVX512, qgemm: &qgemm6x64AVX512, qdw: &qdwAVX512, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: smallDepthAVX2})
+		ts = append(ts, &target{name: AVX512, qgemm: &qgemm6x64AVX512, qdw: &qdwAVX512, f32gemm: &f32gemmAVX512, f32dw: &f32dwAVX512, smallDepth: smallDepthAVX2, resize: resizeAVX512})
 	}
 	if hasAVX2 {
-		ts = append(ts, &target{name: AVX2, qgemm: &qgemm4x16AVX2, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw, smallDepth: smallDepthAVX2})
+		ts = append(ts, &target{name: AVX2, qgemm: &qgemm4x16AVX2, qdw: &qdwAVX2, f32gemm: f32gemm, f32dw: f32dw, smallDepth: smallDepthAVX2, resize: resizeAVX2})
 	}
 	return ts
 }()
