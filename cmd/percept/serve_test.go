@@ -124,7 +124,7 @@ func TestServeMatchesDetect(t *testing.T) {
 	require.Eventually(t, func() bool { return getFrame(t, base).Seq > first.Seq }, 10*time.Second, 20*time.Millisecond)
 
 	// An upload answers with exactly the line percept detect -json prints,
-	// but for the image's name and the task.
+	// but for the image's name and the task, then the upload's times.
 	resp, err := http.Post(base+"/api/detect", "image/jpeg", bytes.NewReader(assets.DogsJPEG))
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
@@ -133,7 +133,9 @@ func TestServeMatchesDetect(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	cli := runCLI(t, "detect", "-json", path)
 	requireSuccess(t, cli)
-	assert.Equal(t, strings.Replace(cli.stdout, `{"image":"`+path+`"`, `{"task":"detect","image":"upload"`, 1), string(body))
+	times := regexp.MustCompile(`,"queue_ms":\d+\.\d{3},"decode_ms":\d+\.\d{3},"inference_ms":\d+\.\d{3}}\n$`)
+	assert.Regexp(t, times, string(body))
+	assert.Equal(t, strings.Replace(cli.stdout, `{"image":"`+path+`"`, `{"task":"detect","image":"upload"`, 1), times.ReplaceAllString(string(body), "}\n"))
 
 	resp, err = http.Get(base + "/healthz")
 	require.NoError(t, err)
@@ -188,6 +190,59 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
+}
+
+// TestServeCutsASlowUploadOnSIGTERM: a client that sends an upload's
+// headers and the start of its body, then stalls, is cut once the grace
+// period is over; the stop is clean (status 0, no error) and logged.
+func TestServeCutsASlowUploadOnSIGTERM(t *testing.T) {
+	skipInShort(t)
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, syscall.SIGTERM)
+	defer signal.Stop(guard)
+
+	var stdout lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- serveCmd([]string{"-addr", "127.0.0.1:0", "-threads", "1"}, &stdout) }()
+	listening := regexp.MustCompile(`open http://(127\.0\.0\.1:\d+)/`)
+	var addr string
+	require.Eventually(t, func() bool {
+		m := listening.FindStringSubmatch(stdout.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 30*time.Second, 10*time.Millisecond)
+
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /api/detect HTTP/1.1\r\nHost: percept\r\nContent-Type: image/jpeg\r\n"+
+		"Content-Length: 100000\r\n\r\n"+string(assets.DogsJPEG[:1000]))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(body), "\npercept_uploads_admitted 1\n")
+	}, 10*time.Second, 10*time.Millisecond)
+
+	start := time.Now()
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGTERM))
+	select {
+	case err := <-done:
+		require.NoError(t, err, "cutting a slow client after the grace period is a clean stop")
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	assert.GreaterOrEqual(t, time.Since(start), shutdownGrace, "the slow client had its grace period")
+	assert.Contains(t, stdout.String(), "percept serve: shutdown: cut 1 requests still running after the 5s grace period")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	rest, _ := io.ReadAll(conn)
+	assert.NotContains(t, string(rest), "200 OK", "the slow client was cut, not answered")
 }
 
 func TestServeCommandLineErrors(t *testing.T) {
@@ -465,7 +520,7 @@ func TestServeTasksMatchTheirCommands(t *testing.T) {
 					assert.Positive(t, mask["width"], name)
 					assert.NotEmpty(t, mask["png"], name)
 				}
-				for _, k := range []string{"task", "image", "mask", "seq", "time", "dropped", "inference_ms", "latency_ms"} {
+				for _, k := range []string{"task", "image", "mask", "seq", "time", "dropped", "inference_ms", "latency_ms", "queue_ms", "decode_ms"} {
 					delete(got, k)
 				}
 				assert.Equal(t, want, got, "%s: the %s command's line", name, task)

@@ -47,8 +47,9 @@ const (
 	// at once (waiting for a runner or using one) when Config.MaxQueue is 0.
 	DefaultQueuePerRunner = 4
 	// BytesPerPixel is what the memory budget reserves for each pixel an
-	// upload's header declares: the decoded image at 4 bytes a pixel.
-	BytesPerPixel = 4
+	// upload's header declares: the decoded image (up to 4 bytes a pixel)
+	// and the model's packed RGB copy of it (3).
+	BytesPerPixel = 7
 	// degradedWindow is how far back the stream's frame rate is measured
 	// against Config.TargetFPS.
 	degradedWindow = 3 * time.Second

@@ -573,7 +573,7 @@ func decodeImage(t *testing.T, data []byte) image.Image {
 	return img
 }
 
-func encodePNG(t *testing.T, img image.Image) []byte {
+func encodePNG(t testing.TB, img image.Image) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	require.NoError(t, png.Encode(&buf, img))
