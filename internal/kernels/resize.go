@@ -311,7 +311,12 @@ func (k *ResizeBilinear[T]) Run(worker int, src, dst []T, lo, hi int) {
 			resizeRowInt8(k.cols, in.C, b[:inRow], b[inRow:], d)
 		case []uint8:
 			b := k.weighted[worker]
-			weightRows(k.used, in.C, t, any(s0).([]uint8), any(s1).([]uint8), b[:inRow], b[inRow:])
+			if len(k.used) == in.W { // every source column: whole rows
+				weightRowUint8(k.isa, any(s0).([]uint8), t.w0, b[:inRow])
+				weightRowUint8(k.isa, any(s1).([]uint8), t.w1, b[inRow:])
+			} else {
+				weightRows(k.used, in.C, t, any(s0).([]uint8), any(s1).([]uint8), b[:inRow], b[inRow:])
+			}
 			if !resizeRowSIMD(k.isa, k.cols, in.C, b, d) {
 				resizeRowUint8(k.cols, in.C, b[:inRow], b[inRow:], d)
 			}
@@ -334,6 +339,16 @@ func weightRows[T uint8 | float32](used []int32, c int, t resizeTap, s0, s1 []T,
 			o0[j] = float32(float32(v0[j]) * t.w0)
 			o1[j] = float32(float32(v1[j]) * t.w1)
 		}
+	}
+}
+
+// weightRowUint8 sets a to the source row s times its row weight w, each
+// product rounded to float32, with the weighting kernel of isa where it
+// applies.
+func weightRowUint8(isa resizeISA, s []uint8, w float32, a []float32) {
+	a = a[:len(s)]
+	for i := weightRowSIMD(isa, s, w, a); i < len(s); i++ {
+		a[i] = float32(float32(s[i]) * w)
 	}
 }
 

@@ -38,3 +38,31 @@ func resizeRowU8AVX512(cols *resizeTap, n int, a0, a1 *float32, c int, dst *byte
 
 //go:noescape
 func resizeRowU8AVX2(cols *resizeTap, n int, a0, a1 *float32, c int, dst *byte)
+
+// weightRowSIMD sets a[i] = float32(s[i])·w, rounded to float32, for the
+// leading elements of s that the weighting kernel of isa covers (a whole
+// number of vectors), and returns their count.
+func weightRowSIMD(isa resizeISA, s []uint8, w float32, a []float32) int {
+	var n int
+	switch isa {
+	case resizeAVX512:
+		n = len(s) - len(s)%16
+	case resizeAVX2:
+		n = len(s) - len(s)%8
+	}
+	if n == 0 || len(a) < n {
+		return 0
+	}
+	if isa == resizeAVX512 {
+		resizeWeightU8AVX512(&s[0], n, w, &a[0])
+	} else {
+		resizeWeightU8AVX2(&s[0], n, w, &a[0])
+	}
+	return n
+}
+
+//go:noescape
+func resizeWeightU8AVX512(src *byte, n int, w float32, dst *float32)
+
+//go:noescape
+func resizeWeightU8AVX2(src *byte, n int, w float32, dst *float32)

@@ -83,3 +83,27 @@ next:
 	JNZ  pixel
 	VZEROUPPER
 	RET
+
+// func resizeWeightU8AVX2(src *byte, n int, w float32, dst *float32)
+// sets dst[i] = float32(src[i])·w for i < n, n a multiple of 8.
+TEXT ·resizeWeightU8AVX2(SB), NOSPLIT, $0-32
+	MOVQ src+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS w+16(FP), Y1
+	MOVQ dst+24(FP), DI
+	SHRQ $3, CX
+	JZ   done
+
+loop:
+	VPMOVZXBD (SI), Y0
+	VCVTDQ2PS Y0, Y0
+	VMULPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $8, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	VZEROUPPER
+	RET

@@ -88,3 +88,27 @@ next:
 	JNZ  pixel
 	VZEROUPPER
 	RET
+
+// func resizeWeightU8AVX512(src *byte, n int, w float32, dst *float32)
+// sets dst[i] = float32(src[i])·w for i < n, n a multiple of 16.
+TEXT ·resizeWeightU8AVX512(SB), NOSPLIT, $0-32
+	MOVQ src+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS w+16(FP), Z1
+	MOVQ dst+24(FP), DI
+	SHRQ $4, CX
+	JZ   done
+
+loop:
+	VPMOVZXBD (SI), Z0
+	VCVTDQ2PS Z0, Z0
+	VMULPS Z1, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $16, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	VZEROUPPER
+	RET
