@@ -231,6 +231,11 @@ type ResizeBilinear[T int8 | uint8 | float32] struct {
 // to out (same N and C, no dimension 0) on target (a name from Targets())
 // for up to threads concurrent workers.
 func NewResizeBilinear[T int8 | uint8 | float32](target string, threads int, opt ResizeOptions, in, out Shape4) *ResizeBilinear[T] {
+	if out.Size() == 0 {
+		// Nothing to compute, and no tables to size by dimensions that
+		// an empty tensor does not bound.
+		return &ResizeBilinear[T]{in: in, out: out}
+	}
 	var zero T
 	_, isInt8 := any(zero).(int8)
 	k := &ResizeBilinear[T]{in: in, out: out,
@@ -289,8 +294,14 @@ func resizeTaps(opt ResizeOptions, in, out, stride int, fixed10 bool) []resizeTa
 	return taps
 }
 
-// Rows is the number of output rows, N·out.H, that Run splits.
-func (k *ResizeBilinear[T]) Rows() int { return k.out.N * k.out.H }
+// Rows is the number of output rows that Run splits: N·out.H, or 0 when
+// the output has no elements.
+func (k *ResizeBilinear[T]) Rows() int {
+	if k.out.Size() == 0 {
+		return 0
+	}
+	return k.out.N * k.out.H
+}
 
 // Run computes rows [lo, hi) of the flattened N·out.H output rows of dst
 // from src, as worker (below the threads NewResizeBilinear was given). It

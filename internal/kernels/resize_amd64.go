@@ -12,7 +12,7 @@ const (
 // the weighted source rows b (two of len(b)/2 floats) with the row kernel
 // of isa, and reports whether it could.
 func resizeRowSIMD(isa resizeISA, cols []resizeTap, c int, b []float32, dst []uint8) bool {
-	if len(cols) == 0 || len(dst) < len(cols)*c {
+	if len(cols) == 0 || c == 0 || len(dst) < len(cols)*c {
 		return false
 	}
 	a1 := &b[len(b)/2]

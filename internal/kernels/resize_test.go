@@ -219,3 +219,19 @@ func BenchmarkResizeBilinear(b *testing.B) {
 		})
 	}
 }
+
+// TestResizeBilinearPreparedNoChannels checks that images without channels
+// resize to nothing, without a panic.
+func TestResizeBilinearPreparedNoChannels(t *testing.T) {
+	// The second output's width is more than any table could hold.
+	for _, s := range [][2]Shape4{{{1, 3, 4, 0}, {1, 5, 7, 0}}, {{0, 3, 4, 2}, {0, 5, 1 << 30, 2}}} {
+		in, out := s[0], s[1]
+		for _, target := range Targets() {
+			ku := NewResizeBilinear[uint8](target, 1, ResizeOptions{}, in, out)
+			require.Zero(t, ku.Rows())
+			ku.Run(0, nil, nil, 0, ku.Rows())
+			NewResizeBilinear[int8](target, 1, ResizeOptions{}, in, out).Run(0, nil, nil, 0, 0)
+			NewResizeBilinear[float32](target, 1, ResizeOptions{}, in, out).Run(0, nil, nil, 0, 0)
+		}
+	}
+}
