@@ -350,3 +350,31 @@ func TestHealthDegradedBelowTheTargetRate(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.Contains(t, rec.Body.String(), "stream degraded")
 }
+
+// TestAStalledUploadHoldsNoRunner: a client that sends an image's header
+// and stalls holds its place and reservation, not the one runner uploads
+// may use: another upload is answered meanwhile.
+func TestAStalledUploadHoldsNoRunner(t *testing.T) {
+	srv, err := New(Config{Source: idleSource{}, Detector: newSlowPool(2, 0)})
+	require.NoError(t, err)
+	base, client := startHTTP(t, srv)
+	release := make(chan struct{})
+	stalled := make(chan struct{})
+	go func() {
+		defer close(stalled)
+		req, err := http.NewRequest(http.MethodPost, base+"/api/detect",
+			&heldBody{head: encodePNG(t, scene())[:64], release: release})
+		if err != nil {
+			return
+		}
+		req.ContentLength = 1 << 16
+		if resp, err := client.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	require.Eventually(t, func() bool { return metric(t, srv, "percept_uploads_admitted") == 1 }, 10*time.Second, time.Millisecond)
+	code, body := newUploader(t, srv).post(t, "image/png", encodePNG(t, scene()))
+	assert.Equal(t, http.StatusOK, code, "%s", body)
+	close(release)
+	<-stalled
+}

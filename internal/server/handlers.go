@@ -301,8 +301,9 @@ func (s *Server) serveFrame(w http.ResponseWriter, r *http.Request) {
 // bound: a place among Config.MaxQueue, then the body's declared length
 // (or MaxBodyBytes) from the memory budget, then, from the image's header
 // and before a pixel is decoded, its pixels. The body is streamed into the
-// decoder, which runs once the upload holds a runner, so that decoding
-// too takes no more cores than the runners uploads may use.
+// decoder; a slow client holds its place and its reservation while it
+// sends, never a runner. The queue time reported is the time from arrival
+// to a runner less the decoding.
 func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
 	arrived := time.Now()
 	if r.Method != http.MethodPost {
@@ -358,6 +359,13 @@ func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
 	}
 	reserved += pixels
 
+	decodeStart := time.Now()
+	img, err := s.decodeUpload(io.MultiReader(&header, body), header.Len())
+	if err != nil {
+		s.uploadFailed(w, err)
+		return
+	}
+	decoded := time.Since(decodeStart)
 	if !s.borrowDetector() {
 		writeError(w, http.StatusServiceUnavailable, "the server is shutting down")
 		return
@@ -367,13 +375,7 @@ func (s *Server) serveDetect(w http.ResponseWriter, r *http.Request) {
 		return // the client left, or shutdown cancelled the request
 	}
 	defer s.sched.release()
-	queued := time.Since(arrived)
-	img, err := s.decodeUpload(io.MultiReader(&header, body), header.Len())
-	if err != nil {
-		s.uploadFailed(w, err)
-		return
-	}
-	decoded := time.Since(arrived) - queued
+	queued := time.Since(arrived) - decoded
 	start := time.Now()
 	out, err := s.task.run(r.Context(), img)
 	inference := time.Since(start)
