@@ -53,7 +53,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	top := fs.Int("top", 5, "classes listed per frame with -task classify, highest score first")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	threads := fs.Int("threads", 0, "threads per model instance (0: the cores shared among the -detectors instances)")
-	detectors := fs.Int("detectors", 2, "model instances shared by the stream and uploads to POST /api/detect (each holds its own arena)")
+	detectors := fs.Int("detectors", 2, "model instances shared by the stream and uploads to POST /api/detect (each holds its own arena); "+
+		"with two or more, one is kept for the stream and uploads share the others, with one the stream goes first")
 	profiling := fs.Bool("pprof", false, "serve Go's profiles (net/http/pprof) under /debug/pprof/ on the same address, "+
 		"for profiling a robot in the field; they expose the command line and the program's internals: never on by default")
 	hold := fs.Duration("hold", defaultHold, "how long each image of file:, dir: and the embedded photos stays on the page. "+
