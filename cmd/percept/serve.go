@@ -54,7 +54,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	threads := fs.Int("threads", 0, "threads per model instance (0: the cores shared among the -detectors instances)")
 	detectors := fs.Int("detectors", 2, "model instances shared by the stream and uploads to POST /api/detect (each holds its own arena); "+
-		"with two or more, one is kept for the stream and uploads share the others, with one the stream goes first")
+		"the stream always goes first, and with a camera source and two or more instances one is kept for it while uploads share the others")
 	profiling := fs.Bool("pprof", false, "serve Go's profiles (net/http/pprof) under /debug/pprof/ on the same address, "+
 		"for profiling a robot in the field; they expose the command line and the program's internals: never on by default")
 	hold := fs.Duration("hold", defaultHold, "how long each image of file:, dir: and the embedded photos stays on the page. "+
@@ -68,11 +68,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest image POST /api/detect accepts, in bytes")
 	queue := fs.Int("queue", 0, fmt.Sprintf("uploads admitted at once, waiting for a model instance or using one; more get 503 "+
 		"with Retry-After at once (0: %d per -detectors instance)", server.DefaultQueuePerRunner))
-	memory := fs.Int64("memory", 0, "memory budget in bytes for the bodies and decoded images of the uploads admitted at once: "+
-		"each reserves its Content-Length (or -max-body) on arrival and 4 bytes per pixel its header declares before "+
-		"decoding; an upload that does not fit gets 503 with Retry-After at once (0: -max-body + 4×-max-pixels, one "+
-		"upload at the limits, plus per -detectors instance 5 bytes × 16 × the model's input pixels; 131 MiB for "+
-		"the embedded detector with the defaults)")
+	memory := fs.Int64("memory", 0, fmt.Sprintf("memory budget in bytes for the bodies and decoded images of the uploads admitted at once: "+
+		"each reserves its Content-Length (or -max-body) on arrival and %d bytes per pixel its header declares before "+
+		"decoding; an upload that does not fit gets 503 with Retry-After at once (0: -max-body + %d×-max-pixels, one "+
+		"upload at the limits, plus per -detectors instance %d bytes × 16 × the model's input pixels; %d MB for "+
+		"the embedded detector with the defaults)", server.BytesPerPixel, server.BytesPerPixel, server.BytesPerPixel+1,
+		server.DefaultMemoryBudget(2, 300*300, server.DefaultMaxBodyBytes, camera.DefaultMaxPixels)/1_000_000))
 	statsEvery := fs.Duration("stats", 0, "print frame rate and latency at this interval (0: never)")
 	tpu := addEdgeTPUFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
@@ -164,6 +165,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, listening func(
 		MaxBodyBytes:   *maxBody,
 		MaxImagePixels: *maxPixels,
 		Runners:        *detectors,
+		ReserveRunner:  plan.camera,
 		MaxQueue:       *queue,
 		MemoryBudget:   cmp.Or(*memory, server.DefaultMemoryBudget(*detectors, inputPixels, *maxBody, *maxPixels)),
 		TargetFPS:      plan.targetFPS,
@@ -343,6 +345,7 @@ type servePlan struct {
 	everyFrame bool          // read without camera.Latest: every image is detected
 	staleAfter time.Duration // 0: the server's default
 	targetFPS  float64       // the rate the stream should keep (0: none)
+	camera     bool          // a live camera: one runner is kept for it
 }
 
 // openServeSource opens the frames named by spec, or the embedded sample
@@ -401,7 +404,7 @@ func openServeSource(spec string, timing sourceTiming) (servePlan, error) {
 		}
 		return camera.Open(spec, opts)
 	}
-	return servePlan{src: camera.Reconnecting(reopen, camera.Backoff{}), name: spec, targetFPS: timing.rate}, nil
+	return servePlan{src: camera.Reconnecting(reopen, camera.Backoff{}), name: spec, targetFPS: timing.rate, camera: true}, nil
 }
 
 // printStats prints the frame rate and mean latencies between two readings

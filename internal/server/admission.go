@@ -62,21 +62,21 @@ func (a *admission) state() (queued int, used int64) {
 }
 
 // scheduler hands the model's runners (the instances of its pool) to the
-// capture loop and to uploads, the capture loop first: uploads never take
-// the last free runner while there are two or more (the stream's is kept
-// for it), and with a single runner an upload waits while the capture loop
-// waits for it.
+// capture loop and to uploads, the capture loop first: an upload waits
+// while the capture loop waits for a runner, and with a reserve uploads
+// never take the last free runner of two or more (the stream's is kept
+// for it).
 type scheduler struct {
 	mu            sync.Mutex
 	free          int           // runners not in use
-	reserved      int           // runners uploads leave free: 1 with two or more runners, else 0
+	reserved      int           // runners uploads leave free: 1 with a reserve and two or more runners, else 0
 	streamWaiting int           // capture-loop calls waiting for a runner
 	changed       chan struct{} // closed when free or streamWaiting changes
 }
 
-func newScheduler(runners int) *scheduler {
+func newScheduler(runners int, reserve bool) *scheduler {
 	s := &scheduler{free: runners, changed: make(chan struct{})}
-	if runners >= 2 {
+	if reserve && runners >= 2 {
 		s.reserved = 1
 	}
 	return s

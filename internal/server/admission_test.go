@@ -263,7 +263,7 @@ func streamFPS(t *testing.T, runners, clients int, delay time.Duration) (float64
 	src, err := NewImageSource([]image.Image{scene()}, testRate, 1)
 	require.NoError(t, err)
 	pool := newSlowPool(runners, delay)
-	srv, err := New(Config{Source: src, Detector: pool, TargetFPS: testRate})
+	srv, err := New(Config{Source: src, Detector: pool, TargetFPS: testRate, ReserveRunner: true})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -355,7 +355,7 @@ func TestHealthDegradedBelowTheTargetRate(t *testing.T) {
 // and stalls holds its place and reservation, not the one runner uploads
 // may use: another upload is answered meanwhile.
 func TestAStalledUploadHoldsNoRunner(t *testing.T) {
-	srv, err := New(Config{Source: idleSource{}, Detector: newSlowPool(2, 0)})
+	srv, err := New(Config{Source: idleSource{}, Detector: newSlowPool(2, 0), ReserveRunner: true})
 	require.NoError(t, err)
 	base, client := startHTTP(t, srv)
 	release := make(chan struct{})
@@ -377,4 +377,46 @@ func TestAStalledUploadHoldsNoRunner(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code, "%s", body)
 	close(release)
 	<-stalled
+}
+
+// TestSchedulerReserve: with a reserve, uploads leave the last of two
+// runners to the capture loop; without one they use both; either way a
+// waiting capture loop gets the next free runner before a waiting upload.
+func TestSchedulerReserve(t *testing.T) {
+	short := func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx
+	}
+	bg := context.Background()
+
+	reserved := newScheduler(2, true)
+	require.NoError(t, reserved.acquire(bg, false))
+	assert.ErrorIs(t, reserved.acquire(short(), false), context.DeadlineExceeded, "an upload takes the stream's runner")
+	require.NoError(t, reserved.acquire(short(), true), "the capture loop finds its runner")
+
+	shared := newScheduler(2, false)
+	require.NoError(t, shared.acquire(bg, false))
+	require.NoError(t, shared.acquire(short(), false), "without a reserve uploads use every runner")
+	got := make(chan string, 2)
+	go func() {
+		if shared.acquire(bg, false) == nil {
+			got <- "upload"
+		}
+	}()
+	go func() {
+		if shared.acquire(bg, true) == nil {
+			got <- "stream"
+		}
+	}()
+	require.Eventually(t, func() bool {
+		shared.mu.Lock()
+		defer shared.mu.Unlock()
+		return shared.streamWaiting == 1
+	}, time.Second, time.Millisecond)
+	time.Sleep(10 * time.Millisecond) // let the upload reach its wait too
+	shared.release()
+	assert.Equal(t, "stream", <-got, "the waiting capture loop goes first")
+	shared.release()
+	assert.Equal(t, "upload", <-got)
 }

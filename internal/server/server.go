@@ -98,10 +98,15 @@ type Config struct {
 	// megapixels), so that a small compressed body cannot claim gigabytes.
 	MaxImagePixels int
 	// Runners is how many calls the model serves at once: the size of its
-	// pool (default: the model's Size() when it has one, else 1). With two
-	// or more, uploads use all but one and the capture loop always finds
-	// one free; with one, the capture loop goes first whenever it waits.
+	// pool (default: the model's Size() when it has one, else 1). The
+	// capture loop goes first whenever it waits for one.
 	Runners int
+	// ReserveRunner keeps one of two or more runners for the capture loop,
+	// so that it always finds one free and uploads use the others: for a
+	// robot's own camera, whose frames come first. percept serve sets it
+	// for cameras; a service fed by uploads (a file or the embedded photos
+	// as its stream) leaves it off and uploads use every runner.
+	ReserveRunner bool
 	// MaxQueue bounds the uploads admitted at once, waiting for a runner
 	// or using one (default DefaultQueuePerRunner per runner); more get
 	// 503 with Retry-After at once.
@@ -206,7 +211,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logf = func(string, ...any) {}
 	}
 	s := &Server{cfg: cfg, task: task, hub: newHub(), metrics: newMetrics(),
-		admit: &admission{maxQueue: cfg.MaxQueue, budget: cfg.MemoryBudget}, sched: newScheduler(cfg.Runners)}
+		admit: &admission{maxQueue: cfg.MaxQueue, budget: cfg.MemoryBudget}, sched: newScheduler(cfg.Runners, cfg.ReserveRunner)}
 	s.uploadsIdle = sync.NewCond(&s.mu)
 	s.metrics.admitted = s.admit.state
 	return s, nil
