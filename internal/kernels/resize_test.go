@@ -235,3 +235,34 @@ func TestResizeBilinearPreparedNoChannels(t *testing.T) {
 		}
 	}
 }
+
+// TestResizeBilinearPreparedNegativeZero checks by hand that an image of
+// −0 resizes to +0, as TFLite's expression, which adds a rounding offset
+// of 0, gives, and that an infinity turns into NaN where TFLite's
+// expression multiplies it by a weight of 0.
+func TestResizeBilinearPreparedNegativeZero(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	in, out := Shape4{1, 2, 2, 3}, Shape4{1, 3, 3, 3}
+	src := make([]float32, in.Size())
+	for i := range src {
+		src[i] = negZero
+	}
+	for _, target := range Targets() {
+		dst := make([]float32, out.Size())
+		NewResizeBilinear[float32](target, 1, ResizeOptions{AlignCorners: true}, in, out).Run(0, src, dst, 0, out.H)
+		for i, v := range dst {
+			require.Equal(t, uint32(0), math.Float32bits(v), "%s element %d", target, i)
+		}
+		// The top-left input pixel's first channel is +Inf: output
+		// (0, 0) reads it as all four corners, two of them with row
+		// weight 0; output (2, 2) does not read it.
+		src[0] = float32(math.Inf(1))
+		NewResizeBilinear[float32](target, 1, ResizeOptions{AlignCorners: true}, in, out).Run(0, src, dst, 0, out.H)
+		assert.True(t, math.IsNaN(float64(dst[0])), target)
+		ref := make([]float32, out.Size())
+		ResizeBilinearF32(ResizeOptions{AlignCorners: true}, in, src, out, ref)
+		assert.True(t, math.IsNaN(float64(ref[0])), "reference")
+		assert.Zero(t, math.Float32bits(dst[out.Size()-3]), target)
+		src[0] = negZero
+	}
+}
