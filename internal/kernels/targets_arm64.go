@@ -19,13 +19,13 @@ var (
 var simdTargets = func() []*target {
 	var ts []*target
 	if hasFP16 {
-		ts = append(ts, &target{name: FP16, lossy: true, qgemm: &qgemm4x16c4Dot, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon, f16: true})
+		ts = append(ts, &target{name: FP16, lossy: true, qgemm: &qgemm4x16c4Dot, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon, f16: true, resize: resizeNeon})
 	}
 	if hasDotProd {
-		ts = append(ts, &target{name: DotProd, qgemm: &qgemm4x16c4Dot, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon})
+		ts = append(ts, &target{name: DotProd, qgemm: &qgemm4x16c4Dot, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon, resize: resizeNeon})
 	}
 	if hasNeon {
-		ts = append(ts, &target{name: Neon, qgemm: &qgemm4x16Neon, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon})
+		ts = append(ts, &target{name: Neon, qgemm: &qgemm4x16Neon, qdw: &qdwNeon, f32gemm: &f32gemmNeon, f32dw: &f32dwNeon, resize: resizeNeon})
 	}
 	return ts
 }()
