@@ -229,8 +229,7 @@ type ResizeBilinear[T int8 | uint8 | float32] struct {
 
 // NewResizeBilinear prepares RESIZE_BILINEAR with options opt from shape in
 // to out (same N and C; in.H and in.W positive unless out is empty) on
-// target (a name from Targets())
-// for up to threads concurrent workers.
+// target (a name from Targets()) for up to threads concurrent workers.
 func NewResizeBilinear[T int8 | uint8 | float32](target string, threads int, opt ResizeOptions, in, out Shape4) *ResizeBilinear[T] {
 	if out.Size() == 0 {
 		// Nothing to compute, and no tables to size by dimensions that
