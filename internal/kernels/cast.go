@@ -29,30 +29,16 @@ func CastFloat[D Integer](src []float32, dst []D) {
 	wide := unsafe.Sizeof(zero) == 8
 	for i, v := range src {
 		if wide {
-			dst[i] = D(saturateInt64(v))
+			dst[i] = D(truncToInt64(v))
 		} else {
-			dst[i] = D(saturateInt32(v))
+			dst[i] = D(truncToInt32(v))
 		}
 	}
 }
 
-// saturateInt32 converts v toward zero, saturating at int32's limits, NaN
-// to 0.
-func saturateInt32(v float32) int32 {
-	switch {
-	case v != v:
-		return 0
-	case v >= math.MaxInt32:
-		return math.MaxInt32
-	case v <= math.MinInt32:
-		return math.MinInt32
-	}
-	return int32(v)
-}
-
-// saturateInt64 converts v toward zero, saturating at int64's limits, NaN
-// to 0.
-func saturateInt64(v float32) int64 {
+// truncToInt64 converts v to int64 as truncToInt32 does to int32: toward
+// zero, saturating at int64's limits, NaN to 0.
+func truncToInt64(v float32) int64 {
 	switch {
 	case v != v:
 		return 0
