@@ -112,20 +112,15 @@ func View(t *nn.Tensor) (*tensor.Dense, error) {
 	var n int
 	switch t.Type {
 	case tflite.TypeFloat32:
-		s := t.Float32s()
-		backing, n = s, len(s)
+		backing, n = backingOf(t.Float32s())
 	case tflite.TypeInt32:
-		s := t.Int32s()
-		backing, n = s, len(s)
+		backing, n = backingOf(t.Int32s())
 	case tflite.TypeInt64:
-		s := t.Int64s()
-		backing, n = s, len(s)
+		backing, n = backingOf(t.Int64s())
 	case tflite.TypeUint8:
-		s := t.Uint8s()
-		backing, n = s, len(s)
+		backing, n = backingOf(t.Uint8s())
 	case tflite.TypeInt8:
-		s := t.Int8s()
-		backing, n = s, len(s)
+		backing, n = backingOf(t.Int8s())
 	default:
 		return nil, fmt.Errorf("gorgonia: %v: no gorgonia view of %s elements (Dequantize gives a float32 copy of FLOAT16)", t, t.Type)
 	}
@@ -140,6 +135,9 @@ func View(t *nn.Tensor) (*tensor.Dense, error) {
 	}
 	return tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(backing)), nil
 }
+
+// backingOf returns s as a tensor.WithBacking argument, with its length.
+func backingOf[T any](s []T) (any, int) { return s, len(s) }
 
 // Fill copies src into t, which must have src's shape. src has t's
 // element type, or is FLOAT32 for a quantized UINT8 or INT8 t with one

@@ -27,6 +27,21 @@ func parse(t *testing.T, data []byte) *tflite.Model {
 	return m
 }
 
+// invokeNew runs m once in a new Interpreter, closed when the test ends,
+// with input 0 filled from in; it returns the Interpreter and the
+// nn.Interpreter under it.
+func invokeNew(ctx context.Context, t *testing.T, m *tflite.Model, in *tensor.Dense) (*gorgonia.Interpreter, *nn.Interpreter) {
+	t.Helper()
+	it, err := nn.New(m, nil)
+	require.NoError(t, err)
+	g, err := gorgonia.New(it)
+	require.NoError(t, err)
+	t.Cleanup(func() { g.Close() })
+	require.NoError(t, g.SetInput(0, in))
+	require.NoError(t, g.Invoke(ctx))
+	return g, it
+}
+
 func TestDtypeAndShape(t *testing.T) {
 	for tt, want := range map[tflite.TensorType]tensor.Dtype{
 		tflite.TypeFloat32: tensor.Float32, tflite.TypeInt32: tensor.Int32, tflite.TypeInt64: tensor.Int64,
@@ -74,13 +89,7 @@ func TestSSDMobileNetV1(t *testing.T) {
 	assert.Equal(t, []int64{int64(d.Interpreter().Input(0).ZeroPoint())}, q.ZeroPoint)
 	image := in.Clone().(*tensor.Dense)
 
-	it, err := nn.New(m, nil)
-	require.NoError(t, err)
-	g, err := gorgonia.New(it)
-	require.NoError(t, err)
-	defer g.Close()
-	require.NoError(t, g.SetInput(0, image))
-	require.NoError(t, g.Invoke(ctx))
+	g, it := invokeNew(ctx, t, m, image)
 
 	want := d.Interpreter().Outputs()
 	views := make([]*tensor.Dense, len(want))
@@ -203,13 +212,7 @@ func TestFloatMobileNet(t *testing.T) {
 	assert.Nil(t, gorgonia.QuantizationOf(c.Interpreter().Input(0)))
 	copyOf := in.Clone().(*tensor.Dense)
 
-	it, err := nn.New(m, nil)
-	require.NoError(t, err)
-	g, err := gorgonia.New(it)
-	require.NoError(t, err)
-	defer g.Close()
-	require.NoError(t, g.SetInput(0, copyOf))
-	require.NoError(t, g.Invoke(ctx))
+	g, it := invokeNew(ctx, t, m, copyOf)
 	out, err := g.Output(0)
 	require.NoError(t, err)
 	assert.Equal(t, c.Interpreter().Output(0).Float32s(), out.Data())
