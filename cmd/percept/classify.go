@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/models"
@@ -26,16 +24,12 @@ type classifyResult struct {
 // size and classes, and the frame's metadata as percept detect -source
 // prints it.
 type classifyFrame struct {
-	Image       string         `json:"image"`
-	Width       int            `json:"width"`
-	Height      int            `json:"height"`
-	Scores      string         `json:"scores"`
-	Classes     []models.Class `json:"classes"`
-	Seq         uint64         `json:"seq"`
-	Time        time.Time      `json:"time"`
-	Dropped     uint64         `json:"dropped"`
-	InferenceMS float64        `json:"inference_ms"`
-	LatencyMS   float64        `json:"latency_ms"`
+	Image   string         `json:"image"`
+	Width   int            `json:"width"`
+	Height  int            `json:"height"`
+	Scores  string         `json:"scores"`
+	Classes []models.Class `json:"classes"`
+	frameJSON
 }
 
 // scoreKind names what a classifier's scores are, for the JSON "scores"
@@ -87,33 +81,20 @@ func classify(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer cls.Close()
 	kind := scoreKind(cls)
 
-	if f.source != "" {
-		return streamFrames(ctx, f.stream("classify"), stdout, stderr,
-			func(ctx context.Context, img image.Image) ([]models.Class, error) { return cls.Classify(ctx, img) },
-			func(b image.Rectangle, classes []models.Class, m frameMeta) any {
-				return classifyFrame{
-					Image: f.source, Width: b.Dx(), Height: b.Dy(), Scores: kind, Classes: classes,
-					Seq: m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
-				}
-			})
+	task := imageTask[[]models.Class]{
+		run: cls.Classify,
+		result: func(name string, _ image.Rectangle, classes []models.Class) any {
+			return classifyResult{Image: name, Scores: kind, Classes: classes}
+		},
+		frame: func(b image.Rectangle, classes []models.Class, m frameMeta) any {
+			return classifyFrame{Image: f.source, Width: b.Dx(), Height: b.Dy(), Scores: kind, Classes: classes, frameJSON: frameJSON(m)}
+		},
+		print: func(w io.Writer, name string, _ image.Rectangle, classes []models.Class) {
+			printClasses(w, name, kind, classes)
+		},
 	}
 	inputs := imageInputs(fs.Args(), "embedded:burger.jpg", assets.BurgerJPEG)
-	return eachImage("classify", inputs, f.maxPixels, stderr, func(_ int, in imageInput, img image.Image) error {
-		classes, err := cls.Classify(ctx, img)
-		if err != nil {
-			return err
-		}
-		if f.asJSON {
-			line, err := json.Marshal(classifyResult{Image: in.name, Scores: kind, Classes: classes})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s\n", line)
-			return nil
-		}
-		printClasses(stdout, in.name, kind, classes)
-		return nil
-	})
+	return runImageTask(ctx, task, f.stream("classify"), inputs, f.asJSON, stdout, stderr)
 }
 
 // printClasses prints one image's classes as a table whose score column

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
@@ -117,43 +116,37 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer det.Close()
 
-	if f.source != "" {
-		return streamFrames(ctx, f.stream("detect"), stdout, stderr,
-			func(ctx context.Context, img image.Image) ([]models.Detection, error) { return det.Detect(ctx, img) },
-			func(b image.Rectangle, dets []models.Detection, m frameMeta) any {
-				if dets == nil {
-					dets = []models.Detection{}
-				}
-				return server.FrameResult{
-					Result: server.Result{Image: f.source, Width: b.Dx(), Height: b.Dy(), Detections: dets},
-					Seq:    m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
-				}
-			})
+	var draw func(i, n int, img image.Image, dets []models.Detection) error
+	if write != nil {
+		draw = func(i, n int, img image.Image, dets []models.Detection) error {
+			return write(numbered(*outPath, i, n), annotate.Draw(img, dets))
+		}
+	}
+	task := imageTask[[]models.Detection]{
+		run: det.Detect,
+		result: func(name string, b image.Rectangle, dets []models.Detection) any {
+			return newDetectResult(name, b, dets)
+		},
+		frame: func(b image.Rectangle, dets []models.Detection, m frameMeta) any {
+			return server.FrameResult{
+				Result: newDetectResult(f.source, b, dets),
+				Seq:    m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
+			}
+		},
+		print: printDetections,
+		draw:  draw,
 	}
 	inputs := imageInputs(fs.Args(), "embedded:dogs.jpg", assets.DogsJPEG)
-	return eachImage("detect", inputs, f.maxPixels, stderr, func(i int, in imageInput, img image.Image) error {
-		dets, err := det.Detect(ctx, img)
-		if err != nil {
-			return err
-		}
-		b := img.Bounds()
-		if f.asJSON {
-			if dets == nil {
-				dets = []models.Detection{}
-			}
-			line, err := json.Marshal(server.Result{Image: in.name, Width: b.Dx(), Height: b.Dy(), Detections: dets})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s\n", line)
-		} else {
-			printDetections(stdout, in.name, b, dets)
-		}
-		if write != nil {
-			return write(numbered(*outPath, i, len(inputs)), annotate.Draw(img, dets))
-		}
-		return nil
-	})
+	return runImageTask(ctx, task, f.stream("detect"), inputs, f.asJSON, stdout, stderr)
+}
+
+// newDetectResult is the JSON of one image's detections, [] rather than
+// null when there are none.
+func newDetectResult(name string, b image.Rectangle, dets []models.Detection) server.Result {
+	if dets == nil {
+		dets = []models.Detection{}
+	}
+	return server.Result{Image: name, Width: b.Dx(), Height: b.Dy(), Detections: dets}
 }
 
 // eachImage decodes each input and calls process on it. An image that

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/internal/annotate"
@@ -28,11 +26,7 @@ type facesResult struct {
 // its metadata as percept detect -source prints it.
 type facesFrame struct {
 	facesResult
-	Seq         uint64    `json:"seq"`
-	Time        time.Time `json:"time"`
-	Dropped     uint64    `json:"dropped"`
-	InferenceMS float64   `json:"inference_ms"`
-	LatencyMS   float64   `json:"latency_ms"`
+	frameJSON
 }
 
 func facesCmd(args []string, stdout, stderr io.Writer) error {
@@ -89,41 +83,29 @@ func faces(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer det.Close()
 
-	if *source != "" {
-		s := stream{command: "faces", spec: *source, frames: *frames, maxPixels: *maxPixels}
-		return streamFrames(ctx, s, stdout, stderr,
-			func(ctx context.Context, img image.Image) ([]models.Face, error) { return det.Detect(ctx, img) },
-			func(b image.Rectangle, found []models.Face, m frameMeta) any {
-				return facesFrame{
-					facesResult: newFacesResult(*source, b, found),
-					Seq:         m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
-				}
-			})
-	}
-	inputs := imageInputs(fs.Args(), "", nil)
-	return eachImage("faces", inputs, *maxPixels, stderr, func(i int, in imageInput, img image.Image) error {
-		found, err := det.Detect(ctx, img)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			line, err := json.Marshal(newFacesResult(in.name, img.Bounds(), found))
-			if err != nil {
-				return err
+	var draw func(i, n int, img image.Image, found []models.Face) error
+	if write != nil {
+		draw = func(i, n int, img image.Image, found []models.Face) error {
+			out := annotate.DrawFaces(img, found)
+			if *blur {
+				out = annotate.BlurFaces(img, found)
 			}
-			fmt.Fprintf(stdout, "%s\n", line)
-		} else {
-			printFaces(stdout, in.name, img.Bounds(), found)
+			return write(numbered(*outPath, i, n), out)
 		}
-		if write == nil {
-			return nil
-		}
-		out := annotate.DrawFaces(img, found)
-		if *blur {
-			out = annotate.BlurFaces(img, found)
-		}
-		return write(numbered(*outPath, i, len(inputs)), out)
-	})
+	}
+	task := imageTask[[]models.Face]{
+		run: det.Detect,
+		result: func(name string, b image.Rectangle, found []models.Face) any {
+			return newFacesResult(name, b, found)
+		},
+		frame: func(b image.Rectangle, found []models.Face, m frameMeta) any {
+			return facesFrame{newFacesResult(*source, b, found), frameJSON(m)}
+		},
+		print: printFaces,
+		draw:  draw,
+	}
+	s := stream{command: "faces", spec: *source, frames: *frames, maxPixels: *maxPixels}
+	return runImageTask(ctx, task, s, imageInputs(fs.Args(), "", nil), *asJSON, stdout, stderr)
 }
 
 // newFacesResult is the JSON of one image's faces, [] rather than null

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/internal/annotate"
@@ -28,11 +26,7 @@ type poseResult struct {
 // its metadata as percept detect -source prints it.
 type poseFrame struct {
 	poseResult
-	Seq         uint64    `json:"seq"`
-	Time        time.Time `json:"time"`
-	Dropped     uint64    `json:"dropped"`
-	InferenceMS float64   `json:"inference_ms"`
-	LatencyMS   float64   `json:"latency_ms"`
+	frameJSON
 }
 
 func poseCmd(args []string, stdout, stderr io.Writer) error {
@@ -95,37 +89,25 @@ func pose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer est.Close()
 
-	if *source != "" {
-		s := stream{command: "pose", spec: *source, frames: *frames, maxPixels: *maxPixels}
-		return streamFrames(ctx, s, stdout, stderr,
-			func(ctx context.Context, img image.Image) ([]models.Pose, error) { return est.Estimate(ctx, img) },
-			func(b image.Rectangle, poses []models.Pose, m frameMeta) any {
-				return poseFrame{
-					poseResult: newPoseResult(*source, b, poses),
-					Seq:        m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
-				}
-			})
+	var draw func(i, n int, img image.Image, poses []models.Pose) error
+	if write != nil {
+		draw = func(i, n int, img image.Image, poses []models.Pose) error {
+			return write(numbered(*outPath, i, n), annotate.DrawPoses(img, poses, float32(*keypointThreshold)))
+		}
 	}
-	inputs := imageInputs(fs.Args(), "", nil)
-	return eachImage("pose", inputs, *maxPixels, stderr, func(i int, in imageInput, img image.Image) error {
-		poses, err := est.Estimate(ctx, img)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			line, err := json.Marshal(newPoseResult(in.name, img.Bounds(), poses))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s\n", line)
-		} else {
-			printPoses(stdout, in.name, img.Bounds(), poses)
-		}
-		if write == nil {
-			return nil
-		}
-		return write(numbered(*outPath, i, len(inputs)), annotate.DrawPoses(img, poses, float32(*keypointThreshold)))
-	})
+	task := imageTask[[]models.Pose]{
+		run: est.Estimate,
+		result: func(name string, b image.Rectangle, poses []models.Pose) any {
+			return newPoseResult(name, b, poses)
+		},
+		frame: func(b image.Rectangle, poses []models.Pose, m frameMeta) any {
+			return poseFrame{newPoseResult(*source, b, poses), frameJSON(m)}
+		},
+		print: printPoses,
+		draw:  draw,
+	}
+	s := stream{command: "pose", spec: *source, frames: *frames, maxPixels: *maxPixels}
+	return runImageTask(ctx, task, s, imageInputs(fs.Args(), "", nil), *asJSON, stdout, stderr)
 }
 
 // newPoseResult is the JSON of one image's poses, [] rather than null

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/percept-robotics/percept/assets"
 	"github.com/percept-robotics/percept/internal/annotate"
@@ -31,11 +29,7 @@ type segmentResult struct {
 // classes and its metadata as percept detect -source prints it.
 type segmentFrame struct {
 	segmentResult
-	Seq         uint64    `json:"seq"`
-	Time        time.Time `json:"time"`
-	Dropped     uint64    `json:"dropped"`
-	InferenceMS float64   `json:"inference_ms"`
-	LatencyMS   float64   `json:"latency_ms"`
+	frameJSON
 }
 
 // newSegmentResult is the JSON of one image's segmentation.
@@ -114,47 +108,38 @@ func segment(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer seg.Close()
 
 	var result models.Segmentation
-	if f.source != "" {
-		return streamFrames(ctx, f.stream("segment"), stdout, stderr,
-			func(ctx context.Context, img image.Image) (*models.Segmentation, error) {
-				return &result, seg.SegmentInto(ctx, &result, img)
-			},
-			func(_ image.Rectangle, s *models.Segmentation, m frameMeta) any {
-				return segmentFrame{
-					segmentResult: newSegmentResult(f.source, s),
-					Seq:           m.Seq, Time: m.Time, Dropped: m.Dropped, InferenceMS: m.InferenceMS, LatencyMS: m.LatencyMS,
+	task := imageTask[*models.Segmentation]{
+		run: func(ctx context.Context, img image.Image) (*models.Segmentation, error) {
+			return &result, seg.SegmentInto(ctx, &result, img)
+		},
+		result: func(name string, _ image.Rectangle, s *models.Segmentation) any {
+			return newSegmentResult(name, s)
+		},
+		frame: func(_ image.Rectangle, s *models.Segmentation, m frameMeta) any {
+			return segmentFrame{newSegmentResult(f.source, s), frameJSON(m)}
+		},
+		print: func(w io.Writer, name string, _ image.Rectangle, s *models.Segmentation) {
+			printSegmentation(w, name, s)
+		},
+		draw: func(i, n int, img image.Image, s *models.Segmentation) error {
+			if writeMask != nil {
+				mask := &image.Gray{Pix: s.Mask, Stride: s.Width, Rect: image.Rect(0, 0, s.Width, s.Height)}
+				if err := writeMask(numbered(*maskPath, i, n), mask); err != nil {
+					return err
 				}
-			})
+			}
+			if writeOverlay != nil {
+				overlay, err := annotate.DrawMask(img, s)
+				if err != nil {
+					return err
+				}
+				return writeOverlay(numbered(*overlayPath, i, n), overlay)
+			}
+			return nil
+		},
 	}
 	inputs := imageInputs(fs.Args(), "embedded:dogs.jpg", assets.DogsJPEG)
-	return eachImage("segment", inputs, f.maxPixels, stderr, func(i int, in imageInput, img image.Image) error {
-		if err := seg.SegmentInto(ctx, &result, img); err != nil {
-			return err
-		}
-		if f.asJSON {
-			line, err := json.Marshal(newSegmentResult(in.name, &result))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "%s\n", line)
-		} else {
-			printSegmentation(stdout, in.name, &result)
-		}
-		if writeMask != nil {
-			mask := &image.Gray{Pix: result.Mask, Stride: result.Width, Rect: image.Rect(0, 0, result.Width, result.Height)}
-			if err := writeMask(numbered(*maskPath, i, len(inputs)), mask); err != nil {
-				return err
-			}
-		}
-		if writeOverlay != nil {
-			overlay, err := annotate.DrawMask(img, &result)
-			if err != nil {
-				return err
-			}
-			return writeOverlay(numbered(*overlayPath, i, len(inputs)), overlay)
-		}
-		return nil
-	})
+	return runImageTask(ctx, task, f.stream("segment"), inputs, f.asJSON, stdout, stderr)
 }
 
 // segmentWriter is outputWriter for the flag name, whose errors name that
