@@ -109,28 +109,36 @@ func argMinMaxOp[T kernels.Ordered, O kernels.Index](in, out *Tensor, outer, n, 
 	return &op{rows: outer, runRows: rows}
 }
 
+// gatherOperands reads the params, indices and output that GATHER and
+// GATHER_ND share: params of a type that only moves, INT32 or INT64
+// indices, and an output of the params' type.
+func (b *builder) gatherOperands() (params, indices, out *Tensor, err error) {
+	if params, err = b.input(0); err != nil {
+		return nil, nil, nil, err
+	}
+	if indices, err = b.input(1); err != nil {
+		return nil, nil, nil, err
+	}
+	if out, err = b.output(0); err != nil {
+		return nil, nil, nil, err
+	}
+	if err = b.expectType(params, movableTypes...); err != nil {
+		return nil, nil, nil, err
+	}
+	if err = b.expectType(indices, tflite.TypeInt32, tflite.TypeInt64); err != nil {
+		return nil, nil, nil, err
+	}
+	if err = b.expectType(out, params.Type); err != nil {
+		return nil, nil, nil, err
+	}
+	return params, indices, out, nil
+}
+
 // buildGatherND prepares GATHER_ND: each row of the indices names a slice
 // of the params by its leading coordinates; the output lists those slices.
 func buildGatherND(b *builder) (*op, error) {
-	params, err := b.input(0)
+	params, indices, out, err := b.gatherOperands()
 	if err != nil {
-		return nil, err
-	}
-	indices, err := b.input(1)
-	if err != nil {
-		return nil, err
-	}
-	out, err := b.output(0)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.expectType(params, movableTypes...); err != nil {
-		return nil, err
-	}
-	if err := b.expectType(indices, tflite.TypeInt32, tflite.TypeInt64); err != nil {
-		return nil, err
-	}
-	if err := b.expectType(out, params.Type); err != nil {
 		return nil, err
 	}
 	if len(params.Shape) == 0 || len(indices.Shape) == 0 {
@@ -241,25 +249,8 @@ func (f *runFault) take() error {
 // the indices name, in the indices' shape, with leading batch dimensions
 // shared by both.
 func buildGather(b *builder) (*op, error) {
-	params, err := b.input(0)
+	params, indices, out, err := b.gatherOperands()
 	if err != nil {
-		return nil, err
-	}
-	indices, err := b.input(1)
-	if err != nil {
-		return nil, err
-	}
-	out, err := b.output(0)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.expectType(params, movableTypes...); err != nil {
-		return nil, err
-	}
-	if err := b.expectType(indices, tflite.TypeInt32, tflite.TypeInt64); err != nil {
-		return nil, err
-	}
-	if err := b.expectType(out, params.Type); err != nil {
 		return nil, err
 	}
 	var o tflite.GatherOptions
