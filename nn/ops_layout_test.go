@@ -556,10 +556,7 @@ func TestIndexAndLayoutOpsAgainstLiteRTJS(t *testing.T) {
 	}
 	require.NoError(t, it.Invoke())
 	inPath := filepath.Join(dir, "x.npy")
-	f, err := os.Create(inPath)
-	require.NoError(t, err)
-	require.NoError(t, npy.Write(f, &npy.Array{DType: "<f4", Shape: it.Input(0).Shape, Data: it.Input(0).Bytes()}))
-	require.NoError(t, f.Close())
+	writeNPY(t, inPath, "<f4", it.Input(0))
 	outs := ref.Run(t, modelPath, inPath)
 	require.Len(t, outs[0], len(it.Outputs()))
 	for k, o := range it.Outputs() {

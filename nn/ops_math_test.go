@@ -234,10 +234,7 @@ func TestNewOperatorsMatchLiteRT(t *testing.T) {
 			}
 			dtype := map[string]string{"uint8": "|u1", "float32": "<f4", "int32": "<i4"}[kind]
 			inPath := filepath.Join(dir, "in.npy")
-			f, err := os.Create(inPath)
-			require.NoError(t, err)
-			require.NoError(t, npy.Write(f, &npy.Array{DType: dtype, Shape: in.Shape, Data: in.Bytes()}))
-			require.NoError(t, f.Close())
+			writeNPY(t, inPath, dtype, in)
 			require.NoError(t, it.Invoke())
 
 			outs := ref.Run(t, model, inPath)[0]

@@ -252,10 +252,7 @@ func TestSelfieSegmentationMatchesLiteRT(t *testing.T) {
 		}
 	}
 	in := filepath.Join(t.TempDir(), "in.npy")
-	out, err := os.Create(in)
-	require.NoError(t, err)
-	require.NoError(t, npy.Write(out, &npy.Array{DType: "<f4", Shape: input.Shape, Data: input.Bytes()}))
-	require.NoError(t, out.Close())
+	writeNPY(t, in, "<f4", input)
 	require.NoError(t, it.Invoke())
 
 	want, err := npy.ReadFile(ref.Run(t, model, in)[0][0])
