@@ -19,11 +19,8 @@ import (
 type imageFlags struct {
 	model, labels string
 	threads       int
-	asJSON        bool
-	source        string
-	frames        int
-	maxPixels     int
-	edgeTPU       *edgeTPUFlags
+	sourceFlags
+	edgeTPU *edgeTPUFlags
 }
 
 // addImageFlags defines the shared flags on fs; what names the default
@@ -33,10 +30,7 @@ func addImageFlags(fs *flag.FlagSet, what string) *imageFlags {
 	fs.StringVar(&f.model, "model", "", what)
 	fs.StringVar(&f.labels, "labels", "", "label file, overriding the labels packed in the model")
 	fs.IntVar(&f.threads, "threads", 0, "threads (0: all cores)")
-	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per image (always on with -source)")
-	fs.StringVar(&f.source, "source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
-	fs.IntVar(&f.frames, "n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
-	fs.IntVar(&f.maxPixels, "max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	f.sourceFlags.define(fs)
 	f.edgeTPU = addEdgeTPUFlags(fs)
 	return f
 }
@@ -45,16 +39,8 @@ func addImageFlags(fs *flag.FlagSet, what string) *imageFlags {
 // work.
 func (f *imageFlags) check(c *checks, args []string) {
 	c.nonNegative("threads", f.threads)
-	c.nonNegative("n", f.frames)
-	c.require(f.maxPixels >= 1, "-max-pixels %d: want at least 1", f.maxPixels)
-	c.require(f.source == "" || len(args) == 0, "give either -source or image files, not both (got -source %s and %q)", f.source, args)
-	c.require(f.source != "" || f.frames == 0, "-n counts the frames of -source; it needs -source")
+	f.sourceFlags.check(c, args, false)
 	f.edgeTPU.check(c)
-}
-
-// stream returns the -source run these flags ask for.
-func (f *imageFlags) stream(command string) stream {
-	return stream{command: command, spec: f.source, frames: f.frames, maxPixels: f.maxPixels}
 }
 
 // options returns the models.Options of the flags, validated.

@@ -41,12 +41,9 @@ func faces(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxN := fs.Int("max", 0, "keep at most N faces per image (0: all)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	kernels := fs.String("kernels", "", "kernel target, one of "+strings.Join(nn.KernelTargets(), ", ")+" (default: PERCEPT_KERNELS, else the best this CPU runs)")
-	asJSON := fs.Bool("json", false, "print one JSON line per image (always on with -source)")
 	outPath := fs.String("out", "", "write the image with its faces drawn to this .png, .jpg or .jpeg file; with several images, NAME_0.EXT, NAME_1.EXT, ... in argument order")
 	blur := fs.Bool("blur", false, "with -out, pixelate the faces instead of drawing them (privacy)")
-	source := fs.String("source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
-	frames := fs.Int("n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
-	maxPixels := fs.Int("max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	src := addSourceFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
@@ -54,12 +51,8 @@ func faces(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c.unitInterval("threshold", *threshold)
 	c.nonNegative("max", *maxN)
 	c.nonNegative("threads", *threads)
-	c.nonNegative("n", *frames)
-	c.require(*maxPixels >= 1, "-max-pixels %d: want at least 1", *maxPixels)
-	c.require(*source != "" || fs.NArg() > 0, "give one or more images, or -source")
-	c.require(*source == "" || fs.NArg() == 0, "give either -source or image files, not both (got -source %s and %q)", *source, fs.Args())
-	c.require(*source != "" || *frames == 0, "-n counts the frames of -source; it needs -source")
-	c.require(*source == "" || *outPath == "", "-out writes annotated image files; it does not apply to -source")
+	src.check(&c, fs.Args(), true)
+	c.require(src.source == "" || *outPath == "", "-out writes annotated image files; it does not apply to -source")
 	c.require(!*blur || *outPath != "", "-blur pixelates the faces in the -out image; it needs -out")
 	if c.err != nil {
 		return c.err
@@ -68,7 +61,7 @@ func faces(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := &models.Options{MinScore: float32(*threshold), MaxResults: *maxN, Threads: *threads, Kernels: *kernels, MaxPixels: *maxPixels}
+	opts := &models.Options{MinScore: float32(*threshold), MaxResults: *maxN, Threads: *threads, Kernels: *kernels, MaxPixels: src.maxPixels}
 	if err := opts.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
@@ -99,13 +92,12 @@ func faces(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return newFacesResult(name, b, found)
 		},
 		frame: func(b image.Rectangle, found []models.Face, m frameMeta) any {
-			return facesFrame{newFacesResult(*source, b, found), frameJSON(m)}
+			return facesFrame{newFacesResult(src.source, b, found), frameJSON(m)}
 		},
 		print: printFaces,
 		draw:  draw,
 	}
-	s := stream{command: "faces", spec: *source, frames: *frames, maxPixels: *maxPixels}
-	return runImageTask(ctx, task, s, imageInputs(fs.Args(), "", nil), *asJSON, stdout, stderr)
+	return runImageTask(ctx, task, src.stream("faces"), imageInputs(fs.Args(), "", nil), src.asJSON, stdout, stderr)
 }
 
 // newFacesResult is the JSON of one image's faces, [] rather than null

@@ -41,11 +41,8 @@ func pose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keypointThreshold := fs.Float64("keypoint-threshold", 0.3, "with -out, draw only the keypoints scoring at least this, in [0, 1] (MoveNet's authors advise 0.3)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	kernels := fs.String("kernels", "", "kernel target, one of "+strings.Join(nn.KernelTargets(), ", ")+" (default: PERCEPT_KERNELS, else the best this CPU runs)")
-	asJSON := fs.Bool("json", false, "print one JSON line per image (always on with -source)")
 	outPath := fs.String("out", "", "write the image with its skeleton drawn to this .png, .jpg or .jpeg file; with several images, NAME_0.EXT, NAME_1.EXT, ... in argument order")
-	source := fs.String("source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
-	frames := fs.Int("n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
-	maxPixels := fs.Int("max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+	src := addSourceFlags(fs)
 	tpu := addEdgeTPUFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err
@@ -54,12 +51,8 @@ func pose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c.unitInterval("threshold", *threshold)
 	c.unitInterval("keypoint-threshold", *keypointThreshold)
 	c.nonNegative("threads", *threads)
-	c.nonNegative("n", *frames)
-	c.require(*maxPixels >= 1, "-max-pixels %d: want at least 1", *maxPixels)
-	c.require(*source != "" || fs.NArg() > 0, "give one or more images, or -source")
-	c.require(*source == "" || fs.NArg() == 0, "give either -source or image files, not both (got -source %s and %q)", *source, fs.Args())
-	c.require(*source != "" || *frames == 0, "-n counts the frames of -source; it needs -source")
-	c.require(*source == "" || *outPath == "", "-out writes annotated image files; it does not apply to -source")
+	src.check(&c, fs.Args(), true)
+	c.require(src.source == "" || *outPath == "", "-out writes annotated image files; it does not apply to -source")
 	tpu.check(&c)
 	if c.err != nil {
 		return c.err
@@ -68,7 +61,7 @@ func pose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := &models.Options{MinScore: float32(*threshold), Threads: *threads, Kernels: *kernels, MaxPixels: *maxPixels}
+	opts := &models.Options{MinScore: float32(*threshold), Threads: *threads, Kernels: *kernels, MaxPixels: src.maxPixels}
 	if err := opts.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
@@ -101,13 +94,12 @@ func pose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return newPoseResult(name, b, poses)
 		},
 		frame: func(b image.Rectangle, poses []models.Pose, m frameMeta) any {
-			return poseFrame{newPoseResult(*source, b, poses), frameJSON(m)}
+			return poseFrame{newPoseResult(src.source, b, poses), frameJSON(m)}
 		},
 		print: printPoses,
 		draw:  draw,
 	}
-	s := stream{command: "pose", spec: *source, frames: *frames, maxPixels: *maxPixels}
-	return runImageTask(ctx, task, s, imageInputs(fs.Args(), "", nil), *asJSON, stdout, stderr)
+	return runImageTask(ctx, task, src.stream("pose"), imageInputs(fs.Args(), "", nil), src.asJSON, stdout, stderr)
 }
 
 // newPoseResult is the JSON of one image's poses, [] rather than null

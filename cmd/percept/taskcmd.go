@@ -3,11 +3,55 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"image"
 	"io"
 	"time"
+
+	"github.com/percept-robotics/percept/models"
 )
+
+// sourceFlags are the flags of every image command for where its images
+// come from and how their results are printed: -json, -source, -n and
+// -max-pixels.
+type sourceFlags struct {
+	asJSON    bool
+	source    string
+	frames    int
+	maxPixels int
+}
+
+// addSourceFlags defines the source flags on fs.
+func addSourceFlags(fs *flag.FlagSet) *sourceFlags {
+	f := &sourceFlags{}
+	f.define(fs)
+	return f
+}
+
+// define defines f's flags on fs.
+func (f *sourceFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON line per image (always on with -source)")
+	fs.StringVar(&f.source, "source", "", "read frames from camera:N, v4l2:/dev/videoN, file:PATH, dir:GLOB or test: instead of image files, and print one JSON line per frame")
+	fs.IntVar(&f.frames, "n", 0, "with -source, stop after N frames (0: at the end of the source, or on SIGINT/SIGTERM)")
+	fs.IntVar(&f.maxPixels, "max-pixels", models.DefaultMaxPixels, "refuse an image whose header declares more pixels than this, before decoding it")
+}
+
+// check refuses out-of-range values and contradictory flags before any
+// work; needImages, for a command with no embedded image, also refuses
+// neither -source nor image files in args.
+func (f *sourceFlags) check(c *checks, args []string, needImages bool) {
+	c.nonNegative("n", f.frames)
+	c.require(f.maxPixels >= 1, "-max-pixels %d: want at least 1", f.maxPixels)
+	c.require(!needImages || f.source != "" || len(args) > 0, "give one or more images, or -source")
+	c.require(f.source == "" || len(args) == 0, "give either -source or image files, not both (got -source %s and %q)", f.source, args)
+	c.require(f.source != "" || f.frames == 0, "-n counts the frames of -source; it needs -source")
+}
+
+// stream returns the -source run these flags ask for.
+func (f *sourceFlags) stream(command string) stream {
+	return stream{command: command, spec: f.source, frames: f.frames, maxPixels: f.maxPixels}
+}
 
 // imageTask is what one image command (detect, classify, segment, pose,
 // faces) does with an image once its model is open: runImageTask does the
