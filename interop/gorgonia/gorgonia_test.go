@@ -42,6 +42,21 @@ func invokeNew(ctx context.Context, t *testing.T, m *tflite.Model, in *tensor.De
 	return g, it
 }
 
+// classifyBurger classifies the embedded burger photo with a new
+// Classifier of m, closed when the test ends, keeping the best maxResults
+// classes.
+func classifyBurger(ctx context.Context, t *testing.T, m *tflite.Model, maxResults int) (*models.Classifier, []models.Class) {
+	t.Helper()
+	c, err := models.NewClassifier(m, &models.Options{MaxResults: maxResults})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	img, err := models.DecodeImage(bytes.NewReader(assets.BurgerJPEG))
+	require.NoError(t, err)
+	classes, err := c.Classify(ctx, img)
+	require.NoError(t, err)
+	return c, classes
+}
+
 func TestDtypeAndShape(t *testing.T) {
 	for tt, want := range map[tflite.TensorType]tensor.Dtype{
 		tflite.TypeFloat32: tensor.Float32, tflite.TypeInt32: tensor.Int32, tflite.TypeInt64: tensor.Int64,
@@ -149,13 +164,7 @@ func TestSSDMobileNetV1(t *testing.T) {
 func TestQuantizedClassifier(t *testing.T) {
 	ctx := context.Background()
 	m := parse(t, assets.ClassifierModel)
-	c, err := models.NewClassifier(m, &models.Options{MaxResults: 5})
-	require.NoError(t, err)
-	defer c.Close()
-	img, err := models.DecodeImage(bytes.NewReader(assets.BurgerJPEG))
-	require.NoError(t, err)
-	classes, err := c.Classify(ctx, img)
-	require.NoError(t, err)
+	c, classes := classifyBurger(ctx, t, m, 5)
 	require.Len(t, classes, 5)
 
 	out := c.Interpreter().Output(0)
@@ -198,13 +207,7 @@ func TestFloatMobileNet(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	m := parse(t, data)
-	c, err := models.NewClassifier(m, &models.Options{MaxResults: 3})
-	require.NoError(t, err)
-	defer c.Close()
-	img, err := models.DecodeImage(bytes.NewReader(assets.BurgerJPEG))
-	require.NoError(t, err)
-	classes, err := c.Classify(ctx, img)
-	require.NoError(t, err)
+	c, classes := classifyBurger(ctx, t, m, 3)
 
 	in, err := gorgonia.View(c.Interpreter().Input(0))
 	require.NoError(t, err)
