@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -129,10 +127,7 @@ func TestFacesThresholdAndModels(t *testing.T) {
 }
 
 func TestFacesFlags(t *testing.T) {
-	for _, tc := range []struct {
-		args     []string
-		wantText string
-	}{
+	assertUsageErrors(t, "faces", []usageCase{
 		{[]string{"-threshold", "1.5", "a.jpg"}, "-threshold 1.5"},
 		{[]string{"-max", "-1", "a.jpg"}, "-max -1"},
 		{[]string{"-threads", "-1", "a.jpg"}, "-threads -1"},
@@ -143,13 +138,7 @@ func TestFacesFlags(t *testing.T) {
 		{[]string{"-source", "test:", "a.jpg"}, "either -source or image files"},
 		{[]string{"-source", "test:", "-out", "x.png"}, "-out"},
 		{[]string{"-n", "2", "a.jpg"}, "-n"},
-	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			r := runCLI(t, append([]string{"faces"}, tc.args...)...)
-			assertOneLineFailure(t, r, 2, tc.wantText)
-			assert.Empty(t, r.stdout)
-		})
-	}
+	})
 }
 
 // TestFacesSource: a -source frame gives the faces of the file itself,
@@ -157,15 +146,7 @@ func TestFacesFlags(t *testing.T) {
 func TestFacesSource(t *testing.T) {
 	skipInShort(t)
 	hopper := testmodels.Path(t, "images", "grace_hopper.jpg")
-	r := runCLI(t, "faces", "-source", "file:"+hopper)
-	requireSuccess(t, r)
-	lines := outputLines(t, r.stdout)
-	require.Len(t, lines, 1)
-	requireSkeleton(t, lines[0], strings.TrimSuffix(facesKeys, "}")+",seq,time,dropped,inference_ms,latency_ms}")
-	file := runCLI(t, "faces", "-json", hopper)
-	requireSuccess(t, file)
-	var frame facesLine
-	require.NoError(t, json.Unmarshal([]byte(lines[0]), &frame)) // the frame fields aside
-	assert.Equal(t, parseFacesOutput(t, file.stdout)[0].Faces, frame.Faces)
+	frame, file := sourceAndFile(t, "faces", hopper, facesKeys, parseFacesOutput)
+	assert.Equal(t, file.Faces, frame.Faces)
 	assert.Equal(t, "file:"+hopper, frame.Image)
 }

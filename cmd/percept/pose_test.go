@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -147,10 +145,7 @@ func TestPoseWrongModel(t *testing.T) {
 }
 
 func TestPoseFlags(t *testing.T) {
-	for _, tc := range []struct {
-		args     []string
-		wantText string
-	}{
+	assertUsageErrors(t, "pose", []usageCase{
 		{[]string{"-threshold", "1.5", "a.jpg"}, "-threshold 1.5"},
 		{[]string{"-keypoint-threshold", "-0.1", "a.jpg"}, "-keypoint-threshold -0.1"},
 		{[]string{"-threads", "-1", "a.jpg"}, "-threads -1"},
@@ -162,13 +157,7 @@ func TestPoseFlags(t *testing.T) {
 		{[]string{"-n", "2", "a.jpg"}, "-n"},
 		{[]string{"-fallback", "cpu.tflite", "a.jpg"}, "it needs -edgetpu"},
 		{[]string{"-max-pixels", "0", "a.jpg"}, "-max-pixels 0"},
-	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			r := runCLI(t, append([]string{"pose"}, tc.args...)...)
-			assertOneLineFailure(t, r, 2, tc.wantText)
-			assert.Empty(t, r.stdout)
-		})
-	}
+	})
 }
 
 // TestPoseSource: a -source frame gives the pose of the file itself, with
@@ -176,16 +165,8 @@ func TestPoseFlags(t *testing.T) {
 func TestPoseSource(t *testing.T) {
 	skipInShort(t)
 	photo := testmodels.Path(t, "pose", "squat.bmp")
-	r := runCLI(t, "pose", "-source", "file:"+photo)
-	requireSuccess(t, r)
-	lines := outputLines(t, r.stdout)
-	require.Len(t, lines, 1)
-	requireSkeleton(t, lines[0], strings.TrimSuffix(poseKeys, "}")+",seq,time,dropped,inference_ms,latency_ms}")
-	file := runCLI(t, "pose", "-json", photo)
-	requireSuccess(t, file)
-	var frame poseLine
-	require.NoError(t, json.Unmarshal([]byte(lines[0]), &frame)) // the frame fields aside
-	assert.Equal(t, parsePoseOutput(t, file.stdout)[0].Poses, frame.Poses)
+	frame, file := sourceAndFile(t, "pose", photo, poseKeys, parsePoseOutput)
+	assert.Equal(t, file.Poses, frame.Poses)
 	assert.Equal(t, "file:"+photo, frame.Image)
 }
 

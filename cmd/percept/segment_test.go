@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"image"
 	"os"
 	"path/filepath"
@@ -180,17 +179,8 @@ func TestSegmentDefaultsAndTable(t *testing.T) {
 func TestSegmentSource(t *testing.T) {
 	skipInShort(t)
 	_, dogs, _ := photoFiles(t)
-	r := runCLI(t, "segment", "-source", "file:"+dogs)
-	requireSuccess(t, r)
-	lines := outputLines(t, r.stdout)
-	require.Len(t, lines, 1)
-	requireSkeleton(t, lines[0], strings.TrimSuffix(segmentKeys, "}")+",seq,time,dropped,inference_ms,latency_ms}")
-	var frame segmentLine
-	require.NoError(t, json.Unmarshal([]byte(lines[0]), &frame))
-	file := runCLI(t, "segment", "-json", dogs)
-	requireSuccess(t, file)
-	want := parseSegmentOutput(t, file.stdout)[0]
-	assert.Equal(t, want.Classes, frame.Classes)
+	frame, file := sourceAndFile(t, "segment", dogs, segmentKeys, parseSegmentOutput)
+	assert.Equal(t, file.Classes, frame.Classes)
 	assert.Equal(t, "file:"+dogs, frame.Image)
 }
 
