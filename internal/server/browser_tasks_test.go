@@ -38,6 +38,15 @@ func photoServer(t *testing.T, img image.Image, name string, task Task) *running
 	return start(t, srv)
 }
 
+// photoFileServer serves the image at testmodels.Path(t, path...) in a
+// loop through task, as memory:NAME (its file name).
+func photoFileServer(t *testing.T, task Task, path ...string) *running {
+	t.Helper()
+	img, err := models.LoadImage(testmodels.Path(t, path...))
+	require.NoError(t, err)
+	return photoServer(t, img, "memory:"+path[len(path)-1], task)
+}
+
 // loadModel parses an embedded model or reads one from shared/models.
 func loadModel(t *testing.T, embedded []byte, shared ...string) *tflite.Model {
 	t.Helper()
@@ -104,9 +113,7 @@ func TestBrowserShowsSegmentation(t *testing.T) {
 	pool, err := models.NewSegmenterPool(m, &models.Options{Threads: 2, Labels: labels}, 1)
 	require.NoError(t, err)
 	t.Cleanup(func() { pool.Close() })
-	bird, err := models.LoadImage(testmodels.Path(t, "images", "bird.bmp"))
-	require.NoError(t, err)
-	r := photoServer(t, bird, "memory:bird.bmp", SegmentTask(pool))
+	r := photoFileServer(t, SegmentTask(pool), "images", "bird.bmp")
 	showPage(t, ctx, r, "Classes in view", "bird")
 
 	var f struct {
@@ -183,9 +190,7 @@ func TestBrowserShowsPose(t *testing.T) {
 	pool, err := models.NewPoseEstimatorPool(m, &models.Options{Threads: 2}, 1)
 	require.NoError(t, err)
 	t.Cleanup(func() { pool.Close() })
-	squat, err := models.LoadImage(testmodels.Path(t, "pose", "squat.bmp"))
-	require.NoError(t, err)
-	r := photoServer(t, squat, "memory:squat.bmp", PoseTask(pool))
+	r := photoFileServer(t, PoseTask(pool), "pose", "squat.bmp")
 	showPage(t, ctx, r, "Poses", "person")
 
 	var f PoseResult
@@ -229,9 +234,7 @@ func TestBrowserShowsFaces(t *testing.T) {
 	pool, err := models.NewFaceDetectorPool(loadModel(t, assets.FaceModel), &models.Options{Threads: 1}, 1)
 	require.NoError(t, err)
 	t.Cleanup(func() { pool.Close() })
-	photo, err := models.LoadImage(testmodels.Path(t, "images", "grace_hopper.jpg"))
-	require.NoError(t, err)
-	r := photoServer(t, photo, "memory:grace_hopper.jpg", FaceTask(pool))
+	r := photoFileServer(t, FaceTask(pool), "images", "grace_hopper.jpg")
 	showPage(t, ctx, r, "Faces", "face")
 
 	var f FaceResult

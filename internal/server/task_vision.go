@@ -96,10 +96,7 @@ type segmentation struct {
 
 // newSegmentation makes the output of seg, encoding its reduced mask.
 func newSegmentation(seg *models.Segmentation) (*segmentation, error) {
-	s := &segmentation{seg: seg, classes: seg.Classes, colours: maskPalette(seg.Classes)}
-	if s.classes == nil {
-		s.classes = []models.SegmentClass{}
-	}
+	s := &segmentation{seg: seg, classes: nonNil(seg.Classes), colours: maskPalette(seg.Classes)}
 	w, h := seg.Width, seg.Height
 	if w > maskSide || h > maskSide {
 		if w >= h {
@@ -207,10 +204,7 @@ func (poseTask) info() TaskInfo {
 func (t poseTask) check() error { return nilModel(t.p == nil, "PoseTask") }
 func (t poseTask) run(ctx context.Context, img image.Image) (output, error) {
 	poses, err := t.p.Estimate(ctx, img)
-	if poses == nil {
-		poses = []models.Pose{}
-	}
-	return posesOutput(poses), err
+	return posesOutput(nonNil(poses)), err
 }
 
 // PoseResult is the poses in one image: `percept pose -json`'s line, the
@@ -263,10 +257,7 @@ func (faceTask) info() TaskInfo { return TaskInfo{Task: "faces"} }
 func (t faceTask) check() error { return nilModel(t.f == nil, "FaceTask") }
 func (t faceTask) run(ctx context.Context, img image.Image) (output, error) {
 	faces, err := t.f.Detect(ctx, img)
-	if faces == nil {
-		faces = []models.Face{}
-	}
-	return facesOutput(faces), err
+	return facesOutput(nonNil(faces)), err
 }
 
 // FaceResult is the faces in one image: `percept faces -json`'s line, the
@@ -294,3 +285,12 @@ func (fs facesOutput) value(name string, width, height int, f *frameInfo) any {
 }
 
 func (fs facesOutput) annotate(img *image.RGBA) *image.RGBA { return annotate.DrawFaces(img, fs) }
+
+// nonNil returns s, or an empty slice when s is nil, so that a result
+// with nothing in it is [] in JSON rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
