@@ -129,10 +129,7 @@ func detect(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // newDetectResult is the JSON of one image's detections, [] rather than
 // null when there are none.
 func newDetectResult(name string, b image.Rectangle, dets []models.Detection) server.Result {
-	if dets == nil {
-		dets = []models.Detection{}
-	}
-	return server.Result{Image: name, Width: b.Dx(), Height: b.Dy(), Detections: dets}
+	return server.Result{Image: name, Width: b.Dx(), Height: b.Dy(), Detections: nonNil(dets)}
 }
 
 // eachImage decodes each input and calls process on it. An image that

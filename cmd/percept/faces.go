@@ -103,10 +103,7 @@ func faces(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // newFacesResult is the JSON of one image's faces, [] rather than null
 // when there are none.
 func newFacesResult(name string, b image.Rectangle, found []models.Face) facesResult {
-	if found == nil {
-		found = []models.Face{}
-	}
-	return facesResult{Image: name, Width: b.Dx(), Height: b.Dy(), Faces: found}
+	return facesResult{Image: name, Width: b.Dx(), Height: b.Dy(), Faces: nonNil(found)}
 }
 
 // printFaces prints one image's faces as a table: score, box, and each

@@ -105,10 +105,7 @@ func pose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // newPoseResult is the JSON of one image's poses, [] rather than null
 // when there is none.
 func newPoseResult(name string, b image.Rectangle, poses []models.Pose) poseResult {
-	if poses == nil {
-		poses = []models.Pose{}
-	}
-	return poseResult{Image: name, Width: b.Dx(), Height: b.Dy(), Poses: poses}
+	return poseResult{Image: name, Width: b.Dx(), Height: b.Dy(), Poses: nonNil(poses)}
 }
 
 // printPoses prints one image's poses: the pose's score, then a table of

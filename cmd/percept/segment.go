@@ -34,11 +34,7 @@ type segmentFrame struct {
 
 // newSegmentResult is the JSON of one image's segmentation.
 func newSegmentResult(name string, seg *models.Segmentation) segmentResult {
-	classes := seg.Classes
-	if classes == nil {
-		classes = []models.SegmentClass{}
-	}
-	return segmentResult{Image: name, Width: seg.Width, Height: seg.Height, Classes: classes}
+	return segmentResult{Image: name, Width: seg.Width, Height: seg.Height, Classes: nonNil(seg.Classes)}
 }
 
 func segmentCmd(args []string, stdout, stderr io.Writer) error {

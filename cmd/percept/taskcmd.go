@@ -101,3 +101,12 @@ type frameJSON struct {
 	InferenceMS float64   `json:"inference_ms"`
 	LatencyMS   float64   `json:"latency_ms"`
 }
+
+// nonNil returns s, or an empty slice when s is nil, so that a result
+// with nothing in it is [] in JSON rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
