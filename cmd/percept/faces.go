@@ -109,11 +109,7 @@ func newFacesResult(name string, b image.Rectangle, found []models.Face) facesRe
 // printFaces prints one image's faces as a table: score, box, and each
 // keypoint rounded to the pixel.
 func printFaces(w io.Writer, name string, b image.Rectangle, found []models.Face) {
-	noun := "faces"
-	if len(found) == 1 {
-		noun = "face"
-	}
-	fmt.Fprintf(w, "%s (%d×%d): %d %s\n", name, b.Dx(), b.Dy(), len(found), noun)
+	printHeading(w, name, b.Dx(), b.Dy(), len(found), "face", "faces")
 	if len(found) == 0 {
 		return
 	}

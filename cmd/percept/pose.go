@@ -111,11 +111,7 @@ func newPoseResult(name string, b image.Rectangle, poses []models.Pose) poseResu
 // printPoses prints one image's poses: the pose's score, then a table of
 // its keypoints.
 func printPoses(w io.Writer, name string, b image.Rectangle, poses []models.Pose) {
-	noun := "poses"
-	if len(poses) == 1 {
-		noun = "pose"
-	}
-	fmt.Fprintf(w, "%s (%d×%d): %d %s\n", name, b.Dx(), b.Dy(), len(poses), noun)
+	printHeading(w, name, b.Dx(), b.Dy(), len(poses), "pose", "poses")
 	for _, p := range poses {
 		fmt.Fprintf(w, "  score %.3f\n", p.Score)
 		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)

@@ -156,11 +156,7 @@ func segmentWriter(name, path string) (imageWriter, error) {
 // printSegmentation prints one image's classes as a table: class, label,
 // pixels and their share of the image.
 func printSegmentation(w io.Writer, name string, seg *models.Segmentation) {
-	noun := "classes"
-	if len(seg.Classes) == 1 {
-		noun = "class"
-	}
-	fmt.Fprintf(w, "%s (%d×%d): %d %s\n", name, seg.Width, seg.Height, len(seg.Classes), noun)
+	printHeading(w, name, seg.Width, seg.Height, len(seg.Classes), "class", "classes")
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "  class\tlabel\tpixels\tshare")
 	for _, c := range seg.Classes {

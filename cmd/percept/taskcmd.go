@@ -110,3 +110,13 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// printHeading prints the first line of an image's table: its name, its
+// size and how many things were found in it, named one or many.
+func printHeading(w io.Writer, name string, width, height, n int, one, many string) {
+	noun := many
+	if n == 1 {
+		noun = one
+	}
+	fmt.Fprintf(w, "%s (%d×%d): %d %s\n", name, width, height, n, noun)
+}
