@@ -57,10 +57,18 @@ type frameLine struct {
 	LatencyMS   float64 `json:"latency_ms"`
 }
 
-// getFrame polls GET /api/detections until it succeeds.
+// getFrame polls GET /api/detections until it succeeds, for a detect
+// frame.
 func getFrame(t *testing.T, base string) frameLine {
 	t.Helper()
-	var f frameLine
+	return getFrameAs[frameLine](t, base)
+}
+
+// getFrameAs polls GET /api/detections until it succeeds, decoding the
+// frame strictly as an F.
+func getFrameAs[F any](t *testing.T, base string) F {
+	t.Helper()
+	var f F
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(base + "/api/detections")
 		if err != nil {
@@ -375,19 +383,11 @@ func TestServeProfiling(t *testing.T) {
 	}
 }
 
-// classifyFrameLine is the JSON of GET /api/detections with -task classify.
+// classifyFrameLine is the JSON of GET /api/detections with -task
+// classify: the task, then a `classify -source` line's fields.
 type classifyFrameLine struct {
-	Task        string      `json:"task"`
-	Image       string      `json:"image"`
-	Width       int         `json:"width"`
-	Height      int         `json:"height"`
-	Scores      string      `json:"scores"`
-	Classes     []classJSON `json:"classes"`
-	Seq         uint64      `json:"seq"`
-	Time        string      `json:"time"`
-	Dropped     uint64      `json:"dropped"`
-	InferenceMS float64     `json:"inference_ms"`
-	LatencyMS   float64     `json:"latency_ms"`
+	Task string `json:"task"`
+	classifyFrameJSON
 }
 
 // TestServeClassifies serves the burger photo with the classifier, chosen
@@ -413,21 +413,7 @@ func TestServeClassifies(t *testing.T) {
 			defer cancel()
 			s := startServe(ctx, t, append(args, "-source", "file:"+burger, "-hold", "0", "-rate", "10", "-threads", "1", "-top", "3")...)
 			assert.Contains(t, s.stdout.String(), "percept serve: classifying in file:"+burger)
-			var f classifyFrameLine
-			require.Eventually(t, func() bool {
-				resp, err := http.Get(s.base + "/api/detections")
-				if err != nil {
-					return false
-				}
-				defer resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					return false
-				}
-				dec := json.NewDecoder(resp.Body)
-				dec.DisallowUnknownFields()
-				require.NoError(t, dec.Decode(&f))
-				return true
-			}, 30*time.Second, 20*time.Millisecond)
+			f := getFrameAs[classifyFrameLine](t, s.base)
 			assert.Equal(t, "classify", f.Task)
 			assert.Equal(t, want.Scores, f.Scores)
 			assert.Equal(t, want.Classes, f.Classes)
