@@ -39,11 +39,7 @@ const (
 // and keypoints inside the image.
 func parseFacesOutput(t *testing.T, stdout string) []facesLine {
 	t.Helper()
-	var out []facesLine
-	for _, line := range outputLines(t, stdout) {
-		requireSkeleton(t, line, facesKeys, facesKeysEmpty)
-		var l facesLine
-		decodeStrict(t, line, &l)
+	return decodeLines(t, stdout, func(line string, l facesLine) {
 		require.NotNil(t, l.Faces, "faces must be [] rather than null: %s", line)
 		for i, f := range l.Faces {
 			if i > 0 {
@@ -57,9 +53,7 @@ func parseFacesOutput(t *testing.T, stdout string) []facesLine {
 				assert.True(t, p.X >= 0 && p.Y >= 0 && p.X <= float32(l.Width) && p.Y <= float32(l.Height), "keypoint %v inside the image", p)
 			}
 		}
-		out = append(out, l)
-	}
-	return out
+	}, facesKeys, facesKeysEmpty)
 }
 
 // TestFacesCLI runs the embedded model on Grace Hopper's portrait (one

@@ -48,11 +48,7 @@ var cocoNames = []string{"nose", "left_eye", "right_eye", "left_ear", "right_ear
 // image, the pose's score their mean.
 func parsePoseOutput(t *testing.T, stdout string) []poseLine {
 	t.Helper()
-	var out []poseLine
-	for _, line := range outputLines(t, stdout) {
-		requireSkeleton(t, line, poseKeys, poseKeysEmpty)
-		var l poseLine
-		decodeStrict(t, line, &l)
+	return decodeLines(t, stdout, func(line string, l poseLine) {
 		require.NotNil(t, l.Poses, "poses must be [] rather than null: %s", line)
 		for _, p := range l.Poses {
 			require.Len(t, p.Keypoints, 17)
@@ -64,9 +60,7 @@ func parsePoseOutput(t *testing.T, stdout string) []poseLine {
 			}
 			assert.InDelta(t, sum/17, p.Score, 1e-5, "the pose's score is its keypoints' mean")
 		}
-		out = append(out, l)
-	}
-	return out
+	}, poseKeys, poseKeysEmpty)
 }
 
 // TestPoseEmbeddedModel: the embedded model is Coral's MoveNet lightning

@@ -41,11 +41,7 @@ const birdSegmentationPNG = "../../models/testdata/deeplab_bird_segmentation.png
 // image's pixels.
 func parseSegmentOutput(t *testing.T, stdout string) []segmentLine {
 	t.Helper()
-	var out []segmentLine
-	for _, line := range outputLines(t, stdout) {
-		requireSkeleton(t, line, segmentKeys)
-		var l segmentLine
-		decodeStrict(t, line, &l)
+	return decodeLines(t, stdout, func(line string, l segmentLine) {
 		total := 0
 		for i, c := range l.Classes {
 			total += c.Pixels
@@ -55,9 +51,7 @@ func parseSegmentOutput(t *testing.T, stdout string) []segmentLine {
 			}
 		}
 		assert.Equal(t, l.Width*l.Height, total, "every pixel has a class: %s", line)
-		out = append(out, l)
-	}
-	return out
+	}, segmentKeys)
 }
 
 // readMask decodes a -mask PNG, which must be 8-bit grey.

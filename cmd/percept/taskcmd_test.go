@@ -45,3 +45,19 @@ func sourceAndFile[L any](t *testing.T, command, photo, keys string, parse func(
 	requireSuccess(t, f)
 	return frame, parse(t, f.stdout)[0]
 }
+
+// decodeLines checks each line of stdout against the key skeletons keys
+// (see requireSkeleton), decodes it strictly as an L and calls check with
+// the line and its value; it returns the values in order.
+func decodeLines[L any](t *testing.T, stdout string, check func(line string, l L), keys ...string) []L {
+	t.Helper()
+	var out []L
+	for _, line := range outputLines(t, stdout) {
+		requireSkeleton(t, line, keys...)
+		var l L
+		decodeStrict(t, line, &l)
+		check(line, l)
+		out = append(out, l)
+	}
+	return out
+}
