@@ -161,29 +161,36 @@ func TestServeMatchesDetect(t *testing.T) {
 	assert.Error(t, err, "the listener is closed")
 }
 
+// serveDemo runs serveCmd as main does, on the embedded samples, with
+// SIGTERM kept from killing the test binary until the test ends whatever
+// happens to the command's own handler, and waits until it listens. It
+// returns the host:port it listens on, its stdout and its result.
+func serveDemo(t *testing.T) (addr string, stdout *lockedBuffer, done <-chan error) {
+	t.Helper()
+	guard := make(chan os.Signal, 1)
+	signal.Notify(guard, syscall.SIGTERM)
+	t.Cleanup(func() { signal.Stop(guard) })
+
+	stdout = &lockedBuffer{}
+	result := make(chan error, 1)
+	go func() { result <- serveCmd([]string{"-addr", "127.0.0.1:0", "-threads", "1"}, stdout) }()
+	listening := regexp.MustCompile(`open http://(127\.0\.0\.1:\d+)/`)
+	require.Eventually(t, func() bool {
+		m := listening.FindStringSubmatch(stdout.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 30*time.Second, 10*time.Millisecond)
+	return addr, stdout, result
+}
+
 // TestServeStopsOnSIGTERM runs the command as main does, with the embedded
 // samples, and stops it the way a service manager would.
 func TestServeStopsOnSIGTERM(t *testing.T) {
 	skipInShort(t)
-	// Keep SIGTERM from killing the test binary whatever happens to the
-	// command's own handler.
-	guard := make(chan os.Signal, 1)
-	signal.Notify(guard, syscall.SIGTERM)
-	defer signal.Stop(guard)
-
-	var stdout lockedBuffer
-	done := make(chan error, 1)
-	go func() { done <- serveCmd([]string{"-addr", "127.0.0.1:0", "-threads", "1"}, &stdout) }()
-	listening := regexp.MustCompile(`open (http://127\.0\.0\.1:\d+)/`)
-	var base string
-	require.Eventually(t, func() bool {
-		m := listening.FindStringSubmatch(stdout.String())
-		if m != nil {
-			base = m[1]
-		}
-		return m != nil
-	}, 30*time.Second, 10*time.Millisecond)
-	f := getFrame(t, base)
+	addr, _, done := serveDemo(t)
+	f := getFrame(t, "http://"+addr)
 	assert.Equal(t, "embedded:dogs.jpg,burger.jpg", f.Image)
 	assert.Equal(t, dogsWidth, f.Width, "the demo starts on the dogs")
 	require.Len(t, f.Detections, 2)
@@ -205,22 +212,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 // period is over; the stop is clean (status 0, no error) and logged.
 func TestServeCutsASlowUploadOnSIGTERM(t *testing.T) {
 	skipInShort(t)
-	guard := make(chan os.Signal, 1)
-	signal.Notify(guard, syscall.SIGTERM)
-	defer signal.Stop(guard)
-
-	var stdout lockedBuffer
-	done := make(chan error, 1)
-	go func() { done <- serveCmd([]string{"-addr", "127.0.0.1:0", "-threads", "1"}, &stdout) }()
-	listening := regexp.MustCompile(`open http://(127\.0\.0\.1:\d+)/`)
-	var addr string
-	require.Eventually(t, func() bool {
-		m := listening.FindStringSubmatch(stdout.String())
-		if m != nil {
-			addr = m[1]
-		}
-		return m != nil
-	}, 30*time.Second, 10*time.Millisecond)
+	addr, stdout, done := serveDemo(t)
 
 	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
