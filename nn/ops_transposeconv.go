@@ -7,6 +7,9 @@ import (
 	"github.com/percept-robotics/percept/tflite"
 )
 
+// maxTransposeStride bounds a transposed convolution's strides.
+const maxTransposeStride = 1 << 16
+
 // transposeConvMinSplitMACs is the least work for which a transposed
 // convolution splits across threads: about 20 µs of the portable kernel's.
 const transposeConvMinSplitMACs = 30_000
@@ -36,8 +39,11 @@ func buildTransposeConv(b *builder) (*op, error) {
 	if !shapeT.constant || shapeT.Type != tflite.TypeInt32 || len(shapeT.Shape) != 1 || shapeT.NumElements() != 4 {
 		return nil, b.unsupportedf("output shape %v must be a constant INT32[4] tensor", shapeT)
 	}
-	if o.StrideH < 1 || o.StrideW < 1 {
-		return nil, b.errorf("strides %d×%d must be positive", o.StrideH, o.StrideW)
+	// The bound keeps the kernel's index arithmetic within a 32-bit int (a
+	// stride near 2^31 overflowed it on 32-bit ARM); no model strides by
+	// more than its output.
+	if o.StrideH < 1 || o.StrideW < 1 || o.StrideH > maxTransposeStride || o.StrideW > maxTransposeStride {
+		return nil, b.errorf("strides %d×%d must be in [1, %d]", o.StrideH, o.StrideW, maxTransposeStride)
 	}
 	var shape [4]int
 	for i, d := range shapeT.Int32s() {
@@ -169,8 +175,8 @@ func buildConvolution2DTransposeBias(b *builder) (*op, error) {
 	if padding != mediaPipePaddingSame && padding != mediaPipePaddingValid {
 		return nil, b.errorf("padding %d, want 1 (SAME) or 2 (VALID)", padding)
 	}
-	if strideH < 1 || strideW < 1 || strideH > 1<<16 || strideW > 1<<16 {
-		return nil, b.errorf("strides %d×%d must be in [1, 65536]", strideH, strideW)
+	if strideH < 1 || strideW < 1 || strideH > maxTransposeStride || strideW > maxTransposeStride {
+		return nil, b.errorf("strides %d×%d must be in [1, %d]", strideH, strideW, maxTransposeStride)
 	}
 	in, err := b.input(0)
 	if err != nil {
