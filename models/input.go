@@ -82,38 +82,80 @@ type imageLoader struct {
 
 // load writes img, resized to the input size, into t.
 func (l *imageLoader) load(t *nn.Tensor, img image.Image) error {
-	if err := checkImage(img, l.maxPixels); err != nil {
+	px, err := l.fit(img, l.spec.Width, l.spec.Height)
+	if err != nil {
 		return err
 	}
-	b := img.Bounds()
-	s := &l.spec
-	l.packed = ToPacked(l.packed, img, s.Channels)
-	px := l.packed
-	if b.Dx() != s.Width || b.Dy() != s.Height {
-		n := s.Width * s.Height * s.Channels
-		if cap(l.resized) < n {
-			l.resized = make([]byte, n)
-		}
-		l.resized = l.resized[:n]
-		ResizeBilinear(l.resized, s.Width, s.Height, px, b.Dx(), b.Dy(), s.Channels)
-		px = l.resized
+	l.spec.write(t, px, l.spec.Width, l.spec.Height, 0, 0)
+	return nil
+}
+
+// fit checks img, packs it and resizes it to w×h pixels, reusing l's
+// buffers; the result stays valid until the next call.
+func (l *imageLoader) fit(img image.Image, w, h int) ([]byte, error) {
+	if err := checkImage(img, l.maxPixels); err != nil {
+		return nil, err
 	}
+	b := img.Bounds()
+	channels := l.spec.Channels
+	l.packed = ToPacked(l.packed, img, channels)
+	if b.Dx() == w && b.Dy() == h {
+		return l.packed, nil
+	}
+	n := w * h * channels
+	if cap(l.resized) < n {
+		l.resized = make([]byte, n)
+	}
+	l.resized = l.resized[:n]
+	ResizeBilinear(l.resized, w, h, l.packed, b.Dx(), b.Dy(), channels)
+	return l.resized, nil
+}
+
+// write puts px, w×h packed pixels, into t at (left, top) with s's
+// preprocessing. When they do not cover the whole input, the margins
+// take black (pixel value 0) through the same preprocessing.
+func (s *InputSpec) write(t *nn.Tensor, px []byte, w, h, left, top int) {
+	margins := w != s.Width || h != s.Height
+	row, stride := w*s.Channels, s.Width*s.Channels
+	start := (top*s.Width + left) * s.Channels
 	switch s.Type {
 	case tflite.TypeUint8:
-		copy(t.Uint8s(), px)
+		dst := t.Uint8s()
+		if margins {
+			clear(dst)
+		}
+		for y := range h {
+			copy(dst[start+y*stride:], px[y*row:(y+1)*row])
+		}
 	case tflite.TypeInt8:
 		dst := t.Int8s()
-		for i, v := range px {
-			dst[i] = int8(int(v) - 128)
+		if margins {
+			for i := range dst {
+				dst[i] = -128
+			}
+		}
+		for y := range h {
+			out := dst[start+y*stride:]
+			for j, v := range px[y*row : (y+1)*row] {
+				out[j] = int8(int(v) - 128)
+			}
 		}
 	case tflite.TypeFloat32:
 		dst := t.Float32s()
-		for i, v := range px {
-			c := i % s.Channels
-			dst[i] = (float32(v) - s.Mean[c]) / s.Std[c]
+		if margins {
+			for i := range dst {
+				c := i % s.Channels
+				dst[i] = -s.Mean[c] / s.Std[c]
+			}
+		}
+		for y := range h {
+			out := dst[start+y*stride:]
+			for j, v := range px[y*row : (y+1)*row] {
+				c := j % s.Channels
+				out[j] = (float32(v) - s.Mean[c]) / s.Std[c]
+			}
 		}
 	}
-	return nil
 }
 
 // checkImage refuses what would make ToPacked fail or run away: a nil

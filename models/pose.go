@@ -290,55 +290,12 @@ func (l *letterbox) load(t *nn.Tensor, img image.Image, ld *imageLoader) error {
 		return err
 	}
 	b := img.Bounds()
-	s := &ld.spec
-	l.place(b.Dx(), b.Dy(), s.Width, s.Height)
-	ld.packed = ToPacked(ld.packed, img, s.Channels)
-	px := ld.packed
-	if l.width != b.Dx() || l.height != b.Dy() {
-		n := l.width * l.height * s.Channels
-		if cap(ld.resized) < n {
-			ld.resized = make([]byte, n)
-		}
-		ld.resized = ld.resized[:n]
-		ResizeBilinear(ld.resized, l.width, l.height, px, b.Dx(), b.Dy(), s.Channels)
-		px = ld.resized
+	l.place(b.Dx(), b.Dy(), ld.spec.Width, ld.spec.Height)
+	px, err := ld.fit(img, l.width, l.height)
+	if err != nil {
+		return err
 	}
-	// The margins take black (pixel value 0), the image's rows their
-	// place in the middle.
-	row, stride := l.width*s.Channels, s.Width*s.Channels
-	start := (l.top*s.Width + l.left) * s.Channels
-	switch s.Type {
-	case tflite.TypeUint8:
-		dst := t.Uint8s()
-		clear(dst)
-		for y := range l.height {
-			copy(dst[start+y*stride:], px[y*row:(y+1)*row])
-		}
-	case tflite.TypeInt8:
-		dst := t.Int8s()
-		for i := range dst {
-			dst[i] = -128
-		}
-		for y := range l.height {
-			out := dst[start+y*stride:]
-			for j, v := range px[y*row : (y+1)*row] {
-				out[j] = int8(int(v) - 128)
-			}
-		}
-	case tflite.TypeFloat32:
-		dst := t.Float32s()
-		for i := range dst {
-			c := i % s.Channels
-			dst[i] = -s.Mean[c] / s.Std[c]
-		}
-		for y := range l.height {
-			out := dst[start+y*stride:]
-			for j, v := range px[y*row : (y+1)*row] {
-				c := j % s.Channels
-				out[j] = (float32(v) - s.Mean[c]) / s.Std[c]
-			}
-		}
-	}
+	ld.spec.write(t, px, l.width, l.height, l.left, l.top)
 	return nil
 }
 
