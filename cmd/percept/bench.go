@@ -65,7 +65,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON line per (model, kernels, threads)")
 	profile := fs.Bool("profile", false, "print the per-operator profile of each configuration")
 	svgPath := fs.String("svg", "", "write a bar chart of median times to this SVG file")
-	compare := fs.String("compare", "", "instead, time each convolution and fully connected layer in percept and in this engine, in one process, and print percept's time over its: xnnpack (needs the xnnpack build tag)")
+	compare := fs.String("compare", "", "instead, time each convolution and fully connected layer in percept and in this engine, in one process, and print percept's time over its: xnnpack, or xnnpack-avx2 (XNNPACK with the CPU's AVX-512 hidden from it, as on an AVX2-only CPU; needs the xnnpack build tag)")
 	tpu := addEdgeTPUFlags(fs)
 	if err := parse(fs, args, stdout); err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 type compareJSON struct {
 	Model          string             `json:"model"`
 	Engine         string             `json:"engine"`
+	EngineAVX512   bool               `json:"engine_avx512"` // whether XNNPACK could use AVX-512
 	Kernels        []string           `json:"kernels"`
 	Threads        int                `json:"threads"`
 	Runs           int                `json:"runs"`
@@ -45,12 +46,19 @@ type compareLayerJSON struct {
 	Clamped    int       `json:"clamped"`
 }
 
+// compareEngines are the engines -compare accepts, by the XNNPACK
+// instruction sets they stand for: xnnpack-avx2 is XNNPACK as it runs on
+// an AVX2-only CPU, the anchor for percept's avx2 target on an AVX-512
+// machine.
+var compareEngines = map[string]xnnpack.ISA{"xnnpack": xnnpack.Native, "xnnpack-avx2": xnnpack.AVX2}
+
 // compareBench is `percept bench -compare xnnpack`: for every model and
 // thread count, the per-layer times of percept's kernel targets against
 // XNNPACK's operators for the same layers, and their agreement.
 func compareBench(w io.Writer, engine string, models []benchModel, targets []string, threads []int, runs int, asJSON bool) error {
-	if engine != "xnnpack" {
-		return usageError{fmt.Sprintf("-compare: unknown engine %q (known: xnnpack)", engine)}
+	isa, ok := compareEngines[engine]
+	if !ok {
+		return usageError{fmt.Sprintf("-compare: unknown engine %q (known: xnnpack, xnnpack-avx2)", engine)}
 	}
 	for _, bm := range models {
 		m, err := bm.open()
@@ -58,20 +66,20 @@ func compareBench(w io.Writer, engine string, models []benchModel, targets []str
 			return fmt.Errorf("%s: %w", bm.name, err)
 		}
 		for _, t := range threads {
-			res, err := xnnpack.Compare(m, &xnnpack.Options{Kernels: targets, Threads: t, Runs: runs})
+			res, err := xnnpack.Compare(m, &xnnpack.Options{Kernels: targets, Threads: t, Runs: runs, ISA: isa})
 			if err != nil {
 				m.Close()
 				return fmt.Errorf("%s: %w", bm.name, err)
 			}
 			if asJSON {
-				line, err := json.Marshal(comparisonJSON(bm.name, res))
+				line, err := json.Marshal(comparisonJSON(bm.name, engine, res))
 				if err != nil {
 					m.Close()
 					return err
 				}
 				fmt.Fprintf(w, "%s\n", line)
 			} else {
-				printComparison(w, bm.name, res)
+				printComparison(w, bm.name, engine, res)
 			}
 		}
 		m.Close()
@@ -91,9 +99,9 @@ func durationRatio(a, b time.Duration) float64 {
 }
 
 // comparisonJSON converts a comparison for -json.
-func comparisonJSON(model string, res *xnnpack.Result) compareJSON {
+func comparisonJSON(model, engine string, res *xnnpack.Result) compareJSON {
 	out := compareJSON{
-		Model: model, Engine: "xnnpack", Kernels: res.Kernels, Threads: res.Threads, Runs: res.Runs,
+		Model: model, Engine: engine, EngineAVX512: res.XNNPACKAVX512, Kernels: res.Kernels, Threads: res.Threads, Runs: res.Runs,
 		EngineMs: durationMs(res.XNNPACK),
 	}
 	for k := range res.Kernels {
@@ -120,8 +128,15 @@ func comparisonJSON(model string, res *xnnpack.Result) compareJSON {
 
 // printComparison prints a comparison as a table, one row per layer and a
 // total, then percept's whole-inference times and the skipped layers.
-func printComparison(w io.Writer, model string, res *xnnpack.Result) {
-	fmt.Fprintf(w, "\n%s: percept vs XNNPACK per layer, %d thread(s), median of %d runs; ratio = percept/XNNPACK\n", model, res.Threads, res.Runs)
+func printComparison(w io.Writer, model, engine string, res *xnnpack.Result) {
+	isa := "without AVX-512"
+	if res.XNNPACKAVX512 {
+		isa = "with AVX-512"
+	}
+	if res.ISA == xnnpack.AVX2 {
+		isa += ", the CPU's AVX-512 hidden from it"
+	}
+	fmt.Fprintf(w, "\n%s: percept vs %s (XNNPACK %s) per layer, %d thread(s), median of %d runs; ratio = percept/XNNPACK\n", model, engine, isa, res.Threads, res.Runs)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
 	header := "op\ttype\txnnpack\tshape\tMMACs\txnnpack ms\t"
 	for _, k := range res.Kernels {

@@ -51,5 +51,5 @@ func TestBenchCompareXNNPACK(t *testing.T) {
 	assert.InDelta(t, got.PerceptMs[0]/got.EngineMs, got.Ratio[0], 1e-9)
 
 	r = runCLI(t, "bench", "-compare", "tflite", "-model", model)
-	assertOneLineFailure(t, r, 2, `unknown engine "tflite" (known: xnnpack)`)
+	assertOneLineFailure(t, r, 2, `unknown engine "tflite" (known: xnnpack, xnnpack-avx2)`)
 }

@@ -2,10 +2,47 @@
 
 package xnnpack
 
-// #cgo LDFLAGS: -lXNNPACK -lpthreadpool
+// #cgo LDFLAGS: -lXNNPACK -lpthreadpool -lcpuinfo
+// #include <stdbool.h>
 // #include <stdlib.h>
+// #include <cpuinfo.h>
 // #include <pthreadpool.h>
 // #include <xnnpack.h>
+//
+// // hide_avx512 clears the AVX-512 features in cpuinfo's table of the
+// // CPU, which XNNPACK reads once, in xnn_initialize, to choose its
+// // micro-kernels: XNNPACK then runs the kernels it runs on an AVX2-only
+// // CPU. It reports whether it could.
+// static bool hide_avx512(void) {
+// #if defined(__x86_64__) || defined(__i386__)
+// 	if (!cpuinfo_initialize()) {
+// 		return false;
+// 	}
+// 	cpuinfo_isa.avx512f = false;
+// 	cpuinfo_isa.avx512pf = false;
+// 	cpuinfo_isa.avx512er = false;
+// 	cpuinfo_isa.avx512cd = false;
+// 	cpuinfo_isa.avx512dq = false;
+// 	cpuinfo_isa.avx512bw = false;
+// 	cpuinfo_isa.avx512vl = false;
+// 	cpuinfo_isa.avx512ifma = false;
+// 	cpuinfo_isa.avx512vbmi = false;
+// 	cpuinfo_isa.avx512vbmi2 = false;
+// 	cpuinfo_isa.avx512bitalg = false;
+// 	cpuinfo_isa.avx512vpopcntdq = false;
+// 	cpuinfo_isa.avx512vnni = false;
+// 	cpuinfo_isa.avx512bf16 = false;
+// 	cpuinfo_isa.avx512vp2intersect = false;
+// 	cpuinfo_isa.avx512_4vnniw = false;
+// 	cpuinfo_isa.avx512_4fmaps = false;
+// 	return true;
+// #else
+// 	return false;
+// #endif
+// }
+//
+// // has_avx512f reports what XNNPACK reads of the CPU's AVX-512.
+// static bool has_avx512f(void) { return cpuinfo_has_x86_avx512f(); }
 import "C"
 
 import (
@@ -14,19 +51,63 @@ import (
 	"unsafe"
 )
 
-// initOnce guards xnn_initialize, which must precede every other call.
-var (
-	initOnce sync.Once
-	initErr  error
+// ISA names the instruction sets XNNPACK may use, which it chooses once
+// per process, when it is initialized.
+type ISA string
+
+const (
+	// Native lets XNNPACK use everything the CPU has (its AVX-512 kernels
+	// on an AVX-512 CPU).
+	Native ISA = ""
+	// AVX2 hides the CPU's AVX-512 from XNNPACK, which then runs the
+	// kernels it runs on an AVX2-only CPU: the fair anchor for percept's
+	// avx2 target on an AVX-512 machine.
+	AVX2 ISA = "avx2"
 )
 
-// initialize initializes the XNNPACK library once per process.
-func initialize() error {
-	initOnce.Do(func() {
-		initErr = statusError("xnn_initialize", C.xnn_initialize(nil))
-	})
+// The state of xnn_initialize, which must precede every other call.
+var (
+	initMu  sync.Mutex
+	initISA ISA
+	initErr error
+	inited  bool
+)
+
+// initialize initializes the XNNPACK library once per process, limited to
+// isa. A later call asking for another ISA fails: XNNPACK cannot choose
+// again.
+func initialize(isa ISA) error {
+	if isa != Native && isa != AVX2 {
+		return fmt.Errorf("xnnpack: unknown instruction set %q (known: avx2)", string(isa))
+	}
+	initMu.Lock()
+	defer initMu.Unlock()
+	if inited {
+		if isa != initISA {
+			return fmt.Errorf("xnnpack: initialized for %s in this process, cannot switch to %s", initISA.name(), isa.name())
+		}
+		return initErr
+	}
+	inited, initISA = true, isa
+	if isa == AVX2 && !C.hide_avx512() {
+		initErr = fmt.Errorf("xnnpack: cannot limit XNNPACK to AVX2 on this CPU")
+		return initErr
+	}
+	initErr = statusError("xnn_initialize", C.xnn_initialize(nil))
 	return initErr
 }
+
+// name is how messages name isa.
+func (isa ISA) name() string {
+	if isa == Native {
+		return "the CPU's own instruction sets"
+	}
+	return string(isa)
+}
+
+// seesAVX512 reports whether XNNPACK, once initialized, sees AVX-512 on
+// this CPU.
+func seesAVX512() bool { return bool(C.has_avx512f()) }
 
 // statusNames are the names of XNNPACK's status codes.
 var statusNames = map[C.enum_xnn_status]string{

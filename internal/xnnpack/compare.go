@@ -20,6 +20,7 @@ type Options struct {
 	Threads int      // threads of both engines; 0 means 1
 	Runs    int      // timed runs per kernel target, after one warm-up; 0 means 10
 	Seed    uint64   // seed of the random inputs
+	ISA     ISA      // what XNNPACK may use (see NewNetwork)
 }
 
 // LayerResult is the comparison of one layer.
@@ -35,8 +36,12 @@ type Result struct {
 	Kernels []string // percept kernel targets, in the order of the Percept slices
 	Threads int
 	Runs    int
-	Layers  []LayerResult
-	Skipped []Skip
+	// ISA is what XNNPACK was limited to, and XNNPACKAVX512 whether it
+	// could use AVX-512.
+	ISA           ISA
+	XNNPACKAVX512 bool
+	Layers        []LayerResult
+	Skipped       []Skip
 	// XNNPACK is the sum of the layers' median XNNPACK times.
 	XNNPACK time.Duration
 	// Percept is, per target, the sum of the layers' median percept times.
@@ -83,7 +88,7 @@ func Compare(m *tflite.Model, opts *Options) (*Result, error) {
 		}
 		targets[k] = t
 	}
-	net, err := NewNetwork(m, o.Threads)
+	net, err := NewNetwork(m, o.Threads, o.ISA)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +97,7 @@ func Compare(m *tflite.Model, opts *Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Kernels: targets, Threads: o.Threads, Runs: o.Runs, Skipped: net.Skipped()}
+	res := &Result{Kernels: targets, Threads: o.Threads, Runs: o.Runs, ISA: o.ISA, XNNPACKAVX512: seesAVX512(), Skipped: net.Skipped()}
 	xnnSamples := make([][]time.Duration, len(net.layers))
 	res.Layers = make([]LayerResult, len(net.layers))
 	for i, l := range net.layers {

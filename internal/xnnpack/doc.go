@@ -4,6 +4,6 @@
 // in the same process, and check that both compute the same layer.
 //
 // Everything but this comment needs the xnnpack build tag and cgo, with
-// Debian's libxnnpack-dev and libpthreadpool-dev installed; the default
+// Debian's libxnnpack-dev, libpthreadpool-dev and libcpuinfo-dev installed; the default
 // build never links XNNPACK.
 package xnnpack

@@ -75,13 +75,15 @@ func skipf(format string, args ...any) error {
 
 // NewNetwork builds the XNNPACK operators of every CONV_2D,
 // DEPTHWISE_CONV_2D and FULLY_CONNECTED operator of m's main subgraph, run
-// on threads threads (1 runs on the calling thread). It takes each layer's
+// on threads threads (1 runs on the calling thread), by XNNPACK limited to
+// isa (XNNPACK chooses its kernels once per process: every network of a
+// process must ask for the same isa). It takes each layer's
 // geometry, padding and requantization from percept's interpreter of m
 // (nn.Interpreter.ConvLayers), so that both engines compute the layer
 // percept prepared; a model percept cannot run is an error. Layers that
 // XNNPACK or this package cannot express are listed by Skipped.
-func NewNetwork(m *tflite.Model, threads int) (*Network, error) {
-	if err := initialize(); err != nil {
+func NewNetwork(m *tflite.Model, threads int, isa ISA) (*Network, error) {
+	if err := initialize(isa); err != nil {
 		return nil, err
 	}
 	it, err := nn.New(m, &nn.Options{Kernels: kernels.Generic, Threads: 1})

@@ -89,7 +89,7 @@ func TestConvSamePaddingStride2ByHand(t *testing.T) {
 			{Name: "out", Type: tflite.TypeFloat32, Shape: []int32{1, 2, 2, 1}},
 		},
 		[4][]byte{nil, floatBytes(ones...), floatBytes(100), nil})
-	n, err := NewNetwork(m, 1)
+	n, err := NewNetwork(m, 1, Native)
 	require.NoError(t, err)
 	defer n.Close()
 	xnn, ref := runLayer(t, n, floatBytes(in...))
@@ -116,7 +116,7 @@ func TestDepthwiseMultiplierByHand(t *testing.T) {
 			{Name: "out", Type: tflite.TypeFloat32, Shape: []int32{1, 1, 1, 4}},
 		},
 		[4][]byte{nil, floatBytes(1, 2, 3, 4, 5, 6, 7, 8), floatBytes(0, 0.5, -1, 0), nil})
-	n, err := NewNetwork(m, 1)
+	n, err := NewNetwork(m, 1, Native)
 	require.NoError(t, err)
 	defer n.Close()
 	xnn, ref := runLayer(t, n, floatBytes(1, 10, 100, 1000))
@@ -162,7 +162,7 @@ func TestMalformedModelsAreErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := convModel()
 			c.corrupt(m)
-			n, err := NewNetwork(m, 1)
+			n, err := NewNetwork(m, 1, Native)
 			require.Error(t, err)
 			assert.Nil(t, n)
 			assert.Contains(t, err.Error(), "xnnpack: nn: ")
@@ -189,7 +189,7 @@ func TestUnsupportedLayersAreErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := convModel()
 			c.change(m)
-			n, err := NewNetwork(m, 1)
+			n, err := NewNetwork(m, 1, Native)
 			require.ErrorIs(t, err, nn.ErrUnsupported)
 			assert.Nil(t, n)
 			assert.Contains(t, err.Error(), c.want)
@@ -215,7 +215,7 @@ func TestFloat16WeightsAreSkipped(t *testing.T) {
 	m.Buffers = append(m.Buffers, tflite.Buffer{Data: halves})
 	m.OperatorCodes = append(m.OperatorCodes, tflite.OperatorCode{Builtin: tflite.OpDequantize, Version: 1})
 	sg.Operators = append([]tflite.Operator{{OpcodeIndex: 1, Inputs: []int32{4}, Outputs: []int32{1}}}, sg.Operators...)
-	n, err := NewNetwork(m, 1)
+	n, err := NewNetwork(m, 1, Native)
 	require.NoError(t, err)
 	defer n.Close()
 	assert.Empty(t, n.Layers())
@@ -241,7 +241,7 @@ func countLayers(m *tflite.Model) int {
 // relative 1e-5 for float layers, and not only on clamped outputs.
 func requireAgreement(t *testing.T, m *tflite.Model, kind string) {
 	t.Helper()
-	n, err := NewNetwork(m, 1)
+	n, err := NewNetwork(m, 1, Native)
 	require.NoError(t, err)
 	defer n.Close()
 	assert.Empty(t, n.Skipped())
@@ -330,7 +330,7 @@ func TestCompare(t *testing.T) {
 func TestRunEach(t *testing.T) {
 	m, err := tflite.Parse(assets.ClassifierModel)
 	require.NoError(t, err)
-	n, err := NewNetwork(m, 1)
+	n, err := NewNetwork(m, 1, Native)
 	require.NoError(t, err)
 	defer n.Close()
 	require.NotEmpty(t, n.layers)

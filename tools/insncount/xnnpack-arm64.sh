@@ -15,8 +15,8 @@
 # from /work/shared/models. Needs gcc, gcc-aarch64-linux-gnu, Debian's
 # qemu-user (the dynamic qemu-aarch64; qemu-user-static cannot load
 # plugins) and either XNNPACK_ARM64_SYSROOT (a directory holding the arm64
-# libxnnpack0, libxnnpack-dev, libpthreadpool0, libpthreadpool-dev and
-# libcpuinfo0 unpacked with dpkg -x) or apt-get able to download them
+# libxnnpack0, libxnnpack-dev, libpthreadpool0, libpthreadpool-dev,
+# libcpuinfo0 and libcpuinfo-dev unpacked with dpkg -x) or apt-get able to download them
 # (dpkg --add-architecture arm64 && apt-get update). About 30 s per model.
 # Not run by CI. INSNCOUNT_WORK=dir keeps the built plugin and drivers
 # there, for attributing a layer's instructions to functions by hand:
@@ -54,7 +54,7 @@ sysroot=${XNNPACK_ARM64_SYSROOT:-}
 if [[ -z $sysroot ]]; then
 	sysroot=$work/sysroot
 	(cd "$work" && apt-get download libxnnpack0:arm64 libxnnpack-dev:arm64 libpthreadpool0:arm64 \
-		libpthreadpool-dev:arm64 libcpuinfo0:arm64) >&2 || {
+		libpthreadpool-dev:arm64 libcpuinfo0:arm64 libcpuinfo-dev:arm64) >&2 || {
 		echo "xnnpack-arm64: cannot download the arm64 packages (dpkg --add-architecture arm64 && apt-get update?)" >&2
 		exit 1
 	}

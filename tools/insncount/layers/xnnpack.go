@@ -15,7 +15,7 @@ import (
 // countXNNPACK runs the XNNPACK network of m's layers on one thread,
 // marking every layer.
 func countXNNPACK(m *tflite.Model, n int) error {
-	net, err := xnnpack.NewNetwork(m, 1)
+	net, err := xnnpack.NewNetwork(m, 1, xnnpack.Native)
 	if err != nil {
 		return err
 	}
