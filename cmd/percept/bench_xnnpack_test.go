@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/cpuid/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -21,7 +22,11 @@ func TestBenchCompareXNNPACK(t *testing.T) {
 	requireSuccess(t, r)
 	// MobileNet v1 has 15 convolutions (the 3×3 stem, 13 pointwise ones and
 	// the 1×1 logits) and 13 depthwise ones.
-	assert.Contains(t, r.stdout, "mobilenet: percept vs XNNPACK per layer, 1 thread(s), median of 1 runs")
+	isa := "without AVX-512"
+	if cpuid.CPU.Supports(cpuid.AVX512F) {
+		isa = "with AVX-512"
+	}
+	assert.Contains(t, r.stdout, "mobilenet: percept vs xnnpack (XNNPACK "+isa+") per layer, 1 thread(s), median of 1 runs")
 	assert.Contains(t, r.stdout, "28 layers")
 	assert.Equal(t, 15, strings.Count(r.stdout, " CONV_2D "))
 	assert.Equal(t, 13, strings.Count(r.stdout, " DEPTHWISE_CONV_2D "))
@@ -37,6 +42,7 @@ func TestBenchCompareXNNPACK(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &got))
 	assert.Equal(t, "mobilenet", got.Model)
 	assert.Equal(t, "xnnpack", got.Engine)
+	assert.Equal(t, cpuid.CPU.Supports(cpuid.AVX512F), got.EngineAVX512)
 	assert.Equal(t, []string{"generic"}, got.Kernels)
 	require.Len(t, got.Layers, 28)
 	var sum float64
@@ -49,6 +55,11 @@ func TestBenchCompareXNNPACK(t *testing.T) {
 	}
 	assert.InDelta(t, sum, got.EngineMs, 1e-6)
 	assert.InDelta(t, got.PerceptMs[0]/got.EngineMs, got.Ratio[0], 1e-9)
+
+	// XNNPACK chose its kernels in this process already.
+	r = runCLI(t, "bench", "-compare", "xnnpack-avx2", "-model", model, "-kernels", "generic", "-n", "1")
+	assert.NotEqual(t, 0, r.code)
+	assert.Contains(t, r.stderr, "cannot switch to avx2")
 
 	r = runCLI(t, "bench", "-compare", "tflite", "-model", model)
 	assertOneLineFailure(t, r, 2, `unknown engine "tflite" (known: xnnpack, xnnpack-avx2)`)
