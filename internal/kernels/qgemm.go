@@ -370,6 +370,7 @@ type qgemmTile struct {
 	acc                       *int32
 	tiles, lastWidth          int
 	termFactor                int32
+	wide                      *int16 // AVX2: room for a tile's activations as int16 (nil: none)
 }
 
 // Run computes output pixels [p0, p1): out[p*outDepth+oc] from

@@ -38,13 +38,17 @@ func qgemmRunTile(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
 }
 
 // qgemmRunTiles runs range call t (see qgemmTile): the VNNI and AVX-512
-// kernels in one loop, the others tile by tile.
+// kernels in one loop, the others tile by tile (AVX2's with a buffer for
+// widened activations).
 func qgemmRunTiles(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
-	if cfg.kernel == kernelVNNI || cfg.kernel == kernelAVX512 {
+	switch cfg.kernel {
+	case kernelVNNI, kernelAVX512:
 		tilesVNNI(cfg.kernel, signedActs, t)
-		return
+	case kernelAVX2:
+		tilesAVX2(cfg, signedActs, t)
+	default:
+		qgemmRunTilesGo(cfg, signedActs, *t)
 	}
-	qgemmRunTilesGo(cfg, signedActs, *t)
 }
 
 // tilesVNNI is the range call of kernel (kernelVNNI or kernelAVX512): per

@@ -51,6 +51,9 @@ func avx2File() string {
 	for _, s := range []signedness{{"U8", false, "uint8 activations"}, {"S8", true, "int8 activations"}} {
 		avx2RequantKernel(f, s)
 	}
+	for _, s := range []signedness{{"U8", false, "uint8 activations"}, {"S8", true, "int8 activations"}} {
+		avx2WideRequantKernel(f, s)
+	}
 	return f.String()
 }
 
@@ -154,6 +157,115 @@ func avx2Kernel(f *file, s signedness, pixels int) {
 	for i := range accs {
 		f.ins("VMOVDQU Y%d, %d(DX)", avx2AccBase+i, i*32)
 	}
+	f.ins("VZEROUPPER")
+	f.ins("RET")
+}
+
+// avx2WideRequantKernel writes qgemm4x16RequantWide{U8,S8}AVX2: the
+// requantizing four-pixel kernel that first widens the tile's activations
+// to int16 into a buffer, once for all its groups, and then broadcasts
+// each pixel's pairs straight from there. That leaves the vector units the
+// multiply-adds and their sums alone: the shuffles that widen and spread
+// four bytes per pixel and step (three of the eleven vector operations
+// per pixel and step) are gone.
+func avx2WideRequantKernel(f *file, s signedness) {
+	name := fmt.Sprintf("qgemm4x16RequantWide%sAVX2", s.name)
+	f.text(name, fmt.Sprintf("func %s(a *byte, stride int, wide *int16, w *int16, kq, groups, wStride int, table *int32, out *byte, outStride int, outOffset, actMin, actMax int32)", name), 92,
+		fmt.Sprintf("qgemm4x16Requant%sAVX2 through wide, which takes the four pixels' 4·kq activations each, widened to int16, one pixel after another.", s.name))
+	ext := "VPMOVZXBW"
+	if s.signedActs {
+		ext = "VPMOVSXBW"
+	}
+	// Widen pixel by pixel: 16 bytes at a time, then 4.
+	f.ins("MOVQ a+0(FP), SI")
+	f.ins("MOVQ stride+8(FP), BX")
+	f.ins("MOVQ wide+16(FP), DI")
+	f.ins("MOVQ kq+32(FP), R13")
+	f.ins("MOVQ $4, R9")
+	f.label("widenRow")
+	f.ins("MOVQ SI, R10")
+	f.ins("LEAQ (R13*4), CX")
+	f.label("widen16")
+	f.ins("CMPQ CX, $16")
+	f.ins("JLT widen4")
+	f.ins("%s (R10), Y0", ext)
+	f.ins("VMOVDQU Y0, (DI)")
+	f.ins("ADDQ $16, R10")
+	f.ins("ADDQ $32, DI")
+	f.ins("SUBQ $16, CX")
+	f.ins("JMP widen16")
+	f.label("widen4")
+	f.ins("TESTQ CX, CX")
+	f.ins("JZ widenNext")
+	f.ins("VMOVD (R10), X0")
+	f.ins("%s X0, X0", ext)
+	f.ins("VMOVQ X0, (DI)")
+	f.ins("ADDQ $4, R10")
+	f.ins("ADDQ $8, DI")
+	f.ins("SUBQ $4, CX")
+	f.ins("JMP widen4")
+	f.label("widenNext")
+	f.ins("ADDQ BX, SI")
+	f.ins("DECQ R9")
+	f.ins("JNZ widenRow")
+
+	f.ins("MOVQ wide+16(FP), AX")
+	f.ins("LEAQ (R13*8), BX") // the bytes of one widened pixel
+	f.ins("MOVQ w+24(FP), R11")
+	f.ins("MOVQ groups+40(FP), R9")
+	f.ins("MOVQ table+56(FP), R10")
+	f.ins("MOVQ out+64(FP), DX")
+	f.ins("MOVQ outStride+72(FP), R12")
+	f.ins("LEAQ (BX)(BX*2), R8")
+	f.label("group")
+	for r := avx2AccBase; r < avx2AccBase+2*avx2Pixels; r++ {
+		f.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)
+	}
+	f.ins("MOVQ AX, SI")
+	f.ins("MOVQ R11, DI")
+	f.ins("MOVQ R13, CX")
+	f.ins("TESTQ CX, CX")
+	f.ins("JZ requant")
+	f.ins("PCALIGN $32")
+	f.label("loop")
+	for b := range 4 {
+		f.ins("VMOVDQU %d(DI), Y%d", b*32, b)
+	}
+	rows := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R8*1)"}
+	for p := range avx2Pixels {
+		f.ins("VPBROADCASTD %s, Y6", rows[p])
+		f.ins("VPBROADCASTD 4%s, Y7", rows[p])
+		mac4(f, avx2AccBase+2*p)
+	}
+	f.ins("ADDQ $8, SI")
+	f.ins("ADDQ $%d, DI", avx2KBytes)
+	f.ins("DECQ CX")
+	f.ins("JNZ loop")
+	f.label("requant")
+	f.ins("MOVQ $0x40000000, CX")
+	f.ins("VMOVQ CX, X0")
+	f.ins("VPBROADCASTQ X0, Y0")
+	for i, arg := range []string{"outOffset+80(FP)", "actMin+84(FP)", "actMax+88(FP)"} {
+		f.ins("MOVL %s, CX", arg)
+		f.ins("VMOVD CX, X%d", 1+i)
+		f.ins("VPBROADCASTD X%d, Y%d", 1+i, 1+i)
+	}
+	f.ins("LEAQ (DX)(R12*2), R14")
+	outs := []string{"(DX)", "(DX)(R12*1)", "(R14)", "(R14)(R12*1)"}
+	for p := range avx2Pixels {
+		for h := range 2 {
+			addr := outs[p]
+			if h == 1 {
+				addr = "8" + addr
+			}
+			requant8(f, requantRegs{acc: avx2AccBase + 2*p + h, table: "R10", off: 32 * h, rowStride: 64, round: 0, outOffset: 1, actMin: 2, actMax: 3, temps: [3]int{4, 5, 6}, consts: "qgemmAVX2Consts<>"}, addr)
+		}
+	}
+	f.ins("ADDQ wStride+48(FP), R11")
+	f.ins("ADDQ $%d, R10", 5*16*4)
+	f.ins("ADDQ $16, DX")
+	f.ins("DECQ R9")
+	f.ins("JNZ group")
 	f.ins("VZEROUPPER")
 	f.ins("RET")
 }
