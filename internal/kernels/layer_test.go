@@ -114,7 +114,7 @@ func TestLayersF32(t *testing.T) {
 	}
 }
 
-// TestLayerMinSplitMACs checks that a layer's split threshold is about 20 µs
+// TestLayerMinSplitMACs checks that a layer's split threshold is a few µs
 // of its target's work: lower for the portable Go kernels than for any SIMD
 // target's.
 func TestLayerMinSplitMACs(t *testing.T) {

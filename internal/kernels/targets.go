@@ -55,14 +55,18 @@ type target struct {
 var generic = &target{name: Generic}
 
 // minSplitMACs is the least work, in multiply-accumulates, worth splitting
-// across threads on target t: about 20 µs of one thread's work at its speed
-// (the portable kernels run about 1.5 GMAC/s, the SIMD ones 50 to 200),
-// against a few µs to hand a share to a worker and wait for it.
+// across threads on target t. Handing a share to a spinning worker and
+// waiting for it costs well under a microsecond, so the SIMD targets split
+// from about 100 000 (0.5 µs of a 1×1 convolution at 200 GMAC/s, 6 µs of
+// a depthwise one at 17): on SSD-MobileNet v1 and MobileNet v2 with two
+// threads, splitting from 2 000 000 (20 µs) left every depthwise layer
+// below 28×28 serial, and splitting from 50 000 gained nothing more. The
+// portable kernels (about 1.5 GMAC/s) split from 30 000, 20 µs.
 func (t *target) minSplitMACs() int64 {
 	if t == generic {
 		return 30_000
 	}
-	return 2_000_000
+	return 100_000
 }
 
 // Targets lists the kernel targets this build can run on this CPU, best
