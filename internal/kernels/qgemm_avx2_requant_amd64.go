@@ -2,22 +2,31 @@
 
 package kernels
 
-// wideMaxK is the most input bytes per pixel (4·kq) that the AVX2 range
-// call widens to int16 in a buffer on its stack for
-// qgemm4x16RequantWide*AVX2; deeper layers run qgemm4x16Requant*AVX2.
-const wideMaxK = 1024
+// The most input bytes per pixel (4·kq) that the AVX2 range call widens to
+// int16 in a buffer on its stack for qgemm4x16RequantWide*AVX2, in two
+// sizes so that shallow layers clear a small buffer; deeper layers run
+// qgemm4x16Requant*AVX2.
+const (
+	wideSmallK = 256
+	wideMaxK   = 2048
+)
 
 // tilesAVX2 is the AVX2 range call: qgemmRunTilesGo with a buffer for the
 // activations of one tile widened to int16, when they fit.
 func tilesAVX2(cfg *qgemmConfig, signedActs bool, t *qgemmTile) {
-	if 4*t.kq > wideMaxK {
-		qgemmRunTilesGo(cfg, signedActs, *t)
-		return
-	}
-	var wide [4 * wideMaxK]int16
 	u := *t
-	u.wide = &wide[0]
-	qgemmRunTilesGo(cfg, signedActs, u)
+	switch k := 4 * t.kq; {
+	case k <= wideSmallK:
+		var wide [4 * wideSmallK]int16
+		u.wide = &wide[0]
+		qgemmRunTilesGo(cfg, signedActs, u)
+	case k <= wideMaxK:
+		var wide [4 * wideMaxK]int16
+		u.wide = &wide[0]
+		qgemmRunTilesGo(cfg, signedActs, u)
+	default:
+		qgemmRunTilesGo(cfg, signedActs, u)
+	}
 }
 
 // tile4x16RequantAVX2 runs a tile of four pixels of the AVX2 kernels
