@@ -34,21 +34,24 @@ type workerPool struct {
 	labels context.Context
 
 	// The operator being shared: written by the invoking goroutine before
-	// it advances gen, read by the workers after they see gen advance.
+	// it advances task, read by the workers that take a share of it after
+	// they see task advance (the caller waits for those before it writes
+	// again).
 	fn         func(worker, lo, hi int)
 	n          int
 	taskLabels context.Context
 
-	gen atomic.Uint64 // advanced once per shared operator, and by close
-	// noSpin is set while the pool has more goroutines than GOMAXPROCS:
-	// then a spinning goroutine would hold a processor a working one
-	// needs, so they park at once.
-	noSpin  atomic.Bool
-	pending atomic.Int32 // workers yet to finish the current operator
+	// task is the operator's generation, advanced once per shared operator
+	// and by close, above taskShareBits, and its number of shares below:
+	// one word, so that a worker that takes no share of an operator and is
+	// still looking at it when the next one starts never reads one's
+	// generation with the other's shares.
+	task    atomic.Uint64
+	pending atomic.Int32 // workers yet to finish their shares of the current operator
 	closed  atomic.Bool
 
 	caller    parker   // the invoking goroutine, waiting for pending to reach 0
-	workers   []parker // worker i waits on workers[i-1] for gen to advance
+	workers   []parker // worker i waits on workers[i-1] for task to advance
 	exited    sync.WaitGroup
 	closeOnce sync.Once
 }
@@ -67,47 +70,58 @@ func newWorkerPool(threads int) *workerPool {
 	return p
 }
 
-// work is worker i's loop: wait for an operator, run its share, report.
+// taskShareBits is how many low bits of workerPool.task hold the shares.
+const taskShareBits = 16
+
+// work is worker i's loop: wait for an operator, run its share if it has
+// one, report.
 func (p *workerPool) work(i int) {
 	defer p.exited.Done()
 	var seen uint64
 	for {
-		p.workers[i-1].await(func() bool { return p.gen.Load() != seen }, p.noSpin.Load())
-		seen = p.gen.Load()
+		// A worker at or past GOMAXPROCS takes no share (see parallel),
+		// so it parks at once rather than hold a processor spinning.
+		p.workers[i-1].await(func() bool { return p.task.Load()>>taskShareBits != seen }, i >= runtime.GOMAXPROCS(0))
+		task := p.task.Load()
+		seen = task >> taskShareBits
 		if p.closed.Load() {
 			return
+		}
+		k := int(task & (1<<taskShareBits - 1))
+		if i >= k {
+			continue
 		}
 		if p.taskLabels != nil {
 			pprof.SetGoroutineLabels(p.taskLabels)
 		}
-		if k := min(p.threads, p.n); i < k {
-			p.fn(i, i*p.n/k, (i+1)*p.n/k)
-		}
+		p.fn(i, i*p.n/k, (i+1)*p.n/k)
 		if p.pending.Add(-1) == 0 {
 			p.caller.wake()
 		}
 	}
 }
 
-// parallel runs fn over [0, n) split into contiguous shares, one per thread,
-// and returns when all are done. Each share gets a distinct worker index
-// below the thread count, for per-worker scratch memory. Shares never
-// overlap, so the result does not depend on the number of threads.
+// parallel runs fn over [0, n) split into contiguous shares and returns
+// when all are done: one share per thread, but no more than GOMAXPROCS,
+// since goroutines beyond the processors that run them only queue behind
+// each other and hand their processors back and forth. Each share gets a
+// distinct worker index below the thread count, for per-worker scratch
+// memory. Shares never overlap, so the result does not depend on how many
+// there are.
 func (p *workerPool) parallel(n int, fn func(worker, lo, hi int)) {
-	k := min(p.threads, n)
+	k := min(p.threads, n, runtime.GOMAXPROCS(0), 1<<taskShareBits-1)
 	if k <= 1 {
 		fn(0, 0, n)
 		return
 	}
 	p.fn, p.n, p.taskLabels = fn, n, p.labels
-	p.noSpin.Store(p.threads > runtime.GOMAXPROCS(0))
-	p.pending.Store(int32(len(p.workers)))
-	p.gen.Add(1)
-	for i := range p.workers {
+	p.pending.Store(int32(k - 1))
+	p.task.Store((p.task.Load()>>taskShareBits+1)<<taskShareBits | uint64(k))
+	for i := range k - 1 {
 		p.workers[i].wake()
 	}
 	fn(0, 0, n/k)
-	p.caller.await(func() bool { return p.pending.Load() == 0 }, p.noSpin.Load())
+	p.caller.await(func() bool { return p.pending.Load() == 0 }, false)
 	// Hold no operator between inferences: it would keep what it refers
 	// to reachable from the workers.
 	p.fn, p.taskLabels = nil, nil
@@ -121,7 +135,7 @@ func (p *workerPool) close() {
 			return
 		}
 		p.closed.Store(true)
-		p.gen.Add(1)
+		p.task.Store((p.task.Load()>>taskShareBits + 1) << taskShareBits)
 		for i := range p.workers {
 			p.workers[i].wake()
 		}
