@@ -16,7 +16,10 @@ import (
 // Options configure an Interpreter. The zero value is ready to use.
 type Options struct {
 	// Threads is the number of goroutines that split convolution, depthwise
-	// and fully connected work. 0 means runtime.GOMAXPROCS(0).
+	// and fully connected work. 0 means runtime.GOMAXPROCS(0). An operator
+	// never splits into more shares than GOMAXPROCS at the time it runs:
+	// more would only queue behind each other. Results do not depend on
+	// the number of threads.
 	Threads int
 	// Subgraph selects the subgraph to run; 0 is the model's main graph.
 	Subgraph int
