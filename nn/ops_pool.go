@@ -81,9 +81,17 @@ func poolQuantized[T int8 | uint8](b *builder, average bool, act tflite.Activati
 	if err != nil {
 		return nil, err
 	}
-	f := kernels.MaxPoolQ[T]
-	if average {
-		f = kernels.AveragePoolQ[T]
+	if !average {
+		return &op{run: func() { _ = kernels.MaxPoolQ(p, fh, fw, is, viewAs[T](in), os, viewAs[T](out), lo, hi) }}, nil
 	}
-	return &op{run: func() { _ = f(p, fh, fw, is, viewAs[T](in), os, viewAs[T](out), lo, hi) }}, nil
+	k := kernels.NewAveragePool8(b.g.it.target, p, fh, fw, is, os, lo, hi)
+	run := func(_, c0, c1 int) { _ = kernels.AveragePool8Channels(k, viewAs[T](in), viewAs[T](out), c0, c1) }
+	if is.Size() < parallelPoolElements || os.C < 2 {
+		return &op{run: func() { run(0, 0, os.C) }}, nil
+	}
+	return &op{rows: os.C, runRows: run}, nil
 }
+
+// parallelPoolElements is the input size from which a quantized average
+// pool is split across the worker pool by channels.
+const parallelPoolElements = 1 << 16

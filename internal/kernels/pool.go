@@ -3,6 +3,7 @@ package kernels
 import (
 	"errors"
 	"math"
+	"math/bits"
 
 	"github.com/percept-robotics/percept/quant"
 )
@@ -56,35 +57,135 @@ func AveragePoolF32(p *ConvGeometry, filterH, filterW int, in Shape4, src []floa
 // AveragePoolQ is TFLite's quantized AVERAGE_POOL_2D: the integer sum of the
 // raw values in the window, divided by their count rounding half away from
 // zero, clamped to [actMin, actMax]. Input and output share quantization.
+// It runs the portable code; AveragePool8 prepares the same pooling for a
+// kernel target.
 func AveragePoolQ[T int8 | uint8](p *ConvGeometry, filterH, filterW int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) error {
-	i := 0
+	k := NewAveragePool8(Generic, p, filterH, filterW, in, out, actMin, actMax)
+	return AveragePool8Channels(k, src, dst, 0, out.C)
+}
+
+// AveragePool8 is a quantized AVERAGE_POOL_2D prepared for a kernel target:
+// the geometry of AveragePoolQ and whether the window sums run assembly.
+type AveragePool8 struct {
+	geometry         ConvGeometry
+	filterH, filterW int
+	in, out          Shape4
+	actMin, actMax   int32
+	simd             bool
+}
+
+// NewAveragePool8 prepares AveragePoolQ's pooling (p gives the strides and
+// padding, in and out the shapes) for the named kernel target.
+func NewAveragePool8(target string, p *ConvGeometry, filterH, filterW int, in, out Shape4, actMin, actMax int32) *AveragePool8 {
+	return &AveragePool8{
+		geometry: *p, filterH: filterH, filterW: filterW, in: in, out: out,
+		actMin: actMin, actMax: actMax, simd: poolSumSIMD(lookupTarget(target)),
+	}
+}
+
+// poolChannelBlock is how many channels AveragePool8Channels sums at a time,
+// in an int32 buffer on the stack.
+const poolChannelBlock = 512
+
+// AveragePool8Channels computes the channels [c0, c1) of every output pixel
+// of k, as AveragePoolQ does: each window is summed as whole rows of
+// channels (a pixel's channels are adjacent), then each sum is divided.
+// Channel ranges are independent, so the work splits by channels with the
+// same result.
+func AveragePool8Channels[T int8 | uint8](k *AveragePool8, src, dst []T, c0, c1 int) error {
+	in, out := k.in, k.out
+	var acc [poolChannelBlock]int32
 	for n := range out.N {
 		for oy := range out.H {
 			for ox := range out.W {
-				y0, y1, x0, x1 := poolWindow(p, filterH, filterW, in, oy, ox)
+				y0, y1, x0, x1 := poolWindow(&k.geometry, k.filterH, k.filterW, in, oy, ox)
 				if y0 >= y1 || x0 >= x1 {
 					return errEmptyPoolWindow
 				}
-				count := int32((y1 - y0) * (x1 - x0))
-				for c := range out.C {
-					var acc int32
-					for y := y0; y < y1; y++ {
-						for x := x0; x < x1; x++ {
-							acc += int32(src[((n*in.H+y)*in.W+x)*in.C+c])
+				div := newRoundingDivider((y1 - y0) * (x1 - x0))
+				o := ((n*out.H+oy)*out.W + ox) * out.C
+				for b0 := c0; b0 < c1; b0 += poolChannelBlock {
+					b1 := min(b0+poolChannelBlock, c1)
+					sums := acc[:b1-b0]
+					clear(sums)
+					if x1-x0 == in.W {
+						// The window's rows are adjacent: one run of pixels.
+						poolSum(k.simd, src[((n*in.H+y0)*in.W)*in.C+b0:], (y1-y0)*in.W, in.C, sums)
+					} else {
+						for y := y0; y < y1; y++ {
+							poolSum(k.simd, src[((n*in.H+y)*in.W+x0)*in.C+b0:], x1-x0, in.C, sums)
 						}
 					}
-					if acc > 0 {
-						acc = (acc + count/2) / count
-					} else {
-						acc = (acc - count/2) / count
+					d := dst[o+b0 : o+b1]
+					for c, s := range sums {
+						d[c] = T(quant.Clamp(div.average(s), k.actMin, k.actMax))
 					}
-					dst[i] = T(quant.Clamp(acc, actMin, actMax))
-					i++
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// roundingDivider divides window sums by their count as AveragePoolQ does,
+// with a multiply by a 64-bit reciprocal rather than a division.
+type roundingDivider struct {
+	count, half int32  // count/2
+	recip       uint64 // ⌈2^64/count⌉ for count > 1
+}
+
+// newRoundingDivider prepares the division by count, at least 1.
+func newRoundingDivider(count int) roundingDivider {
+	d := roundingDivider{count: int32(count), half: int32(count / 2)}
+	if count > 1 {
+		d.recip = math.MaxUint64/uint64(count) + 1
+	}
+	return d
+}
+
+// average is TFLite's rounded average of a window sum s: (s + count/2) /
+// count for s > 0, else (s − count/2) / count, in int32 arithmetic and
+// truncated toward zero as in C. The quotient of u = |s ± count/2| ≤ 2^31
+// is the high word of u·⌈2^64/count⌉: that product exceeds u/count·2^64 by
+// less than u < 2^32, and so (with count < 2^32) by less than the
+// 2^64/count by which u/count falls short of the next integer.
+func (d roundingDivider) average(s int32) int32 {
+	if s > 0 {
+		s += d.half
+	} else {
+		s -= d.half
+	}
+	if d.count == 1 {
+		return s
+	}
+	if s >= 0 {
+		q, _ := bits.Mul64(uint64(s), d.recip)
+		return int32(q)
+	}
+	q, _ := bits.Mul64(uint64(-int64(s)), d.recip)
+	return -int32(q)
+}
+
+// poolSum adds to sums[c] the channel c of pixels pixels of src, stride
+// elements apart, for c < len(sums): with the assembly of this build when
+// simd is set, for as many channels as it covers, the rest in Go.
+func poolSum[T int8 | uint8](simd bool, src []T, pixels, stride int, sums []int32) {
+	width := len(sums)
+	_ = src[(pixels-1)*stride+width-1]
+	done := 0
+	if simd {
+		done = poolSumSIMD8(src, pixels, stride, sums)
+	}
+	if done == width {
+		return
+	}
+	for p := range pixels {
+		row := src[p*stride+done : p*stride+width]
+		s := sums[done:width]
+		for c, v := range row {
+			s[c] += int32(v)
+		}
+	}
 }
 
 // MaxPoolF32 is MAX_POOL_2D on floats, clamped to act.

@@ -1,6 +1,9 @@
 package kernels
 
 import (
+	"math"
+	"math/rand/v2"
+
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -53,4 +56,150 @@ func TestPoolEmptyWindow(t *testing.T) {
 	df := make([]float32, 1)
 	assert.Error(t, AveragePoolF32(p, 2, 1, Shape4{1, 2, 1, 1}, []float32{1, 2}, Shape4{1, 1, 1, 1}, df, FloatRange{Min: -1, Max: 1}))
 	assert.Error(t, MaxPoolF32(p, 2, 1, Shape4{1, 2, 1, 1}, []float32{1, 2}, Shape4{1, 1, 1, 1}, df, FloatRange{Min: -1, Max: 1}))
+}
+
+// averagePoolRef is AveragePoolQ written as TFLite's reference walks it,
+// one channel at a time over the window.
+func averagePoolRef[T int8 | uint8](p *ConvGeometry, fh, fw int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) {
+	i := 0
+	for n := range out.N {
+		for oy := range out.H {
+			for ox := range out.W {
+				y0, y1, x0, x1 := poolWindow(p, fh, fw, in, oy, ox)
+				count := int32((y1 - y0) * (x1 - x0))
+				for c := range out.C {
+					var acc int32
+					for y := y0; y < y1; y++ {
+						for x := x0; x < x1; x++ {
+							acc += int32(src[((n*in.H+y)*in.W+x)*in.C+c])
+						}
+					}
+					if acc > 0 {
+						acc = (acc + count/2) / count
+					} else {
+						acc = (acc - count/2) / count
+					}
+					dst[i] = T(min(max(acc, actMin), actMax))
+					i++
+				}
+			}
+		}
+	}
+}
+
+func TestAveragePool8Random(t *testing.T) {
+	t.Run("uint8", func(t *testing.T) { testAveragePool8Random[uint8](t) })
+	t.Run("int8", func(t *testing.T) { testAveragePool8Random[int8](t) })
+}
+
+// testAveragePool8Random compares every target's AveragePool8Channels, whole
+// and split at random channels, with the reference on random geometries:
+// global pools, clipped SAME windows, channel counts around the SIMD
+// blocks and poolChannelBlock, saturated inputs.
+func testAveragePool8Random[T int8 | uint8](t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 8))
+	lo, hi := typeRange[T]()
+	for trial := range 300 {
+		in := Shape4{N: 1 + rng.IntN(2), H: 1 + rng.IntN(9), W: 1 + rng.IntN(9), C: 1 + rng.IntN(80)}
+		switch trial % 5 {
+		case 0:
+			in.C = []int{7, 8, 31, 32, 33, 511, 512, 513, 1280}[rng.IntN(9)]
+		case 1:
+			in.C += 64 * rng.IntN(12)
+		}
+		var p ConvGeometry
+		var fh, fw int
+		var out Shape4
+		if trial%3 == 0 {
+			fh, fw = in.H, in.W
+			p = ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+			out = Shape4{N: in.N, H: 1, W: 1, C: in.C}
+		} else {
+			fh, fw = 1+rng.IntN(in.H), 1+rng.IntN(in.W)
+			p = ConvGeometry{StrideH: 1 + rng.IntN(3), StrideW: 1 + rng.IntN(3), DilationH: 1, DilationW: 1}
+			same := rng.IntN(2) == 0
+			out = Shape4{N: in.N, C: in.C}
+			out.H, p.PadTop = OutputSize(in.H, fh, p.StrideH, 1, same)
+			out.W, p.PadLeft = OutputSize(in.W, fw, p.StrideW, 1, same)
+		}
+		src := make([]T, in.Size())
+		for i := range src {
+			switch rng.IntN(4) {
+			case 0:
+				src[i] = T(hi)
+			case 1:
+				src[i] = T(lo)
+			default:
+				src[i] = T(lo + rng.Int32N(hi-lo+1))
+			}
+		}
+		actMin, actMax := lo, hi
+		if rng.IntN(3) == 0 {
+			actMin, actMax = lo+rng.Int32N(40), hi-rng.Int32N(40)
+		}
+		want := make([]T, out.Size())
+		averagePoolRef(&p, fh, fw, in, src, out, want, actMin, actMax)
+		got := make([]T, out.Size())
+		require.NoError(t, AveragePoolQ(&p, fh, fw, in, src, out, got, actMin, actMax))
+		require.Equal(t, want, got, "trial %d: in %v filter %d×%d %+v", trial, in, fh, fw, p)
+		for _, target := range Targets() {
+			k := NewAveragePool8(target, &p, fh, fw, in, out, actMin, actMax)
+			clear(got)
+			split := rng.IntN(in.C + 1)
+			require.NoError(t, AveragePool8Channels(k, src, got, 0, split))
+			require.NoError(t, AveragePool8Channels(k, src, got, split, in.C))
+			require.Equal(t, want, got, "trial %d, %s split at %d: in %v filter %d×%d %+v", trial, target, split, in, fh, fw, p)
+		}
+	}
+}
+
+// BenchmarkAveragePoolQGlobal is MobileNet v2's pool before its classifier:
+// 7×7×1280 uint8 to 1×1×1280, on the best target.
+func BenchmarkAveragePoolQGlobal(b *testing.B) {
+	in, out := Shape4{N: 1, H: 7, W: 7, C: 1280}, Shape4{N: 1, H: 1, W: 1, C: 1280}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	src := make([]uint8, in.Size())
+	for i := range src {
+		src[i] = uint8(i * 7)
+	}
+	dst := make([]uint8, out.Size())
+	k := NewAveragePool8(Targets()[0], p, 7, 7, in, out, 0, 255)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if err := AveragePool8Channels(k, src, dst, 0, out.C); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestRoundingDivider checks the reciprocal division against Go's on the
+// edges of int32 and on counts up to large windows.
+func TestRoundingDivider(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 9))
+	sums := []int32{0, 1, -1, 2, -2, math.MaxInt32, math.MinInt32, math.MaxInt32 - 1, math.MinInt32 + 1}
+	for _, count := range []int{1, 2, 3, 4, 5, 7, 9, 49, 64, 255, 256, 1000, 65535, 1 << 20, 1<<31 - 1} {
+		d := newRoundingDivider(count)
+		c := int32(count)
+		check := func(s int32) {
+			want := s
+			if want > 0 {
+				want += c / 2
+			} else {
+				want -= c / 2
+			}
+			want /= c
+			if got := d.average(s); got != want {
+				t.Fatalf("count %d, sum %d: %d, want %d", count, s, got, want)
+			}
+		}
+		for _, s := range sums {
+			check(s)
+		}
+		for range 20000 {
+			check(int32(rng.Uint32()))
+			k := rng.Int32N(1 << 10)
+			check(k*c + rng.Int32N(3) - 1 + c/2)
+			check(-k*c + rng.Int32N(3) - 1 - c/2)
+		}
+	}
 }
