@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +229,26 @@ func TestMemoryPlanSSD(t *testing.T) {
 	t.Logf("SSD-MobileNet v1: arena %d bytes, lower bound %d, all intermediate tensors %d", mem.ArenaBytes, mem.LowerBoundBytes, mem.TensorBytes)
 	assert.LessOrEqual(t, float64(mem.ArenaBytes), 1.25*float64(mem.LowerBoundBytes))
 	assert.GreaterOrEqual(t, mem.ArenaBytes, mem.LowerBoundBytes)
+}
+
+// TestThreadsBeyondGOMAXPROCS runs an interpreter of 3 threads while
+// GOMAXPROCS changes under it between invocations (1, 2, 3, then back to
+// 1): an operator then splits into at most GOMAXPROCS shares, and the
+// workers left without one park. Results must match one thread's, and
+// no invocation may hang.
+func TestThreadsBeyondGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	ref := loadInterpreter(t, smallModel, 1)
+	require.NoError(t, ref.Invoke())
+	it := loadInterpreter(t, smallModel, 3)
+	for _, procs := range []int{1, 2, 3, 1, 3, 2} {
+		runtime.GOMAXPROCS(procs)
+		for range 5 {
+			require.NoError(t, it.Invoke())
+		}
+		for k, out := range it.Outputs() {
+			require.Equal(t, ref.Output(k).Bytes(), out.Bytes(), "output %d with GOMAXPROCS %d", k, procs)
+		}
+	}
+	require.NoError(t, it.Close())
 }
