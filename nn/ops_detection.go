@@ -8,9 +8,10 @@ import (
 
 // buildDetectionPostProcess prepares the custom operator
 // TFLite_Detection_PostProcess: decode SSD box encodings against the
-// model's anchors, then non-maximum suppression. Quantized inputs are
-// dequantized into float scratch buffers as TFLite does; the anchors,
-// being constant, once at build time.
+// model's anchors, then non-maximum suppression. Quantized box encodings
+// are dequantized into a float scratch buffer as TFLite does, the
+// anchors, being constant, once at build time, and quantized class scores
+// only where the kernel reads them.
 func buildDetectionPostProcess(b *builder) (*op, error) {
 	flex, err := tflite.ParseFlexMap(b.op.CustomOptions)
 	if err != nil {
@@ -89,12 +90,7 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 	}
 	width := boxes.Shape[2]
 	boxF := make([]float32, anchors*width)
-	scoreF := make([]float32, anchors*columns)
 	readBoxes, err := b.floatReader(boxes, boxF)
-	if err != nil {
-		return nil, err
-	}
-	readScores, err := b.floatReader(scores, scoreF)
 	if err != nil {
 		return nil, err
 	}
@@ -104,19 +100,51 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 	if width != 4 {
 		enc = make([]float32, anchors*4)
 	}
-	scratch := kernels.NewDetectionScratch(&p, anchors, columns)
+	scratch := kernels.NewDetectionScratch(b.g.it.target, &p, anchors, columns)
+	detect, err := detectionScores(b, scores, &p, scratch, enc, anchorData, anchors, columns)
+	if err != nil {
+		return nil, err
+	}
 	return &op{run: func() {
 		readBoxes()
-		readScores()
 		if width != 4 {
 			for a := range anchors {
 				copy(enc[4*a:4*a+4], boxF[width*a:])
 			}
 		}
-		count := kernels.DetectionPostProcess(&p, scratch, enc, scoreF, anchorData, anchors, columns,
-			outs[0].Float32s(), outs[1].Float32s(), outs[2].Float32s())
+		count := detect(outs[0].Float32s(), outs[1].Float32s(), outs[2].Float32s())
 		outs[3].Float32s()[0] = float32(count)
 	}}, nil
+}
+
+// detectionScores returns the call of DetectionPostProcess for the class
+// scores t: 8-bit scores go to DetectionPostProcessQ, which dequantizes
+// only the scores it needs (the table of a validated, positive scale is
+// non-decreasing, as it requires); float scores are read in place.
+func detectionScores(b *builder, t *Tensor, p *kernels.DetectionParams, s *kernels.DetectionScratch, enc, anchorData []float32, anchors, columns int) (func(boxes, classes, scores []float32) int, error) {
+	switch t.Type {
+	case tflite.TypeUint8, tflite.TypeInt8:
+		q, err := b.affine(t)
+		if err != nil {
+			return nil, err
+		}
+		if t.Type == tflite.TypeUint8 {
+			table := kernels.NewDequantTable[uint8](q)
+			return func(boxes, classes, scores []float32) int {
+				return kernels.DetectionPostProcessQ(p, s, enc, t.Uint8s(), table, anchorData, anchors, columns, boxes, classes, scores)
+			}, nil
+		}
+		table := kernels.NewDequantTable[int8](q)
+		return func(boxes, classes, scores []float32) int {
+			return kernels.DetectionPostProcessQ(p, s, enc, t.Int8s(), table, anchorData, anchors, columns, boxes, classes, scores)
+		}, nil
+	}
+	if err := b.expectType(t, tflite.TypeFloat32); err != nil {
+		return nil, err
+	}
+	return func(boxes, classes, scores []float32) int {
+		return kernels.DetectionPostProcess(p, s, enc, t.Float32s(), anchorData, anchors, columns, boxes, classes, scores)
+	}, nil
 }
 
 // floatReader returns a function that copies t's current data into dst as

@@ -71,8 +71,16 @@ func (p *DetectionParams) Validate(numAnchors, scoreColumns int, anchors []float
 // DetectionScratch holds the work buffers of DetectionPostProcess for one
 // set of options and input sizes.
 type DetectionScratch struct {
-	boxes        []float32 // decoded (ymin, xmin, ymax, xmax) per anchor
+	simd bool // the best class scores of quantized fast NMS run assembly
+
+	// Boxes are decoded on first use: NMS reads only the anchors it takes
+	// from its heap, a few of the thousands an SSD model scores.
+	boxes        []float32 // decoded (ymin, xmin, ymax, xmax) per anchor, where decoded has its bit
+	decoded      []uint64  // bit a: anchor a's box is decoded in this call
+	enc, anchors []float32 // the call's box encodings and anchors, during the call
+
 	anchorScores []float32 // per anchor: the best class score (fast NMS) or one class's score (regular NMS)
+	rowScores    []float32 // one anchor's dequantized class scores (quantized fast NMS)
 	kept         []int32   // anchors scoring at least the threshold, as a heap
 	selected     []int32   // anchors chosen by single-class NMS, best first
 	classOrder   []int32   // one anchor's class indices, best first (fast NMS)
@@ -90,14 +98,19 @@ type DetectionScratch struct {
 
 // NewDetectionScratch allocates the work buffers for numAnchors anchors and
 // scoreColumns score columns under p (the buffers depend on p and
-// numAnchors only; scoreColumns completes the input sizes they serve).
-func NewDetectionScratch(p *DetectionParams, numAnchors, scoreColumns int) *DetectionScratch {
+// numAnchors only; scoreColumns completes the input sizes they serve), for
+// the kernel target named target (see Targets; the result is the same on
+// every target).
+func NewDetectionScratch(target string, p *DetectionParams, numAnchors, scoreColumns int) *DetectionScratch {
 	numAnchors = max(numAnchors, 0)
 	maxDet := max(p.MaxDetections, 0)
 	perClass := min(max(p.DetectionsPerClass, 0), numAnchors)
 	s := &DetectionScratch{
+		simd:         bestScoresSIMD(lookupTarget(target)),
 		boxes:        make([]float32, 4*numAnchors),
+		decoded:      make([]uint64, (numAnchors+63)/64),
 		anchorScores: make([]float32, numAnchors),
+		rowScores:    make([]float32, max(p.NumClasses, 0)),
 		kept:         make([]int32, numAnchors),
 		selected:     make([]int32, 0, numAnchors),
 		classOrder:   make([]int32, max(p.NumClasses, 0)),
@@ -128,7 +141,8 @@ func NewDetectionScratch(p *DetectionParams, numAnchors, scoreColumns int) *Dete
 //
 // Each box is decoded in float64 as TFLite does: center = t/scale·anchor
 // size + anchor center, half size = 0.5·exp(t/scale)·anchor size, corners
-// rounded to float32. Fast NMS (UseRegularNMS false) ranks each anchor by its
+// rounded to float32 (only the boxes NMS reaches are decoded: the others
+// are never read). Fast NMS (UseRegularNMS false) ranks each anchor by its
 // best class, runs one NMS over the anchors and reports the
 // min(MaxClassesPerDetection, NumClasses) best classes of each picked
 // anchor in consecutive slots, MaxClassesPerDetection slots per anchor.
@@ -152,53 +166,81 @@ func NewDetectionScratch(p *DetectionParams, numAnchors, scoreColumns int) *Dete
 // p must have passed Validate for these sizes and s must come from
 // NewDetectionScratch with the same p and sizes. It allocates nothing.
 func DetectionPostProcess(p *DetectionParams, s *DetectionScratch, boxEnc, scores, anchors []float32, numAnchors, scoreColumns int, outBoxes, outClasses, outScores []float32) int {
-	slots := p.OutputSlots()
-	clear(outBoxes[:4*slots])
-	clear(outClasses[:slots])
-	clear(outScores[:slots])
-	decodeBoxes(p, s.boxes, boxEnc, anchors, numAnchors)
+	s.begin(p, boxEnc, anchors, outBoxes, outClasses, outScores)
+	defer s.end()
 	labelOffset := scoreColumns - p.NumClasses
-	if p.UseRegularNMS {
-		return regularNMS(p, s, scores, numAnchors, scoreColumns, labelOffset, outBoxes, outClasses, outScores)
-	}
-	return fastNMS(p, s, scores, numAnchors, scoreColumns, labelOffset, outBoxes, outClasses, outScores)
-}
-
-// decodeBoxes converts center-size encodings relative to the anchors into
-// corners, in TFLite's float64 arithmetic. The explicit conversions keep
-// each product rounded on its own, as in C++, rather than fused.
-func decodeBoxes(p *DetectionParams, dst, enc, anchors []float32, numAnchors int) {
-	ys, xs := float64(p.YScale), float64(p.XScale)
-	hs, ws := float64(p.HScale), float64(p.WScale)
-	for i := range numAnchors {
-		e := enc[4*i : 4*i+4]
-		a := anchors[4*i : 4*i+4]
-		ay, ax, ah, aw := float64(a[0]), float64(a[1]), float64(a[2]), float64(a[3])
-		yCenter := float32(float64(float64(e[0])/ys*ah) + ay)
-		xCenter := float32(float64(float64(e[1])/xs*aw) + ax)
-		halfH := float32(0.5 * math.Exp(float64(e[2])/hs) * ah)
-		halfW := float32(0.5 * math.Exp(float64(e[3])/ws) * aw)
-		box := dst[4*i : 4*i+4]
-		box[0] = yCenter - halfH
-		box[1] = xCenter - halfW
-		box[2] = yCenter + halfH
-		box[3] = xCenter + halfW
-	}
-}
-
-// fastNMS is TFLite's NonMaxSuppressionMultiClassFastHelper.
-func fastNMS(p *DetectionParams, s *DetectionScratch, scores []float32, numAnchors, scoreColumns, labelOffset int, outBoxes, outClasses, outScores []float32) int {
-	perAnchor := min(p.MaxClassesPerDetection, p.NumClasses)
-	order := s.classOrder[:p.NumClasses]
 	classScores := func(anchor int) []float32 {
 		row := anchor*scoreColumns + labelOffset
 		return scores[row : row+p.NumClasses]
 	}
+	if p.UseRegularNMS {
+		column := func(class int, dst []float32) {
+			for a := range dst {
+				dst[a] = scores[a*scoreColumns+class+labelOffset]
+			}
+		}
+		return regularNMS(p, s, column, numAnchors, outBoxes, outClasses, outScores)
+	}
+	perAnchor := min(p.MaxClassesPerDetection, p.NumClasses)
+	order := s.classOrder[:p.NumClasses]
 	for a := range numAnchors {
 		cs := classScores(a)
 		partialArgSortDesc(cs, perAnchor, order)
 		s.anchorScores[a] = cs[order[0]]
 	}
+	return fastNMS(p, s, classScores, numAnchors, outBoxes, outClasses, outScores)
+}
+
+// begin prepares s for a call: the outputs zeroed, no box decoded yet.
+func (s *DetectionScratch) begin(p *DetectionParams, boxEnc, anchors, outBoxes, outClasses, outScores []float32) {
+	slots := p.OutputSlots()
+	clear(outBoxes[:4*slots])
+	clear(outClasses[:slots])
+	clear(outScores[:slots])
+	clear(s.decoded)
+	s.enc, s.anchors = boxEnc, anchors
+}
+
+// end drops the call's inputs from s.
+func (s *DetectionScratch) end() {
+	s.enc, s.anchors = nil, nil
+}
+
+// box returns anchor a's decoded box, decoding it on its first use in the
+// call.
+func (s *DetectionScratch) box(p *DetectionParams, a int32) []float32 {
+	box := s.boxes[4*a : 4*a+4]
+	word, bit := a/64, uint64(1)<<(a%64)
+	if s.decoded[word]&bit == 0 {
+		decodeBox(p, box, s.enc[4*a:4*a+4], s.anchors[4*a:4*a+4])
+		s.decoded[word] |= bit
+	}
+	return box
+}
+
+// decodeBox converts a center-size encoding e relative to anchor a into
+// corners, in TFLite's float64 arithmetic. The explicit conversions keep
+// each product rounded on its own, as in C++, rather than fused.
+func decodeBox(p *DetectionParams, box, e, a []float32) {
+	ys, xs := float64(p.YScale), float64(p.XScale)
+	hs, ws := float64(p.HScale), float64(p.WScale)
+	ay, ax, ah, aw := float64(a[0]), float64(a[1]), float64(a[2]), float64(a[3])
+	yCenter := float32(float64(float64(e[0])/ys*ah) + ay)
+	xCenter := float32(float64(float64(e[1])/xs*aw) + ax)
+	halfH := float32(0.5 * math.Exp(float64(e[2])/hs) * ah)
+	halfW := float32(0.5 * math.Exp(float64(e[3])/ws) * aw)
+	box[0] = yCenter - halfH
+	box[1] = xCenter - halfW
+	box[2] = yCenter + halfH
+	box[3] = xCenter + halfW
+}
+
+// fastNMS is TFLite's NonMaxSuppressionMultiClassFastHelper, once
+// s.anchorScores holds each anchor's best class score. classScores returns
+// an anchor's NumClasses class scores (valid until its next call).
+func fastNMS(p *DetectionParams, s *DetectionScratch, classScores func(anchor int) []float32, numAnchors int, outBoxes, outClasses, outScores []float32) int {
+	perAnchor := min(p.MaxClassesPerDetection, p.NumClasses)
+	order := s.classOrder[:p.NumClasses]
 	selected := singleClassNMS(p, s, s.anchorScores[:numAnchors], p.MaxDetections)
 	for i, a := range selected {
 		// The class ranking is deterministic, so it is redone for the few
@@ -217,13 +259,12 @@ func fastNMS(p *DetectionParams, s *DetectionScratch, scores []float32, numAncho
 
 // regularNMS is TFLite's NonMaxSuppressionMultiClassRegularHelper: NMS per
 // class, each class's picks merged into the running best MaxDetections.
-func regularNMS(p *DetectionParams, s *DetectionScratch, scores []float32, numAnchors, scoreColumns, labelOffset int, outBoxes, outClasses, outScores []float32) int {
+// column writes one class's score of every anchor into dst.
+func regularNMS(p *DetectionParams, s *DetectionScratch, column func(class int, dst []float32), numAnchors int, outBoxes, outClasses, outScores []float32) int {
 	best := 0 // entries of cand holding the running best, sorted
 	for class := range p.NumClasses {
 		classScores := s.anchorScores[:numAnchors]
-		for a := range numAnchors {
-			classScores[a] = scores[a*scoreColumns+class+labelOffset]
-		}
+		column(class, classScores)
 		n := best
 		for _, a := range singleClassNMS(p, s, classScores, p.DetectionsPerClass) {
 			s.candAnchor[n], s.candClass[n], s.candScore[n] = a, int32(class), classScores[a]
@@ -277,6 +318,7 @@ func singleClassNMS(p *DetectionParams, s *DetectionScratch, scores []float32, m
 	selected := s.selected[:0]
 	for len(h.anchors) > 0 && len(selected) < maxDetections {
 		a := h.pop()
+		s.box(p, a)
 		suppressed := false
 		for _, b := range selected {
 			if intersectionOverUnion(s.boxes, b, a) > p.IoUThreshold {

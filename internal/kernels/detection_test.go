@@ -46,7 +46,7 @@ func (c *detectionCase) run(t *testing.T) detectionResult {
 	for i := range r.classes {
 		r.classes[i], r.scores[i] = 7, 7
 	}
-	s := NewDetectionScratch(&c.p, n, c.columns)
+	s := NewDetectionScratch(Generic, &c.p, n, c.columns)
 	r.count = DetectionPostProcess(&c.p, s, enc, c.scores, c.anchors, n, c.columns, r.boxes, r.classes, r.scores)
 	return r
 }
@@ -370,7 +370,7 @@ func TestDetectionAllocatesNothing(t *testing.T) {
 		p := ssdTestParams()
 		p.NumClasses, p.MaxClassesPerDetection, p.UseRegularNMS = 3, 2, regular
 		require.NoError(t, p.Validate(n, 4, anchors))
-		s := NewDetectionScratch(&p, n, 4)
+		s := NewDetectionScratch(Generic, &p, n, 4)
 		slots := p.OutputSlots()
 		boxes, classes, outScores := make([]float32, 4*slots), make([]float32, slots), make([]float32, slots)
 		count := 0
@@ -391,12 +391,15 @@ func TestSingleClassNMSMatchesSortAndSweep(t *testing.T) {
 	for trial := range 300 {
 		n := 1 + rng.IntN(400)
 		p := &DetectionParams{ScoreThreshold: float32(rng.IntN(3)) * 0.25, IoUThreshold: 0.2 + 0.6*rng.Float32()}
-		s := NewDetectionScratch(p, n, 1)
+		s := NewDetectionScratch(Generic, p, n, 1)
 		scores := make([]float32, n)
 		for a := range n {
 			scores[a] = float32(rng.IntN(8)) / 8 // many ties
 			y, x := rng.Float32()*0.5, rng.Float32()*0.5
 			copy(s.boxes[4*a:], []float32{y, x, y + 0.05 + rng.Float32()*0.4, x + 0.05 + rng.Float32()*0.4})
+		}
+		for i := range s.decoded {
+			s.decoded[i] = ^uint64(0) // the boxes are given, not decoded
 		}
 		maxDet := 1 + rng.IntN(20)
 		want := sortAndSweepNMS(p, s.boxes, scores, maxDet)
