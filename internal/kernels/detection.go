@@ -130,7 +130,7 @@ func NewDetectionScratch(target string, p *DetectionParams, numAnchors, scoreCol
 
 // DetectionPostProcess is TFLite_Detection_PostProcess on float inputs
 // (quantized inputs dequantized as (q − zero point) · scale first, as TFLite
-// does):
+// does; DetectionPostProcessQ takes 8-bit class scores as they are):
 //
 //   - boxEnc holds numAnchors rows of (ty, tx, th, tw) encodings (a model
 //     whose encodings carry keypoints after these four must drop them).

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -348,6 +349,25 @@ func ssdDetectionInputs() (p DetectionParams, anchors, enc []float32, scores []u
 		scores[rng.IntN(len(scores))] = uint8(100 + rng.IntN(156))
 	}
 	return p, anchors, enc, scores, NewDequantTable[uint8](Affine{Scale: 1.0 / 256})
+}
+
+func TestDetectionQuantizedAllocatesNothing(t *testing.T) {
+	p, anchors, enc, scores, table := ssdDetectionInputs()
+	n, columns := len(anchors)/4, len(scores)/(len(anchors)/4)
+	for _, regular := range []bool{false, true} {
+		p.UseRegularNMS = regular
+		for _, target := range Targets() {
+			s := NewDetectionScratch(target, &p, n, columns)
+			slots := p.OutputSlots()
+			boxes, classes, outScores := make([]float32, 4*slots), make([]float32, slots), make([]float32, slots)
+			count := 0
+			allocs := testing.AllocsPerRun(5, func() {
+				count = DetectionPostProcessQ(&p, s, enc, scores, table, anchors, n, columns, boxes, classes, outScores)
+			})
+			assert.Zero(t, allocs, "regular %v %s", regular, target)
+			assert.Equal(t, p.MaxDetections, count)
+		}
+	}
 }
 
 func BenchmarkDetectionSSD(b *testing.B) {
