@@ -51,11 +51,22 @@ func bestScores[T int8 | uint8](simd bool, scores []T, offset, stride, n int, t 
 	}
 }
 
-// largest returns the largest of values, which must not be empty.
+// largest returns the largest of values, which must not be empty. Four
+// running maxima of ints compile to independent conditional moves, where one
+// of T's would be a branch per byte, mispredicted on scores at random.
 func largest[T int8 | uint8](values []T) T {
-	m := values[0]
-	for _, v := range values[1:] {
-		m = max(m, v)
+	m0 := int(values[0])
+	m1, m2, m3 := m0, m0, m0
+	i := 0
+	for ; i+4 <= len(values); i += 4 {
+		v := values[i : i+4 : i+4]
+		m0 = max(m0, int(v[0]))
+		m1 = max(m1, int(v[1]))
+		m2 = max(m2, int(v[2]))
+		m3 = max(m3, int(v[3]))
 	}
-	return m
+	for _, v := range values[i:] {
+		m0 = max(m0, int(v))
+	}
+	return T(max(m0, m1, m2, m3))
 }

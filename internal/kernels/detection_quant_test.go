@@ -373,12 +373,14 @@ func TestDetectionQuantizedAllocatesNothing(t *testing.T) {
 func BenchmarkDetectionSSD(b *testing.B) {
 	p, anchors, enc, scores, table := ssdDetectionInputs()
 	n, columns := len(anchors)/4, len(scores)/(len(anchors)/4)
-	target, err := ResolveTarget("")
-	require.NoError(b, err)
-	s := NewDetectionScratch(target, &p, n, columns)
-	slots := p.OutputSlots()
-	boxes, classes, outScores := make([]float32, 4*slots), make([]float32, slots), make([]float32, slots)
-	for b.Loop() {
-		DetectionPostProcessQ(&p, s, enc, scores, table, anchors, n, columns, boxes, classes, outScores)
+	for _, target := range Targets() {
+		b.Run(target, func(b *testing.B) {
+			s := NewDetectionScratch(target, &p, n, columns)
+			slots := p.OutputSlots()
+			boxes, classes, outScores := make([]float32, 4*slots), make([]float32, slots), make([]float32, slots)
+			for b.Loop() {
+				DetectionPostProcessQ(&p, s, enc, scores, table, anchors, n, columns, boxes, classes, outScores)
+			}
+		})
 	}
 }
