@@ -96,6 +96,10 @@ func arithmeticQuantized[T int8 | uint8](b *builder, kind arithmetic, act tflite
 		if err != nil {
 			return nil, b.errorf("%v", err)
 		}
+		if k := kernels.NewAddRows[T](b.g.it.target, p, kind == arithSub); sx == sy && k.SIMD() {
+			// Operands of one shape: the SIMD arithmetic beats the table.
+			return elementwise2(x, y, out, func(a, b, dst []T) { kernels.AddRows8(k, a, b, dst) }), nil
+		}
 		f := kernels.AddQ[T]
 		if kind == arithSub {
 			f = kernels.SubQ[T]
@@ -103,6 +107,22 @@ func arithmeticQuantized[T int8 | uint8](b *builder, kind arithmetic, act tflite
 		kernel = func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T) { f(p, sa, a, sb, b, dst) }
 	}
 	return lookupBinary8(x, y, out, sx, sy, kernel), nil
+}
+
+// parallelAddElements is the size from which AddRows8 is split across the
+// worker pool: about 1.5 µs of one thread's work on AVX2, where handing a
+// share to a spinning worker costs under 1 µs.
+const parallelAddElements = 1 << 12
+
+// elementwise2 prepares an operator that sets element i of out from
+// element i of x and of y (operands of one shape), split across the worker
+// pool from parallelAddElements elements.
+func elementwise2[T any](x, y, out *Tensor, f func(a, b, dst []T)) *op {
+	run := func(_, lo, hi int) { f(viewAs[T](x)[lo:hi], viewAs[T](y)[lo:hi], viewAs[T](out)[lo:hi]) }
+	if n := x.NumElements(); n >= parallelAddElements {
+		return &op{rows: n, runRows: run}
+	}
+	return &op{run: func() { run(0, 0, x.NumElements()) }}
 }
 
 // broadcastOperands fetches the two inputs and the output of a binary
