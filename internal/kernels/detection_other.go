@@ -1,9 +1,9 @@
-//go:build !amd64 || purego
+//go:build !(amd64 || arm64) || purego
 
 package kernels
 
-// This build has no assembly for the best class score of SSD anchors: the
-// portable code for every target.
+// This build has no assembly for the best class score of SSD anchors (32-bit
+// ARM among others): the portable code for every target.
 
 // bestScoresSIMD reports whether target t runs bestScores' assembly: never
 // in this build.
