@@ -88,9 +88,9 @@ func AddRows8[T int8 | uint8](k *AddRows, a, b, dst []T) {
 	done := 0
 	if k.simd {
 		if k.swap {
-			done = addRowsSIMD8(&k.lanes, b, a, dst)
+			done = addRowsSIMD8(&k.lanes, k.subtract, b, a, dst)
 		} else {
-			done = addRowsSIMD8(&k.lanes, a, b, dst)
+			done = addRowsSIMD8(&k.lanes, k.subtract, a, b, dst)
 		}
 	}
 	for i := done; i < n; i++ {

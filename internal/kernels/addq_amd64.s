@@ -32,7 +32,7 @@ GLOBL addqPerm<>(SB), RODATA|NOPTR, $32
 // the shift. EXT widens 8 bytes to int32; Y4–Y6 are scratch; X7 holds the
 // other input's shift, Y8 the half input's sign, X9 the sign shift, X13
 // the output shift, Y14 the output multiplier, Y15 its rounding.
-#define SUM8(EXT, off, r) \
+#define SUM8(EXT, SIGNO, SIGNH, off, r) \
 	EXT      off(BX), Y4          \
 	VPMULLD  32(R8), Y4, Y5       \
 	VPADDD   64(R8), Y5, Y5       \
@@ -43,9 +43,9 @@ GLOBL addqPerm<>(SB), RODATA|NOPTR, $32
 	VPCMPGTD 128(R8), Y4, Y5      \
 	VPSUBD   Y5, r, r             \
 	VPSRAD   X7, r, r             \
-	VPSIGND  192(R8), r, r        \
+	SIGNO(r)                      \
 	EXT      off(SI), Y4          \
-	VPSIGND  Y8, Y4, Y4           \
+	SIGNH(Y4)                     \
 	VPADDD   256(R8), Y4, Y4      \
 	VPSLLD   $19, Y4, Y4          \
 	VPADDD   Y4, r, r             \
@@ -64,7 +64,7 @@ GLOBL addqPerm<>(SB), RODATA|NOPTR, $32
 
 // ADDROWS is the loop: 32 elements a step, then 8; PACKB packs int16 to the
 // 8-bit type with saturation, MAXB and MINB clamp its bytes.
-#define ADDROWS(EXT, PACKB, MAXB, MINB) \
+#define ADDROWS(EXT, SIGNO, SIGNH, PACKB, MAXB, MINB) \
 	MOVQ    h+0(FP), SI             \
 	MOVQ    o+8(FP), BX             \
 	MOVQ    dst+16(FP), DI          \
@@ -82,10 +82,10 @@ GLOBL addqPerm<>(SB), RODATA|NOPTR, $32
 	CMPQ    CX, $32                 \
 	JB      tail                    \
 wide:                               \
-	SUM8(EXT, 0, Y0)                \
-	SUM8(EXT, 8, Y1)                \
-	SUM8(EXT, 16, Y2)               \
-	SUM8(EXT, 24, Y3)               \
+	SUM8(EXT, SIGNO, SIGNH, 0, Y0)                \
+	SUM8(EXT, SIGNO, SIGNH, 8, Y1)                \
+	SUM8(EXT, SIGNO, SIGNH, 16, Y2)               \
+	SUM8(EXT, SIGNO, SIGNH, 24, Y3)               \
 	VPACKSSDW Y1, Y0, Y0            \
 	VPACKSSDW Y3, Y2, Y2            \
 	PACKB   Y2, Y0, Y0              \
@@ -103,7 +103,7 @@ tail:                               \
 	TESTQ   CX, CX                  \
 	JZ      done                    \
 eight:                              \
-	SUM8(EXT, 0, Y0)                \
+	SUM8(EXT, SIGNO, SIGNH, 0, Y0)                \
 	VEXTRACTI128 $1, Y0, X1         \
 	VPACKSSDW X1, X0, X0            \
 	PACKB   X0, X0, X0              \
@@ -119,12 +119,28 @@ done:                               \
 	VZEROUPPER                      \
 	RET
 
+// The signs of SUB: SIGNO applies the other input's to its term, SIGNH the
+// half input's to its bytes; ADD has none.
+#define SIGNO(x) VPSIGND 192(R8), x, x
+#define SIGNH(x) VPSIGND Y8, x, x
+#define NOSIGN(x)
+
 // func addRowsU8AVX2(h, o, dst *byte, n int, l *addLanes)
-// dst[i] = h[i] ± o[i] for uint8 (h the half input), n a positive multiple of 8.
+// dst[i] = h[i] + o[i] for uint8 (h the half input), n a positive multiple of 8.
 TEXT ·addRowsU8AVX2(SB), NOSPLIT, $0-40
-	ADDROWS(VPMOVZXBD, VPACKUSWB, VPMAXUB, VPMINUB)
+	ADDROWS(VPMOVZXBD, NOSIGN, NOSIGN, VPACKUSWB, VPMAXUB, VPMINUB)
 
 // func addRowsI8AVX2(h, o, dst *byte, n int, l *addLanes)
-// dst[i] = h[i] ± o[i] for int8 (h the half input), n a positive multiple of 8.
+// dst[i] = h[i] + o[i] for int8.
 TEXT ·addRowsI8AVX2(SB), NOSPLIT, $0-40
-	ADDROWS(VPMOVSXBD, VPACKSSWB, VPMAXSB, VPMINSB)
+	ADDROWS(VPMOVSXBD, NOSIGN, NOSIGN, VPACKSSWB, VPMAXSB, VPMINSB)
+
+// func subRowsU8AVX2(h, o, dst *byte, n int, l *addLanes)
+// dst[i] = ±(h[i] − o[i]) for uint8, the signs in l.
+TEXT ·subRowsU8AVX2(SB), NOSPLIT, $0-40
+	ADDROWS(VPMOVZXBD, SIGNO, SIGNH, VPACKUSWB, VPMAXUB, VPMINUB)
+
+// func subRowsI8AVX2(h, o, dst *byte, n int, l *addLanes)
+// dst[i] = ±(h[i] − o[i]) for int8.
+TEXT ·subRowsI8AVX2(SB), NOSPLIT, $0-40
+	ADDROWS(VPMOVSXBD, SIGNO, SIGNH, VPACKSSWB, VPMAXSB, VPMINSB)

@@ -10,4 +10,4 @@ package kernels
 func addRowsSIMD(*target) bool { return false }
 
 // addRowsSIMD8 computes nothing in this build and returns 0.
-func addRowsSIMD8[T int8 | uint8](*addLanes, []T, []T, []T) int { return 0 }
+func addRowsSIMD8[T int8 | uint8](*addLanes, bool, []T, []T, []T) int { return 0 }
