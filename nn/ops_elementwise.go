@@ -310,16 +310,30 @@ func (b *builder) binaryQuantization(x, y, out *Tensor, act tflite.Activation) (
 
 // lookupBinary8 prepares a quantized binary kernel tabulated over all 65536
 // input pairs: exact by construction, one load per element, split across
-// the worker pool when the operands have one shape and are large enough.
+// the worker pool when large enough and the operands have one shape or a
+// broadcast LookupBroadcast8 walks.
 func lookupBinary8[T int8 | uint8](x, y, out *Tensor, sx, sy kernels.Shape4, kernel func(sa kernels.Shape4, a []T, sb kernels.Shape4, b []T, dst []T)) *op {
 	table := kernels.TabulateBinary8(kernel)
 	run := func(_, lo, hi int) {
 		kernels.LookupBinary8(table, sx, viewAs[T](x), sy, viewAs[T](y), viewAs[T](out), lo, hi)
 	}
-	if n := sx.Size(); sx == sy && n >= parallelElements {
+	n := sx.Size()
+	if sx != sy {
+		w, ok := kernels.NewBroadcast8(sx, sy)
+		if !ok {
+			return &op{run: func() { run(0, 0, out.NumElements()) }}
+		}
+		// A scalar, one value per channel, a column against a row: walked
+		// in runs, and split like operands of one shape.
+		n = out.NumElements()
+		run = func(_, lo, hi int) {
+			kernels.LookupBroadcast8(table, w, viewAs[T](x), viewAs[T](y), viewAs[T](out), lo, hi)
+		}
+	}
+	if n >= parallelElements {
 		return &op{rows: n, runRows: run}
 	}
-	return &op{run: func() { run(0, 0, sx.Size()) }}
+	return &op{run: func() { run(0, 0, n) }}
 }
 
 func buildMaximum(b *builder) (*op, error) { return b.buildMaximumMinimum(true) }
