@@ -117,7 +117,7 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 	}}, nil
 }
 
-// detectionScores returns the call of DetectionPostProcess for the class
+// detectionScores returns the kernel call of the operator for its class
 // scores t: 8-bit scores go to DetectionPostProcessQ, which dequantizes
 // only the scores it needs (the table of a validated, positive scale is
 // non-decreasing, as it requires); float scores are read in place.

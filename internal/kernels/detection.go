@@ -68,8 +68,8 @@ func (p *DetectionParams) Validate(numAnchors, scoreColumns int, anchors []float
 	return nil
 }
 
-// DetectionScratch holds the work buffers of DetectionPostProcess for one
-// set of options and input sizes.
+// DetectionScratch holds the work buffers of DetectionPostProcess and
+// DetectionPostProcessQ for one set of options and input sizes.
 type DetectionScratch struct {
 	simd bool // the best class scores of quantized fast NMS run assembly
 
