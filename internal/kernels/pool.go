@@ -188,25 +188,67 @@ func poolSum[T int8 | uint8](simd bool, src []T, pixels, stride int, sums []int3
 	}
 }
 
-// MaxPoolF32 is MAX_POOL_2D on floats, clamped to act.
+// MaxPoolF32 is MAX_POOL_2D on floats, clamped to act. It runs the portable
+// code; MaxPool prepares the same pooling for a kernel target.
 func MaxPoolF32(p *ConvGeometry, filterH, filterW int, in Shape4, src []float32, out Shape4, dst []float32, act FloatRange) error {
-	i := 0
-	for n := range out.N {
-		for oy := range out.H {
-			for ox := range out.W {
-				y0, y1, x0, x1 := poolWindow(p, filterH, filterW, in, oy, ox)
-				if y0 >= y1 || x0 >= x1 {
-					return errEmptyPoolWindow
+	k := NewMaxPool(Generic, p, filterH, filterW, in, out)
+	return MaxPoolF32Rows(k, src, dst, act, 0, out.N*out.H)
+}
+
+// MaxPoolQ is TFLite's quantized MAX_POOL_2D: the largest raw value in the
+// window, clamped to [actMin, actMax]. It runs the portable code; MaxPool
+// prepares the same pooling for a kernel target.
+func MaxPoolQ[T int8 | uint8](p *ConvGeometry, filterH, filterW int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) error {
+	k := NewMaxPool(Generic, p, filterH, filterW, in, out)
+	return MaxPool8Rows(k, src, dst, actMin, actMax, 0, out.N*out.H)
+}
+
+// MaxPool is a MAX_POOL_2D prepared for a kernel target: the geometry of
+// MaxPoolF32 and MaxPoolQ and whether the window maxima run assembly.
+type MaxPool struct {
+	geometry         ConvGeometry
+	filterH, filterW int
+	in, out          Shape4
+	simd             bool
+}
+
+// NewMaxPool prepares a max pooling (p gives the strides and padding, in
+// and out the shapes) for the named kernel target.
+func NewMaxPool(target string, p *ConvGeometry, filterH, filterW int, in, out Shape4) *MaxPool {
+	return &MaxPool{geometry: *p, filterH: filterH, filterW: filterW, in: in, out: out, simd: poolSumSIMD(lookupTarget(target))}
+}
+
+// MaxPoolF32Rows computes the output rows [lo, hi) of k (counted over
+// batches and heights, out.N·out.H in all) as MaxPoolF32 does: each
+// channel's maximum over its window, taken in TFLite's order (rows, then
+// columns, as std::max), with the window's pixels read as whole rows of
+// channels. Rows are independent, so the work splits by rows with the
+// same result.
+func MaxPoolF32Rows(k *MaxPool, src, dst []float32, act FloatRange, lo, hi int) error {
+	in, out := k.in, k.out
+	var acc [poolChannelBlock]float32
+	for r := lo; r < hi; r++ {
+		n, oy := r/out.H, r%out.H
+		for ox := range out.W {
+			y0, y1, x0, x1 := poolWindow(&k.geometry, k.filterH, k.filterW, in, oy, ox)
+			if y0 >= y1 || x0 >= x1 {
+				return errEmptyPoolWindow
+			}
+			o := ((n*out.H+oy)*out.W + ox) * out.C
+			for b0 := 0; b0 < out.C; b0 += poolChannelBlock {
+				b1 := min(b0+poolChannelBlock, out.C)
+				m := acc[:b1-b0]
+				copy(m, lowestFloats[:])
+				for y := y0; y < y1; y++ {
+					maxRowsF32(k.simd, src[((n*in.H+y)*in.W+x0)*in.C+b0:], x1-x0, in.C, m)
 				}
-				for c := range out.C {
-					m := float32(-math.MaxFloat32)
-					for y := y0; y < y1; y++ {
-						for x := x0; x < x1; x++ {
-							m = stdMax(m, src[((n*in.H+y)*in.W+x)*in.C+c])
-						}
-					}
-					dst[i] = clampFloat(m, act)
-					i++
+				d := dst[o+b0 : o+b1]
+				done := 0
+				if k.simd {
+					done = clampFloatsSIMD(m, act, d)
+				}
+				for c, v := range m[done:] {
+					d[done+c] = clampFloat(v, act)
 				}
 			}
 		}
@@ -214,30 +256,83 @@ func MaxPoolF32(p *ConvGeometry, filterH, filterW int, in Shape4, src []float32,
 	return nil
 }
 
-// MaxPoolQ is TFLite's quantized MAX_POOL_2D: the largest raw value in the
-// window, clamped to [actMin, actMax].
-func MaxPoolQ[T int8 | uint8](p *ConvGeometry, filterH, filterW int, in Shape4, src []T, out Shape4, dst []T, actMin, actMax int32) error {
-	lo, _ := typeRange[T]()
-	i := 0
-	for n := range out.N {
-		for oy := range out.H {
-			for ox := range out.W {
-				y0, y1, x0, x1 := poolWindow(p, filterH, filterW, in, oy, ox)
-				if y0 >= y1 || x0 >= x1 {
-					return errEmptyPoolWindow
+// lowestFloats is a channel block of the start of a float window maximum.
+var lowestFloats = func() (l [poolChannelBlock]float32) {
+	for i := range l {
+		l[i] = -math.MaxFloat32
+	}
+	return l
+}()
+
+// MaxPool8Rows computes the output rows [lo, hi) of k as MaxPoolQ does (see
+// MaxPoolF32Rows).
+func MaxPool8Rows[T int8 | uint8](k *MaxPool, src, dst []T, actMin, actMax int32, lo, hi int) error {
+	in, out := k.in, k.out
+	least, _ := typeRange[T]()
+	var acc [poolChannelBlock]T
+	for r := lo; r < hi; r++ {
+		n, oy := r/out.H, r%out.H
+		for ox := range out.W {
+			y0, y1, x0, x1 := poolWindow(&k.geometry, k.filterH, k.filterW, in, oy, ox)
+			if y0 >= y1 || x0 >= x1 {
+				return errEmptyPoolWindow
+			}
+			o := ((n*out.H+oy)*out.W + ox) * out.C
+			for b0 := 0; b0 < out.C; b0 += poolChannelBlock {
+				b1 := min(b0+poolChannelBlock, out.C)
+				m := acc[:b1-b0]
+				for c := range m {
+					m[c] = T(least)
 				}
-				for c := range out.C {
-					m := lo
-					for y := y0; y < y1; y++ {
-						for x := x0; x < x1; x++ {
-							m = max(m, int32(src[((n*in.H+y)*in.W+x)*in.C+c]))
-						}
-					}
-					dst[i] = T(quant.Clamp(m, actMin, actMax))
-					i++
+				for y := y0; y < y1; y++ {
+					maxRows8(k.simd, src[((n*in.H+y)*in.W+x0)*in.C+b0:], x1-x0, in.C, m)
+				}
+				d := dst[o+b0 : o+b1]
+				for c, v := range m {
+					d[c] = T(quant.Clamp(int32(v), actMin, actMax))
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// maxRowsF32 sets m[c] = stdMax(m[c], src[p·stride + c]) for the pixels p
+// in order and c < len(m): with the assembly of this build when simd is
+// set, for as many channels as it covers, the rest in Go.
+func maxRowsF32(simd bool, src []float32, pixels, stride int, m []float32) {
+	width := len(m)
+	_ = src[(pixels-1)*stride+width-1]
+	done := 0
+	if simd {
+		done = maxRowsF32SIMD(src, pixels, stride, m)
+	}
+	if done == width {
+		return
+	}
+	for p := range pixels {
+		row, mm := src[p*stride+done:p*stride+width], m[done:width]
+		for c, v := range row {
+			mm[c] = stdMax(mm[c], v)
+		}
+	}
+}
+
+// maxRows8 is maxRowsF32 on 8-bit values.
+func maxRows8[T int8 | uint8](simd bool, src []T, pixels, stride int, m []T) {
+	width := len(m)
+	_ = src[(pixels-1)*stride+width-1]
+	done := 0
+	if simd {
+		done = maxRows8SIMD(src, pixels, stride, m)
+	}
+	if done == width {
+		return
+	}
+	for p := range pixels {
+		row, mm := src[p*stride+done:p*stride+width], m[done:width]
+		for c, v := range row {
+			mm[c] = max(mm[c], v)
+		}
+	}
 }

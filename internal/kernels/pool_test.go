@@ -203,3 +203,118 @@ func TestRoundingDivider(t *testing.T) {
 		}
 	}
 }
+
+// maxPoolRef is MAX_POOL_2D as TFLite's reference walks it, one channel at
+// a time over the window with std::max, then the clamp.
+func maxPoolRef[T float32 | int8 | uint8](p *ConvGeometry, fh, fw int, in Shape4, src []T, out Shape4, dst []T, least T, clamp func(T) T) {
+	i := 0
+	for n := range out.N {
+		for oy := range out.H {
+			for ox := range out.W {
+				y0, y1, x0, x1 := poolWindow(p, fh, fw, in, oy, ox)
+				for c := range out.C {
+					m := least
+					for y := y0; y < y1; y++ {
+						for x := x0; x < x1; x++ {
+							if v := src[((n*in.H+y)*in.W+x)*in.C+c]; m < v {
+								m = v
+							}
+						}
+					}
+					dst[i] = clamp(m)
+					i++
+				}
+			}
+		}
+	}
+}
+
+// randomPoolGeometry returns a random pooling of a random input: global
+// windows, clipped SAME windows, channel counts around the SIMD blocks and
+// poolChannelBlock.
+func randomPoolGeometry(rng *rand.Rand, trial int) (p ConvGeometry, fh, fw int, in, out Shape4) {
+	in = Shape4{N: 1 + rng.IntN(2), H: 1 + rng.IntN(9), W: 1 + rng.IntN(9), C: 1 + rng.IntN(80)}
+	switch trial % 5 {
+	case 0:
+		in.C = []int{7, 8, 31, 32, 33, 127, 128, 511, 512, 513, 1280}[rng.IntN(11)]
+	case 1:
+		in.C += 64 * rng.IntN(12)
+	}
+	if trial%3 == 0 {
+		return ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}, in.H, in.W, in, Shape4{N: in.N, H: 1, W: 1, C: in.C}
+	}
+	fh, fw = 1+rng.IntN(in.H), 1+rng.IntN(in.W)
+	p = ConvGeometry{StrideH: 1 + rng.IntN(3), StrideW: 1 + rng.IntN(3), DilationH: 1, DilationW: 1}
+	same := rng.IntN(2) == 0
+	out = Shape4{N: in.N, C: in.C}
+	out.H, p.PadTop = OutputSize(in.H, fh, p.StrideH, 1, same)
+	out.W, p.PadLeft = OutputSize(in.W, fw, p.StrideW, 1, same)
+	return p, fh, fw, in, out
+}
+
+// TestMaxPoolRandom compares every target's MaxPoolF32Rows and MaxPool8Rows,
+// whole and split at a random row, with the reference, floats bit for bit
+// (NaN, zeros of both signs and infinities among the inputs).
+func TestMaxPoolRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 10))
+	specials := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), -math.MaxFloat32}
+	for trial := range 300 {
+		p, fh, fw, in, out := randomPoolGeometry(rng, trial)
+		src := make([]float32, in.Size())
+		u8, i8 := make([]uint8, in.Size()), make([]int8, in.Size())
+		for i := range src {
+			src[i] = float32(rng.NormFloat64())
+			if rng.IntN(10) == 0 {
+				src[i] = specials[rng.IntN(len(specials))]
+			}
+			u8[i], i8[i] = uint8(rng.Uint32()), int8(rng.Uint32())
+		}
+		// No activation, a range, and RELU6 (whose 0 meets the −0 inputs).
+		act := []FloatRange{
+			{Min: -float32(math.Inf(1)), Max: float32(math.Inf(1))}, {Min: -1, Max: 1.5}, {Min: 0, Max: 6},
+		}[rng.IntN(3)]
+		want := make([]float32, out.Size())
+		maxPoolRef(&p, fh, fw, in, src, out, want, -math.MaxFloat32, func(v float32) float32 { return clampFloat(v, act) })
+		wu, wi := make([]uint8, out.Size()), make([]int8, out.Size())
+		maxPoolRef(&p, fh, fw, in, u8, out, wu, 0, func(v uint8) uint8 { return min(max(v, 3), 250) })
+		maxPoolRef(&p, fh, fw, in, i8, out, wi, -128, func(v int8) int8 { return min(max(v, -100), 120) })
+		for _, target := range Targets() {
+			k := NewMaxPool(target, &p, fh, fw, in, out)
+			got := make([]float32, out.Size())
+			gu, gi := make([]uint8, out.Size()), make([]int8, out.Size())
+			rows := out.N * out.H
+			split := rng.IntN(rows + 1)
+			for _, r := range [][2]int{{0, split}, {split, rows}} {
+				require.NoError(t, MaxPoolF32Rows(k, src, got, act, r[0], r[1]))
+				require.NoError(t, MaxPool8Rows(k, u8, gu, 3, 250, r[0], r[1]))
+				require.NoError(t, MaxPool8Rows(k, i8, gi, -100, 120, r[0], r[1]))
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("trial %d, %s: element %d is %g, want %g (in %v, filter %d×%d %+v)", trial, target, i, got[i], want[i], in, fh, fw, p)
+				}
+			}
+			require.Equal(t, wu, gu, "trial %d, %s", trial, target)
+			require.Equal(t, wi, gi, "trial %d, %s", trial, target)
+		}
+	}
+}
+
+// BenchmarkMaxPoolF32 is BlazeFace's first pool: 2×2, stride 2, of
+// [1 64 64 28] floats, on the best target.
+func BenchmarkMaxPoolF32(b *testing.B) {
+	in, out := Shape4{N: 1, H: 64, W: 64, C: 28}, Shape4{N: 1, H: 32, W: 32, C: 28}
+	p := &ConvGeometry{StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1}
+	src := make([]float32, in.Size())
+	for i := range src {
+		src[i] = float32(i%97) - 40
+	}
+	dst := make([]float32, out.Size())
+	k := NewMaxPool(Targets()[0], p, 2, 2, in, out)
+	act := FloatRange{Min: -math.MaxFloat32, Max: math.MaxFloat32}
+	for b.Loop() {
+		if err := MaxPoolF32Rows(k, src, dst, act, 0, out.H); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
