@@ -235,20 +235,19 @@ func MaxPoolF32Rows(k *MaxPool, src, dst []float32, act FloatRange, lo, hi int) 
 				return errEmptyPoolWindow
 			}
 			o := ((n*out.H+oy)*out.W + ox) * out.C
+			if k.simd && maxPoolF32SIMD(src[((n*in.H+y0)*in.W+x0)*in.C:], y1-y0, in.W*in.C, x1-x0, in.C, act, dst[o:o+out.C]) {
+				continue
+			}
 			for b0 := 0; b0 < out.C; b0 += poolChannelBlock {
 				b1 := min(b0+poolChannelBlock, out.C)
 				m := acc[:b1-b0]
 				copy(m, lowestFloats[:])
 				for y := y0; y < y1; y++ {
-					maxRowsF32(k.simd, src[((n*in.H+y)*in.W+x0)*in.C+b0:], x1-x0, in.C, m)
+					maxRowsF32(src[((n*in.H+y)*in.W+x0)*in.C+b0:], x1-x0, in.C, m)
 				}
 				d := dst[o+b0 : o+b1]
-				done := 0
-				if k.simd {
-					done = clampFloatsSIMD(m, act, d)
-				}
-				for c, v := range m[done:] {
-					d[done+c] = clampFloat(v, act)
+				for c, v := range m {
+					d[c] = clampFloat(v, act)
 				}
 			}
 		}
@@ -298,22 +297,13 @@ func MaxPool8Rows[T int8 | uint8](k *MaxPool, src, dst []T, actMin, actMax int32
 }
 
 // maxRowsF32 sets m[c] = stdMax(m[c], src[p·stride + c]) for the pixels p
-// in order and c < len(m): with the assembly of this build when simd is
-// set, for as many channels as it covers, the rest in Go.
-func maxRowsF32(simd bool, src []float32, pixels, stride int, m []float32) {
-	width := len(m)
-	_ = src[(pixels-1)*stride+width-1]
-	done := 0
-	if simd {
-		done = maxRowsF32SIMD(src, pixels, stride, m)
-	}
-	if done == width {
-		return
-	}
+// in order and c < len(m).
+func maxRowsF32(src []float32, pixels, stride int, m []float32) {
+	_ = src[(pixels-1)*stride+len(m)-1]
 	for p := range pixels {
-		row, mm := src[p*stride+done:p*stride+width], m[done:width]
+		row := src[p*stride : p*stride+len(m)]
 		for c, v := range row {
-			mm[c] = stdMax(mm[c], v)
+			m[c] = stdMax(m[c], v)
 		}
 	}
 }

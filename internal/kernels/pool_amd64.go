@@ -34,16 +34,18 @@ func poolSumU8AVX2(src *byte, pixels, stride, width int, sums *int32)
 //go:noescape
 func poolSumI8AVX2(src *byte, pixels, stride, width int, sums *int32)
 
-// maxRowsF32SIMD sets m[c] = stdMax(m[c], src[p·stride + c]) for the pixels
-// p in order, for the leading channels the AVX2 kernel covers (a multiple
-// of 8), and returns how many. src holds them all.
-func maxRowsF32SIMD(src []float32, pixels, stride int, m []float32) int {
-	width := len(m) &^ 7
-	if width == 0 || pixels <= 0 {
-		return 0
+// maxPoolF32SIMD computes one output pixel of a float max pooling into d
+// (len(d) channels) with the AVX2 kernel and reports whether it could (8
+// channels or more): the window is rows rows of pixels pixels at src,
+// rowStride and stride elements apart.
+func maxPoolF32SIMD(src []float32, rows, rowStride, pixels, stride int, act FloatRange, d []float32) bool {
+	width := len(d)
+	if width < 8 || rows <= 0 || pixels <= 0 {
+		return false
 	}
-	maxRowsF32AVX2(&src[0], pixels, stride, width, &m[0])
-	return width
+	_ = src[(rows-1)*rowStride+(pixels-1)*stride+width-1]
+	maxPoolF32AVX2(&src[0], rows, rowStride, pixels, stride, width, act.Min, act.Max, &d[0])
+	return true
 }
 
 // maxRows8SIMD is maxRowsF32SIMD on 8-bit values, 32 channels at a time.
@@ -60,36 +62,17 @@ func maxRows8SIMD[T int8 | uint8](src []T, pixels, stride int, m []T) int {
 	return width
 }
 
-// The AVX2 max kernels, in pool_avx2_amd64.s: m[c] = max(m[c],
-// src[p·stride + c]) for c < width and p < pixels (positive), in order of
-// p; width is a positive multiple of 8 floats or 32 bytes, stride counts
-// elements. The float maximum is stdMax(m, v): VMAXPS with v first keeps m
-// when either is NaN and when they are zeros of either sign.
+// The AVX2 max kernels, in pool_avx2_amd64.s. maxRowsU8AVX2 and
+// maxRowsI8AVX2 set m[c] = max(m[c], src[p·stride + c]) for c < width (a
+// positive multiple of 32) and p < pixels (positive), stride in bytes.
+// maxPoolF32AVX2 computes one output pixel of a float max pooling: each
+// channel's std::max over the window in TFLite's order, then the clamp.
 
 //go:noescape
-func maxRowsF32AVX2(src *float32, pixels, stride, width int, m *float32)
+func maxPoolF32AVX2(src *float32, rows, rowStride, pixels, stride, width int, lo, hi float32, dst *float32)
 
 //go:noescape
 func maxRowsU8AVX2(src *byte, pixels, stride, width int, m *byte)
 
 //go:noescape
 func maxRowsI8AVX2(src *byte, pixels, stride, width int, m *byte)
-
-// clampFloatsSIMD sets d[c] = clampFloat(m[c], act) for the leading
-// elements the AVX2 kernel covers (a multiple of 8) and returns how many;
-// d is as long as m.
-func clampFloatsSIMD(m []float32, act FloatRange, d []float32) int {
-	n := len(m) &^ 7
-	if n == 0 {
-		return 0
-	}
-	_ = d[n-1]
-	clampFloatsAVX2(&m[0], n, act.Min, act.Max, &d[0])
-	return n
-}
-
-// clampFloatsAVX2 sets dst[i] = clampFloat(src[i], [lo, hi]) for i < n, a
-// positive multiple of 8, in pool_avx2_amd64.s.
-//
-//go:noescape
-func clampFloatsAVX2(src *float32, n int, lo, hi float32, dst *float32)

@@ -34,11 +34,8 @@ func poolSumU8Neon(src *byte, pixels, stride, width int, sums *int32)
 //go:noescape
 func poolSumI8Neon(src *byte, pixels, stride, width int, sums *int32)
 
-// maxRowsF32SIMD returns 0: the window maxima run in Go on arm64.
-func maxRowsF32SIMD([]float32, int, int, []float32) int { return 0 }
+// maxPoolF32SIMD reports false: float max pooling runs in Go on arm64.
+func maxPoolF32SIMD([]float32, int, int, int, int, FloatRange, []float32) bool { return false }
 
 // maxRows8SIMD returns 0: the window maxima run in Go on arm64.
 func maxRows8SIMD[T int8 | uint8]([]T, int, int, []T) int { return 0 }
-
-// clampFloatsSIMD returns 0: the clamp runs in Go on arm64.
-func clampFloatsSIMD([]float32, FloatRange, []float32) int { return 0 }

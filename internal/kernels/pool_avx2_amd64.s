@@ -135,10 +135,6 @@ TEXT ·poolSumU8AVX2(SB), NOSPLIT, $0-40
 TEXT ·poolSumI8AVX2(SB), NOSPLIT, $0-40
 	POOLSUM(VPMOVSXBD)
 
-// func maxRowsF32AVX2(src *float32, pixels, stride, width int, m *float32)
-TEXT ·maxRowsF32AVX2(SB), NOSPLIT, $0-40
-	MAXROWS(MAXF32, 4, VMOVUPS)
-
 // func maxRowsU8AVX2(src *byte, pixels, stride, width int, m *byte)
 TEXT ·maxRowsU8AVX2(SB), NOSPLIT, $0-40
 	MAXROWS(MAXU8, 1, VMOVDQU)
@@ -147,25 +143,111 @@ TEXT ·maxRowsU8AVX2(SB), NOSPLIT, $0-40
 TEXT ·maxRowsI8AVX2(SB), NOSPLIT, $0-40
 	MAXROWS(MAXI8, 1, VMOVDQU)
 
-// func clampFloatsAVX2(src *float32, n int, lo, hi float32, dst *float32)
-// dst[i] = clampFloat(src[i], [lo, hi]), for n a positive multiple of 8:
-// C++'s std::min(std::max(v, lo), hi). VMAXPS with lo first gives lo > v ?
-// lo : v, v itself when either is NaN (std::max(v, lo) keeps v unless
-// v < lo); VMINPS with hi first gives hi < x ? hi : x, likewise.
-TEXT ·clampFloatsAVX2(SB), NOSPLIT, $0-32
+DATA poolLowest<>+0(SB)/4, $0xff7fffff // −MaxFloat32
+GLOBL poolLowest<>(SB), RODATA|NOPTR, $4
+
+// func maxPoolF32AVX2(src *float32, rows, rowStride, pixels, stride, width int, lo, hi float32, dst *float32)
+// One output pixel of MAX_POOL_2D on floats: for c < width (at least 8),
+// dst[c] = clampFloat(max over the window, [lo, hi]), the window being rows
+// rows of pixels pixels (strides in elements), its maximum started at
+// −MaxFloat32 and taken as std::max in row-then-column order (MAXF32). The
+// channels go 32 at a time, then 8, then the last 8 again when width is
+// not a multiple of 8 (recomputed alike). The clamp is std::min(std::max(v,
+// lo), hi): VMAXPS and VMINPS with the bound as first source.
+TEXT ·maxPoolF32AVX2(SB), NOSPLIT, $0-64
 	MOVQ         src+0(FP), SI
-	MOVQ         n+8(FP), CX
-	VBROADCASTSS lo+16(FP), Y1
-	VBROADCASTSS hi+20(FP), Y2
-	MOVQ         dst+24(FP), DI
-clamp:
-	VMOVUPS (SI), Y0
-	VMAXPS  Y0, Y1, Y0
-	VMINPS  Y0, Y2, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-	JNZ     clamp
+	MOVQ         rows+8(FP), R10
+	MOVQ         rowStride+16(FP), R11
+	MOVQ         pixels+24(FP), CX
+	MOVQ         stride+32(FP), DX
+	MOVQ         width+40(FP), BX
+	VBROADCASTSS lo+48(FP), Y14
+	VBROADCASTSS hi+52(FP), Y15
+	MOVQ         dst+56(FP), DI
+	VBROADCASTSS poolLowest<>(SB), Y13
+	SHLQ         $2, R11
+	SHLQ         $2, DX
+	XORQ         R12, R12 // the first channel of the block
+
+block32:
+	MOVQ    BX, AX
+	SUBQ    R12, AX
+	CMPQ    AX, $32
+	JLT     block8
+	VMOVAPS Y13, Y0
+	VMOVAPS Y13, Y1
+	VMOVAPS Y13, Y2
+	VMOVAPS Y13, Y3
+	LEAQ    (SI)(R12*4), R8
+	MOVQ    R10, R13
+
+rows32:
+	MOVQ R8, R9
+	MOVQ CX, R14
+
+pixels32:
+	MAXF32(0(R9), Y0, Y4)
+	MAXF32(32(R9), Y1, Y5)
+	MAXF32(64(R9), Y2, Y6)
+	MAXF32(96(R9), Y3, Y7)
+	ADDQ DX, R9
+	DECQ R14
+	JNZ  pixels32
+	ADDQ R11, R8
+	DECQ R13
+	JNZ  rows32
+	VMAXPS  Y0, Y14, Y0
+	VMAXPS  Y1, Y14, Y1
+	VMAXPS  Y2, Y14, Y2
+	VMAXPS  Y3, Y14, Y3
+	VMINPS  Y0, Y15, Y0
+	VMINPS  Y1, Y15, Y1
+	VMINPS  Y2, Y15, Y2
+	VMINPS  Y3, Y15, Y3
+	LEAQ    (DI)(R12*4), R8
+	VMOVUPS Y0, 0(R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, 64(R8)
+	VMOVUPS Y3, 96(R8)
+	ADDQ    $32, R12
+	JMP     block32
+
+block8:
+	CMPQ AX, $8
+	JLT  tail
+
+one8:
+	VMOVAPS Y13, Y0
+	LEAQ    (SI)(R12*4), R8
+	MOVQ    R10, R13
+
+rows8:
+	MOVQ R8, R9
+	MOVQ CX, R14
+
+pixels8:
+	MAXF32(0(R9), Y0, Y4)
+	ADDQ DX, R9
+	DECQ R14
+	JNZ  pixels8
+	ADDQ R11, R8
+	DECQ R13
+	JNZ  rows8
+	VMAXPS  Y0, Y14, Y0
+	VMINPS  Y0, Y15, Y0
+	VMOVUPS Y0, (DI)(R12*4)
+	ADDQ    $8, R12
+	MOVQ    BX, AX
+	SUBQ    R12, AX
+	JMP     block8
+
+tail:
+	TESTQ AX, AX
+	JZ    done
+	MOVQ  BX, R12
+	SUBQ  $8, R12 // the last 8 channels, some of them again
+	JMP   one8
+
+done:
 	VZEROUPPER
 	RET

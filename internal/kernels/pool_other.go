@@ -12,11 +12,8 @@ func poolSumSIMD(*target) bool { return false }
 // poolSumSIMD8 sums nothing in this build and returns 0.
 func poolSumSIMD8[T int8 | uint8]([]T, int, int, []int32) int { return 0 }
 
-// maxRowsF32SIMD computes nothing in this build and returns 0.
-func maxRowsF32SIMD([]float32, int, int, []float32) int { return 0 }
+// maxPoolF32SIMD computes nothing in this build and reports false.
+func maxPoolF32SIMD([]float32, int, int, int, int, FloatRange, []float32) bool { return false }
 
 // maxRows8SIMD computes nothing in this build and returns 0.
 func maxRows8SIMD[T int8 | uint8]([]T, int, int, []T) int { return 0 }
-
-// clampFloatsSIMD clamps nothing in this build and returns 0.
-func clampFloatsSIMD([]float32, FloatRange, []float32) int { return 0 }
