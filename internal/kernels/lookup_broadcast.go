@@ -192,6 +192,10 @@ func lookupColumns[T int8 | uint8](t *Table88, a, b, dst []T, lo, hi int) {
 		}
 		return
 	}
+	if len(b) == 3 {
+		lookupColumns3(&cols, lo, x, d)
+		return
+	}
 	// Element i reads column i % len(b): taken from a repeating pattern of
 	// column indices, a run of whole periods at a time.
 	var pattern [256]uint8
@@ -204,6 +208,24 @@ func lookupColumns[T int8 | uint8](t *Table88, a, b, dst []T, lo, hi int) {
 		m := min(len(x)-s, n-c)
 		lookupPattern(&cols, pattern[c:c+m], x[s:s+m], d[s:s+m])
 		s += m
+	}
+}
+
+// lookupColumns3 is lookupColumns' loop for three columns (one value per
+// channel of an RGB image, the commonest case), a pixel a step; x and d
+// start at output element lo.
+func lookupColumns3[T int8 | uint8](cols *[maxLookupColumns << 8]T, lo int, x, d []T) {
+	c0, c1, c2 := (*[256]T)(cols[0:]), (*[256]T)(cols[256:]), (*[256]T)(cols[512:])
+	j := 0
+	for ; j < len(x) && (lo+j)%3 != 0; j++ { // up to the first whole pixel
+		d[j] = cols[(lo+j)%3<<8|int(uint8(x[j]))]
+	}
+	for ; j+3 <= len(x); j += 3 {
+		p, q := x[j:j+3], d[j:j+3]
+		q[0], q[1], q[2] = c0[uint8(p[0])], c1[uint8(p[1])], c2[uint8(p[2])]
+	}
+	for ; j < len(x); j++ {
+		d[j] = cols[(lo+j)%3<<8|int(uint8(x[j]))]
 	}
 }
 
