@@ -27,9 +27,11 @@ func poolWindow(p *ConvGeometry, filterH, filterW int, in Shape4, oy, ox int) (y
 // AveragePoolF32 is AVERAGE_POOL_2D on floats: the mean over the part of
 // each filterH × filterW window inside the input (padding is not counted),
 // clamped to act. p gives the strides and the padding before the first row
-// and column; out is the output shape.
+// and column; out is the output shape. Each channel's sum is taken in
+// TFLite's order (rows, then columns, from 0), the window read as rows of
+// channels.
 func AveragePoolF32(p *ConvGeometry, filterH, filterW int, in Shape4, src []float32, out Shape4, dst []float32, act FloatRange) error {
-	i := 0
+	var acc [poolChannelBlock]float32
 	for n := range out.N {
 		for oy := range out.H {
 			for ox := range out.W {
@@ -38,15 +40,23 @@ func AveragePoolF32(p *ConvGeometry, filterH, filterW int, in Shape4, src []floa
 					return errEmptyPoolWindow
 				}
 				count := float32((y1 - y0) * (x1 - x0))
-				for c := range out.C {
-					var total float32
+				o := ((n*out.H+oy)*out.W + ox) * out.C
+				for b0 := 0; b0 < out.C; b0 += poolChannelBlock {
+					b1 := min(b0+poolChannelBlock, out.C)
+					total := acc[:b1-b0]
+					clear(total)
 					for y := y0; y < y1; y++ {
 						for x := x0; x < x1; x++ {
-							total += src[((n*in.H+y)*in.W+x)*in.C+c]
+							row := src[((n*in.H+y)*in.W+x)*in.C+b0:][:len(total)]
+							for c, v := range row {
+								total[c] += v
+							}
 						}
 					}
-					dst[i] = clampFloat(total/count, act)
-					i++
+					d := dst[o+b0 : o+b1]
+					for c, t := range total {
+						d[c] = clampFloat(t/count, act)
+					}
 				}
 			}
 		}

@@ -318,3 +318,69 @@ func BenchmarkMaxPoolF32(b *testing.B) {
 		}
 	}
 }
+
+// TestAveragePoolF32Random compares AveragePoolF32 with TFLite's
+// per-channel walk bit for bit (the sums in the same order), NaN, zeros of
+// both signs and infinities among the inputs.
+func TestAveragePoolF32Random(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 11))
+	specials := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32}
+	for trial := range 300 {
+		p, fh, fw, in, out := randomPoolGeometry(rng, trial)
+		src := make([]float32, in.Size())
+		for i := range src {
+			src[i] = float32(rng.NormFloat64() * 1e3)
+			if rng.IntN(20) == 0 {
+				src[i] = specials[rng.IntN(len(specials))]
+			}
+		}
+		act := []FloatRange{
+			{Min: -float32(math.Inf(1)), Max: float32(math.Inf(1))}, {Min: -1, Max: 1.5}, {Min: 0, Max: 6},
+		}[rng.IntN(3)]
+		want := make([]float32, out.Size())
+		i := 0
+		for n := range out.N {
+			for oy := range out.H {
+				for ox := range out.W {
+					y0, y1, x0, x1 := poolWindow(&p, fh, fw, in, oy, ox)
+					count := float32((y1 - y0) * (x1 - x0))
+					for c := range out.C {
+						var total float32
+						for y := y0; y < y1; y++ {
+							for x := x0; x < x1; x++ {
+								total += src[((n*in.H+y)*in.W+x)*in.C+c]
+							}
+						}
+						want[i] = clampFloat(total/count, act)
+						i++
+					}
+				}
+			}
+		}
+		got := make([]float32, out.Size())
+		require.NoError(t, AveragePoolF32(&p, fh, fw, in, src, out, got, act))
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("trial %d: element %d is %g, want %g (in %v, filter %d×%d %+v)", trial, i, got[i], want[i], in, fh, fw, p)
+			}
+		}
+	}
+}
+
+// BenchmarkAveragePoolF32 is the float MobileNet v1 0.25's pool before its
+// classifier: 7×7×256 to 1×1×256.
+func BenchmarkAveragePoolF32(b *testing.B) {
+	in, out := Shape4{N: 1, H: 7, W: 7, C: 256}, Shape4{N: 1, H: 1, W: 1, C: 256}
+	p := &ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
+	src := make([]float32, in.Size())
+	for i := range src {
+		src[i] = float32(i%89) * 0.25
+	}
+	dst := make([]float32, out.Size())
+	act := FloatRange{Min: -math.MaxFloat32, Max: math.MaxFloat32}
+	for b.Loop() {
+		if err := AveragePoolF32(p, 7, 7, in, src, out, dst, act); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
