@@ -318,7 +318,9 @@ func maxRowsF32(src []float32, pixels, stride int, m []float32) {
 	}
 }
 
-// maxRows8 is maxRowsF32 on 8-bit values.
+// maxRows8 sets m[c] = max(m[c], src[p·stride + c]) for the pixels p and
+// c < len(m): with the assembly of this build when simd is set, for as
+// many channels as it covers, the rest in Go.
 func maxRows8[T int8 | uint8](simd bool, src []T, pixels, stride int, m []T) {
 	width := len(m)
 	_ = src[(pixels-1)*stride+width-1]

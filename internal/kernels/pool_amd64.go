@@ -48,7 +48,9 @@ func maxPoolF32SIMD(src []float32, rows, rowStride, pixels, stride int, act Floa
 	return true
 }
 
-// maxRows8SIMD is maxRowsF32SIMD on 8-bit values, 32 channels at a time.
+// maxRows8SIMD sets m[c] = max(m[c], src[p·stride + c]) for the leading
+// channels the AVX2 kernels cover (a multiple of 32) and returns how many.
+// src holds them all.
 func maxRows8SIMD[T int8 | uint8](src []T, pixels, stride int, m []T) int {
 	width := len(m) &^ 31
 	if width == 0 || pixels <= 0 {
