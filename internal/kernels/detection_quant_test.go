@@ -169,7 +169,11 @@ func pickThreshold(rng *rand.Rand, scores []float32) float32 {
 
 func TestDetectionQuantizedMatchesFloat(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 8))
-	for trial := range 600 {
+	trials := 600
+	if testing.Short() {
+		trials = 100 // the emulated ARM runs
+	}
+	for trial := range trials {
 		n := rng.IntN(260)
 		classes := 1 + rng.IntN(13)
 		if rng.IntN(2) == 0 {
