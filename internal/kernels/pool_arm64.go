@@ -34,8 +34,25 @@ func poolSumU8Neon(src *byte, pixels, stride, width int, sums *int32)
 //go:noescape
 func poolSumI8Neon(src *byte, pixels, stride, width int, sums *int32)
 
-// maxPoolF32SIMD reports false: float max pooling runs in Go on arm64.
-func maxPoolF32SIMD([]float32, int, int, int, int, FloatRange, []float32) bool { return false }
+// maxPoolF32SIMD computes one output pixel of a float max pooling into d
+// (len(d) channels) with the NEON kernel and reports whether it could (4
+// channels or more): the window is rows rows of pixels pixels at src,
+// rowStride and stride elements apart.
+func maxPoolF32SIMD(src []float32, rows, rowStride, pixels, stride int, act FloatRange, d []float32) bool {
+	width := len(d)
+	if width < 4 || rows <= 0 || pixels <= 0 {
+		return false
+	}
+	_ = src[(rows-1)*rowStride+(pixels-1)*stride+width-1]
+	maxPoolF32Neon(&src[0], rows, rowStride, pixels, stride, width, act.Min, act.Max, &d[0])
+	return true
+}
+
+// maxPoolF32Neon computes one output pixel of a float max pooling (see
+// maxPoolF32SIMD), in pool_neon_arm64.s.
+//
+//go:noescape
+func maxPoolF32Neon(src *float32, rows, rowStride, pixels, stride, width int, lo, hi float32, dst *float32)
 
 // maxRows8SIMD returns 0: the window maxima run in Go on arm64.
 func maxRows8SIMD[T int8 | uint8]([]T, int, int, []T) int { return 0 }
