@@ -60,8 +60,12 @@ func addTestParams(rng *rand.Rand, lo, hi int32) (q1, q2, qo Affine, actMin, act
 
 func TestAddLanesModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 20))
+	trials := 400
+	if testing.Short() {
+		trials = 40 // the emulated ARM runs: the model is the same Go there
+	}
 	for _, r := range [][2]int32{{0, 255}, {-128, 127}} {
-		for trial := 0; trial < 400; {
+		for trial := 0; trial < trials; {
 			q1, q2, qo, actMin, actMax := addTestParams(rng, r[0], r[1])
 			p, err := NewAddParams(q1, q2, qo, actMin, actMax)
 			if err != nil {
@@ -107,7 +111,11 @@ func testAddRows8[T int8 | uint8](t *testing.T) {
 			pa, pb = append(pa, T(a)), append(pb, T(b))
 		}
 	}
-	for trial := 0; trial < 60; {
+	trials := 60
+	if testing.Short() {
+		trials = 15 // the emulated ARM runs
+	}
+	for trial := 0; trial < trials; {
 		q1, q2, qo, actMin, actMax := addTestParams(rng, lo, hi)
 		p, err := NewAddParams(q1, q2, qo, actMin, actMax)
 		if err != nil {
