@@ -123,21 +123,10 @@ func buildDetectionPostProcess(b *builder) (*op, error) {
 // non-decreasing, as it requires); float scores are read in place.
 func detectionScores(b *builder, t *Tensor, p *kernels.DetectionParams, s *kernels.DetectionScratch, enc, anchorData []float32, anchors, columns int) (func(boxes, classes, scores []float32) int, error) {
 	switch t.Type {
-	case tflite.TypeUint8, tflite.TypeInt8:
-		q, err := b.affine(t)
-		if err != nil {
-			return nil, err
-		}
-		if t.Type == tflite.TypeUint8 {
-			table := kernels.NewDequantTable[uint8](q)
-			return func(boxes, classes, scores []float32) int {
-				return kernels.DetectionPostProcessQ(p, s, enc, t.Uint8s(), table, anchorData, anchors, columns, boxes, classes, scores)
-			}, nil
-		}
-		table := kernels.NewDequantTable[int8](q)
-		return func(boxes, classes, scores []float32) int {
-			return kernels.DetectionPostProcessQ(p, s, enc, t.Int8s(), table, anchorData, anchors, columns, boxes, classes, scores)
-		}, nil
+	case tflite.TypeUint8:
+		return detectionScoresQ[uint8](b, t, p, s, enc, anchorData, anchors, columns)
+	case tflite.TypeInt8:
+		return detectionScoresQ[int8](b, t, p, s, enc, anchorData, anchors, columns)
 	}
 	if err := b.expectType(t, tflite.TypeFloat32); err != nil {
 		return nil, err
@@ -147,25 +136,40 @@ func detectionScores(b *builder, t *Tensor, p *kernels.DetectionParams, s *kerne
 	}, nil
 }
 
+// detectionScoresQ is detectionScores for 8-bit scores of element type T.
+func detectionScoresQ[T int8 | uint8](b *builder, t *Tensor, p *kernels.DetectionParams, s *kernels.DetectionScratch, enc, anchorData []float32, anchors, columns int) (func(boxes, classes, scores []float32) int, error) {
+	q, err := b.affine(t)
+	if err != nil {
+		return nil, err
+	}
+	table := kernels.NewDequantTable[T](q)
+	return func(boxes, classes, scores []float32) int {
+		return kernels.DetectionPostProcessQ(p, s, enc, viewAs[T](t), table, anchorData, anchors, columns, boxes, classes, scores)
+	}, nil
+}
+
 // floatReader returns a function that copies t's current data into dst as
 // float32, dequantizing uint8 or int8 data as TFLite does.
 func (b *builder) floatReader(t *Tensor, dst []float32) (func(), error) {
 	switch t.Type {
 	case tflite.TypeFloat32:
 		return func() { copy(dst, t.Float32s()) }, nil
-	case tflite.TypeUint8, tflite.TypeInt8:
-		q, err := b.affine(t)
-		if err != nil {
-			return nil, err
-		}
-		if t.Type == tflite.TypeUint8 {
-			table := kernels.NewDequantTable[uint8](q)
-			return func() { kernels.DequantizeLookup(table, t.Uint8s(), dst) }, nil
-		}
-		table := kernels.NewDequantTable[int8](q)
-		return func() { kernels.DequantizeLookup(table, t.Int8s(), dst) }, nil
+	case tflite.TypeUint8:
+		return dequantReader[uint8](b, t, dst)
+	case tflite.TypeInt8:
+		return dequantReader[int8](b, t, dst)
 	}
 	return nil, b.unsupportedf("%v has type %s", t, t.Type)
+}
+
+// dequantReader is floatReader for 8-bit data of element type T.
+func dequantReader[T int8 | uint8](b *builder, t *Tensor, dst []float32) (func(), error) {
+	q, err := b.affine(t)
+	if err != nil {
+		return nil, err
+	}
+	table := kernels.NewDequantTable[T](q)
+	return func() { kernels.DequantizeLookup(table, viewAs[T](t), dst) }, nil
 }
 
 // dequantizedConstant returns a constant tensor's values as float32.
