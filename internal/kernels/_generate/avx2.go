@@ -74,6 +74,17 @@ func avx2RequantKernel(f *file, s signedness) {
 	f.ins("MOVQ out+56(FP), DX")
 	f.ins("MOVQ outStride+64(FP), R12")
 	f.ins("LEAQ (BX)(BX*2), R8")
+	avx2RequantGroups(f, s, false, 40)
+}
+
+// avx2RequantGroups writes the group loop of the requantizing kernels, from
+// their registers: AX the first pixel's activations, BX and R8 one and
+// three pixels' strides, R11 the group's weights, R13 kq, R9 the groups,
+// R10 the group's table, DX and R12 the outputs and their stride. wide
+// reads activations widened to int16, 8 bytes a step, rather than bytes;
+// wStride is the frame offset of the argument wStride, which outOffset,
+// actMin and actMax follow from 32 bytes on.
+func avx2RequantGroups(f *file, s signedness, wide bool, wStride int) {
 	f.label("group")
 	for r := avx2AccBase; r < avx2AccBase+2*avx2Pixels; r++ {
 		f.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)
@@ -83,16 +94,26 @@ func avx2RequantKernel(f *file, s signedness) {
 	f.ins("MOVQ R13, CX")
 	f.ins("TESTQ CX, CX")
 	f.ins("JZ requant")
+	step := 4
+	if wide {
+		step = 8
+		f.ins("PCALIGN $32")
+	}
 	f.label("loop")
 	for b := range 4 {
 		f.ins("VMOVDQU %d(DI), Y%d", b*32, b)
 	}
 	rows := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R8*1)"}
 	for p := range avx2Pixels {
-		s.widen(f, rows[p])
+		if wide {
+			f.ins("VPBROADCASTD %s, Y6", rows[p])
+			f.ins("VPBROADCASTD 4%s, Y7", rows[p])
+		} else {
+			s.widen(f, rows[p])
+		}
 		mac4(f, avx2AccBase+2*p)
 	}
-	f.ins("ADDQ $4, SI")
+	f.ins("ADDQ $%d, SI", step)
 	f.ins("ADDQ $%d, DI", avx2KBytes)
 	f.ins("DECQ CX")
 	f.ins("JNZ loop")
@@ -101,8 +122,8 @@ func avx2RequantKernel(f *file, s signedness) {
 	f.ins("MOVQ $0x40000000, CX")
 	f.ins("VMOVQ CX, X0")
 	f.ins("VPBROADCASTQ X0, Y0")
-	for i, arg := range []string{"outOffset+72(FP)", "actMin+76(FP)", "actMax+80(FP)"} {
-		f.ins("MOVL %s, CX", arg)
+	for i, arg := range []string{"outOffset", "actMin", "actMax"} {
+		f.ins("MOVL %s+%d(FP), CX", arg, wStride+32+4*i)
 		f.ins("VMOVD CX, X%d", 1+i)
 		f.ins("VPBROADCASTD X%d, Y%d", 1+i, 1+i)
 	}
@@ -117,7 +138,7 @@ func avx2RequantKernel(f *file, s signedness) {
 			requant8(f, requantRegs{acc: avx2AccBase + 2*p + h, table: "R10", off: 32 * h, rowStride: 64, round: 0, outOffset: 1, actMin: 2, actMax: 3, temps: [3]int{4, 5, 6}, consts: "qgemmAVX2Consts<>"}, addr)
 		}
 	}
-	f.ins("ADDQ wStride+40(FP), R11")
+	f.ins("ADDQ wStride+%d(FP), R11", wStride)
 	f.ins("ADDQ $%d, R10", 5*16*4)
 	f.ins("ADDQ $16, DX")
 	f.ins("DECQ R9")
@@ -217,55 +238,5 @@ func avx2WideRequantKernel(f *file, s signedness) {
 	f.ins("MOVQ out+64(FP), DX")
 	f.ins("MOVQ outStride+72(FP), R12")
 	f.ins("LEAQ (BX)(BX*2), R8")
-	f.label("group")
-	for r := avx2AccBase; r < avx2AccBase+2*avx2Pixels; r++ {
-		f.ins("VPXOR Y%d, Y%d, Y%d", r, r, r)
-	}
-	f.ins("MOVQ AX, SI")
-	f.ins("MOVQ R11, DI")
-	f.ins("MOVQ R13, CX")
-	f.ins("TESTQ CX, CX")
-	f.ins("JZ requant")
-	f.ins("PCALIGN $32")
-	f.label("loop")
-	for b := range 4 {
-		f.ins("VMOVDQU %d(DI), Y%d", b*32, b)
-	}
-	rows := []string{"(SI)", "(SI)(BX*1)", "(SI)(BX*2)", "(SI)(R8*1)"}
-	for p := range avx2Pixels {
-		f.ins("VPBROADCASTD %s, Y6", rows[p])
-		f.ins("VPBROADCASTD 4%s, Y7", rows[p])
-		mac4(f, avx2AccBase+2*p)
-	}
-	f.ins("ADDQ $8, SI")
-	f.ins("ADDQ $%d, DI", avx2KBytes)
-	f.ins("DECQ CX")
-	f.ins("JNZ loop")
-	f.label("requant")
-	f.ins("MOVQ $0x40000000, CX")
-	f.ins("VMOVQ CX, X0")
-	f.ins("VPBROADCASTQ X0, Y0")
-	for i, arg := range []string{"outOffset+80(FP)", "actMin+84(FP)", "actMax+88(FP)"} {
-		f.ins("MOVL %s, CX", arg)
-		f.ins("VMOVD CX, X%d", 1+i)
-		f.ins("VPBROADCASTD X%d, Y%d", 1+i, 1+i)
-	}
-	f.ins("LEAQ (DX)(R12*2), R14")
-	outs := []string{"(DX)", "(DX)(R12*1)", "(R14)", "(R14)(R12*1)"}
-	for p := range avx2Pixels {
-		for h := range 2 {
-			addr := outs[p]
-			if h == 1 {
-				addr = "8" + addr
-			}
-			requant8(f, requantRegs{acc: avx2AccBase + 2*p + h, table: "R10", off: 32 * h, rowStride: 64, round: 0, outOffset: 1, actMin: 2, actMax: 3, temps: [3]int{4, 5, 6}, consts: "qgemmAVX2Consts<>"}, addr)
-		}
-	}
-	f.ins("ADDQ wStride+48(FP), R11")
-	f.ins("ADDQ $%d, R10", 5*16*4)
-	f.ins("ADDQ $16, DX")
-	f.ins("DECQ R9")
-	f.ins("JNZ group")
-	f.ins("VZEROUPPER")
-	f.ins("RET")
+	avx2RequantGroups(f, s, true, 48)
 }
