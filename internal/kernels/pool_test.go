@@ -100,28 +100,7 @@ func testAveragePool8Random[T int8 | uint8](t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 8))
 	lo, hi := typeRange[T]()
 	for trial := range 300 {
-		in := Shape4{N: 1 + rng.IntN(2), H: 1 + rng.IntN(9), W: 1 + rng.IntN(9), C: 1 + rng.IntN(80)}
-		switch trial % 5 {
-		case 0:
-			in.C = []int{7, 8, 31, 32, 33, 511, 512, 513, 1280}[rng.IntN(9)]
-		case 1:
-			in.C += 64 * rng.IntN(12)
-		}
-		var p ConvGeometry
-		var fh, fw int
-		var out Shape4
-		if trial%3 == 0 {
-			fh, fw = in.H, in.W
-			p = ConvGeometry{StrideH: 1, StrideW: 1, DilationH: 1, DilationW: 1}
-			out = Shape4{N: in.N, H: 1, W: 1, C: in.C}
-		} else {
-			fh, fw = 1+rng.IntN(in.H), 1+rng.IntN(in.W)
-			p = ConvGeometry{StrideH: 1 + rng.IntN(3), StrideW: 1 + rng.IntN(3), DilationH: 1, DilationW: 1}
-			same := rng.IntN(2) == 0
-			out = Shape4{N: in.N, C: in.C}
-			out.H, p.PadTop = OutputSize(in.H, fh, p.StrideH, 1, same)
-			out.W, p.PadLeft = OutputSize(in.W, fw, p.StrideW, 1, same)
-		}
+		p, fh, fw, in, out := randomPoolGeometry(rng, trial)
 		src := make([]T, in.Size())
 		for i := range src {
 			switch rng.IntN(4) {
