@@ -7,23 +7,21 @@ import (
 	"github.com/percept-robotics/percept/tflite"
 )
 
-func buildRelu(b *builder) (*op, error) {
-	return b.buildReluRange(0, float32(math.Inf(1)), kernels.ReluF32)
-}
+func buildRelu(b *builder) (*op, error) { return b.buildReluRange(0, float32(math.Inf(1))) }
 
-func buildRelu6(b *builder) (*op, error) { return b.buildReluRange(0, 6, kernels.Relu6F32) }
+func buildRelu6(b *builder) (*op, error) { return b.buildReluRange(0, 6) }
 
-func buildReluN1To1(b *builder) (*op, error) { return b.buildReluRange(-1, 1, kernels.ReluN1To1F32) }
+func buildReluN1To1(b *builder) (*op, error) { return b.buildReluRange(-1, 1) }
 
 // buildReluRange prepares a clamp of the input to [lower, upper].
-func (b *builder) buildReluRange(lower, upper float32, float func(src, dst []float32)) (*op, error) {
+func (b *builder) buildReluRange(lower, upper float32) (*op, error) {
 	in, out, err := b.unary(quantizedTypes...)
 	if err != nil {
 		return nil, err
 	}
 	switch in.Type {
 	case tflite.TypeFloat32:
-		return elementwise(in, out, float), nil
+		return elementwise(in, out, kernels.NewFloatClamp(b.g.it.target, kernels.FloatRange{Min: lower, Max: upper}).Apply), nil
 	case tflite.TypeUint8:
 		return reluQuantized[uint8](b, in, out, lower, upper)
 	}

@@ -54,12 +54,8 @@ func (b *builder) buildArithmetic(kind arithmetic, act tflite.Activation) (*op, 
 		if err != nil {
 			return nil, err
 		}
-		f := map[arithmetic]func(kernels.Shape4, []float32, kernels.Shape4, []float32, []float32, kernels.FloatRange){
-			arithAdd: kernels.AddF32, arithSub: kernels.SubF32, arithMul: kernels.MulF32,
-		}[kind]
-		return binaryOp(x, y, out, sx, sy, func(sa kernels.Shape4, a []float32, sb kernels.Shape4, b []float32, dst []float32) {
-			f(sa, a, sb, b, dst, r)
-		}), nil
+		op := map[arithmetic]kernels.FloatOp{arithAdd: kernels.FloatAdd, arithSub: kernels.FloatSub, arithMul: kernels.FloatMul}[kind]
+		return binaryOp(x, y, out, sx, sy, kernels.NewFloatArith(b.g.it.target, op, r).Apply), nil
 	case tflite.TypeInt32:
 		r, err := b.int32Activation(act)
 		if err != nil {
@@ -206,9 +202,7 @@ func buildDiv(b *builder) (*op, error) {
 		if err != nil {
 			return nil, err
 		}
-		return binaryOp(x, y, out, sx, sy, func(sa kernels.Shape4, a []float32, sb kernels.Shape4, b []float32, dst []float32) {
-			kernels.DivF32(sa, a, sb, b, dst, r)
-		}), nil
+		return binaryOp(x, y, out, sx, sy, kernels.NewFloatArith(b.g.it.target, kernels.FloatDiv, r).Apply), nil
 	case tflite.TypeInt32:
 		r, err := b.int32Activation(o.FusedActivationFunction)
 		if err != nil {

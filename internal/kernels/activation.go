@@ -7,24 +7,30 @@ import (
 	"github.com/percept-robotics/percept/quant"
 )
 
-// ReluF32 is RELU on floats: max(0, x).
-func ReluF32(src, dst []float32) {
-	for i, v := range src {
-		dst[i] = stdMax(v, 0)
-	}
+// FloatClamp is RELU, RELU6 or RELU_N1_TO_1 on floats: x clamped to a
+// range as TFLite does it, C++'s std::max with the lower bound then
+// std::min with the upper (RELU's upper bound is +Inf), so NaN passes
+// through. Prepared for a kernel target: AVX2 on the x86 SIMD targets,
+// with the portable code's results bit for bit.
+type FloatClamp struct {
+	r    FloatRange
+	simd bool
 }
 
-// Relu6F32 is RELU6 on floats: x clamped to [0, 6].
-func Relu6F32(src, dst []float32) {
-	for i, v := range src {
-		dst[i] = clampFloat(v, FloatRange{Min: 0, Max: 6})
-	}
+// NewFloatClamp prepares the clamp to r for the named kernel target.
+func NewFloatClamp(target string, r FloatRange) *FloatClamp {
+	return &FloatClamp{r: r, simd: floatSIMD(lookupTarget(target))}
 }
 
-// ReluN1To1F32 is RELU_N1_TO_1 on floats: x clamped to [−1, 1].
-func ReluN1To1F32(src, dst []float32) {
+// Apply sets dst[i] to src[i] clamped; dst is at least as long as src.
+func (k *FloatClamp) Apply(src, dst []float32) {
+	dst = dst[:len(src)]
+	if k.simd {
+		floatClampSIMD(src, dst, k.r)
+		return
+	}
 	for i, v := range src {
-		dst[i] = clampFloat(v, FloatRange{Min: -1, Max: 1})
+		dst[i] = clampFloat(v, k.r)
 	}
 }
 

@@ -12,12 +12,14 @@ import (
 func TestReluFloats(t *testing.T) {
 	src := []float32{-2, -0.5, 0, 0.5, 3, 7}
 	dst := make([]float32, len(src))
-	ReluF32(src, dst)
-	assert.Equal(t, []float32{0, 0, 0, 0.5, 3, 7}, dst)
-	Relu6F32(src, dst)
-	assert.Equal(t, []float32{0, 0, 0, 0.5, 3, 6}, dst)
-	ReluN1To1F32(src, dst)
-	assert.Equal(t, []float32{-1, -0.5, 0, 0.5, 1, 1}, dst)
+	for _, target := range Targets() {
+		NewFloatClamp(target, FloatRange{Min: 0, Max: float32(math.Inf(1))}).Apply(src, dst)
+		assert.Equal(t, []float32{0, 0, 0, 0.5, 3, 7}, dst, target)
+		NewFloatClamp(target, FloatRange{Min: 0, Max: 6}).Apply(src, dst)
+		assert.Equal(t, []float32{0, 0, 0, 0.5, 3, 6}, dst, target)
+		NewFloatClamp(target, FloatRange{Min: -1, Max: 1}).Apply(src, dst)
+		assert.Equal(t, []float32{-1, -0.5, 0, 0.5, 1, 1}, dst, target)
+	}
 	LeakyReluF32(src, dst, 0.1)
 	assert.Equal(t, []float32{-0.2, -0.05, 0, 0.5, 3, 7}, dst)
 	hs := make([]float32, 7)
@@ -226,4 +228,36 @@ func testLogisticTanh[T int8 | uint8](t *testing.T, seed uint64) {
 func TestLogisticTanhQuantized(t *testing.T) {
 	testLogisticTanh[uint8](t, 1)
 	testLogisticTanh[int8](t, 2)
+}
+
+// TestFloatClampOnEveryTarget: the clamps of RELU, RELU6, RELU_N1_TO_1 and
+// odd ranges on every target, lengths on both sides of the SIMD widths,
+// with NaN, infinities, signed zeros and the bounds themselves mixed in:
+// the portable clamp's bits.
+func TestFloatClampOnEveryTarget(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 3))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), -1, 1, 6}
+	ranges := []FloatRange{{0, float32(math.Inf(1))}, {0, 6}, {-1, 1}, {float32(math.Copysign(0, -1)), 0}, {-math.MaxFloat32, math.MaxFloat32}}
+	for n := range 100 {
+		src := make([]float32, n)
+		for i := range src {
+			src[i] = float32(rng.NormFloat64() * 5)
+			if rng.IntN(6) == 0 {
+				src[i] = special[rng.IntN(len(special))]
+			}
+		}
+		for _, r := range ranges {
+			want := make([]float32, n)
+			for i, v := range src {
+				want[i] = clampFloat(v, r)
+			}
+			for _, target := range Targets() {
+				got := make([]float32, n)
+				NewFloatClamp(target, r).Apply(src, got)
+				for i := range want {
+					require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s: %v clamped to %v, element %d", target, src[i], r, i)
+				}
+			}
+		}
+	}
 }

@@ -15,19 +15,19 @@ var noClamp = FloatRange{Min: -math.MaxFloat32, Max: math.MaxFloat32}
 func TestDivFloatByHand(t *testing.T) {
 	// [1,2,1,2] / [1,1,2,1]: each row divided by 2 then by −4.
 	dst := make([]float32, 8)
-	DivF32(Shape4{1, 2, 1, 2}, []float32{1, 2, 3, 4}, Shape4{1, 1, 2, 1}, []float32{2, -4}, dst, noClamp)
+	NewFloatArith(Generic, FloatDiv, noClamp).Apply(Shape4{1, 2, 1, 2}, []float32{1, 2, 3, 4}, Shape4{1, 1, 2, 1}, []float32{2, -4}, dst)
 	assert.Equal(t, []float32{0.5, 1, -0.25, -0.5, 1.5, 2, -0.75, -1}, dst)
 
 	// A zero divisor: TFLite's clamp to ±MaxFloat32 turns ±Inf into it;
 	// NaN passes the clamp.
 	dst = dst[:4]
-	DivF32(Shape4{1, 1, 1, 4}, []float32{1, -1, 0, 3}, Shape4{1, 1, 1, 4}, []float32{0, 0, 0, float32(math.Inf(1))}, dst, noClamp)
+	NewFloatArith(Generic, FloatDiv, noClamp).Apply(Shape4{1, 1, 1, 4}, []float32{1, -1, 0, 3}, Shape4{1, 1, 1, 4}, []float32{0, 0, 0, float32(math.Inf(1))}, dst)
 	assert.Equal(t, float32(math.MaxFloat32), dst[0])
 	assert.Equal(t, float32(-math.MaxFloat32), dst[1])
 	assert.True(t, math.IsNaN(float64(dst[2])))
 	assert.Equal(t, float32(0), dst[3])
 
-	DivF32(Shape4{1, 1, 1, 4}, []float32{12, -3, 5, 1}, Shape4{1, 1, 1, 1}, []float32{2}, dst, FloatRange{Min: 0, Max: 6})
+	NewFloatArith(Generic, FloatDiv, FloatRange{Min: 0, Max: 6}).Apply(Shape4{1, 1, 1, 4}, []float32{12, -3, 5, 1}, Shape4{1, 1, 1, 1}, []float32{2}, dst)
 	assert.Equal(t, []float32{6, 0, 2.5, 0.5}, dst)
 }
 
@@ -235,13 +235,15 @@ func TestInt32ArithmeticByHand(t *testing.T) {
 	assert.Equal(t, []int32{4, 47, 47}, q)
 }
 
-// TestFloatBinaryFastPathsMatchBroadcastWalk: ADD, SUB, MUL and DIV on one
-// shape, a per-channel row and a single value (either side), with
-// infinities, NaN and zeros mixed in and a clamp, equal to binary's
-// general walk bit for bit.
-func TestFloatBinaryFastPathsMatchBroadcastWalk(t *testing.T) {
+// TestFloatArithMatchesBroadcastWalk: ADD, SUB, MUL and DIV on every
+// target, on one shape, a per-channel row and a single value (either
+// side), with infinities, NaN and zeros mixed in, with and without a
+// clamp, channel counts on both sides of the SIMD widths: equal to
+// binary's general walk of the portable arithmetic bit for bit.
+func TestFloatArithMatchesBroadcastWalk(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 10))
-	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+		math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, -1, 6}
 	fill := func(n int) []float32 {
 		v := make([]float32, n)
 		for i := range v {
@@ -252,20 +254,27 @@ func TestFloatBinaryFastPathsMatchBroadcastWalk(t *testing.T) {
 		}
 		return v
 	}
-	ops := map[string]struct {
-		fast func(Shape4, []float32, Shape4, []float32, []float32, FloatRange)
-		f    func(x, y float32) float32
-	}{
-		"add": {AddF32, func(x, y float32) float32 { return x + y }},
-		"sub": {SubF32, func(x, y float32) float32 { return x - y }},
-		"mul": {MulF32, func(x, y float32) float32 { return x * y }},
-		"div": {DivF32, func(x, y float32) float32 { return x / y }},
+	ops := map[FloatOp]func(x, y float32) float32{
+		FloatAdd: func(x, y float32) float32 { return x + y },
+		FloatSub: func(x, y float32) float32 { return x - y },
+		FloatMul: func(x, y float32) float32 { return x * y },
+		FloatDiv: func(x, y float32) float32 { return x / y },
 	}
-	for range 50 {
+	rounds := 60
+	if testing.Short() {
+		rounds = 15
+	}
+	for range rounds {
 		sa := Shape4{1 + rng.IntN(2), 1 + rng.IntN(5), 1 + rng.IntN(5), 1 + rng.IntN(9)}
-		act := FloatRange{Min: -math.MaxFloat32, Max: math.MaxFloat32}
 		if rng.IntN(2) == 0 {
+			sa.C = 1 + rng.IntN(70)
+		}
+		act := FloatRange{Min: -math.MaxFloat32, Max: math.MaxFloat32}
+		switch rng.IntN(3) {
+		case 0:
 			act = FloatRange{Min: -1, Max: 6}
+		case 1:
+			act = FloatRange{Min: 0, Max: float32(math.Inf(1))}
 		}
 		for _, sb := range []Shape4{sa, {1, 1, 1, sa.C}, {1, 1, 1, 1}, {1, sa.H, 1, 1}} {
 			for _, swap := range []bool{false, true} {
@@ -274,12 +283,16 @@ func TestFloatBinaryFastPathsMatchBroadcastWalk(t *testing.T) {
 					s1, s2 = sb, sa
 				}
 				a, b := fill(s1.Size()), fill(s2.Size())
-				for name, op := range ops {
-					got, want := make([]float32, sa.Size()), make([]float32, sa.Size())
-					op.fast(s1, a, s2, b, got, act)
-					binary(s1, a, s2, b, want, func(x, y float32) float32 { return clampFloat(op.f(x, y), act) })
-					for i := range want {
-						require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%s %v %v element %d", name, s1, s2, i)
+				for op, f := range ops {
+					want := make([]float32, sa.Size())
+					binary(s1, a, s2, b, want, func(x, y float32) float32 { return clampFloat(f(x, y), act) })
+					for _, target := range Targets() {
+						got := make([]float32, sa.Size())
+						NewFloatArith(target, op, act).Apply(s1, a, s2, b, got)
+						for i := range want {
+							require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]),
+								"%s: op %d %v %v element %d of %v op %v", target, op, s1, s2, i, a, b)
+						}
 					}
 				}
 			}

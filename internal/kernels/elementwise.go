@@ -190,20 +190,6 @@ func SubQ[T int8 | uint8](p *AddParams, sa Shape4, a []T, sb Shape4, b []T, dst 
 	binary(sa, a, sb, b, dst, func(x, y T) T { return T(p.addSub(int32(x), int32(y), true)) })
 }
 
-// AddF32 is float ADD with broadcasting and a fused activation range.
-func AddF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	if !floatBinaryFast(floatAdd, sa, a, sb, b, dst, act) {
-		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x+y, act) })
-	}
-}
-
-// SubF32 is float SUB with broadcasting and a fused activation range.
-func SubF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	if !floatBinaryFast(floatSub, sa, a, sb, b, dst, act) {
-		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x-y, act) })
-	}
-}
-
 // MulParams holds the integer parameters of a quantized MUL: the product of
 // the offset inputs is rescaled by in1·in2/out.
 type MulParams struct {
@@ -237,26 +223,10 @@ func MulQ[T int8 | uint8](p *MulParams, sa Shape4, a []T, sb Shape4, b []T, dst 
 	})
 }
 
-// MulF32 is float MUL with broadcasting and a fused activation range.
-func MulF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	if !floatBinaryFast(floatMul, sa, a, sb, b, dst, act) {
-		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x*y, act) })
-	}
-}
-
 // IntRange is the clamp of a fused activation on int32 data, as TFLite's
 // CalculateActivationRange computes it for int32 operators.
 type IntRange struct {
 	Min, Max int32
-}
-
-// DivF32 is float DIV with broadcasting and a fused activation range. As in
-// TFLite, a zero divisor gives ±Inf or NaN before the clamp, so with no
-// activation x/0 comes out as ±MaxFloat32 (and 0/0 as NaN).
-func DivF32(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) {
-	if !floatBinaryFast(floatDiv, sa, a, sb, b, dst, act) {
-		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x/y, act) })
-	}
 }
 
 // DivI32 is int32 DIV with broadcasting: the quotient truncated toward zero
@@ -524,32 +494,71 @@ func SquaredDifferenceQ(p *SquaredDifferenceParams, sa Shape4, a []int8, sb Shap
 	})
 }
 
-// floatOp is the operation of a float binary kernel's fast paths.
-type floatOp int
+// FloatOp is the operation of a float binary operator.
+type FloatOp int
 
+// The float binary operators FloatArith runs.
 const (
-	floatAdd floatOp = iota
-	floatSub
-	floatMul
-	floatDiv
+	FloatAdd FloatOp = iota
+	FloatSub
+	FloatMul
+	// FloatDiv follows TFLite: a zero divisor gives ±Inf or NaN before the
+	// clamp, so with no activation x/0 comes out as ±MaxFloat32 (and 0/0 as
+	// NaN).
+	FloatDiv
 )
 
-// floatBinaryFast runs op over operands of one shape, or over b holding one
+// FloatArith is a float ADD, SUB, MUL or DIV with NHWC broadcasting and a
+// fused activation range, prepared for a kernel target. On the x86 SIMD
+// targets, operands of one shape, a single value and one value per
+// channel run in AVX2, with the portable code's results bit for bit (the
+// IEEE operations are exact in both, and the clamp is C++'s std::max then
+// std::min, which VMAXPS and VMINPS compute with the same operand order).
+type FloatArith struct {
+	op   FloatOp
+	act  FloatRange
+	simd bool
+}
+
+// NewFloatArith prepares op clamped to act for the named kernel target.
+func NewFloatArith(target string, op FloatOp, act FloatRange) *FloatArith {
+	return &FloatArith{op: op, act: act, simd: floatSIMD(lookupTarget(target))}
+}
+
+// Apply sets dst, of the broadcast shape of sa and sb, to a op b.
+func (k *FloatArith) Apply(sa Shape4, a []float32, sb Shape4, b []float32, dst []float32) {
+	if floatBinaryFast(k, sa, a, sb, b, dst) {
+		return
+	}
+	act := k.act
+	switch k.op {
+	case FloatAdd:
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x+y, act) })
+	case FloatSub:
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x-y, act) })
+	case FloatMul:
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x*y, act) })
+	case FloatDiv:
+		binary(sa, a, sb, b, dst, func(x, y float32) float32 { return clampFloat(x/y, act) })
+	}
+}
+
+// floatBinaryFast runs k over operands of one shape, or over b holding one
 // value per channel (or a single value) repeated along every row of a, in
 // loops free of calls; it reports false for the other broadcasts, which
 // binary's general walk handles. The results are binary's, element for
 // element.
-func floatBinaryFast(op floatOp, sa Shape4, a []float32, sb Shape4, b []float32, dst []float32, act FloatRange) bool {
+func floatBinaryFast(k *FloatArith, sa Shape4, a []float32, sb Shape4, b []float32, dst []float32) bool {
 	n := sa.Size()
 	switch {
 	case sa == sb:
-		floatRow(op, a[:n], b[:n], dst[:n], act)
+		floatRow(k, a[:n], b[:n], dst[:n])
 	case sb.N == 1 && sb.H == 1 && sb.W == 1 && sb.C == 1:
-		floatScalar(op, a[:n], b[0], dst[:n], act)
+		floatScalar(k, a[:n], b[0], dst[:n])
 	case sb.N == 1 && sb.H == 1 && sb.W == 1 && sb.C == sa.C && sa.C > 0:
 		c := sa.C
 		for off := 0; off < n; off += c {
-			floatRow(op, a[off:off+c], b[:c], dst[off:off+c], act)
+			floatRow(k, a[off:off+c], b[:c], dst[off:off+c])
 		}
 	default:
 		return false
@@ -558,22 +567,27 @@ func floatBinaryFast(op floatOp, sa Shape4, a []float32, sb Shape4, b []float32,
 }
 
 // floatRow sets d[i] = x[i] op y[i], clamped; the three have one length.
-func floatRow(op floatOp, x, y, d []float32, act FloatRange) {
+func floatRow(k *FloatArith, x, y, d []float32) {
 	y, d = y[:len(x)], d[:len(x)]
-	switch op {
-	case floatAdd:
+	if k.simd {
+		floatRowSIMD(k.op, x, y, d, k.act)
+		return
+	}
+	act := k.act
+	switch k.op {
+	case FloatAdd:
 		for i, v := range x {
 			d[i] = clampFloat(v+y[i], act)
 		}
-	case floatSub:
+	case FloatSub:
 		for i, v := range x {
 			d[i] = clampFloat(v-y[i], act)
 		}
-	case floatMul:
+	case FloatMul:
 		for i, v := range x {
 			d[i] = clampFloat(v*y[i], act)
 		}
-	case floatDiv:
+	case FloatDiv:
 		for i, v := range x {
 			d[i] = clampFloat(v/y[i], act)
 		}
@@ -581,22 +595,27 @@ func floatRow(op floatOp, x, y, d []float32, act FloatRange) {
 }
 
 // floatScalar sets d[i] = x[i] op y, clamped.
-func floatScalar(op floatOp, x []float32, y float32, d []float32, act FloatRange) {
+func floatScalar(k *FloatArith, x []float32, y float32, d []float32) {
 	d = d[:len(x)]
-	switch op {
-	case floatAdd:
+	if k.simd {
+		floatScalarSIMD(k.op, x, y, d, k.act)
+		return
+	}
+	act := k.act
+	switch k.op {
+	case FloatAdd:
 		for i, v := range x {
 			d[i] = clampFloat(v+y, act)
 		}
-	case floatSub:
+	case FloatSub:
 		for i, v := range x {
 			d[i] = clampFloat(v-y, act)
 		}
-	case floatMul:
+	case FloatMul:
 		for i, v := range x {
 			d[i] = clampFloat(v*y, act)
 		}
-	case floatDiv:
+	case FloatDiv:
 		for i, v := range x {
 			d[i] = clampFloat(v/y, act)
 		}

@@ -51,15 +51,15 @@ func TestAddFloatBroadcast(t *testing.T) {
 	a := []float32{1, 2, 3, 4, 5, 6, -1, -2, -3, 0, 0, 0}
 	b := []float32{10, 0.5, -1}
 	dst := make([]float32, 12)
-	AddF32(Shape4{1, 2, 2, 3}, a, Shape4{1, 1, 1, 3}, b, dst, FloatRange{Min: 0, Max: 6})
+	NewFloatArith(Generic, FloatAdd, FloatRange{Min: 0, Max: 6}).Apply(Shape4{1, 2, 2, 3}, a, Shape4{1, 1, 1, 3}, b, dst)
 	// 11→6, 2.5, 2; 14→6, 5.5, 5; 9→6, −1.5→0, −4→0; 10→6, 0.5, −1→0
 	assert.Equal(t, []float32{6, 2.5, 2, 6, 5.5, 5, 6, 0, 0, 6, 0.5, 0}, dst)
 
 	// Broadcasting on the left operand and along H and W: [1,2,1,1] − [1,1,2,1].
 	dst = dst[:4]
-	SubF32(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst, FloatRange{Min: -100, Max: 100})
+	NewFloatArith(Generic, FloatSub, FloatRange{Min: -100, Max: 100}).Apply(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst)
 	assert.Equal(t, []float32{9, 8, 19, 18}, dst)
-	MulF32(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst, FloatRange{Min: -100, Max: 30})
+	NewFloatArith(Generic, FloatMul, FloatRange{Min: -100, Max: 30}).Apply(Shape4{1, 2, 1, 1}, []float32{10, 20}, Shape4{1, 1, 2, 1}, []float32{1, 2}, dst)
 	assert.Equal(t, []float32{10, 20, 20, 30}, dst)
 }
 
