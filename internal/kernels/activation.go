@@ -29,8 +29,14 @@ func (k *FloatClamp) Apply(src, dst []float32) {
 		floatClampSIMD(src, dst, k.r)
 		return
 	}
+	floatClampGo(src, dst, k.r)
+}
+
+// floatClampGo is FloatClamp's portable code; dst is as long as src.
+func floatClampGo(src, dst []float32, r FloatRange) {
+	dst = dst[:len(src)]
 	for i, v := range src {
-		dst[i] = clampFloat(v, k.r)
+		dst[i] = clampFloat(v, r)
 	}
 }
 

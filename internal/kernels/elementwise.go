@@ -573,8 +573,13 @@ func floatRow(k *FloatArith, x, y, d []float32) {
 		floatRowSIMD(k.op, x, y, d, k.act)
 		return
 	}
-	act := k.act
-	switch k.op {
+	floatRowGo(k.op, x, y, d, k.act)
+}
+
+// floatRowGo is floatRow's portable code.
+func floatRowGo(op FloatOp, x, y, d []float32, act FloatRange) {
+	y, d = y[:len(x)], d[:len(x)]
+	switch op {
 	case FloatAdd:
 		for i, v := range x {
 			d[i] = clampFloat(v+y[i], act)
@@ -601,8 +606,13 @@ func floatScalar(k *FloatArith, x []float32, y float32, d []float32) {
 		floatScalarSIMD(k.op, x, y, d, k.act)
 		return
 	}
-	act := k.act
-	switch k.op {
+	floatScalarGo(k.op, x, y, d, k.act)
+}
+
+// floatScalarGo is floatScalar's portable code.
+func floatScalarGo(op FloatOp, x []float32, y float32, d []float32, act FloatRange) {
+	d = d[:len(x)]
+	switch op {
 	case FloatAdd:
 		for i, v := range x {
 			d[i] = clampFloat(v+y, act)

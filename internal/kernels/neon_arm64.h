@@ -130,3 +130,26 @@
 // FMIN Vd.4S, Vn.4S, Vm.4S: the smaller of n and m per lane, NaN if either
 // is NaN, −0 from zeros of both signs (Go's min).
 #define FMIN_4S(d, n, m) WORD $(0x4EA0F400 | ((m)<<16) | ((n)<<5) | (d))
+
+// UXTL Vd.8H, Vn.8B and UXTL2 Vd.8H, Vn.16B: the low or high eight bytes
+// of n zero-extended to halfwords.
+#define UXTL_8H(d, n) WORD $(0x2F08A400 | ((n)<<5) | (d))
+#define UXTL2_8H(d, n) WORD $(0x6F08A400 | ((n)<<5) | (d))
+
+// UADDW Vd.4S, Vn.4S, Vm.4H and UADDW2 (Vm.8H's high half): d = n plus the
+// zero-extended halfwords of m; SADDW and SADDW2 sign-extend them.
+#define UADDW_4S(d, n, m) WORD $(0x2E601000 | ((m)<<16) | ((n)<<5) | (d))
+#define UADDW2_4S(d, n, m) WORD $(0x6E601000 | ((m)<<16) | ((n)<<5) | (d))
+#define SADDW_4S(d, n, m) WORD $(0x0E601000 | ((m)<<16) | ((n)<<5) | (d))
+#define SADDW2_4S(d, n, m) WORD $(0x4E601000 | ((m)<<16) | ((n)<<5) | (d))
+
+// FSUB, FMUL, FDIV Vd.4S, Vn.4S, Vm.4S: d = n − m, n·m, n/m, four floats.
+#define FSUB_4S(d, n, m) WORD $(0x4EA0D400 | ((m)<<16) | ((n)<<5) | (d))
+#define FMUL_4S(d, n, m) WORD $(0x6E20DC00 | ((m)<<16) | ((n)<<5) | (d))
+#define FDIV_4S(d, n, m) WORD $(0x6E20FC00 | ((m)<<16) | ((n)<<5) | (d))
+
+// FCMGT Vd.4S, Vn.4S, Vm.4S: all ones where n > m (false for NaN).
+#define FCMGT_4S(d, n, m) WORD $(0x6EA0E400 | ((m)<<16) | ((n)<<5) | (d))
+
+// BIT Vd.16B, Vn.16B, Vm.16B: the bits of n into d where m is set.
+#define BIT_16B(d, n, m) WORD $(0x6EA01C00 | ((m)<<16) | ((n)<<5) | (d))

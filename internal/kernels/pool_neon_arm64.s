@@ -1,6 +1,8 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "neon_arm64.h"
+#include "clampf32_arm64.h"
 
 // AVERAGE_POOL_2D's window sums in NEON: sums[c] += Σ_p src[p·stride + c]
 // for c < width (a positive multiple of 16) and p < pixels (positive), 16
@@ -9,35 +11,11 @@
 // lanes with a widening add (UADDW/SADDW). Integer sums, exact in any
 // order.
 
-// The instructions as words (Go's assembler lacks them), with register
-// numbers d, n, m; checked against aarch64-linux-gnu-as.
-#define UXTL_8H(d, n) WORD $(0x2F08A400 | ((n)<<5) | (d))
-#define UXTL2_8H(d, n) WORD $(0x6F08A400 | ((n)<<5) | (d))
-#define SXTL_8H(d, n) WORD $(0x0F08A400 | ((n)<<5) | (d))
-#define SXTL2_8H(d, n) WORD $(0x4F08A400 | ((n)<<5) | (d))
-#define UADDW_4S(d, n, m) WORD $(0x2E601000 | ((m)<<16) | ((n)<<5) | (d))
-#define UADDW2_4S(d, n, m) WORD $(0x6E601000 | ((m)<<16) | ((n)<<5) | (d))
-#define SADDW_4S(d, n, m) WORD $(0x0E601000 | ((m)<<16) | ((n)<<5) | (d))
-#define SADDW2_4S(d, n, m) WORD $(0x4E601000 | ((m)<<16) | ((n)<<5) | (d))
-
-// FCMGT Vd.4S, Vn.4S, Vm.4S: all ones where n > m (false for NaN).
-#define FCMGT_4S(d, n, m) WORD $(0x6EA0E400 | ((m)<<16) | ((n)<<5) | (d))
-// BIT Vd.16B, Vn.16B, Vm.16B: the bits of n into d where m is set.
-#define BIT_16B(d, n, m) WORD $(0x6EA01C00 | ((m)<<16) | ((n)<<5) | (d))
-
 // MAXF32(acc, v, t): acc = v > acc ? v : acc, C++'s std::max(acc, v)
 // (acc kept for NaN and for zeros of either sign); t is scratch.
 #define MAXF32(acc, v, t) \
 	FCMGT_4S(t, v, acc) \
 	BIT_16B(acc, v, t)
-
-// CLAMPF32(x, t): x = std::min(std::max(x, lo), hi) with lo in V14 and hi
-// in V15: lo where lo > x, then hi where x > hi.
-#define CLAMPF32(x, t) \
-	FCMGT_4S(t, 14, x) \
-	BIT_16B(x, 14, t)  \
-	FCMGT_4S(t, x, 15) \
-	BIT_16B(x, 15, t)
 
 // POOLSUM is the loop; XTL and XTL2 widen the low and high 8 bytes of V4
 // into V5 and V6, ADDW and ADDW2 add the low and high four int16 of those

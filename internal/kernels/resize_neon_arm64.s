@@ -11,10 +11,9 @@
 // or FADD (rounded to float32, as TFLite's expression is, never fused),
 // then FCVTZU truncates (negatives to 0) and UQXTN saturates to bytes.
 // The instructions Go's assembler lacks are encoded here (words checked
-// with llvm-mc; the kernel's bit-exact tests run under qemu).
+// with llvm-mc; the kernel's bit-exact tests run under qemu), FMUL_4S in
+// neon_arm64.h.
 
-// FMUL Vd.4S, Vn.4S, Vm.4S.
-#define FMUL_4S(d, n, m) WORD $(0x6E20DC00 | ((m)<<16) | ((n)<<5) | (d))
 // FCVTZU Vd.4S, Vn.4S: float32 to uint32, toward zero, saturating.
 #define FCVTZU_4S(d, n) WORD $(0x6EA1B800 | ((n)<<5) | (d))
 // UQXTN Vd.4H, Vn.4S and UQXTN Vd.8B, Vn.8H: narrow, saturating unsigned.
