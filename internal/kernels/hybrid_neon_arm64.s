@@ -12,26 +12,11 @@
 // (never −0 against a bound of +0: their sums of integers are +0 when
 // zero, and x + (−x) is +0).
 
-// Instructions Go's assembler lacks, as WORDs.
-#define H_FMUL_4S(d, n, m) WORD $(0x6E20DC00 | ((m)<<16) | ((n)<<5) | (d))
-#define H_FSUB_4S(d, n, m) WORD $(0x4EA0D400 | ((m)<<16) | ((n)<<5) | (d))
-#define H_FMINNM_4S(d, n, m) WORD $(0x4EA0C400 | ((m)<<16) | ((n)<<5) | (d))
-#define H_FMAXNM_4S(d, n, m) WORD $(0x4E20C400 | ((m)<<16) | ((n)<<5) | (d))
-#define H_FMINNMV_S(d, n) WORD $(0x6EB0C800 | ((n)<<5) | (d))
-#define H_FMAXNMV_S(d, n) WORD $(0x6E30C800 | ((n)<<5) | (d))
-#define H_FRINTZ_4S(d, n) WORD $(0x4EA19800 | ((n)<<5) | (d))
-#define H_FCVTZS_4S(d, n) WORD $(0x4EA1B800 | ((n)<<5) | (d))
-#define H_SCVTF_4S(d, n) WORD $(0x4E21D800 | ((n)<<5) | (d))
-#define H_SQXTN_4H(d, n) WORD $(0x0E614800 | ((n)<<5) | (d))
-#define H_SQXTN2_8H(d, n) WORD $(0x4E614800 | ((n)<<5) | (d))
-#define H_SQXTN_8B(d, n) WORD $(0x0E214800 | ((n)<<5) | (d))
-#define H_ADDV_S(d, n) WORD $(0x4EB1B800 | ((n)<<5) | (d))
-
 // H_LEVELS computes in Vr the levels of the four floats in Vx:
 // round(off + x·inv) clamped to [-128, 127], half away from zero, as
 // floats: t = trunc(y), then t plus trunc(2·(y − t)). V4 holds inv, V5
 // off, V6 -128, V7 127; Vt and Vu are scratch.
-#define H_LEVELS(r, x, t, u) H_FMUL_4S(t, x, 4); FADD_4S(t, t, 5); FMAX_4S(t, t, 6); FMIN_4S(t, t, 7); H_FRINTZ_4S(r, t); H_FSUB_4S(u, t, r); FADD_4S(u, u, u); H_FRINTZ_4S(u, u); FADD_4S(r, r, u)
+#define H_LEVELS(r, x, t, u) FMUL_4S(t, x, 4); FADD_4S(t, t, 5); FMAX_4S(t, t, 6); FMIN_4S(t, t, 7); FRINTZ_4S(r, t); FSUB_4S(u, t, r); FADD_4S(u, u, u); FRINTZ_4S(u, u); FADD_4S(r, r, u)
 
 // H_CONSTS loads inv and off from the frame offsets into V4 and V5, and
 // -128 and 127 into V6 and V7.
@@ -56,12 +41,12 @@ TEXT ·hybridMinMaxNeon(SB), NOSPLIT, $0-24
 
 minmax:
 	VLD1.P 16(R0), [V2.S4]
-	H_FMINNM_4S(0, 0, 2)
-	H_FMAXNM_4S(1, 1, 2)
+	FMINNM_4S(0, 0, 2)
+	FMAXNM_4S(1, 1, 2)
 	SUBS   $4, R1, R1
 	BNE    minmax
-	H_FMINNMV_S(0, 0)
-	H_FMAXNMV_S(1, 1)
+	FMINNMV_S(0, 0)
+	FMAXNMV_S(1, 1)
 	FMOVS  F0, lo+16(FP)
 	FMOVS  F1, hi+20(FP)
 	RET
@@ -72,13 +57,13 @@ minmax:
 	VLD1.P 32(R0), [V0.S4, V1.S4] \
 	H_LEVELS(2, 0, 16, 17) \
 	H_LEVELS(3, 1, 18, 19) \
-	H_FCVTZS_4S(2, 2) \
-	H_FCVTZS_4S(3, 3) \
+	FCVTZS_4S(2, 2) \
+	FCVTZS_4S(3, 3) \
 	ADD_4S(8, 8, 2) \
 	ADD_4S(8, 8, 3) \
-	H_SQXTN_4H(2, 2) \
-	H_SQXTN2_8H(2, 3) \
-	H_SQXTN_8B(2, 2) \
+	SQXTN_4H(2, 2) \
+	SQXTN2_8H(2, 3) \
+	SQXTN_8B(2, 2) \
 	VST1.P [V2.B8], 8(q)
 
 // func hybridQuantizeNeon(x *float32, n int, inv, off float32, q *int8) (sum int32)
@@ -95,7 +80,7 @@ quantize:
 	H_QUANT8(R2)
 	SUBS $8, R1, R1
 	BNE  quantize
-	H_ADDV_S(8, 8)
+	ADDV_S(8, 8)
 	FMOVS F8, R10
 	MOVW  R10, sum+32(FP)
 	RET
@@ -121,7 +106,7 @@ qcol:
 	H_QUANT8(R2)
 	SUBS $8, R1, R1
 	BNE  qcol
-	H_ADDV_S(8, 8)
+	ADDV_S(8, 8)
 	FMOVS   F8, R10
 	MOVW.P  R10, 4(R6)
 	ADD     R5, R4, R4
@@ -143,7 +128,7 @@ TEXT ·hybridLevelsNeon(SB), NOSPLIT, $0-40
 levels:
 	VLD1.P 16(R0), [V0.S4]
 	H_LEVELS(2, 0, 16, 17)
-	H_FSUB_4S(2, 2, 3)
+	FSUB_4S(2, 2, 3)
 	VST1.P [V2.S4], 16(R2)
 	SUBS   $4, R1, R1
 	BNE    levels
@@ -186,8 +171,8 @@ ocol:
 	VLD1.P 16(R4), [V4.S4]
 	ADD_4S(0, 0, 3)
 	SUB_4S(0, 0, 1)
-	H_SCVTF_4S(0, 0)
-	H_FMUL_4S(0, 0, 2)
+	SCVTF_4S(0, 0)
+	FMUL_4S(0, 0, 2)
 	FADD_4S(0, 0, 4)
 	FMAX_4S(0, 0, 6)
 	FMIN_4S(0, 0, 7)
@@ -219,7 +204,7 @@ rescale:
 	VLD1.P 16(R0), [V0.S4]
 	VLD1.P 16(R2), [V1.S4]
 	VLD1.P 16(R3), [V2.S4]
-	H_FMUL_4S(0, 0, 1)
+	FMUL_4S(0, 0, 1)
 	FADD_4S(0, 0, 2)
 	FMAX_4S(0, 0, 6)
 	FMIN_4S(0, 0, 7)

@@ -153,3 +153,39 @@
 
 // BIT Vd.16B, Vn.16B, Vm.16B: the bits of n into d where m is set.
 #define BIT_16B(d, n, m) WORD $(0x6EA01C00 | ((m)<<16) | ((n)<<5) | (d))
+
+// FMINNM and FMAXNM Vd.4S, Vn.4S, Vm.4S: the smaller or larger of n and m
+// per lane, the number when one is a quiet NaN; FMINNMV and FMAXNMV Sd,
+// Vn.4S: the same across the four lanes of n.
+#define FMINNM_4S(d, n, m) WORD $(0x4EA0C400 | ((m)<<16) | ((n)<<5) | (d))
+#define FMAXNM_4S(d, n, m) WORD $(0x4E20C400 | ((m)<<16) | ((n)<<5) | (d))
+#define FMINNMV_S(d, n) WORD $(0x6EB0C800 | ((n)<<5) | (d))
+#define FMAXNMV_S(d, n) WORD $(0x6E30C800 | ((n)<<5) | (d))
+
+// FRINTZ Vd.4S, Vn.4S: each float rounded toward zero, as a float.
+#define FRINTZ_4S(d, n) WORD $(0x4EA19800 | ((n)<<5) | (d))
+
+// FCVTZS and FCVTZU Vd.4S, Vn.4S: float32 to int32 or uint32 toward zero;
+// FCVTAS: to int32, to nearest with ties away from zero. All saturate and
+// take NaN to 0.
+#define FCVTZS_4S(d, n) WORD $(0x4EA1B800 | ((n)<<5) | (d))
+#define FCVTZU_4S(d, n) WORD $(0x6EA1B800 | ((n)<<5) | (d))
+#define FCVTAS_4S(d, n) WORD $(0x4E21C800 | ((n)<<5) | (d))
+
+// SCVTF Vd.4S, Vn.4S: int32 to float32, to nearest.
+#define SCVTF_4S(d, n) WORD $(0x4E21D800 | ((n)<<5) | (d))
+
+// SQXTN Vd.4H, Vn.4S, SQXTN2 Vd.8H, Vn.4S (into the high half of d) and
+// SQXTN Vd.8B, Vn.8H: narrow to half the width, saturating signed; UQXTN
+// Vd.4H, Vn.4S and UQXTN Vd.8B, Vn.8H: saturating unsigned.
+#define SQXTN_4H(d, n) WORD $(0x0E614800 | ((n)<<5) | (d))
+#define SQXTN2_8H(d, n) WORD $(0x4E614800 | ((n)<<5) | (d))
+#define SQXTN_8B(d, n) WORD $(0x0E214800 | ((n)<<5) | (d))
+#define UQXTN_4H(d, n) WORD $(0x2E614800 | ((n)<<5) | (d))
+#define UQXTN_8B(d, n) WORD $(0x2E214800 | ((n)<<5) | (d))
+
+// SQADD Vd.8H, Vn.8H, Vm.8H: d = n + m per int16 lane, saturating.
+#define SQADD_8H(d, n, m) WORD $(0x4E600C00 | ((m)<<16) | ((n)<<5) | (d))
+
+// ADDV Sd, Vn.4S: the sum of the four int32 lanes of n (wrapping).
+#define ADDV_S(d, n) WORD $(0x4EB1B800 | ((n)<<5) | (d))

@@ -157,6 +157,22 @@ func TestNeonEncodings(t *testing.T) {
 		"FMIN_4S":      three("fmin", "4s"),
 		"FMLA_8H":      three("fmla", "8h"),
 		"FMLA_8H_LANE": func(d, n, m, i int) string { return fmt.Sprintf("fmla v%d.8h, v%d.8h, v%d.h[%d]", d, n, m, i) },
+		"FMINNM_4S":    three("fminnm", "4s"),
+		"FMAXNM_4S":    three("fmaxnm", "4s"),
+		"FMINNMV_S":    func(d, n, _, _ int) string { return fmt.Sprintf("fminnmv s%d, v%d.4s", d, n) },
+		"FMAXNMV_S":    func(d, n, _, _ int) string { return fmt.Sprintf("fmaxnmv s%d, v%d.4s", d, n) },
+		"FRINTZ_4S":    two("frintz", "4s", "4s"),
+		"FCVTZS_4S":    two("fcvtzs", "4s", "4s"),
+		"FCVTZU_4S":    two("fcvtzu", "4s", "4s"),
+		"FCVTAS_4S":    two("fcvtas", "4s", "4s"),
+		"SCVTF_4S":     two("scvtf", "4s", "4s"),
+		"SQXTN_4H":     two("sqxtn", "4h", "4s"),
+		"SQXTN2_8H":    two("sqxtn2", "8h", "4s"),
+		"SQXTN_8B":     two("sqxtn", "8b", "8h"),
+		"UQXTN_4H":     two("uqxtn", "4h", "4s"),
+		"UQXTN_8B":     two("uqxtn", "8b", "8h"),
+		"SQADD_8H":     three("sqadd", "8h"),
+		"ADDV_S":       func(d, n, _, _ int) string { return fmt.Sprintf("addv s%d, v%d.4s", d, n) },
 	}
 	// The lanes of the by-element forms, and the shifts of the others.
 	lanes := map[string][]int{"SDOT_LANE": {0, 1, 2, 3}, "UDOT_LANE": {0, 1, 2, 3}}

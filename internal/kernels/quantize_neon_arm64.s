@@ -1,6 +1,7 @@
 //go:build arm64 && !purego
 
 #include "textflag.h"
+#include "neon_arm64.h"
 
 // QUANTIZE from float32 in NEON (see FloatQuantizer), bit-exact with
 // Quantize: q = clamp(round(x/scale) + zero), rounding half away from
@@ -12,13 +13,6 @@
 // clamped quotient stays beyond the 8-bit range for |zero| ≤ 2^14), and
 // SQXTN or SQXTUN saturates to int8 or uint8.
 
-// Instructions Go's assembler lacks, as WORDs (d, n, m register numbers).
-#define Q_FDIV_4S(d, n, m) WORD $(0x6E20FC00 | ((m)<<16) | ((n)<<5) | (d))
-#define Q_FCVTAS_4S(d, n) WORD $(0x4E21C800 | ((n)<<5) | (d))
-#define Q_SQXTN_4H(d, n) WORD $(0x0E614800 | ((n)<<5) | (d))
-#define Q_SQXTN2_8H(d, n) WORD $(0x4E614800 | ((n)<<5) | (d))
-#define Q_SQADD_8H(d, n, m) WORD $(0x4E600C00 | ((m)<<16) | ((n)<<5) | (d))
-
 // The last narrowing, int16 → 8 bits, low half (8B) and high half (16B):
 // SQXTN for int8, SQXTUN for uint8, as base words.
 #define Q_SQXTN_8B 0x0E214800
@@ -28,7 +22,7 @@
 
 // Q_LEVELS turns the four floats in Vx into int32 levels (the quotient by
 // V4 rounded half away from zero, saturated).
-#define Q_LEVELS(x) Q_FDIV_4S(x, x, 4); Q_FCVTAS_4S(x, x)
+#define Q_LEVELS(x) FDIV_4S(x, x, 4); FCVTAS_4S(x, x)
 
 // Q_QUANTIZE is the body of a kernel, lo and hi the base words of its last
 // narrowing: 16 floats at a time, then 8. V4 holds scale, V5 the zero
@@ -49,12 +43,12 @@ wide:                                           \
 	Q_LEVELS(1)                                 \
 	Q_LEVELS(2)                                 \
 	Q_LEVELS(3)                                 \
-	Q_SQXTN_4H(16, 0)                           \
-	Q_SQXTN2_8H(16, 1)                          \
-	Q_SQXTN_4H(17, 2)                           \
-	Q_SQXTN2_8H(17, 3)                          \
-	Q_SQADD_8H(16, 16, 5)                       \
-	Q_SQADD_8H(17, 17, 5)                       \
+	SQXTN_4H(16, 0)                           \
+	SQXTN2_8H(16, 1)                          \
+	SQXTN_4H(17, 2)                           \
+	SQXTN2_8H(17, 3)                          \
+	SQADD_8H(16, 16, 5)                       \
+	SQADD_8H(17, 17, 5)                       \
 	WORD   $(lo | (16<<5) | 18)                 \
 	WORD   $(hi | (17<<5) | 18)                 \
 	VST1.P [V18.B16], 16(R2)                    \
@@ -67,9 +61,9 @@ eight:                                          \
 	VLD1.P 32(R0), [V0.S4, V1.S4]               \
 	Q_LEVELS(0)                                 \
 	Q_LEVELS(1)                                 \
-	Q_SQXTN_4H(16, 0)                           \
-	Q_SQXTN2_8H(16, 1)                          \
-	Q_SQADD_8H(16, 16, 5)                       \
+	SQXTN_4H(16, 0)                           \
+	SQXTN2_8H(16, 1)                          \
+	SQADD_8H(16, 16, 5)                       \
 	WORD   $(lo | (16<<5) | 18)                 \
 	FMOVD.P F18, 8(R2)                          \
 	SUBS   $8, R1, R1                           \

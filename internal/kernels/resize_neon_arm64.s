@@ -10,15 +10,6 @@
 // same bytes again (c is at least 4). Each product and sum is its own FMUL
 // or FADD (rounded to float32, as TFLite's expression is, never fused),
 // then FCVTZU truncates (negatives to 0) and UQXTN saturates to bytes.
-// The instructions Go's assembler lacks are encoded here (words checked
-// with llvm-mc; the kernel's bit-exact tests run under qemu), FMUL_4S in
-// neon_arm64.h.
-
-// FCVTZU Vd.4S, Vn.4S: float32 to uint32, toward zero, saturating.
-#define FCVTZU_4S(d, n) WORD $(0x6EA1B800 | ((n)<<5) | (d))
-// UQXTN Vd.4H, Vn.4S and UQXTN Vd.8B, Vn.8H: narrow, saturating unsigned.
-#define UQXTN_4H(d, n) WORD $(0x2E614800 | ((n)<<5) | (d))
-#define UQXTN_8B(d, n) WORD $(0x2E214800 | ((n)<<5) | (d))
 
 DATA resizeHalfNeon<>+0(SB)/4, $0x3f000000 // 0.5
 GLOBL resizeHalfNeon<>(SB), RODATA|NOPTR, $4
