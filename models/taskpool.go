@@ -71,7 +71,15 @@ func (p *taskPool[R]) acquire(ctx context.Context) (R, error) {
 	p.mu.Unlock()
 	select {
 	case r := <-p.idle:
-		return r, nil
+		// A runner that comes free as Close begins is not lent: a call
+		// still waiting when the pool closes is refused, as Close says.
+		select {
+		case <-p.done:
+			p.release(r)
+			return zero, fmt.Errorf("%s pool: %w", p.task, ErrClosed)
+		default:
+			return r, nil
+		}
 	case <-p.done:
 		p.inflight.Done()
 		return zero, fmt.Errorf("%s pool: %w", p.task, ErrClosed)
